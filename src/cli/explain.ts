@@ -1,0 +1,59 @@
+import { Command } from 'commander';
+import { Engine } from '../engine/engine.js';
+import { EndpointResolver } from '../model/refs.js';
+import { renderVerdict } from '../report/explain.js';
+import { addInputOptions, loadCluster, parseOutput, parsePortFlag, parseProtocolFlag, printWarnings, type InputFlags } from './inputs.js';
+import { paint, UsageError, type CliIO } from './io.js';
+import { dnsWarnings } from '../analysis/dns.js';
+
+interface Flags extends InputFlags {
+  from?: string;
+  to?: string;
+  port?: string;
+  protocol?: string;
+  output?: string;
+}
+
+export function explainCommand(io: CliIO, setCode: (code: number) => void): Command {
+  const cmd = new Command('explain')
+    .description('may this connection happen? the verdict, with the tier, policy and rule that decide each side')
+    .requiredOption('--from <ref>', 'source: namespace/name (pod or workload), an IP address, or a domain name')
+    .requiredOption('--to <ref>', 'destination: namespace/name, an IP address, a domain name, or name@address')
+    .requiredOption('--port <port>', 'destination port: a number, or a named port of the destination pod')
+    .option('--protocol <protocol>', 'TCP, UDP or SCTP', 'TCP')
+    .option('-o, --output <format>', 'text or json', 'text');
+  addInputOptions(cmd);
+  return cmd.action((flags: Flags) => {
+    const output = parseOutput(flags.output, ['text', 'json'] as const);
+    const protocol = parseProtocolFlag(flags.protocol);
+    const cluster = loadCluster(flags, io);
+    const resolver = new EndpointResolver(cluster);
+    const from = resolver.resolve(flags.from!);
+    if (!from.ok) throw new UsageError(`--from: ${from.error}`);
+    const to = resolver.resolve(flags.to!);
+    if (!to.ok) throw new UsageError(`--to: ${to.error}`);
+    let port = /^\d+$/.test(flags.port!) ? parsePortFlag(flags.port) : undefined;
+    if (port === undefined) {
+      const named = to.endpoint.kind === 'pod' ? to.endpoint.pod.ports.find((p) => p.name === flags.port && p.protocol === protocol) : undefined;
+      if (!named) throw new UsageError(`--port ${JSON.stringify(flags.port)}: not a number, nor a ${protocol} port name of ${flags.to}`);
+      port = named.port;
+    }
+    const engine = new Engine(cluster);
+    const verdict = engine.decide({ from: from.endpoint, to: to.endpoint, port, protocol });
+    verdict.warnings.push(...dnsWarnings(engine, from.endpoint, to.endpoint, verdict.allowed));
+    printWarnings(cluster, io);
+    if (output === 'json') {
+      io.out(JSON.stringify({ ...verdict, enforcingMode: cluster.settings.enforcingMode }, null, 2) + '\n');
+    } else {
+      io.out(
+        renderVerdict(verdict, {
+          good: (s) => paint(io, 'green', s),
+          bad: (s) => paint(io, 'red', s),
+          dim: (s) => paint(io, 'dim', s),
+          warn: (s) => paint(io, 'yellow', s),
+        }),
+      );
+    }
+    setCode(0);
+  });
+}

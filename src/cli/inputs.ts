@@ -1,0 +1,62 @@
+import type { Command } from 'commander';
+import { buildCluster, expandLists, type BuildOptions, type SourceObject } from '../model/build.js';
+import type { Cluster, EnforcingMode, Protocol } from '../model/cluster.js';
+import { PROTOCOLS } from '../model/cluster.js';
+import { readDocuments } from '../sources/files.js';
+import { UsageError, type CliIO } from './io.js';
+
+export interface InputFlags {
+  filename?: string[];
+  enforcingMode?: string;
+}
+
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/** The flags every command that reads a cluster takes. */
+export function addInputOptions(cmd: Command): Command {
+  return cmd
+    .option('-f, --filename <path>', 'manifests: a file, a directory (recursive), or - for stdin; repeatable', collect)
+    .option('--enforcing-mode <mode>', 'the EKS agent\'s pod default: standard (allow) or strict (deny); default: from the aws-node DaemonSet, else standard');
+}
+
+export function buildOptions(flags: InputFlags): BuildOptions {
+  if (flags.enforcingMode === undefined) return {};
+  if (flags.enforcingMode !== 'standard' && flags.enforcingMode !== 'strict') {
+    throw new UsageError(`--enforcing-mode must be standard or strict, got ${JSON.stringify(flags.enforcingMode)}`);
+  }
+  return { enforcingMode: flags.enforcingMode as EnforcingMode };
+}
+
+export function readObjects(paths: readonly string[], io: CliIO): SourceObject[] {
+  return expandLists(readDocuments(paths, { readStdin: () => io.readStdin() }));
+}
+
+export function loadCluster(flags: InputFlags, io: CliIO): Cluster {
+  if (!flags.filename?.length) throw new UsageError('no input: give manifests with -f FILE|DIR|-');
+  return buildCluster(readObjects(flags.filename, io), buildOptions(flags));
+}
+
+export function parsePortFlag(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 65535) throw new UsageError(`--port must be a number 1-65535, got ${JSON.stringify(v)}`);
+  return Number(v);
+}
+
+export function parseProtocolFlag(v: string | undefined): Protocol {
+  const p = (v ?? 'TCP').toUpperCase();
+  if (!PROTOCOLS.includes(p as Protocol)) throw new UsageError(`--protocol must be TCP, UDP or SCTP, got ${JSON.stringify(v)}`);
+  return p as Protocol;
+}
+
+export function parseOutput<T extends string>(v: string | undefined, allowed: readonly T[]): T {
+  const o = (v ?? allowed[0]!) as T;
+  if (!allowed.includes(o)) throw new UsageError(`-o must be one of ${allowed.join(', ')}, got ${JSON.stringify(v)}`);
+  return o;
+}
+
+/** Warnings about the inputs go to stderr, never into results. */
+export function printWarnings(cluster: Cluster, io: CliIO): void {
+  for (const w of cluster.warnings) io.err(`${w.file}${w.line ? `:${w.line}` : ''}: ${w.object ?? ''}: warning: ${w.message}\n`);
+}

@@ -1,0 +1,48 @@
+import { Command, CommanderError } from 'commander';
+import { InputError, formatDiagnostic } from '../k8s/errors.js';
+import { explainCommand } from './explain.js';
+import { processIO, UsageError, type CliIO } from './io.js';
+// MATRIX_IMPORT
+import { testCommand } from './test.js';
+
+/** Runs podwall with `argv` (without node and script); resolves to the exit code. */
+export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {
+  let code = 0;
+  const setCode = (c: number): void => {
+    code = c;
+  };
+  const program = new Command('podwall')
+    .description('Kubernetes network policy on Amazon EKS: exact verdicts, with the tier, policy and rule that decide them')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)');
+  program.addCommand(testCommand(io, setCode));
+  program.addCommand(explainCommand(io, setCode));
+  // MATRIX_ADD
+  for (const cmd of [program, ...program.commands]) {
+    cmd.exitOverride();
+    cmd.configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
+  }
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (e) {
+    return handleError(e, io);
+  }
+}
+
+function handleError(e: unknown, io: CliIO): number {
+  if (e instanceof CommanderError) {
+    // help and version exit 0; usage mistakes are bad input
+    return e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : 2;
+  }
+  if (e instanceof InputError) {
+    io.err(`podwall: ${formatDiagnostic(e.diagnostic)}\n`);
+    return 2;
+  }
+  if (e instanceof UsageError) {
+    io.err(`podwall: ${e.message}\n`);
+    return 2;
+  }
+  io.err(`podwall: internal error (please report): ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+  return 3;
+}

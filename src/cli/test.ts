@@ -1,0 +1,88 @@
+import { Command } from 'commander';
+import { parseAssertionFile, runAssertions, type AssertionResult } from '../analysis/assertions.js';
+import { parseDocuments } from '../k8s/yaml.js';
+import { expandPaths, readText } from '../sources/files.js';
+import { renderVerdict, type TextStyle } from '../report/explain.js';
+import { addInputOptions, buildOptions, parseOutput, readObjects, type InputFlags } from './inputs.js';
+import { paint, UsageError, type CliIO } from './io.js';
+
+interface Flags extends InputFlags {
+  output?: string;
+}
+
+export function testCommand(io: CliIO, done: (code: number) => void): Command {
+  const cmd = new Command('test')
+    .description('run assertion files: connections that must be allowed or denied')
+    .argument('<files...>', 'assertion files or directories of them')
+    .option('-o, --output <format>', 'text or json', 'text');
+  addInputOptions(cmd);
+  return cmd.action((files: string[], flags: Flags) => {
+    const output = parseOutput(flags.output, ['text', 'json'] as const);
+    const shared = flags.filename?.length ? readObjects(flags.filename, io) : [];
+    const options = buildOptions(flags);
+    const paths = expandPaths(files);
+    if (paths.length === 0) throw new UsageError('no assertion files found');
+    // Everything is evaluated before anything is printed: bad input leaves no half-written report.
+    const results: AssertionResult[] = [];
+    for (const path of paths) {
+      const file = parseAssertionFile(parseDocuments(readText(path, { readStdin: () => io.readStdin() }), path), path);
+      results.push(...runAssertions(file, shared, options));
+    }
+    const passed = results.filter((r) => r.pass).length;
+    const failed = results.length - passed;
+    if (output === 'json') {
+      const json = {
+        summary: { passed, failed },
+        results: results.map(({ file, line, from, to, port, protocol, expect, actual, pass, reason, verdict }) => ({
+          file,
+          ...(line !== undefined ? { line } : {}),
+          from,
+          to,
+          port,
+          protocol,
+          expect,
+          actual,
+          pass,
+          reason,
+          explanation: { egress: verdict.egress, ingress: verdict.ingress, warnings: verdict.warnings },
+        })),
+      };
+      io.out(JSON.stringify(json, null, 2) + '\n');
+    } else {
+      io.out(renderText(results, io));
+    }
+    done(failed > 0 ? 1 : 0);
+  });
+}
+
+function renderText(results: AssertionResult[], io: CliIO): string {
+  const style: TextStyle = {
+    good: (s) => paint(io, 'green', s),
+    bad: (s) => paint(io, 'red', s),
+    dim: (s) => paint(io, 'dim', s),
+    warn: (s) => paint(io, 'yellow', s),
+  };
+  const out: string[] = [];
+  const byFile = new Map<string, AssertionResult[]>();
+  for (const r of results) {
+    const list = byFile.get(r.file) ?? [];
+    list.push(r);
+    byFile.set(r.file, list);
+  }
+  for (const [file, list] of byFile) {
+    const failures = list.filter((r) => !r.pass);
+    if (failures.length === 0) {
+      out.push(`${style.good('PASS')} ${file} (${list.length} assertions)`);
+      continue;
+    }
+    out.push(`${style.bad('FAIL')} ${file} (${failures.length} of ${list.length} failed)`);
+    for (const r of failures) {
+      out.push(`  ${file}${r.line !== undefined ? `:${r.line}` : ''}: ${r.from} -> ${r.to} ${r.port}/${r.protocol}: expected ${r.expect}, got ${r.actual}`);
+      out.push(renderVerdict(r.verdict, style, '    ').trimEnd());
+    }
+  }
+  const passed = results.filter((r) => r.pass).length;
+  out.push('');
+  out.push(`${passed} passed, ${results.length - passed} failed`);
+  return out.join('\n') + '\n';
+}

@@ -1,0 +1,85 @@
+import type { Diagnostic, SourceLocation } from '../k8s/errors.js';
+import type { Policy } from '../policy/types.js';
+import type { Address } from './ip.js';
+import type { Labels } from './labels.js';
+
+export type Protocol = 'TCP' | 'UDP' | 'SCTP';
+export const PROTOCOLS: readonly Protocol[] = ['TCP', 'UDP', 'SCTP'];
+
+export interface ContainerPort {
+  name?: string;
+  port: number;
+  protocol: Protocol;
+}
+
+export interface Namespace {
+  name: string;
+  labels: Labels;
+  /** Absent when the namespace was only inferred from the objects in it. */
+  location?: SourceLocation;
+}
+
+export interface WorkloadRef {
+  kind: string;
+  name: string;
+}
+
+export interface Pod {
+  name: string;
+  namespace: string;
+  labels: Labels;
+  ips: readonly Address[];
+  ports: readonly ContainerPort[];
+  /** Host-network pods share the node's address; pod policies neither select nor match them. */
+  hostNetwork: boolean;
+  nodeName?: string;
+  /** The workload that owns the pod (Deployment rather than its ReplicaSet), when known. */
+  workload?: WorkloadRef;
+  /** True for the representative pod made from a workload template. */
+  synthesized: boolean;
+  location: SourceLocation;
+}
+
+export interface Node {
+  name: string;
+  labels: Labels;
+  addresses: readonly Address[];
+  location: SourceLocation;
+}
+
+export interface Service {
+  name: string;
+  namespace: string;
+  clusterIPs: readonly Address[];
+  selector?: Labels;
+  location: SourceLocation;
+}
+
+export type EnforcingMode = 'standard' | 'strict';
+
+export interface Settings {
+  /** The EKS agent's pod default: allow in standard mode, deny in strict mode. */
+  enforcingMode: EnforcingMode;
+  enforcingModeSource?: string;
+}
+
+/** Everything podwall knows about one cluster: the model the engine decides on. */
+export interface Cluster {
+  namespaces: ReadonlyMap<string, Namespace>;
+  pods: readonly Pod[];
+  nodes: readonly Node[];
+  services: readonly Service[];
+  policies: readonly Policy[];
+  settings: Settings;
+  /** Things that are valid but probably not what the author meant. */
+  warnings: readonly Diagnostic[];
+}
+
+export function podId(p: { namespace: string; name: string }): string {
+  return `${p.namespace}/${p.name}`;
+}
+
+/** The name a pod is shown under when pods are grouped by workload. */
+export function workloadId(p: Pod): string {
+  return `${p.namespace}/${p.workload ? p.workload.name : p.name}`;
+}

@@ -1,0 +1,42 @@
+import type { Cursor } from '../k8s/cursor.js';
+import { parsePortName, parsePortNumber, parseProtocol } from '../policy/fields.js';
+import type { ContainerPort } from './cluster.js';
+import { parseAddress, type Address } from './ip.js';
+
+export interface PodSpecFacts {
+  ports: ContainerPort[];
+  hostNetwork: boolean;
+  nodeName?: string;
+}
+
+/** What the engine needs from a PodSpec: container ports (named ones resolve policy ports), host networking, node. */
+export function parsePodSpec(spec: Cursor): PodSpecFacts {
+  const ports: ContainerPort[] = [];
+  for (const container of [...spec.field('containers').items(), ...spec.field('initContainers').items()]) {
+    for (const p of container.field('ports').items()) {
+      const port = parsePortNumber(p.field('containerPort'));
+      const protocol = parseProtocol(p.field('protocol'));
+      const nameCursor = p.field('name');
+      const name = nameCursor.missing ? undefined : parsePortName(nameCursor);
+      ports.push(name ? { name, port, protocol } : { port, protocol });
+    }
+  }
+  const hn = spec.field('hostNetwork');
+  const nodeName = spec.field('nodeName').optString();
+  return { ports, hostNetwork: hn.missing ? false : hn.boolean(), ...(nodeName ? { nodeName } : {}) };
+}
+
+/** status.podIPs (or podIP); dual-stack pods have one of each family. */
+export function parsePodIPs(status: Cursor): Address[] {
+  const out: Address[] = [];
+  const add = (c: Cursor): void => {
+    const text = c.string();
+    const a = parseAddress(text);
+    if (!a) c.fail(`invalid IP address ${JSON.stringify(text)}`);
+    if (!out.some((x) => x.value === a.value && x.family === a.family)) out.push(a);
+  };
+  if (status.missing) return out;
+  if (status.has('podIP')) add(status.field('podIP'));
+  for (const item of status.field('podIPs').items()) add(item.field('ip'));
+  return out;
+}
