@@ -2,7 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { InputError, formatDiagnostic } from '../k8s/errors.js';
 import { explainCommand } from './explain.js';
 import { processIO, UsageError, type CliIO } from './io.js';
-// MATRIX_IMPORT
+import { matrixCommand } from './matrix.js';
 import { testCommand } from './test.js';
 
 /** Runs podwall with `argv` (without node and script); resolves to the exit code. */
@@ -17,7 +17,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     .showHelpAfterError('(run with --help for usage)');
   program.addCommand(testCommand(io, setCode));
   program.addCommand(explainCommand(io, setCode));
-  // MATRIX_ADD
+  program.addCommand(matrixCommand(io, setCode));
   for (const cmd of [program, ...program.commands]) {
     cmd.exitOverride();
     cmd.configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });

@@ -8,7 +8,7 @@ import { describeEndpoint, isPolicyPod, type Connection, type Endpoint } from '.
 import { describePeer, describePort, makeMatchContext, peerMatches, peerMiss, portMatches, selects, type MatchContext } from './match.js';
 import { ruleRef, type SideVerdict, type Step, type Verdict } from './verdict.js';
 
-const ACTION_RANK = { deny: 0, allow: 1, pass: 2 } as const;
+export const ACTION_RANK = { deny: 0, allow: 1, pass: 2 } as const;
 const TIER_NAME = { admin: 'Admin', namespace: 'NetworkPolicy', baseline: 'Baseline' } as const;
 
 interface Candidate {
@@ -20,10 +20,12 @@ interface Candidate {
 export class Engine {
   readonly cluster: Cluster;
   readonly ctx: MatchContext;
-  private readonly admin: Policy[];
-  private readonly baseline: Policy[];
+  /** Admin- and Baseline-tier policies, by priority then name. */
+  readonly admin: Policy[];
+  readonly baseline: Policy[];
   private readonly byNamespace = new Map<string, Policy[]>();
-  private readonly order = new Map<Policy, number>();
+  /** A total order of all policies, the last tie-break between equal candidates. */
+  readonly order = new Map<Policy, number>();
 
   constructor(cluster: Cluster) {
     this.cluster = cluster;
@@ -41,6 +43,10 @@ export class Engine {
       if (!list) this.byNamespace.set(ns, (list = []));
       list.push(p);
     }
+  }
+
+  namespacePolicies(namespace: string): readonly Policy[] {
+    return this.byNamespace.get(namespace) ?? [];
   }
 
   decide(conn: Connection): Verdict {

@@ -1,0 +1,257 @@
+/**
+ * The engine's bulk form: for one port and protocol, which classes each class may reach. It runs the
+ * same tier logic as Engine.decide over bitsets of classes, and shares the work between classes that
+ * the same policies select. Tests hold it to Engine.decide, pair by pair.
+ */
+import type { Protocol } from '../model/cluster.js';
+import type { Direction, Policy, Rule } from '../policy/types.js';
+import { empty, has, orAndNotInto, orInto, set, type Bits } from './bitset.js';
+import type { ClassIndex, PodClass } from './classes.js';
+import { ACTION_RANK, type Engine } from './engine.js';
+import { portMatches } from './match.js';
+
+export interface PortQuery {
+  port: number;
+  protocol: Protocol;
+}
+
+interface SubjectPolicies {
+  admin: Policy[];
+  isolating: Record<Direction, Policy[]>;
+  /** Selected by some namespace-tier policy that isolates a direction. */
+  selectedAny: boolean;
+  baseline: Policy[];
+}
+
+export class Reachability {
+  private readonly subjects: SubjectPolicies[];
+  private readonly peerBits = new WeakMap<Rule, Bits>();
+  private readonly namedBits = new Map<string, Bits>();
+  private readonly sideCache = new Map<string, Bits>();
+  private readonly hostOnNode = new Map<string, Bits>();
+  private readonly strict: boolean;
+
+  constructor(
+    private readonly engine: Engine,
+    readonly classes: ClassIndex,
+  ) {
+    this.strict = engine.cluster.settings.enforcingMode === 'strict';
+    this.subjects = classes.classes.map(() => ({ admin: [], isolating: { ingress: [], egress: [] }, selectedAny: false, baseline: [] }));
+    for (const policy of [...engine.admin, ...engine.baseline]) {
+      for (const i of this.membersOf(classes.select(policy.subject))) {
+        this.subjects[i]![policy.tier === 'admin' ? 'admin' : 'baseline'].push(policy);
+      }
+    }
+    for (const ns of new Set(classes.classes.map((c) => c.rep.namespace))) {
+      for (const policy of engine.namespacePolicies(ns)) {
+        if (!policy.isolates.ingress && !policy.isolates.egress) continue;
+        for (const i of this.membersOf(classes.select(policy.subject))) {
+          const s = this.subjects[i]!;
+          s.selectedAny = true;
+          if (policy.isolates.ingress) s.isolating.ingress.push(policy);
+          if (policy.isolates.egress) s.isolating.egress.push(policy);
+        }
+      }
+    }
+    for (const c of classes.classes) {
+      if (!c.rep.hostNetwork) continue;
+      const node = engine.ctx.nodeOf({ kind: 'pod', pod: c.rep })?.name ?? c.rep.nodeName;
+      if (!node) continue;
+      let b = this.hostOnNode.get(node);
+      if (!b) this.hostOnNode.set(node, (b = empty(classes.size)));
+      set(b, c.index);
+    }
+  }
+
+  private *membersOf(b: Bits): Generator<number> {
+    for (let w = 0; w < b.length; w++) {
+      let v = b[w]!;
+      while (v !== 0) {
+        const t = v & -v;
+        yield (w << 5) + (31 - Math.clz32(t));
+        v ^= t;
+      }
+    }
+  }
+
+  /** Classes that `subject`'s `direction` side lets through toward them (before the other side). */
+  side(direction: Direction, subject: PodClass, q: PortQuery): Bits {
+    const rep = subject.rep;
+    if (rep.hostNetwork) return this.classes.all;
+    const s = this.subjects[subject.index]!;
+    const ids = (list: Policy[]): string => list.map((p) => this.engine.order.get(p)).join(',');
+    // named ports of ingress rules resolve against the subject itself
+    const portsKey = direction === 'ingress' ? rep.ports.map((p) => `${p.name ?? ''}:${p.port}/${p.protocol}`).join(',') : '';
+    const key = `${direction}|${q.port}/${q.protocol}|${ids(s.admin)}|${ids(s.isolating[direction])}|${s.selectedAny ? 1 : 0}|${ids(s.baseline)}|${portsKey}`;
+    let result = this.sideCache.get(key);
+    if (!result) {
+      result = this.compute(direction, subject, s, q);
+      this.sideCache.set(key, result);
+    }
+    const local = rep.nodeName ? this.hostOnNode.get(rep.nodeName) : undefined;
+    if (!local) return result;
+    const withLocal = result.slice();
+    orInto(withLocal, local); // traffic between a pod and its own node is always allowed
+    return withLocal;
+  }
+
+  private compute(direction: Direction, subject: PodClass, s: SubjectPolicies, q: PortQuery): Bits {
+    const size = this.classes.size;
+    const result = empty(size);
+    // Admin tier: `claimed` holds peers some better-ranked candidate already decided or passed.
+    const admin = this.tier(s.admin, direction, subject, q, false);
+    orInto(result, admin.allow);
+    const open = notBits(admin.decided, size); // passed or unmatched: continue
+    const isolating = s.isolating[direction];
+    if (isolating.length > 0) {
+      const allowed = empty(size);
+      for (const p of isolating) for (const r of p[direction]) orInto(allowed, this.ruleBits(r, direction, subject, q));
+      andInto(allowed, open);
+      orInto(result, allowed);
+      return result;
+    }
+    const catchAll = s.selectedAny; // EKS: selected for the other direction only
+    const baseline = this.tier(s.baseline, direction, subject, q, catchAll);
+    const baseAllow = baseline.allow;
+    andInto(baseAllow, open);
+    orInto(result, baseAllow);
+    if (catchAll || !this.strict) {
+      // what neither Baseline allowed nor denied falls to the default (or EKS's catch-all)
+      const rest = notBits(baseline.decided, size);
+      andInto(rest, open);
+      orInto(result, rest);
+    }
+    return result;
+  }
+
+  /** Admin or Baseline: candidates in decision order; the first to claim a peer decides it. */
+  private tier(policies: Policy[], direction: Direction, subject: PodClass, q: PortQuery, skipEks: boolean): { allow: Bits; decided: Bits } {
+    const size = this.classes.size;
+    const allow = empty(size);
+    const decided = empty(size);
+    const claimed = empty(size);
+    const candidates: { policy: Policy; rule: Rule; bits: Bits }[] = [];
+    for (const policy of policies) {
+      if (skipEks && policy.semantics === 'priority-action') continue;
+      const covered = policy.semantics === 'first-match' ? empty(size) : undefined;
+      for (const rule of policy[direction]) {
+        let bits = this.ruleBits(rule, direction, subject, q);
+        if (covered) {
+          const own = bits;
+          bits = bits.slice();
+          for (let i = 0; i < bits.length; i++) bits[i]! &= ~covered[i]!;
+          orInto(covered, own);
+        }
+        candidates.push({ policy, rule, bits });
+      }
+    }
+    candidates.sort(
+      (a, b) =>
+        a.policy.priority - b.policy.priority ||
+        ACTION_RANK[a.rule.action] - ACTION_RANK[b.rule.action] ||
+        this.engine.order.get(a.policy)! - this.engine.order.get(b.policy)! ||
+        a.rule.index - b.rule.index,
+    );
+    for (const c of candidates) {
+      if (c.rule.action === 'allow') orAndNotInto(allow, c.bits, claimed);
+      if (c.rule.action !== 'pass') orAndNotInto(decided, c.bits, claimed);
+      orInto(claimed, c.bits);
+    }
+    return { allow, decided };
+  }
+
+  /** The peers a rule matches for this query (ports included). */
+  private ruleBits(rule: Rule, direction: Direction, subject: PodClass, q: PortQuery): Bits {
+    const peers = this.rulePeers(rule);
+    if (!rule.ports) return peers;
+    if (direction === 'ingress') {
+      const destination = { kind: 'pod' as const, pod: subject.rep };
+      return rule.ports.some((pm) => portMatches(pm, q.port, q.protocol, destination)) ? peers : empty(this.classes.size);
+    }
+    // egress: numeric ports decide alone; named ports depend on each destination's container ports
+    const destinationless = { kind: 'external' as const };
+    if (rule.ports.some((pm) => pm.type !== 'named' && portMatches(pm, q.port, q.protocol, destinationless))) return peers;
+    const out = empty(this.classes.size);
+    for (const pm of rule.ports) {
+      if (pm.type !== 'named') continue;
+      if (pm.protocol !== undefined && pm.protocol !== q.protocol) continue;
+      const named = this.named(pm.name, q);
+      for (let i = 0; i < out.length; i++) out[i]! |= named[i]! & peers[i]!;
+    }
+    return out;
+  }
+
+  private rulePeers(rule: Rule): Bits {
+    let b = this.peerBits.get(rule);
+    if (b) return b;
+    if (!rule.peers) b = this.classes.all;
+    else {
+      b = empty(this.classes.size);
+      for (const p of rule.peers) orInto(b, this.classes.peer(p));
+    }
+    this.peerBits.set(rule, b);
+    return b;
+  }
+
+  private named(name: string, q: PortQuery): Bits {
+    const k = `${name}:${q.port}/${q.protocol}`;
+    let b = this.namedBits.get(k);
+    if (b) return b;
+    b = empty(this.classes.size);
+    for (const c of this.classes.classes) {
+      if (c.rep.ports.some((cp) => cp.name === name && cp.port === q.port && cp.protocol === q.protocol)) set(b, c.index);
+    }
+    this.namedBits.set(k, b);
+    return b;
+  }
+
+  /**
+   * The complete class-by-class reachability for one query, row by row (allowed destinations of
+   * each source class). Destinations are grouped by their ingress answer, so a row costs one pass
+   * over the groups rather than one test per destination.
+   */
+  *rows(q: PortQuery): Generator<{ from: PodClass; allowed: Bits }> {
+    const groups = new Map<Bits, Bits>();
+    for (const d of this.classes.classes) {
+      const ingress = this.side('ingress', d, q);
+      let members = groups.get(ingress);
+      if (!members) groups.set(ingress, (members = empty(this.classes.size)));
+      set(members, d.index);
+    }
+    const entries = [...groups.entries()].map(([ingress, members]) => ({ ingress, members, span: spanOf(members) }));
+    for (const s of this.classes.classes) {
+      const row = this.side('egress', s, q).slice();
+      for (const g of entries) {
+        if (has(g.ingress, s.index)) continue;
+        for (let w = g.span[0]; w <= g.span[1]; w++) row[w]! &= ~g.members[w]!;
+      }
+      yield { from: s, allowed: row };
+    }
+  }
+
+  /** May a pod of class `from` reach a pod of class `to`? (Both sides.) */
+  allowed(from: PodClass, to: PodClass, q: PortQuery): boolean {
+    return has(this.side('egress', from, q), to.index) && has(this.side('ingress', to, q), from.index);
+  }
+}
+
+/** The first and last non-zero word: classes of a namespace sit together, so spans are short. */
+function spanOf(b: Bits): [number, number] {
+  let lo = 0;
+  while (lo < b.length && b[lo] === 0) lo++;
+  let hi = b.length - 1;
+  while (hi >= lo && b[hi] === 0) hi--;
+  return [lo, hi];
+}
+
+function notBits(b: Bits, size: number): Bits {
+  const out = new Uint32Array(b.length);
+  for (let i = 0; i < b.length; i++) out[i] = ~b[i]!;
+  const extra = size & 31;
+  if (extra && out.length) out[out.length - 1]! &= (1 << extra) - 1;
+  return out;
+}
+
+function andInto(target: Bits, src: Bits): void {
+  for (let i = 0; i < target.length; i++) target[i]! &= src[i]!;
+}
