@@ -28,7 +28,8 @@ function csvCell(v: string | number): string {
 
 function byPort(m: MatrixResult): Map<string, MatrixEdge[]> {
   const out = new Map<string, MatrixEdge[]>();
-  for (const e of m.edges) {
+  const edges = [...m.edges].sort((a, b) => a.port - b.port || a.protocol.localeCompare(b.protocol));
+  for (const e of edges) {
     const k = `${e.port}/${e.protocol}`;
     const list = out.get(k) ?? [];
     list.push(e);
