@@ -1,4 +1,4 @@
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
+import { Composer, isAlias, isMap, isScalar, isSeq, LineCounter, Parser, type Document, type Node } from 'yaml';
 import { InputError } from './errors.js';
 
 /**
@@ -31,10 +31,11 @@ export interface ParsedDocument {
 /** Parses a multi-document YAML (or JSON) text; syntax errors are InputErrors naming file and line. */
 export function parseDocuments(text: string, file: string): ParsedDocument[] {
   const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const list = Array.isArray(docs) ? docs : [docs];
   const out: ParsedDocument[] = [];
-  for (const doc of list) {
+  // One document at a time: a large dump never holds every syntax tree at once.
+  const composer = new Composer({ prettyErrors: false, uniqueKeys: true });
+  const tokens = new Parser(lineCounter.addNewLine).parse(text);
+  for (const doc of composer.compose(tokens, true)) {
     const problem = doc.errors[0];
     if (problem) {
       const line = lineCounter.linePos(problem.pos[0]).line;

@@ -1,0 +1,94 @@
+/**
+ * `npm run bench [-- --size typical|large|extreme]`: one JSON line per size.
+ * parse_ms: YAML text to objects; compile_ms: objects to the cluster model, rules and classes;
+ * matrix_ms: the complete class-by-class reachability for every exposed port (not printed);
+ * explain_us: the mean of single decisions between random pods on the loaded cluster.
+ */
+import { count } from '../src/engine/bitset.js';
+import { ClassIndex } from '../src/engine/classes.js';
+import { Engine } from '../src/engine/engine.js';
+import { Reachability, type PortQuery } from '../src/engine/reachability.js';
+import { parseDocuments } from '../src/k8s/yaml.js';
+import { buildCluster, expandLists } from '../src/model/build.js';
+import { generateYaml, SHAPES, type Shape } from './generate.js';
+
+function run(shape: Shape): Record<string, unknown> {
+  const yaml = generateYaml(shape);
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+
+  let t = performance.now();
+  const docs = parseDocuments(yaml, `${shape.workload}.yaml`);
+  const parseMs = performance.now() - t;
+
+  t = performance.now();
+  const cluster = buildCluster(expandLists(docs));
+  docs.length = 0;
+  const engine = new Engine(cluster);
+  const classes = new ClassIndex(cluster, engine.ctx);
+  const compileMs = performance.now() - t;
+
+  t = performance.now();
+  const ports = new Map<string, PortQuery>();
+  for (const c of classes.classes) for (const p of c.rep.ports) ports.set(`${p.port}/${p.protocol}`, { port: p.port, protocol: p.protocol });
+  let allowedPairs = 0;
+  const distinctRows = new Set<string>();
+  for (const q of ports.values()) {
+    const reach = new Reachability(engine, classes); // a fresh cache per port keeps memory flat
+    for (const row of reach.rows(q)) {
+      allowedPairs += count(row.allowed);
+      if (distinctRows.size < 100000) distinctRows.add(`${q.port}:${hashRow(row.allowed)}`);
+    }
+  }
+  const matrixMs = performance.now() - t;
+
+  const pods = cluster.pods;
+  let s = 7;
+  const rnd = (n: number): number => {
+    s = (s * 1103515245 + 12345) & 0x7fffffff;
+    return s % n;
+  };
+  const n = 2000;
+  t = performance.now();
+  let allowed = 0;
+  for (let i = 0; i < n; i++) {
+    const a = pods[rnd(pods.length)]!;
+    const b = pods[rnd(pods.length)]!;
+    if (engine.decide({ from: { kind: 'pod', pod: a }, to: { kind: 'pod', pod: b }, port: 8080, protocol: 'TCP' }).allowed) allowed++;
+  }
+  const explainUs = ((performance.now() - t) * 1000) / n;
+
+  return {
+    workload: shape.workload,
+    namespaces: cluster.namespaces.size,
+    pods: pods.length,
+    policies: cluster.policies.length,
+    classes: classes.size,
+    ports: ports.size,
+    parse_ms: Math.round(parseMs),
+    compile_ms: Math.round(compileMs),
+    matrix_ms: Math.round(matrixMs),
+    explain_us: Math.round(explainUs * 10) / 10,
+    rss_mb: Math.round(process.memoryUsage().rss / 1048576),
+    allowed_class_pairs: allowedPairs,
+    sampled_allowed: allowed,
+  };
+}
+
+function hashRow(b: Uint32Array): number {
+  let h = 2166136261;
+  for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b[i]!, 16777619);
+  return h >>> 0;
+}
+
+const args = process.argv.slice(2);
+const i = args.indexOf('--size');
+const sizes = i >= 0 ? [args[i + 1] as Shape['workload']] : (['typical', 'large', 'extreme'] as const);
+for (const size of sizes) {
+  const shape = SHAPES[size];
+  if (!shape) {
+    console.error(`unknown size ${size}: typical, large or extreme`);
+    process.exit(2);
+  }
+  console.log(JSON.stringify(run(shape)));
+}
