@@ -1,8 +1,12 @@
 import { Command, CommanderError } from 'commander';
 import { InputError, formatDiagnostic } from '../k8s/errors.js';
 import { explainCommand } from './explain.js';
+import { AwsError } from '../sources/aws-eks.js';
 import { processIO, UsageError, type CliIO } from './io.js';
+import { auditCommand } from './audit.js';
+import { historyCommand } from './history.js';
 import { matrixCommand } from './matrix.js';
+import { VERSION } from './version.js';
 import { testCommand } from './test.js';
 
 /** Runs podwall with `argv` (without node and script); resolves to the exit code. */
@@ -13,11 +17,13 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
   };
   const program = new Command('podwall')
     .description('Kubernetes network policy on Amazon EKS: exact verdicts, with the tier, policy and rule that decide them')
-    .version('0.1.0')
+    .version(VERSION)
     .showHelpAfterError('(run with --help for usage)');
   program.addCommand(testCommand(io, setCode));
   program.addCommand(explainCommand(io, setCode));
   program.addCommand(matrixCommand(io, setCode));
+  program.addCommand(auditCommand(io, setCode));
+  program.addCommand(historyCommand(io, setCode));
   for (const cmd of [program, ...program.commands]) {
     cmd.exitOverride();
     cmd.configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
@@ -39,7 +45,7 @@ function handleError(e: unknown, io: CliIO): number {
     io.err(`podwall: ${formatDiagnostic(e.diagnostic)}\n`);
     return 2;
   }
-  if (e instanceof UsageError) {
+  if (e instanceof UsageError || e instanceof AwsError) {
     io.err(`podwall: ${e.message}\n`);
     return 2;
   }

@@ -11,7 +11,7 @@ import {
 } from '../policy/cluster-policies.js';
 import { parseNetworkPolicy, type KindContext } from '../policy/networkpolicy.js';
 import type { Policy, PolicyRef } from '../policy/types.js';
-import type { Cluster, EnforcingMode, Namespace, Node, Pod, Service, WorkloadRef } from './cluster.js';
+import type { Cluster, EnforcingMode, Namespace, Node, Pod, Service, Settings, WorkloadRef } from './cluster.js';
 import { parseAddress, type Address } from './ip.js';
 import type { Labels } from './labels.js';
 import { parsePodIPs, parsePodSpec } from './pods.js';
@@ -82,6 +82,7 @@ export function buildCluster(objects: readonly SourceObject[], options: BuildOpt
   const policies = new Map<string, Policy>();
   let enforcingMode: EnforcingMode | undefined;
   let enforcingModeSource: string | undefined;
+  let vpcCniConfigMap: Settings['vpcCniConfigMap'];
 
   for (const obj of objects) {
     if (typeof obj.value !== 'object' || obj.value === null || Array.isArray(obj.value)) continue;
@@ -113,7 +114,8 @@ export function buildCluster(objects: readonly SourceObject[], options: BuildOpt
 
     const policyParser = POLICY_KINDS[`${group}/${kind}`];
     if (policyParser) {
-      const ref: PolicyRef = { kind, apiVersion, name, location: where, ...(namespace ? { namespace } : {}) };
+      const annotations = m.field('annotations').stringMap();
+      const ref: PolicyRef = { kind, apiVersion, name, location: where, labels, annotations, ...(namespace ? { namespace } : {}) };
       policies.set(id, policyParser(c, { ref, warn }));
       continue;
     }
@@ -145,6 +147,8 @@ export function buildCluster(objects: readonly SourceObject[], options: BuildOpt
         addresses.push(addr);
       }
       nodes.push({ name, labels, addresses, location: where });
+    } else if (group === '' && kind === 'ConfigMap' && name === 'amazon-vpc-cni' && namespace === 'kube-system') {
+      vpcCniConfigMap = { data: c.field('data').stringMap(), location: where };
     } else if (group === '' && kind === 'Service') {
       services.push(parseService(c, name, namespace!, where));
     } else if (WORKLOAD_KINDS.has(kind) && (group === 'apps' || group === 'batch' || group === '')) {
@@ -174,7 +178,7 @@ export function buildCluster(objects: readonly SourceObject[], options: BuildOpt
     nodes,
     services,
     policies: [...policies.values()],
-    settings: { enforcingMode: mode, ...(source ? { enforcingModeSource: source } : {}) },
+    settings: { enforcingMode: mode, ...(source ? { enforcingModeSource: source } : {}), ...(vpcCniConfigMap ? { vpcCniConfigMap } : {}) },
     warnings,
   };
 }

@@ -61,6 +61,8 @@ export interface Settings {
   /** The EKS agent's pod default: allow in standard mode, deny in strict mode. */
   enforcingMode: EnforcingMode;
   enforcingModeSource?: string;
+  /** EKS Auto Mode's kube-system/amazon-vpc-cni ConfigMap, when in the inputs. */
+  vpcCniConfigMap?: { data: Readonly<Record<string, string>>; location: SourceLocation };
 }
 
 /** Everything podwall knows about one cluster: the model the engine decides on. */

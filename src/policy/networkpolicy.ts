@@ -59,6 +59,7 @@ export function parseNetworkPolicy(root: Cursor, ctx: KindContext, dialect: Netw
     ingress: isolates.ingress ? ingress : [],
     egress: isolates.egress ? egress : [],
     flavour: dialect.flavour,
+    policyTypesGiven: !typesCursor.missing,
   };
 }
 

@@ -26,6 +26,8 @@ export interface PolicyRef {
   namespace?: string;
   name: string;
   location: SourceLocation;
+  labels?: Readonly<Record<string, string>>;
+  annotations?: Readonly<Record<string, string>>;
 }
 
 /** Which namespaces: a fixed one (a NetworkPolicy's own), or those matching a selector. */
@@ -72,6 +74,8 @@ export interface Policy {
   isolates: { ingress: boolean; egress: boolean };
   ingress: readonly Rule[];
   egress: readonly Rule[];
+  /** Namespace tier: whether policyTypes was written (EKS does not default it for ApplicationNetworkPolicy). */
+  policyTypesGiven?: boolean;
   /** A short name of the semantics applied, printed by explain (e.g. "EKS ClusterNetworkPolicy"). */
   flavour: string;
 }

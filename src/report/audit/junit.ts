@@ -1,0 +1,27 @@
+/** JUnit XML: one test case per check and object; a finding is a failure. */
+import { CHECKS } from '../../audit/checks/index.js';
+import type { AuditResult } from '../../audit/run.js';
+
+const xml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+export function auditJunit(r: AuditResult, disabled: readonly string[]): string {
+  const out = ['<?xml version="1.0" encoding="UTF-8"?>'];
+  const suites: string[] = [];
+  let total = 0;
+  let failures = 0;
+  for (const c of CHECKS) {
+    if (disabled.includes(c.id)) continue;
+    const found = r.findings.filter((f) => f.check === c.id);
+    const cases = found.length
+      ? found.map((f) => {
+          const where = f.location ? `${f.location.file}${f.location.line !== undefined ? `:${f.location.line}` : ''}` : '';
+          return `    <testcase classname="podwall.${c.id}" name="${xml(f.object)}"><failure type="${f.severity}" message="${xml(f.message)}">${xml(`${f.message}\n${where}\nfix: ${f.remedy}`)}</failure></testcase>`;
+        })
+      : [`    <testcase classname="podwall.${c.id}" name="${xml(c.title)}"/>`];
+    total += cases.length;
+    failures += found.length;
+    suites.push(`  <testsuite name="${c.id}" tests="${cases.length}" failures="${found.length}" errors="0" skipped="0">`, ...cases, '  </testsuite>');
+  }
+  out.push(`<testsuites name="podwall audit" tests="${total}" failures="${failures}" errors="0">`, ...suites, '</testsuites>');
+  return out.join('\n') + '\n';
+}

@@ -1,0 +1,48 @@
+/**
+ * The live add-on check: DescribeAddon through the AWS SDK for JavaScript v3, with the standard
+ * credential chain and region settings (AWS_ENDPOINT_URL_EKS / AWS_ENDPOINT_URL override the
+ * endpoint, as in every AWS SDK). Service errors become one clear sentence.
+ */
+import { DescribeAddonCommand, EKSClient } from '@aws-sdk/client-eks';
+
+export class AwsError extends Error {
+  override name = 'AwsError';
+}
+
+export async function describeVpcCniAddon(cluster: string, region: string | undefined): Promise<unknown> {
+  const client = new EKSClient({ ...(region ? { region } : {}), maxAttempts: 3 });
+  try {
+    const out = await client.send(new DescribeAddonCommand({ clusterName: cluster, addonName: 'vpc-cni' }));
+    if (!out.addon) throw new AwsError(`EKS returned no add-on for cluster ${cluster}`);
+    return out.addon;
+  } catch (e) {
+    throw explain(e, cluster, region);
+  } finally {
+    client.destroy();
+  }
+}
+
+function explain(e: unknown, cluster: string, region: string | undefined): Error {
+  if (e instanceof AwsError) return e;
+  const err = e as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  const where = `cluster ${cluster}${region ? ` in ${region}` : ''}`;
+  switch (err.name) {
+    case 'ResourceNotFoundException':
+      return new AwsError(`${where}: not found, or it has no vpc-cni add-on (${err.message ?? 'ResourceNotFoundException'})`);
+    case 'AccessDeniedException':
+    case 'UnauthorizedException':
+    case 'UnrecognizedClientException':
+    case 'InvalidSignatureException':
+      return new AwsError(`${where}: access denied: the credentials need eks:DescribeAddon on this cluster (${err.message ?? err.name})`);
+    case 'ThrottlingException':
+    case 'TooManyRequestsException':
+      return new AwsError(`${where}: the EKS API is throttling requests, still after retries; try again later`);
+    case 'CredentialsProviderError':
+      return new AwsError('no AWS credentials found (environment, shared config/credentials files, SSO, or instance/container role)');
+    case 'InvalidParameterException':
+      return new AwsError(`${where}: ${err.message ?? 'invalid parameter'}`);
+  }
+  if (err.message?.includes('Region is missing')) return new AwsError('no AWS region: give --region or set AWS_REGION');
+  const status = err.$metadata?.httpStatusCode;
+  return new AwsError(`${where}: DescribeAddon failed${status ? ` (HTTP ${status})` : ''}: ${err.message ?? String(e)}`);
+}
