@@ -105,9 +105,10 @@ export class AuditContext {
   defaultDeny(namespace: string, direction: Direction): boolean {
     const probe: Endpoint = { kind: 'pod', pod: this.probes.get(namespace)! };
     const stranger: Endpoint = { kind: 'pod', pod: this.stranger };
-    const decide = (from: Endpoint, to: Endpoint): boolean => this.probeEngine.decide({ from, to, port: PROBE_PORT, protocol: 'TCP' }).allowed;
-    if (direction === 'ingress') return !decide(stranger, probe);
-    return !decide(probe, stranger) && !decide(probe, { kind: 'external', address: INTERNET });
+    // only the probe's own side counts: the stranger's policies must not answer for the namespace
+    const side = (from: Endpoint, to: Endpoint): boolean => this.probeEngine.decide({ from, to, port: PROBE_PORT, protocol: 'TCP' })[direction].allowed;
+    if (direction === 'ingress') return !side(stranger, probe);
+    return !side(probe, stranger) && !side(probe, { kind: 'external', address: INTERNET });
   }
 
   /**
@@ -119,7 +120,7 @@ export class AuditContext {
     const me: Endpoint = { kind: 'pod', pod };
     const stranger: Endpoint = { kind: 'pod', pod: this.stranger };
     const [from, to] = direction === 'ingress' ? [stranger, me] : [me, stranger];
-    return !this.probeEngine.decide({ from, to, port: PROBE_PORT, protocol: 'TCP' }).allowed;
+    return !this.probeEngine.decide({ from, to, port: PROBE_PORT, protocol: 'TCP' })[direction].allowed;
   }
 
   dnsPods(): { pods: Pod[]; hypothetical: boolean } {
