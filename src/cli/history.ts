@@ -27,9 +27,10 @@ export function historyCommand(io: CliIO, setCode: (code: number) => void): Comm
       if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be a positive whole number');
       const store = new HistoryStore(path);
       const runs = store.runs(limit);
+      const flows = store.flowSummaries(limit);
       store.close();
       if (output === 'json') {
-        io.out(JSON.stringify({ runs }, null, 2) + '\n');
+        io.out(JSON.stringify({ runs, flows: flows.map((f) => ({ id: f.id, at: f.at, label: f.label, first: f.summary.first, last: f.summary.last, denied: f.summary.denied, allowed: f.summary.allowed, blockedPerWeek: f.summary.blockedPerWeek, deniedPerWeek: f.summary.deniedPerWeek })) }, null, 2) + '\n');
       } else {
         const rows = [['RUN', 'WHEN', 'CIS', 'DENY-IN', 'DENY-OUT', 'ISO-IN', 'ISO-OUT', 'ERR', 'WARN', 'STALE', 'SOURCE']];
         for (const r of runs) {
@@ -41,6 +42,10 @@ export function historyCommand(io: CliIO, setCode: (code: number) => void): Comm
         if (runs.length >= 2) {
           const [a, b] = [runs[0]!.kpis, runs[runs.length - 1]!.kpis];
           io.out(`\ntrend over ${runs.length} runs: default-deny ingress ${pct(a.defaultDenyIngress)} -> ${pct(b.defaultDenyIngress)}, errors ${a.findings.error} -> ${b.findings.error}\n`);
+        }
+        if (flows.length) {
+          io.out('\nFLOWS  WHEN                 DENIED  BLOCKED/WEEK  SOURCE\n');
+          for (const f of flows) io.out(`${String(f.id).padEnd(5)}  ${f.at.slice(0, 19).replace('T', ' ')}  ${String(f.summary.denied).padStart(6)}  ${String(f.summary.blockedPerWeek).padStart(12)}  ${f.label}\n`);
         }
       }
       setCode(0);

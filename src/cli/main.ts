@@ -4,6 +4,7 @@ import { explainCommand } from './explain.js';
 import { AwsError } from '../sources/aws-eks.js';
 import { processIO, UsageError, type CliIO } from './io.js';
 import { auditCommand } from './audit.js';
+import { flowsCommand } from './flows.js';
 import { historyCommand } from './history.js';
 import { matrixCommand } from './matrix.js';
 import { VERSION } from './version.js';
@@ -24,7 +25,9 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
   program.addCommand(matrixCommand(io, setCode));
   program.addCommand(auditCommand(io, setCode));
   program.addCommand(historyCommand(io, setCode));
-  for (const cmd of [program, ...program.commands]) {
+  program.addCommand(flowsCommand(io, setCode));
+  const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
+  for (const cmd of all(program)) {
     cmd.exitOverride();
     cmd.configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
   }

@@ -223,6 +223,7 @@ export class Engine {
       tier: 'namespace',
       outcome: 'deny',
       reason: `isolated for ${direction} by ${names}; no ${direction} rule matches`,
+      policies: isolating.map((p) => `${p.ref.kind} ${p.ref.namespace}/${p.ref.name}`),
       details,
     };
   }

@@ -24,6 +24,8 @@ export interface Step {
   outcome: 'allow' | 'deny' | 'pass' | 'no-match';
   rule?: RuleRef;
   reason: string;
+  /** NetworkPolicy tier denials: the policies that isolate the pod (no single rule decides). */
+  policies?: string[];
   /** Further facts: rules overridden at the same priority, nearest misses, EKS data-plane notes. */
   details?: string[];
 }

@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { AuditResult, Kpis } from '../audit/run.js';
+import type { FlowSummary } from '../flows/summary.js';
 
 export function defaultDbPath(env: NodeJS.ProcessEnv = process.env): string {
   if (env.PODWALL_DB) return env.PODWALL_DB;
@@ -38,6 +39,17 @@ CREATE TABLE IF NOT EXISTS findings (
   message TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS findings_run ON findings(run_id);
+CREATE TABLE IF NOT EXISTS flow_summaries (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  at TEXT NOT NULL,
+  label TEXT NOT NULL,
+  first TEXT,
+  last TEXT,
+  denied INTEGER NOT NULL,
+  allowed INTEGER NOT NULL,
+  blocked_per_week REAL NOT NULL,
+  summary TEXT NOT NULL
+);
 `;
 
 export class HistoryStore {
@@ -60,6 +72,18 @@ export class HistoryStore {
       return id;
     });
     return tx.immediate();
+  }
+
+  recordFlows(s: FlowSummary, label: string, at = new Date()): number {
+    const r = this.db
+      .prepare('INSERT INTO flow_summaries (at, label, first, last, denied, allowed, blocked_per_week, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(at.toISOString(), label, s.first ?? null, s.last ?? null, s.denied, s.allowed, s.blockedPerWeek, JSON.stringify(s));
+    return Number(r.lastInsertRowid);
+  }
+
+  flowSummaries(limit = 50): { id: number; at: string; label: string; summary: FlowSummary }[] {
+    const rows = this.db.prepare('SELECT id, at, label, summary FROM flow_summaries ORDER BY at DESC, id DESC LIMIT ?').all(limit) as { id: number; at: string; label: string; summary: string }[];
+    return rows.reverse().map((r) => ({ id: r.id, at: r.at, label: r.label, summary: JSON.parse(r.summary) as FlowSummary }));
   }
 
   runs(limit = 50): RecordedRun[] {

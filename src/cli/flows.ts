@@ -1,0 +1,85 @@
+import { Command } from 'commander';
+import { Attributor } from '../flows/attribute.js';
+import type { FlowFormat } from '../flows/record.js';
+import { parseTime } from '../flows/record.js';
+import { FlowSummarizer, type GroupBy } from '../flows/summary.js';
+import { formatFlowSummary } from '../report/flows.js';
+import { expandLogPaths, newStats, readFlowFiles } from '../sources/flow-files.js';
+import { defaultDbPath, HistoryStore } from '../store/history.js';
+import { addInputOptions, collect, parseOutput, type InputFlags } from './inputs.js';
+import { UsageError, type CliIO } from './io.js';
+import { loadSnapshots } from './snapshots.js';
+
+export interface FlowFlags extends InputFlags {
+  snapshot?: string[];
+  format?: string;
+  strict?: boolean;
+}
+
+const FORMATS: readonly FlowFormat[] = ['agent', 'cloudwatch', 'vpc', 'csv', 'jsonl'];
+
+/** The flags of every command that reads flow logs. */
+export function addFlowOptions(cmd: Command): Command {
+  addInputOptions(cmd);
+  return cmd
+    .option('--snapshot <path@time>', 'an earlier state of the cluster and when it came into force (ISO 8601); repeatable', collect)
+    .option('--format <format>', `force the log format: ${FORMATS.join('|')} (default: detected per file)`)
+    .option('--strict', 'stop at the first malformed line instead of counting it');
+}
+
+export function flowFormat(v: string | undefined): FlowFormat | undefined {
+  if (v === undefined) return undefined;
+  if (!FORMATS.includes(v as FlowFormat)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}`);
+  return v as FlowFormat;
+}
+
+interface Flags extends FlowFlags {
+  since?: string;
+  until?: string;
+  by?: string;
+  output?: string;
+  record?: boolean;
+  db?: string;
+}
+
+export function flowsCommand(io: CliIO, setCode: (code: number) => void): Command {
+  const flows = new Command('flows').description('read network policy flow logs: what the policies blocked, and which policy blocked it');
+  const summary = new Command('summary')
+    .description('denied attempts per day and week, by namespace, workload, deciding policy or pair')
+    .argument('<logs...>', 'flow logs: agent log, CloudWatch export, VPC Flow Logs, or the generic CSV/JSON lines; plain or gzip')
+    .option('--since <time>', 'only flows at or after this time (ISO 8601)')
+    .option('--until <time>', 'only flows before this time (ISO 8601)')
+    .option('--by <group>', 'namespace|workload|policy|pair', 'namespace')
+    .option('-o, --output <format>', 'text|json|csv|md', 'text')
+    .option('--record', 'add the figures to the history database')
+    .option('--db <path>', `history database (default: ${defaultDbPath()})`);
+  addFlowOptions(summary);
+  summary.action(async (logs: string[], f: Flags) => {
+    const output = parseOutput(f.output, ['text', 'json', 'csv', 'md'] as const);
+    const by = parseOutput(f.by, ['namespace', 'workload', 'policy', 'pair'] as const) as GroupBy;
+    const window: { since?: number; until?: number } = {};
+    for (const [k, v] of [['since', f.since], ['until', f.until]] as const) {
+      if (v === undefined) continue;
+      const t = parseTime(v);
+      if (t === undefined) throw new UsageError(`--${k} ${JSON.stringify(v)} is not an ISO 8601 time`);
+      window[k] = t;
+    }
+    const summarizer = new FlowSummarizer(new Attributor(loadSnapshots(f, io)), window);
+    const stats = newStats();
+    const format = flowFormat(f.format);
+    for await (const flow of readFlowFiles(expandLogPaths(logs), stats, { ...(format ? { format } : {}), ...(f.strict ? { strict: true } : {}) })) summarizer.add(flow);
+    const result = summarizer.result();
+    if (f.record) {
+      const store = new HistoryStore(f.db ?? defaultDbPath(io.env));
+      try {
+        const id = store.recordFlows(result, logs.join(','));
+        io.err(`podwall: recorded flow summary ${id} in ${store.path}\n`);
+      } finally {
+        store.close();
+      }
+    }
+    io.out(formatFlowSummary(result, stats, by, output));
+    setCode(0);
+  });
+  return flows.addCommand(summary);
+}

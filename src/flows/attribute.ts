@@ -1,0 +1,127 @@
+/**
+ * Attribution: which pod, node or service is behind each address (in the snapshot in force at the
+ * flow's time, because EKS reuses pod IPs), what the model decides for the flow, which policy
+ * decides it, and whether the log agrees.
+ */
+import { Engine } from '../engine/engine.js';
+import { describeEndpoint, type Endpoint } from '../engine/endpoint.js';
+import type { SideVerdict, Verdict } from '../engine/verdict.js';
+import { workloadId, type Cluster, type Pod } from '../model/cluster.js';
+import type { Address } from '../model/ip.js';
+import { matches, selectorFromLabels } from '../model/labels.js';
+import { EndpointResolver } from '../model/refs.js';
+import { tierLabel } from '../report/summary.js';
+import type { FlowRecord } from './record.js';
+
+export interface Snapshot {
+  /** When this snapshot came into force (ms); undefined = always. */
+  at?: number;
+  label: string;
+  cluster: Cluster;
+}
+
+export interface EndpointInfo {
+  /** Workload id (`ns/name`), `node/NAME`, `svc ns/name`, or the address. */
+  label: string;
+  namespace?: string;
+  inCluster: boolean;
+}
+
+export interface Attribution {
+  src: EndpointInfo;
+  dst: EndpointInfo;
+  /** The model's answer for the side the log speaks of (both sides when it does not say). */
+  modelAllowed: boolean;
+  /** Does the log's verdict match the model's? (expired flows always agree.) */
+  agrees: boolean;
+  /** The policy (or tier) that decides: for a denial the denying side's, else the ingress side's. */
+  decidedBy: string;
+  /** The namespace whose policy decided a denial. */
+  deciderNamespace?: string;
+  snapshot: string;
+  verdict: Verdict;
+}
+
+interface PreparedSnapshot extends Snapshot {
+  engine: Engine;
+  resolver: EndpointResolver;
+  services: Map<string, { label: string; pods: Pod[] }>;
+}
+
+const CACHE_LIMIT = 200_000;
+
+export class Attributor {
+  private readonly snapshots: PreparedSnapshot[];
+  private readonly cache = new Map<string, Attribution>();
+
+  constructor(snapshots: Snapshot[]) {
+    if (snapshots.length === 0) throw new Error('attribution needs a cluster snapshot');
+    this.snapshots = [...snapshots].sort((a, b) => (a.at ?? -Infinity) - (b.at ?? -Infinity)).map((s) => prepare(s));
+  }
+
+  /** The latest snapshot taken at or before `time`; the earliest when the flow predates them all. */
+  private snapshotFor(time: number | undefined): PreparedSnapshot {
+    if (time === undefined) return this.snapshots[this.snapshots.length - 1]!;
+    let chosen = this.snapshots[0]!;
+    for (const s of this.snapshots) if (s.at === undefined || s.at <= time) chosen = s;
+    return chosen;
+  }
+
+  attribute(flow: FlowRecord): Attribution {
+    const snap = this.snapshotFor(flow.time);
+    const key = `${snap.label}|${flow.src.text}|${flow.dst.text}|${flow.dstPort}|${flow.protocol}|${flow.direction ?? ''}|${flow.verdict}`;
+    const hit = this.cache.get(key);
+    if (hit) return hit;
+    const src = endpointFor(snap, flow.src);
+    const dst = endpointFor(snap, flow.dst);
+    const verdict = snap.engine.decide({ from: src.endpoint, to: dst.endpoint, port: flow.dstPort, protocol: flow.protocol });
+    const modelAllowed = flow.direction ? verdict[flow.direction].allowed : verdict.allowed;
+    // the side the log speaks of decides; without one, the side that denied (else ingress)
+    const deciding: SideVerdict = flow.direction ? verdict[flow.direction] : !verdict.egress.allowed ? verdict.egress : verdict.ingress;
+    const a: Attribution = {
+      src: src.info,
+      dst: dst.info,
+      modelAllowed,
+      agrees: flow.verdict === 'expired' || (flow.verdict === 'allow') === modelAllowed,
+      decidedBy: decider(deciding),
+      ...(deciding.tier !== 'none' ? { deciderNamespace: (deciding.direction === 'egress' ? src : dst).info.namespace } : {}),
+      snapshot: snap.label,
+      verdict,
+    };
+    if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
+    this.cache.set(key, a);
+    return a;
+  }
+}
+
+function prepare(s: Snapshot): PreparedSnapshot {
+  const services = new Map<string, { label: string; pods: Pod[] }>();
+  for (const svc of s.cluster.services) {
+    if (!svc.selector || Object.keys(svc.selector).length === 0) continue;
+    const sel = selectorFromLabels(svc.selector);
+    const pods = s.cluster.pods.filter((p) => p.namespace === svc.namespace && !p.hostNetwork && matches(sel, p.labels));
+    for (const ip of svc.clusterIPs) services.set(`${ip.family}:${ip.value}`, { label: `svc ${svc.namespace}/${svc.name}`, pods });
+  }
+  return { ...s, engine: new Engine(s.cluster), resolver: new EndpointResolver(s.cluster), services };
+}
+
+function endpointFor(snap: PreparedSnapshot, address: Address): { endpoint: Endpoint; info: EndpointInfo } {
+  // a Service ClusterIP stands for its backing pods (EKS programs ClusterIPs for the pods a rule allows)
+  const svc = snap.services.get(`${address.family}:${address.value}`);
+  if (svc && svc.pods[0]) {
+    const pod = svc.pods[0];
+    return { endpoint: { kind: 'pod', pod }, info: { label: workloadId(pod), namespace: pod.namespace, inCluster: true } };
+  }
+  const endpoint = snap.resolver.byAddressEndpoint(address);
+  if (endpoint.kind === 'pod') return { endpoint, info: { label: workloadId(endpoint.pod), namespace: endpoint.pod.namespace, inCluster: true } };
+  if (endpoint.node) return { endpoint, info: { label: `node/${endpoint.node.name}`, inCluster: true } };
+  return { endpoint, info: { label: describeEndpoint(endpoint), inCluster: false } };
+}
+
+function decider(side: SideVerdict): string {
+  const step = side.steps[side.steps.length - 1]!;
+  if (step.rule) return `${step.rule.kind} ${step.rule.namespace ? `${step.rule.namespace}/` : ''}${step.rule.name}`;
+  if (step.policies?.length) return step.policies.join(' + ');
+  if (step.tier === 'default') return step.outcome === 'deny' ? 'default deny (strict mode)' : 'default allow';
+  return tierLabel(step.tier);
+}

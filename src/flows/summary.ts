@@ -1,0 +1,146 @@
+/**
+ * `podwall flows summary`: denied attempts per day and week, by namespace, workload, deciding
+ * policy and pair, with the KPI "unauthorized connection attempts blocked per week". Counters only:
+ * memory does not grow with the number of lines.
+ */
+import type { Attribution, Attributor } from './attribute.js';
+import type { FlowRecord } from './record.js';
+
+export type GroupBy = 'namespace' | 'workload' | 'policy' | 'pair';
+
+export interface FlowExample {
+  file?: string;
+  line?: number;
+  text: string;
+}
+
+export interface FlowSummary {
+  flows: number;
+  allowed: number;
+  denied: number;
+  expired: number;
+  /** Flows neither end of which is in the cluster model. */
+  unattributed: number;
+  disagreements: number;
+  disagreementExamples: FlowExample[];
+  first?: string;
+  last?: string;
+  deniedPerDay: Record<string, number>;
+  deniedPerWeek: Record<string, number>;
+  /** Mean over the ISO weeks from the first to the last flow. */
+  blockedPerWeek: number;
+  by: Record<GroupBy, Record<string, number>>;
+  topDeniedPairs: { pair: string; count: number; decidedBy: string }[];
+}
+
+const DAY = 86_400_000;
+
+export class FlowSummarizer {
+  private flows = 0;
+  private allowed = 0;
+  private denied = 0;
+  private expired = 0;
+  private unattributed = 0;
+  private disagreements = 0;
+  private readonly examples: FlowExample[] = [];
+  private first = Infinity;
+  private last = -Infinity;
+  private readonly perDay = new Map<string, number>();
+  private readonly perWeek = new Map<string, number>();
+  private readonly by: Record<GroupBy, Map<string, number>> = { namespace: new Map(), workload: new Map(), policy: new Map(), pair: new Map() };
+  private readonly pairDecider = new Map<string, string>();
+
+  constructor(
+    private readonly attributor: Attributor,
+    private readonly window: { since?: number; until?: number } = {},
+  ) {}
+
+  add(flow: FlowRecord & { file?: string; line?: number }): void {
+    if (this.window.since !== undefined && (flow.time === undefined || flow.time < this.window.since)) return;
+    if (this.window.until !== undefined && (flow.time === undefined || flow.time >= this.window.until)) return;
+    const a = this.attributor.attribute(flow);
+    this.flows++;
+    if (flow.time !== undefined) {
+      if (flow.time < this.first) this.first = flow.time;
+      if (flow.time > this.last) this.last = flow.time;
+    }
+    if (!a.src.inCluster && !a.dst.inCluster) this.unattributed++;
+    if (!a.agrees) {
+      this.disagreements++;
+      if (this.examples.length < 10) this.examples.push({ ...(flow.file ? { file: flow.file, line: flow.line } : {}), text: `${describe(flow, a)}: log says ${flow.verdict}, the model says ${a.modelAllowed ? 'allow' : 'deny'} (${a.decidedBy})` });
+    }
+    if (flow.verdict === 'expired') {
+      this.expired++;
+      return;
+    }
+    if (flow.verdict === 'allow') {
+      this.allowed++;
+      return;
+    }
+    this.denied++;
+    if (flow.time !== undefined) {
+      bump(this.perDay, new Date(flow.time).toISOString().slice(0, 10));
+      bump(this.perWeek, isoWeek(flow.time));
+    }
+    bump(this.by.namespace, a.deciderNamespace ?? a.dst.namespace ?? '(outside the cluster)');
+    bump(this.by.workload, a.deciderNamespace === a.src.namespace && !a.verdict.egress.allowed ? a.src.label : a.dst.label);
+    bump(this.by.policy, a.decidedBy);
+    const pair = `${a.src.label} -> ${a.dst.label} ${flow.dstPort}/${flow.protocol}`;
+    bump(this.by.pair, pair);
+    if (!this.pairDecider.has(pair)) this.pairDecider.set(pair, a.decidedBy);
+  }
+
+  result(top = 10): FlowSummary {
+    const weeks = this.first === Infinity ? 0 : countWeeks(this.first, this.last);
+    const topPairs = [...this.by.pair.entries()].sort((x, y) => y[1] - x[1] || x[0].localeCompare(y[0])).slice(0, top);
+    return {
+      flows: this.flows,
+      allowed: this.allowed,
+      denied: this.denied,
+      expired: this.expired,
+      unattributed: this.unattributed,
+      disagreements: this.disagreements,
+      disagreementExamples: this.examples,
+      ...(this.first !== Infinity ? { first: new Date(this.first).toISOString(), last: new Date(this.last).toISOString() } : {}),
+      deniedPerDay: sorted(this.perDay),
+      deniedPerWeek: sorted(this.perWeek),
+      blockedPerWeek: weeks ? Math.round((this.denied / weeks) * 10) / 10 : this.denied,
+      by: { namespace: byCount(this.by.namespace), workload: byCount(this.by.workload), policy: byCount(this.by.policy), pair: byCount(this.by.pair) },
+      topDeniedPairs: topPairs.map(([pair, count]) => ({ pair, count, decidedBy: this.pairDecider.get(pair)! })),
+    };
+  }
+}
+
+function describe(f: FlowRecord, a: Attribution): string {
+  return `${a.src.label}${f.srcPort !== undefined ? `:${f.srcPort}` : ''} -> ${a.dst.label}:${f.dstPort}/${f.protocol}${f.direction ? ` (${f.direction})` : ''}`;
+}
+
+function bump(m: Map<string, number>, k: string): void {
+  m.set(k, (m.get(k) ?? 0) + 1);
+}
+
+function sorted(m: Map<string, number>): Record<string, number> {
+  return Object.fromEntries([...m.entries()].sort((a, b) => a[0].localeCompare(b[0])));
+}
+
+function byCount(m: Map<string, number>): Record<string, number> {
+  return Object.fromEntries([...m.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])));
+}
+
+/** ISO 8601 week, e.g. 2026-W47 (weeks start on Monday; week 1 holds the first Thursday). */
+export function isoWeek(ms: number): string {
+  const d = new Date(ms);
+  const day = (d.getUTCDay() + 6) % 7; // Monday = 0
+  const thursday = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()) - day * DAY + 3 * DAY;
+  const year = new Date(thursday).getUTCFullYear();
+  const week = 1 + Math.floor((thursday - Date.UTC(year, 0, 1)) / (7 * DAY));
+  return `${year}-W${String(week).padStart(2, '0')}`;
+}
+
+function countWeeks(first: number, last: number): number {
+  const monday = (ms: number): number => {
+    const d = new Date(ms);
+    return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()) - ((d.getUTCDay() + 6) % 7) * DAY;
+  };
+  return Math.round((monday(last) - monday(first)) / (7 * DAY)) + 1;
+}
