@@ -3,10 +3,13 @@ import { InputError, formatDiagnostic } from '../k8s/errors.js';
 import { explainCommand } from './explain.js';
 import { AwsError } from '../sources/aws-eks.js';
 import { processIO, UsageError, type CliIO } from './io.js';
+import { adviseCommand } from './advise.js';
 import { auditCommand } from './audit.js';
+import { diffCommand } from './diff.js';
 import { flowsCommand } from './flows.js';
 import { historyCommand } from './history.js';
 import { matrixCommand } from './matrix.js';
+import { replayCommand } from './replay.js';
 import { VERSION } from './version.js';
 import { testCommand } from './test.js';
 
@@ -26,6 +29,9 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
   program.addCommand(auditCommand(io, setCode));
   program.addCommand(historyCommand(io, setCode));
   program.addCommand(flowsCommand(io, setCode));
+  program.addCommand(diffCommand(io, setCode));
+  program.addCommand(replayCommand(io, setCode));
+  program.addCommand(adviseCommand(io, setCode));
   const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
   for (const cmd of all(program)) {
     cmd.exitOverride();

@@ -4,12 +4,11 @@
  * decides it, and whether the log agrees.
  */
 import { Engine } from '../engine/engine.js';
-import { describeEndpoint, type Endpoint } from '../engine/endpoint.js';
+import type { Endpoint } from '../engine/endpoint.js';
 import type { SideVerdict, Verdict } from '../engine/verdict.js';
-import { workloadId, type Cluster, type Pod } from '../model/cluster.js';
+import type { Cluster } from '../model/cluster.js';
 import type { Address } from '../model/ip.js';
-import { matches, selectorFromLabels } from '../model/labels.js';
-import { EndpointResolver } from '../model/refs.js';
+import { FlowEndpoints } from './endpoints.js';
 import { tierLabel } from '../report/summary.js';
 import type { FlowRecord } from './record.js';
 
@@ -44,8 +43,7 @@ export interface Attribution {
 
 interface PreparedSnapshot extends Snapshot {
   engine: Engine;
-  resolver: EndpointResolver;
-  services: Map<string, { label: string; pods: Pod[] }>;
+  endpoints: FlowEndpoints;
 }
 
 const CACHE_LIMIT = 200_000;
@@ -95,27 +93,13 @@ export class Attributor {
 }
 
 function prepare(s: Snapshot): PreparedSnapshot {
-  const services = new Map<string, { label: string; pods: Pod[] }>();
-  for (const svc of s.cluster.services) {
-    if (!svc.selector || Object.keys(svc.selector).length === 0) continue;
-    const sel = selectorFromLabels(svc.selector);
-    const pods = s.cluster.pods.filter((p) => p.namespace === svc.namespace && !p.hostNetwork && matches(sel, p.labels));
-    for (const ip of svc.clusterIPs) services.set(`${ip.family}:${ip.value}`, { label: `svc ${svc.namespace}/${svc.name}`, pods });
-  }
-  return { ...s, engine: new Engine(s.cluster), resolver: new EndpointResolver(s.cluster), services };
+  return { ...s, engine: new Engine(s.cluster), endpoints: new FlowEndpoints(s.cluster) };
 }
 
 function endpointFor(snap: PreparedSnapshot, address: Address): { endpoint: Endpoint; info: EndpointInfo } {
-  // a Service ClusterIP stands for its backing pods (EKS programs ClusterIPs for the pods a rule allows)
-  const svc = snap.services.get(`${address.family}:${address.value}`);
-  if (svc && svc.pods[0]) {
-    const pod = svc.pods[0];
-    return { endpoint: { kind: 'pod', pod }, info: { label: workloadId(pod), namespace: pod.namespace, inCluster: true } };
-  }
-  const endpoint = snap.resolver.byAddressEndpoint(address);
-  if (endpoint.kind === 'pod') return { endpoint, info: { label: workloadId(endpoint.pod), namespace: endpoint.pod.namespace, inCluster: true } };
-  if (endpoint.node) return { endpoint, info: { label: `node/${endpoint.node.name}`, inCluster: true } };
-  return { endpoint, info: { label: describeEndpoint(endpoint), inCluster: false } };
+  const { endpoint, label } = snap.endpoints.resolve(address);
+  if (endpoint.kind === 'pod') return { endpoint, info: { label, namespace: endpoint.pod.namespace, inCluster: true } };
+  return { endpoint, info: { label, inCluster: endpoint.node !== undefined } };
 }
 
 function decider(side: SideVerdict): string {

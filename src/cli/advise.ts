@@ -1,0 +1,43 @@
+import { Command } from 'commander';
+import { Advisor } from '../advise/advise.js';
+import { buildCluster } from '../model/build.js';
+import { expandLogPaths, newStats, readFlowFiles } from '../sources/flow-files.js';
+import { addFlowOptions, flowFormat, type FlowFlags } from './flows.js';
+import { buildOptions, collect, parseOutput, readObjects } from './inputs.js';
+import { UsageError, type CliIO } from './io.js';
+
+interface Flags extends FlowFlags {
+  namespace?: string[];
+  output?: string;
+}
+
+export function adviseCommand(io: CliIO, setCode: (code: number) => void): Command {
+  const cmd = new Command('advise')
+    .description('least-privilege NetworkPolicies from observed traffic, checked by replay before they are printed')
+    .argument('<logs...>', 'flow logs (any format podwall reads)')
+    .option('-n, --namespace <ns>', 'advise for this namespace; repeatable (default: every namespace seen, but kube-system)', collect)
+    .option('-o, --output <format>', 'yaml', 'yaml');
+  addFlowOptions(cmd);
+  return cmd.action(async (logs: string[], f: Flags) => {
+    parseOutput(f.output, ['yaml'] as const);
+    if (!f.filename?.length) throw new UsageError('no cluster: give it with -f');
+    const options = buildOptions(f);
+    const objects = readObjects(f.filename, io);
+    const cluster = buildCluster(objects, options);
+    for (const ns of f.namespace ?? []) if (!cluster.namespaces.has(ns)) throw new UsageError(`-n ${ns}: no such namespace in the input`);
+    const advisor = new Advisor(cluster, f.namespace);
+    const stats = newStats();
+    const format = flowFormat(f.format);
+    for await (const flow of readFlowFiles(expandLogPaths(logs), stats, { ...(format ? { format } : {}), ...(f.strict ? { strict: true } : {}) })) advisor.add(flow);
+    const advice = advisor.result(objects, (objs) => buildCluster(objs, options));
+    const header = [
+      `# podwall advise: ${advice.policies} NetworkPolicies from ${advice.flows} observed accepted flows (${stats.lines} lines, ${stats.malformed} malformed)`,
+      advice.stillBlocked.length
+        ? `# replay: ${advice.stillBlocked.length} observed connection(s) stay blocked by policies outside this advice (see stderr)`
+        : '# replay: these policies allow every observed accepted flow in scope',
+    ].join('\n');
+    for (const b of advice.stillBlocked) io.err(`podwall: still blocked: ${b}\n`);
+    io.out(`${header}\n---\n${advice.yaml}`);
+    setCode(0);
+  });
+}

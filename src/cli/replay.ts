@@ -1,0 +1,48 @@
+import { Command } from 'commander';
+import { withPolicies } from '../analysis/overlay.js';
+import { Replayer, type ReplayResult } from '../analysis/replay.js';
+import { buildCluster } from '../model/build.js';
+import { expandLogPaths, newStats, readFlowFiles, type ReadStats } from '../sources/flow-files.js';
+import { addFlowOptions, flowFormat, type FlowFlags } from './flows.js';
+import { buildOptions, collect, parseOutput, readObjects } from './inputs.js';
+import { paint, UsageError, type CliIO } from './io.js';
+
+interface Flags extends FlowFlags {
+  proposed?: string[];
+  output?: string;
+}
+
+export function replayCommand(io: CliIO, setCode: (code: number) => void): Command {
+  const cmd = new Command('replay')
+    .description('would the proposed policies break the traffic we actually see? (exit 1 if so)')
+    .argument('<logs...>', 'flow logs (any format podwall reads)')
+    .requiredOption('--proposed <path>', 'the proposed, complete policy set; repeatable', collect)
+    .option('-o, --output <format>', 'text|json', 'text');
+  addFlowOptions(cmd);
+  return cmd.action(async (logs: string[], f: Flags) => {
+    const output = parseOutput(f.output, ['text', 'json'] as const);
+    if (!f.filename?.length) throw new UsageError('no current cluster: give it with -f');
+    const proposed = buildCluster(withPolicies(readObjects(f.filename, io), readObjects(f.proposed!, io)), buildOptions(f));
+    const replayer = new Replayer(proposed);
+    const stats = newStats();
+    const format = flowFormat(f.format);
+    for await (const flow of readFlowFiles(expandLogPaths(logs), stats, { ...(format ? { format } : {}), ...(f.strict ? { strict: true } : {}) })) replayer.add(flow);
+    const result = replayer.result();
+    io.out(output === 'json' ? JSON.stringify({ ...result, input: stats }, null, 2) + '\n' : text(result, stats, io));
+    setCode(result.wouldBlock.length ? 1 : 0);
+  });
+}
+
+function text(r: ReplayResult, stats: ReadStats, io: CliIO): string {
+  const out = [`observed allowed flows: ${r.observedAllowed} (lines ${stats.lines}, malformed ${stats.malformed})`];
+  if (r.wouldBlock.length) {
+    out.push(paint(io, 'red', `the proposal would block ${r.wouldBlock.length} observed connection${r.wouldBlock.length > 1 ? 's' : ''}:`));
+    for (const b of r.wouldBlock) out.push(`  ${b.from} -> ${b.to} ${b.port}/${b.protocol} (${b.count} flows, e.g. ${b.example})`, `    ${b.reason}`);
+  } else {
+    out.push(paint(io, 'green', 'the proposal blocks no observed allowed flow'));
+  }
+  out.push('', `allowed by the proposal but never observed: ${r.unusedAllowed.length}`);
+  for (const u of r.unusedAllowed.slice(0, 50)) out.push(`  ${u.from} -> ${u.to} ${u.port}/${u.protocol}`);
+  if (r.unusedAllowed.length > 50) out.push(`  ... and ${r.unusedAllowed.length - 50} more (-o json lists all)`);
+  return out.join('\n') + '\n';
+}
