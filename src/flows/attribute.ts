@@ -5,7 +5,7 @@
  */
 import { Engine } from '../engine/engine.js';
 import type { Endpoint } from '../engine/endpoint.js';
-import type { SideVerdict, Verdict } from '../engine/verdict.js';
+import type { SideVerdict } from '../engine/verdict.js';
 import type { Cluster } from '../model/cluster.js';
 import type { Address } from '../model/ip.js';
 import { FlowEndpoints } from './endpoints.js';
@@ -38,7 +38,10 @@ export interface Attribution {
   /** The namespace whose policy decided a denial. */
   deciderNamespace?: string;
   snapshot: string;
-  verdict: Verdict;
+  /** Was the source's egress side allowed? */
+  egressAllowed: boolean;
+  /** `src -> dst port/proto`, the key of the pair tables. */
+  pair: string;
 }
 
 interface PreparedSnapshot extends Snapshot {
@@ -84,7 +87,8 @@ export class Attributor {
       decidedBy: decider(deciding),
       ...(deciding.tier !== 'none' ? { deciderNamespace: (deciding.direction === 'egress' ? src : dst).info.namespace } : {}),
       snapshot: snap.label,
-      verdict,
+      egressAllowed: verdict.egress.allowed,
+      pair: `${src.info.label} -> ${dst.info.label} ${flow.dstPort}/${flow.protocol}`,
     };
     if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
     this.cache.set(key, a);

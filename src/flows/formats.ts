@@ -2,13 +2,25 @@
  * Line parsers for every flow log podwall reads. Each recognises its own lines, returns `skip`
  * for lines of the same log that are not flows, and `malformed` with a reason for broken ones.
  */
-import { parseAddress } from '../model/ip.js';
+import { parseAddress, type Address } from '../model/ip.js';
 import { malformed, parseProtocolName, parseTime, parseVerdict, SKIP, type FlowFormat, type FlowRecord, type LineResult } from './record.js';
 
 // The agent's message, in all its versions: "Src IP: a Src Port: n Dest IP: b Dest Port: m"
 // then "Proto[:] P Verdict[:] V[ Direction[:] D[,] Tier[:] T]", or a Go "%!(EXTRA string=P, string=V)".
 const AGENT_MESSAGE =
   /Src IP:\s*(\S+)\s+Src Port:\s*(\d+)\s+Dest IP:\s*(\S+)\s+Dest Port:\s*(\d+)(?:%!\(EXTRA string=(\w+), string=([\w/]+)\))?(?:\s+Proto:?\s+(\w+))?(?:\s+Verdict:?\s+([\w/]+))?(?:\s+Direction:?\s+(\w+),?)?(?:\s+Tier:?\s+(\w+))?/;
+
+// Addresses repeat from line to line: parse each text once.
+const addressCache = new Map<string, Address | undefined>();
+function address(text: string): Address | undefined {
+  let a = addressCache.get(text);
+  if (a === undefined && !addressCache.has(text)) {
+    if (addressCache.size > 100_000) addressCache.clear();
+    a = parseAddress(text);
+    addressCache.set(text, a);
+  }
+  return a;
+}
 
 function build(f: {
   time?: string | number;
@@ -22,9 +34,9 @@ function build(f: {
   tier?: string;
   node?: string;
 }): LineResult {
-  const src = parseAddress(String(f.src));
+  const src = address(String(f.src));
   if (!src) return malformed(`invalid source address ${JSON.stringify(f.src)}`);
-  const dst = parseAddress(String(f.dst));
+  const dst = address(String(f.dst));
   if (!dst) return malformed(`invalid destination address ${JSON.stringify(f.dst)}`);
   const dstPort = Number(f.dstPort);
   if (!Number.isInteger(dstPort) || dstPort < 0 || dstPort > 65535) return malformed(`invalid destination port ${JSON.stringify(f.dstPort)}`);

@@ -45,8 +45,8 @@ export class FlowSummarizer {
   private readonly examples: FlowExample[] = [];
   private first = Infinity;
   private last = -Infinity;
-  private readonly perDay = new Map<string, number>();
-  private readonly perWeek = new Map<string, number>();
+  /** Denials per UTC day number (days since the epoch); weeks are derived from days at the end. */
+  private readonly perDay = new Map<number, number>();
   private readonly by: Record<GroupBy, Map<string, number>> = { namespace: new Map(), workload: new Map(), policy: new Map(), pair: new Map() };
   private readonly pairDecider = new Map<string, string>();
 
@@ -79,15 +79,14 @@ export class FlowSummarizer {
     }
     this.denied++;
     if (flow.time !== undefined) {
-      bump(this.perDay, new Date(flow.time).toISOString().slice(0, 10));
-      bump(this.perWeek, isoWeek(flow.time));
+      const day = Math.floor(flow.time / DAY);
+      this.perDay.set(day, (this.perDay.get(day) ?? 0) + 1);
     }
     bump(this.by.namespace, a.deciderNamespace ?? a.dst.namespace ?? '(outside the cluster)');
-    bump(this.by.workload, a.deciderNamespace === a.src.namespace && !a.verdict.egress.allowed ? a.src.label : a.dst.label);
+    bump(this.by.workload, a.deciderNamespace === a.src.namespace && !a.egressAllowed ? a.src.label : a.dst.label);
     bump(this.by.policy, a.decidedBy);
-    const pair = `${a.src.label} -> ${a.dst.label} ${flow.dstPort}/${flow.protocol}`;
-    bump(this.by.pair, pair);
-    if (!this.pairDecider.has(pair)) this.pairDecider.set(pair, a.decidedBy);
+    bump(this.by.pair, a.pair);
+    if (!this.pairDecider.has(a.pair)) this.pairDecider.set(a.pair, a.decidedBy);
   }
 
   result(top = 10): FlowSummary {
@@ -102,8 +101,8 @@ export class FlowSummarizer {
       disagreements: this.disagreements,
       disagreementExamples: this.examples,
       ...(this.first !== Infinity ? { first: new Date(this.first).toISOString(), last: new Date(this.last).toISOString() } : {}),
-      deniedPerDay: sorted(this.perDay),
-      deniedPerWeek: sorted(this.perWeek),
+      deniedPerDay: sorted(rekey(this.perDay, (d) => new Date(d * DAY).toISOString().slice(0, 10))),
+      deniedPerWeek: sorted(rekey(this.perDay, (d) => isoWeek(d * DAY))),
       blockedPerWeek: weeks ? Math.round((this.denied / weeks) * 10) / 10 : this.denied,
       by: { namespace: byCount(this.by.namespace), workload: byCount(this.by.workload), policy: byCount(this.by.policy), pair: byCount(this.by.pair) },
       topDeniedPairs: topPairs.map(([pair, count]) => ({ pair, count, decidedBy: this.pairDecider.get(pair)! })),
@@ -117,6 +116,12 @@ function describe(f: FlowRecord, a: Attribution): string {
 
 function bump(m: Map<string, number>, k: string): void {
   m.set(k, (m.get(k) ?? 0) + 1);
+}
+
+function rekey(m: Map<number, number>, key: (k: number) => string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [k, n] of m) out.set(key(k), (out.get(key(k)) ?? 0) + n);
+  return out;
 }
 
 function sorted(m: Map<string, number>): Record<string, number> {

@@ -68,7 +68,10 @@ export async function* flowsFromLines(lines: AsyncIterable<string>, file: string
     const r = PARSERS[format!](line);
     if (r.kind === 'flow') {
       stats.flows++;
-      yield { ...r.flow, file, line: n };
+      const located = r.flow as LocatedFlow;
+      located.file = file;
+      located.line = n;
+      yield located;
     } else if (r.kind === 'skip') {
       stats.skipped++;
     } else {
