@@ -12,6 +12,7 @@ import { FlowEndpoints } from '../flows/endpoints.js';
 import type { FlowRecord } from '../flows/record.js';
 import { workloadId, type Cluster, type Pod, type Protocol } from '../model/cluster.js';
 import type { Address } from '../model/ip.js';
+import type { SourceObject } from '../model/build.js';
 import { mergeAddresses } from './cidrs.js';
 
 /** Labels that change with every rollout or replica: never select by them. */
@@ -113,7 +114,7 @@ export class Advisor {
   }
 
   /** The advice, replayed against the observed flows before it is returned. */
-  result(objects: { value: unknown; file: string; line: number }[], build: (objs: { value: unknown; file: string; line: number }[]) => Cluster): Advice {
+  result(objects: SourceObject[], build: (objs: SourceObject[]) => Cluster): Advice {
     const docs: { comment: string; object: Record<string, unknown> }[] = [];
     const namespaces = [...new Set([...this.sides.values()].map((s) => s.pod.namespace))].sort();
     for (const ns of namespaces) {

@@ -3,7 +3,7 @@ import { Advisor } from '../advise/advise.js';
 import { buildCluster } from '../model/build.js';
 import { expandLogPaths, newStats, readFlowFiles } from '../sources/flow-files.js';
 import { addFlowOptions, flowFormat, type FlowFlags } from './flows.js';
-import { buildOptions, collect, parseOutput, readObjects } from './inputs.js';
+import { buildOptions, collect, parseOutput, readInputs } from './inputs.js';
 import { UsageError, type CliIO } from './io.js';
 
 interface Flags extends FlowFlags {
@@ -20,9 +20,8 @@ export function adviseCommand(io: CliIO, setCode: (code: number) => void): Comma
   addFlowOptions(cmd);
   return cmd.action(async (logs: string[], f: Flags) => {
     parseOutput(f.output, ['yaml'] as const);
-    if (!f.filename?.length) throw new UsageError('no cluster: give it with -f');
     const options = buildOptions(f);
-    const objects = readObjects(f.filename, io);
+    const objects = await readInputs(f, io);
     const cluster = buildCluster(objects, options);
     for (const ns of f.namespace ?? []) if (!cluster.namespaces.has(ns)) throw new UsageError(`-n ${ns}: no such namespace in the input`);
     const advisor = new Advisor(cluster, f.namespace);

@@ -49,7 +49,7 @@ export function auditCommand(io: CliIO, setCode: (code: number) => void): Comman
     if (flags.addonConfig && flags.cluster) throw new UsageError('--addon-config and --cluster exclude each other');
     if (flags.region && !flags.cluster) throw new UsageError('--region goes with --cluster');
     const config = flags.config ? parseConfig(parseDocuments(readText(flags.config), flags.config), flags.config, CHECK_IDS) : defaultConfig();
-    const cluster = loadCluster(flags, io);
+    const cluster = await loadCluster(flags, io);
     const enforcement: EnforcementState[] = enforcementFromCluster(cluster);
     if (flags.addonConfig) enforcement.push(enforcementFromDescribeAddonJson(readText(flags.addonConfig), flags.addonConfig));
     if (flags.cluster) enforcement.push(enforcementFromAddon(await describeVpcCniAddon(flags.cluster, flags.region), `eks:${flags.cluster}`, `vpc-cni add-on of ${flags.cluster}`));

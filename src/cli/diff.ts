@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { diffClusters, type DiffResult } from '../analysis/diff.js';
 import { withPolicies } from '../analysis/overlay.js';
 import { buildCluster } from '../model/build.js';
-import { addInputOptions, buildOptions, collect, parseOutput, readObjects, type InputFlags } from './inputs.js';
+import { addInputOptions, buildOptions, collect, parseOutput, readInputs, readObjects, type InputFlags } from './inputs.js';
 import { paint, UsageError, type CliIO } from './io.js';
 
 interface Flags extends InputFlags {
@@ -18,11 +18,10 @@ export function diffCommand(io: CliIO, setCode: (code: number) => void): Command
     .option('-n, --namespace <ns>', 'only connections with an end in this namespace; repeatable', collect)
     .option('-o, --output <format>', 'text|json|md', 'text');
   addInputOptions(cmd);
-  return cmd.action((f: Flags) => {
+  return cmd.action(async (f: Flags) => {
     const output = parseOutput(f.output, ['text', 'json', 'md'] as const);
-    if (!f.filename?.length) throw new UsageError('no old state: give it with -f');
     const options = buildOptions(f);
-    const oldObjects = readObjects(f.filename, io);
+    const oldObjects = await readInputs(f, io);
     const newObjects = withPolicies(oldObjects, readObjects(f.to!, io));
     const result = diffClusters(buildCluster(oldObjects, options), buildCluster(newObjects, options), f.namespace);
     io.out(output === 'json' ? JSON.stringify(result, null, 2) + '\n' : output === 'md' ? markdown(result) : text(result, io));

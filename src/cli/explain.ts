@@ -23,10 +23,10 @@ export function explainCommand(io: CliIO, setCode: (code: number) => void): Comm
     .option('--protocol <protocol>', 'TCP, UDP or SCTP', 'TCP')
     .option('-o, --output <format>', 'text or json', 'text');
   addInputOptions(cmd);
-  return cmd.action((flags: Flags) => {
+  return cmd.action(async (flags: Flags) => {
     const output = parseOutput(flags.output, ['text', 'json'] as const);
     const protocol = parseProtocolFlag(flags.protocol);
-    const cluster = loadCluster(flags, io);
+    const cluster = await loadCluster(flags, io);
     const resolver = new EndpointResolver(cluster);
     const from = resolver.resolve(flags.from!);
     if (!from.ok) throw new UsageError(`--from: ${from.error}`);

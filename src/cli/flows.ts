@@ -64,7 +64,7 @@ export function flowsCommand(io: CliIO, setCode: (code: number) => void): Comman
       if (t === undefined) throw new UsageError(`--${k} ${JSON.stringify(v)} is not an ISO 8601 time`);
       window[k] = t;
     }
-    const summarizer = new FlowSummarizer(new Attributor(loadSnapshots(f, io)), window);
+    const summarizer = new FlowSummarizer(new Attributor(await loadSnapshots(f, io)), window);
     const stats = newStats();
     const format = flowFormat(f.format);
     for await (const flow of readFlowFiles(expandLogPaths(logs), stats, { ...(format ? { format } : {}), ...(f.strict ? { strict: true } : {}) })) summarizer.add(flow);

@@ -3,11 +3,14 @@ import { buildCluster, expandLists, type BuildOptions, type SourceObject } from 
 import type { Cluster, EnforcingMode, Protocol } from '../model/cluster.js';
 import { PROTOCOLS } from '../model/cluster.js';
 import { readDocuments } from '../sources/files.js';
+import { defaultClusterAvailable, LiveReader, loadKubeConfig } from '../sources/live.js';
 import { UsageError, type CliIO } from './io.js';
 
 export interface InputFlags {
   filename?: string[];
   enforcingMode?: string;
+  kubeconfig?: string;
+  context?: string;
 }
 
 export function collect(value: string, previous: string[] | undefined): string[] {
@@ -18,6 +21,8 @@ export function collect(value: string, previous: string[] | undefined): string[]
 export function addInputOptions(cmd: Command): Command {
   return cmd
     .option('-f, --filename <path>', 'manifests: a file, a directory (recursive), or - for stdin; repeatable', collect)
+    .option('--kubeconfig <path>', 'read a live cluster with this kubeconfig (default without -f: $KUBECONFIG, ~/.kube/config, or in-cluster)')
+    .option('--context <name>', 'the kubeconfig context of the live cluster to read')
     .option('--enforcing-mode <mode>', 'the EKS agent\'s pod default: standard (allow) or strict (deny); default: from the aws-node DaemonSet, else standard');
 }
 
@@ -33,9 +38,24 @@ export function readObjects(paths: readonly string[], io: CliIO): SourceObject[]
   return expandLists(readDocuments(paths, { readStdin: () => io.readStdin() }));
 }
 
-export function loadCluster(flags: InputFlags, io: CliIO): Cluster {
-  if (!flags.filename?.length) throw new UsageError('no input: give manifests with -f FILE|DIR|-');
-  return buildCluster(readObjects(flags.filename, io), buildOptions(flags));
+/** Should this run read a live cluster? When asked to, or, as kubectl does, when nothing else is given. */
+export function wantsLive(flags: InputFlags, io: CliIO): boolean {
+  return Boolean(flags.kubeconfig || flags.context) || (!flags.filename?.length && defaultClusterAvailable(io.env));
+}
+
+/** Files and a live cluster, combined: e.g. `diff --context prod --to ./proposed/`. */
+export async function readInputs(flags: InputFlags, io: CliIO): Promise<SourceObject[]> {
+  const objects = flags.filename?.length ? readObjects(flags.filename, io) : [];
+  if (wantsLive(flags, io)) {
+    const reader = new LiveReader(loadKubeConfig({ ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}), ...(flags.context ? { context: flags.context } : {}) }));
+    objects.unshift(...(await reader.readAll()).objects);
+  }
+  if (!flags.filename?.length && !wantsLive(flags, io)) throw new UsageError('no input: give manifests with -f FILE|DIR|-, or a cluster with --kubeconfig/--context');
+  return objects;
+}
+
+export async function loadCluster(flags: InputFlags, io: CliIO): Promise<Cluster> {
+  return buildCluster(await readInputs(flags, io), buildOptions(flags));
 }
 
 export function parsePortFlag(v: string | undefined): number | undefined {

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { InputError, formatDiagnostic } from '../k8s/errors.js';
 import { explainCommand } from './explain.js';
 import { AwsError } from '../sources/aws-eks.js';
+import { LiveError } from '../sources/live.js';
 import { processIO, UsageError, type CliIO } from './io.js';
 import { adviseCommand } from './advise.js';
 import { auditCommand } from './audit.js';
@@ -54,7 +55,7 @@ function handleError(e: unknown, io: CliIO): number {
     io.err(`podwall: ${formatDiagnostic(e.diagnostic)}\n`);
     return 2;
   }
-  if (e instanceof UsageError || e instanceof AwsError) {
+  if (e instanceof UsageError || e instanceof AwsError || e instanceof LiveError) {
     io.err(`podwall: ${e.message}\n`);
     return 2;
   }

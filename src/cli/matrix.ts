@@ -22,12 +22,12 @@ export function matrixCommand(io: CliIO, setCode: (code: number) => void): Comma
     .option('--protocol <protocol>', 'TCP, UDP or SCTP (default: TCP with --port, else every protocol)')
     .option('-o, --output <format>', MATRIX_FORMATS.join('|'), 'table');
   addInputOptions(cmd);
-  return cmd.action((flags: Flags) => {
+  return cmd.action(async (flags: Flags) => {
     const format = parseOutput(flags.output, MATRIX_FORMATS);
     if (flags.namespace && flags.allNamespaces) throw new UsageError('-n and -A exclude each other');
     const port = parsePortFlag(flags.port);
     const protocol = flags.protocol !== undefined || port !== undefined ? parseProtocolFlag(flags.protocol) : undefined;
-    const cluster = loadCluster(flags, io);
+    const cluster = await loadCluster(flags, io);
     for (const ns of flags.namespace ?? []) {
       if (!cluster.namespaces.has(ns)) throw new UsageError(`-n ${ns}: no such namespace in the input`);
     }

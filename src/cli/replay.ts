@@ -4,7 +4,7 @@ import { Replayer, type ReplayResult } from '../analysis/replay.js';
 import { buildCluster } from '../model/build.js';
 import { expandLogPaths, newStats, readFlowFiles, type ReadStats } from '../sources/flow-files.js';
 import { addFlowOptions, flowFormat, type FlowFlags } from './flows.js';
-import { buildOptions, collect, parseOutput, readObjects } from './inputs.js';
+import { buildOptions, collect, parseOutput, readInputs, readObjects } from './inputs.js';
 import { paint, UsageError, type CliIO } from './io.js';
 
 interface Flags extends FlowFlags {
@@ -21,8 +21,7 @@ export function replayCommand(io: CliIO, setCode: (code: number) => void): Comma
   addFlowOptions(cmd);
   return cmd.action(async (logs: string[], f: Flags) => {
     const output = parseOutput(f.output, ['text', 'json'] as const);
-    if (!f.filename?.length) throw new UsageError('no current cluster: give it with -f');
-    const proposed = buildCluster(withPolicies(readObjects(f.filename, io), readObjects(f.proposed!, io)), buildOptions(f));
+    const proposed = buildCluster(withPolicies(await readInputs(f, io), readObjects(f.proposed!, io)), buildOptions(f));
     const replayer = new Replayer(proposed);
     const stats = newStats();
     const format = flowFormat(f.format);

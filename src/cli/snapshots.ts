@@ -2,7 +2,7 @@ import type { Snapshot } from '../flows/attribute.js';
 import { parseTime } from '../flows/record.js';
 import { buildCluster, expandLists } from '../model/build.js';
 import { readDocuments } from '../sources/files.js';
-import { buildOptions, type InputFlags } from './inputs.js';
+import { buildOptions, readInputs, wantsLive, type InputFlags } from './inputs.js';
 import { UsageError, type CliIO } from './io.js';
 
 /** The annotation `podwall snapshot` writes on its List: when the cluster looked like this. */
@@ -12,7 +12,7 @@ export const TAKEN_AT = 'podwall.io/taken-at';
  * The cluster as it was over time: `-f` (the current state) and any `--snapshot PATH[@TIME]`
  * (TIME in ISO 8601; without it, the file's podwall.io/taken-at annotation).
  */
-export function loadSnapshots(flags: InputFlags & { snapshot?: string[] }, io: CliIO): Snapshot[] {
+export async function loadSnapshots(flags: InputFlags & { snapshot?: string[] }, io: CliIO): Promise<Snapshot[]> {
   const options = buildOptions(flags);
   const out: Snapshot[] = [];
   for (const spec of flags.snapshot ?? []) {
@@ -30,11 +30,11 @@ export function loadSnapshots(flags: InputFlags & { snapshot?: string[] }, io: C
     if (time === undefined) throw new UsageError(`--snapshot ${path}: no time: write PATH@2026-11-20T10:00:00Z, or use a file from podwall snapshot`);
     out.push({ at: time, label: `${path}@${new Date(time).toISOString()}`, cluster: buildCluster(expandLists(docs), options) });
   }
-  if (flags.filename?.length) {
-    const docs = readDocuments(flags.filename, { readStdin: () => io.readStdin() });
-    // the -f cluster is the latest state: in force after every dated snapshot
+  if (flags.filename?.length || wantsLive(flags, io)) {
+    // the -f (or live) cluster is the latest state: in force after every dated snapshot
     const latest = out.reduce((m, s) => Math.max(m, s.at ?? -Infinity), -Infinity);
-    out.push({ ...(out.length ? { at: latest + 1 } : {}), label: flags.filename.join(','), cluster: buildCluster(expandLists(docs), options) });
+    const label = flags.filename?.length ? flags.filename.join(',') : 'live cluster';
+    out.push({ ...(out.length ? { at: latest + 1 } : {}), label, cluster: buildCluster(await readInputs(flags, io), options) });
   }
   if (out.length === 0) throw new UsageError('no cluster: give manifests with -f (and optionally --snapshot PATH@TIME)');
   return out;

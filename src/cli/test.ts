@@ -3,7 +3,7 @@ import { parseAssertionFile, runAssertions, type AssertionResult } from '../anal
 import { parseDocuments } from '../k8s/yaml.js';
 import { expandPaths, readText } from '../sources/files.js';
 import { renderVerdict, type TextStyle } from '../report/explain.js';
-import { addInputOptions, buildOptions, parseOutput, readObjects, type InputFlags } from './inputs.js';
+import { addInputOptions, buildOptions, parseOutput, readInputs, type InputFlags } from './inputs.js';
 import { paint, UsageError, type CliIO } from './io.js';
 
 interface Flags extends InputFlags {
@@ -16,9 +16,9 @@ export function testCommand(io: CliIO, done: (code: number) => void): Command {
     .argument('<files...>', 'assertion files or directories of them')
     .option('-o, --output <format>', 'text or json', 'text');
   addInputOptions(cmd);
-  return cmd.action((files: string[], flags: Flags) => {
+  return cmd.action(async (files: string[], flags: Flags) => {
     const output = parseOutput(flags.output, ['text', 'json'] as const);
-    const shared = flags.filename?.length ? readObjects(flags.filename, io) : [];
+    const shared = flags.filename?.length || flags.kubeconfig || flags.context ? await readInputs(flags, io) : [];
     const options = buildOptions(flags);
     const paths = expandPaths(files);
     if (paths.length === 0) throw new UsageError('no assertion files found');

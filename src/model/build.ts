@@ -25,7 +25,8 @@ export interface BuildOptions {
 export interface SourceObject {
   value: unknown;
   file: string;
-  line: number;
+  /** Absent for objects read from a live cluster. */
+  line?: number;
 }
 
 type PolicyParser = (root: Cursor, ctx: KindContext) => Policy;
