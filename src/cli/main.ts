@@ -11,6 +11,8 @@ import { flowsCommand } from './flows.js';
 import { historyCommand } from './history.js';
 import { matrixCommand } from './matrix.js';
 import { replayCommand } from './replay.js';
+import { snapshotCommand } from './snapshot.js';
+import { watchCommand } from './watch.js';
 import { VERSION } from './version.js';
 import { testCommand } from './test.js';
 
@@ -33,6 +35,8 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
   program.addCommand(diffCommand(io, setCode));
   program.addCommand(replayCommand(io, setCode));
   program.addCommand(adviseCommand(io, setCode));
+  program.addCommand(snapshotCommand(io, setCode));
+  program.addCommand(watchCommand(io, setCode));
   const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
   for (const cmd of all(program)) {
     cmd.exitOverride();

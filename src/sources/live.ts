@@ -99,9 +99,10 @@ export class LiveReader {
   private async get(path: string): Promise<{ status: number; body: unknown }> {
     const cluster = this.kc.getCurrentCluster()!;
     const init = await this.kc.applyToFetchOptions({ method: 'GET' });
+    (init.headers as { set(k: string, v: string): void }).set('Accept', 'application/json');
     let res;
     try {
-      res = await fetch(`${cluster.server}${path}`, { ...(init as object), headers: { ...(init.headers as object), Accept: 'application/json' } } as Parameters<typeof fetch>[1]);
+      res = await fetch(`${cluster.server}${path}`, init as Parameters<typeof fetch>[1]);
     } catch (e) {
       throw new LiveError(`cannot reach the API server at ${cluster.server}: ${(e as Error).message}`);
     }
