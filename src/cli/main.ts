@@ -11,6 +11,7 @@ import { flowsCommand } from './flows.js';
 import { historyCommand } from './history.js';
 import { matrixCommand } from './matrix.js';
 import { replayCommand } from './replay.js';
+import { serveCommand } from './serve.js';
 import { snapshotCommand } from './snapshot.js';
 import { watchCommand } from './watch.js';
 import { VERSION } from './version.js';
@@ -37,6 +38,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
   program.addCommand(adviseCommand(io, setCode));
   program.addCommand(snapshotCommand(io, setCode));
   program.addCommand(watchCommand(io, setCode));
+  program.addCommand(serveCommand(io, setCode));
   const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
   for (const cmd of all(program)) {
     cmd.exitOverride();
