@@ -11,7 +11,7 @@ import type { SourceLocation } from '../k8s/errors.js';
 import { objectLabel } from '../k8s/errors.js';
 import { workloadId, type Cluster, type Namespace, type Pod, type Protocol } from '../model/cluster.js';
 import { parseAddress } from '../model/ip.js';
-import type { Direction } from '../policy/types.js';
+import type { Direction, Policy, Rule } from '../policy/types.js';
 import type { AuditConfig } from './config.js';
 
 /** What is known about the VPC CNI's network policy switch, from one source. */
@@ -80,6 +80,14 @@ export class AuditContext {
   get classes(): ClassIndex {
     this.classIndex ??= new ClassIndex(this.cluster, this.engine.ctx);
     return this.classIndex;
+  }
+
+  /** Every rule of every audited policy (policies of exempt namespaces are left out). */
+  *rules(): Generator<{ policy: Policy; direction: Direction; rule: Rule }> {
+    for (const policy of this.cluster.policies) {
+      if (policy.ref.namespace && this.exempt(policy.ref.namespace)) continue;
+      for (const direction of ['ingress', 'egress'] as const) for (const rule of policy[direction]) yield { policy, direction, rule };
+    }
   }
 
   exempt(namespace: string): boolean {

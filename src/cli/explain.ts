@@ -3,7 +3,7 @@ import { Engine } from '../engine/engine.js';
 import { EndpointResolver } from '../model/refs.js';
 import { renderVerdict } from '../report/explain.js';
 import { addInputOptions, loadCluster, parseOutput, parsePortFlag, parseProtocolFlag, printWarnings, type InputFlags } from './inputs.js';
-import { paint, UsageError, type CliIO } from './io.js';
+import { textStyle, UsageError, type CliIO } from './io.js';
 import { dnsWarnings } from '../analysis/dns.js';
 
 interface Flags extends InputFlags {
@@ -45,14 +45,7 @@ export function explainCommand(io: CliIO, setCode: (code: number) => void): Comm
     if (output === 'json') {
       io.out(JSON.stringify({ ...verdict, enforcingMode: cluster.settings.enforcingMode }, null, 2) + '\n');
     } else {
-      io.out(
-        renderVerdict(verdict, {
-          good: (s) => paint(io, 'green', s),
-          bad: (s) => paint(io, 'red', s),
-          dim: (s) => paint(io, 'dim', s),
-          warn: (s) => paint(io, 'yellow', s),
-        }),
-      );
+      io.out(renderVerdict(verdict, textStyle(io)));
     }
     setCode(0);
   });

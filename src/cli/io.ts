@@ -26,6 +26,11 @@ export function processIO(): CliIO {
 
 const CODES = { red: 31, green: 32, yellow: 33, dim: 2, bold: 1 } as const;
 
+/** The explanation style of a command's output: colours only where io.color allows. */
+export function textStyle(io: CliIO): { good(s: string): string; bad(s: string): string; dim(s: string): string; warn(s: string): string } {
+  return { good: (s) => paint(io, 'green', s), bad: (s) => paint(io, 'red', s), dim: (s) => paint(io, 'dim', s), warn: (s) => paint(io, 'yellow', s) };
+}
+
 export function paint(io: CliIO, color: keyof typeof CODES, text: string): string {
   return io.color ? `\x1b[${CODES[color]}m${text}\x1b[0m` : text;
 }

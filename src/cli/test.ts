@@ -4,7 +4,7 @@ import { parseDocuments } from '../k8s/yaml.js';
 import { expandPaths, readText } from '../sources/files.js';
 import { renderVerdict, type TextStyle } from '../report/explain.js';
 import { addInputOptions, buildOptions, parseOutput, readInputs, type InputFlags } from './inputs.js';
-import { paint, UsageError, type CliIO } from './io.js';
+import { textStyle, UsageError, type CliIO } from './io.js';
 
 interface Flags extends InputFlags {
   output?: string;
@@ -56,12 +56,7 @@ export function testCommand(io: CliIO, done: (code: number) => void): Command {
 }
 
 function renderText(results: AssertionResult[], io: CliIO): string {
-  const style: TextStyle = {
-    good: (s) => paint(io, 'green', s),
-    bad: (s) => paint(io, 'red', s),
-    dim: (s) => paint(io, 'dim', s),
-    warn: (s) => paint(io, 'yellow', s),
-  };
+  const style: TextStyle = textStyle(io);
   const out: string[] = [];
   const byFile = new Map<string, AssertionResult[]>();
   for (const r of results) {

@@ -5,7 +5,7 @@
  */
 import type { Protocol } from '../model/cluster.js';
 import type { Direction, Policy, Rule } from '../policy/types.js';
-import { empty, has, orAndNotInto, orInto, set, type Bits } from './bitset.js';
+import { empty, has, members, orAndNotInto, orInto, set, type Bits } from './bitset.js';
 import type { ClassIndex, PodClass } from './classes.js';
 import { ACTION_RANK, type Engine } from './engine.js';
 import { portMatches } from './match.js';
@@ -38,14 +38,14 @@ export class Reachability {
     this.strict = engine.cluster.settings.enforcingMode === 'strict';
     this.subjects = classes.classes.map(() => ({ admin: [], isolating: { ingress: [], egress: [] }, selectedAny: false, baseline: [] }));
     for (const policy of [...engine.admin, ...engine.baseline]) {
-      for (const i of this.membersOf(classes.select(policy.subject))) {
+      for (const i of members(classes.select(policy.subject))) {
         this.subjects[i]![policy.tier === 'admin' ? 'admin' : 'baseline'].push(policy);
       }
     }
     for (const ns of new Set(classes.classes.map((c) => c.rep.namespace))) {
       for (const policy of engine.namespacePolicies(ns)) {
         if (!policy.isolates.ingress && !policy.isolates.egress) continue;
-        for (const i of this.membersOf(classes.select(policy.subject))) {
+        for (const i of members(classes.select(policy.subject))) {
           const s = this.subjects[i]!;
           s.selectedAny = true;
           if (policy.isolates.ingress) s.isolating.ingress.push(policy);
@@ -60,17 +60,6 @@ export class Reachability {
       let b = this.hostOnNode.get(node);
       if (!b) this.hostOnNode.set(node, (b = empty(classes.size)));
       set(b, c.index);
-    }
-  }
-
-  private *membersOf(b: Bits): Generator<number> {
-    for (let w = 0; w < b.length; w++) {
-      let v = b[w]!;
-      while (v !== 0) {
-        const t = v & -v;
-        yield (w << 5) + (31 - Math.clz32(t));
-        v ^= t;
-      }
     }
   }
 

@@ -20,19 +20,17 @@ function check(direction: Direction): Check {
     help: `An allow rule whose peers cover every ${word} voids segmentation for the pods it selects: one compromised pod anywhere can reach them${direction === 'egress' ? ', or they can reach anything' : ''}.`,
     run(ctx: AuditContext) {
       const out: Draft[] = [];
-      for (const p of ctx.cluster.policies) {
-        if (p.ref.namespace && ctx.exempt(p.ref.namespace)) continue;
-        for (const r of p[direction]) {
-          const what = allowsAll(r);
-          if (!what) continue;
-          const ports = r.ports ? ` on ${r.ports.length} port entr${r.ports.length === 1 ? 'y' : 'ies'}` : ' on every port';
-          out.push({
-            object: policyLabel(p.ref),
-            location: r.location,
-            message: `${direction} rule ${r.name ?? r.index} of ${policyLabel(p.ref)} admits ${what}${ports}`,
-            remedy: `name the ${word}s this rule is for (pod and namespace selectors, or narrow CIDRs)`,
-          });
-        }
+      for (const { policy: p, direction: d, rule: r } of ctx.rules()) {
+        if (d !== direction) continue;
+        const what = allowsAll(r);
+        if (!what) continue;
+        const ports = r.ports ? ` on ${r.ports.length} port entr${r.ports.length === 1 ? 'y' : 'ies'}` : ' on every port';
+        out.push({
+          object: policyLabel(p.ref),
+          location: r.location,
+          message: `${direction} rule ${r.name ?? r.index} of ${policyLabel(p.ref)} admits ${what}${ports}`,
+          remedy: `name the ${word}s this rule is for (pod and namespace selectors, or narrow CIDRs)`,
+        });
       }
       return out;
     },

@@ -11,28 +11,23 @@ export const peerSelectsNothing: Check = {
   help: 'A peer that selects no pod or no namespace admits nothing: usually a typo in a label or a namespace name.',
   run(ctx) {
     const out: Draft[] = [];
-    for (const p of ctx.cluster.policies) {
-      if (p.ref.namespace && ctx.exempt(p.ref.namespace)) continue;
-      for (const direction of ['ingress', 'egress'] as const) {
-        for (const r of p[direction]) {
-          for (const peer of r.peers ?? []) {
-            let what: string | undefined;
-            if (peer.type === 'pods' && isEmpty(ctx.classes.select(peer.selection))) {
-              const ns = peer.selection.namespaces;
-              const anyNamespace = ns.kind === 'named' ? ctx.cluster.namespaces.has(ns.name) : [...ctx.cluster.namespaces.values()].some((n) => matches(ns.selector, n.labels));
-              what = anyNamespace ? 'no pod' : 'no namespace';
-            } else if (peer.type === 'nodes' && ctx.cluster.nodes.length > 0 && !ctx.cluster.nodes.some((n) => matches(peer.selector, n.labels))) {
-              what = 'no node';
-            }
-            if (!what) continue;
-            out.push({
-              object: policyLabel(p.ref),
-              location: r.location,
-              message: `${direction} rule ${r.name ?? r.index} of ${policyLabel(p.ref)}: peer "${describePeer(peer)}" matches ${what}`,
-              remedy: 'check the labels and namespace names in the peer against the cluster',
-            });
-          }
+    for (const { policy: p, direction, rule: r } of ctx.rules()) {
+      for (const peer of r.peers ?? []) {
+        let what: string | undefined;
+        if (peer.type === 'pods' && isEmpty(ctx.classes.select(peer.selection))) {
+          const ns = peer.selection.namespaces;
+          const anyNamespace = ns.kind === 'named' ? ctx.cluster.namespaces.has(ns.name) : [...ctx.cluster.namespaces.values()].some((n) => matches(ns.selector, n.labels));
+          what = anyNamespace ? 'no pod' : 'no namespace';
+        } else if (peer.type === 'nodes' && ctx.cluster.nodes.length > 0 && !ctx.cluster.nodes.some((n) => matches(peer.selector, n.labels))) {
+          what = 'no node';
         }
+        if (!what) continue;
+        out.push({
+          object: policyLabel(p.ref),
+          location: r.location,
+          message: `${direction} rule ${r.name ?? r.index} of ${policyLabel(p.ref)}: peer "${describePeer(peer)}" matches ${what}`,
+          remedy: 'check the labels and namespace names in the peer against the cluster',
+        });
       }
     }
     return out;

@@ -16,20 +16,15 @@ export const shadowedRule: Check = {
   help: 'A rule is shadowed when another rule always decides first for every connection it matches: an earlier rule of the same first-match policy, an EKS rule of better priority or action, or (for NetworkPolicy allow rules) the Admin tier, which is evaluated before NetworkPolicies. Shadowed rules mislead readers about what is allowed.',
   run(ctx) {
     const out: Draft[] = [];
-    for (const p of ctx.cluster.policies) {
-      if (p.ref.namespace && ctx.exempt(p.ref.namespace)) continue;
-      for (const direction of ['ingress', 'egress'] as const) {
-        for (const r of p[direction]) {
-          const by = p.tier === 'namespace' ? adminAlwaysDecides(ctx, p, r, direction) : coveredInTier(ctx, p, r, direction);
-          if (!by) continue;
-          out.push({
-            object: policyLabel(p.ref),
-            location: r.location,
-            message: `${direction} rule ${r.name ?? r.index} of ${policyLabel(p.ref)} never decides: ${by}`,
-            remedy: 'remove the rule, or change the rule that decides first if it is the one that is wrong',
-          });
-        }
-      }
+    for (const { policy: p, direction, rule: r } of ctx.rules()) {
+      const by = p.tier === 'namespace' ? adminAlwaysDecides(ctx, p, r, direction) : coveredInTier(ctx, p, r, direction);
+      if (!by) continue;
+      out.push({
+        object: policyLabel(p.ref),
+        location: r.location,
+        message: `${direction} rule ${r.name ?? r.index} of ${policyLabel(p.ref)} never decides: ${by}`,
+        remedy: 'remove the rule, or change the rule that decides first if it is the one that is wrong',
+      });
     }
     return out;
   },
