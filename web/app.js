@@ -28,6 +28,14 @@ const collapsed = new Set();
 
 function elements() {
   const els = [];
+  if (graphData.level === 'namespace') {
+    // a large cluster, folded: one node per namespace; double-click opens one
+    for (const n of graphData.nodes) els.push({ data: { id: `ns:${n.id}`, label: `${n.id} (${n.pods} pods)`, namespace: n.id, kind: 'namespace', collapsed: true } });
+    for (const e of graphData.edges) {
+      els.push({ data: { id: e.id, source: `ns:${e.from}`, target: `ns:${e.to}`, ports: e.ports, pairs: [], weight: e.weight, label: e.ports.map((p) => `${p.port}/${p.protocol}`).slice(0, 3).join(', ') + (e.ports.length > 3 ? '…' : '') } });
+    }
+    return els;
+  }
   const namespaces = [...new Set(graphData.nodes.map((n) => n.namespace))].sort();
   for (const ns of namespaces) {
     const count = graphData.nodes.filter((n) => n.namespace === ns).length;
@@ -98,6 +106,11 @@ function initGraph() {
   });
   cy.on('dbltap', 'node[kind = "namespace"]', (ev) => {
     const ns = ev.target.data('namespace');
+    if (graphData.level === 'namespace') {
+      $('#f-namespace').value = ns;
+      loadGraph();
+      return;
+    }
     if (collapsed.has(ns)) collapsed.delete(ns);
     else collapsed.add(ns);
     draw();
@@ -110,6 +123,11 @@ function initGraph() {
 }
 
 async function showEdge(edge) {
+  if (!edge.pairs.length) {
+    const ports = edge.ports.map((p) => `${p.port}/${p.protocol}`).join(', ');
+    $('#explain').innerHTML = `<h2>${esc(edge.source.slice(3))} → ${esc(edge.target.slice(3))}</h2><p>${edge.weight} allowed pod pairs on ${esc(ports)}.</p><p class="muted">Double-click a namespace to open its workloads and explain a connection.</p>`;
+    return;
+  }
   const pair = edge.pairs[0];
   const p = pair.ports[0];
   const others = edge.pairs.length > 1 ? `<p class="muted">${edge.pairs.length} workload pairs merged in this edge; showing ${esc(pair.from)} → ${esc(pair.to)}.</p>` : '';
@@ -133,6 +151,14 @@ async function loadGraph() {
   const q = new URLSearchParams();
   for (const [k, el] of [['namespace', '#f-namespace'], ['port', '#f-port'], ['protocol', '#f-protocol']]) if ($(el).value) q.set(k, $(el).value);
   graphData = await api(`/api/graph?${q}`);
+  // an opened namespace shows its workloads; the namespaces it talks to stay folded
+  collapsed.clear();
+  const focus = $('#f-namespace').value;
+  if (focus) for (const n of graphData.nodes) if (n.namespace !== focus) collapsed.add(n.namespace);
+  const notes = [];
+  if (graphData.level === 'namespace') notes.push(`${graphData.nodes.length} namespaces; double-click one to open its workloads.`);
+  if (graphData.hiddenEdges) notes.push(`${graphData.hiddenEdges} lighter edges left out to keep the page fluid: filter by namespace or port to see them.`);
+  $('#graph-note').textContent = notes.join(' ');
   draw();
   document.body.dataset.graphReady = 'true';
 }
@@ -231,12 +257,8 @@ async function main() {
     draw();
   });
   initGraph();
-  // large clusters start collapsed so the page stays fluid
+  // the server folds large clusters into namespaces so the page stays fluid
   await loadGraph();
-  if (graphData.nodes.length > 300) {
-    for (const n of graphData.nodes) collapsed.add(n.namespace);
-    draw();
-  }
 }
 
 main().catch((e) => {

@@ -26,7 +26,7 @@ export interface DiffResult {
 export function diffClusters(oldCluster: Cluster, newCluster: Cluster, namespaces?: readonly string[]): DiffResult {
   const oldEngine = new Engine(oldCluster);
   const newEngine = new Engine(newCluster);
-  const scope = namespaces ? { namespaces } : {};
+  const scope = { allowedOnly: true, ...(namespaces ? { namespaces } : {}) };
   const key = (e: MatrixEdge): string => `${e.from}\u0000${e.to}\u0000${e.port}/${e.protocol}`;
   const before = new Map(computeMatrix(oldEngine, scope).edges.map((e) => [key(e), e]));
   const after = new Map(computeMatrix(newEngine, scope).edges.map((e) => [key(e), e]));
@@ -57,8 +57,8 @@ export function diffClusters(oldCluster: Cluster, newCluster: Cluster, namespace
       port: e.port,
       protocol: e.protocol,
       change: is ? 'newly-allowed' : 'newly-denied',
-      before: b ? explain(oldEngine, oldPods, e) : 'no such connection (workload or port absent)',
-      after: a ? explain(newEngine, newPods, e) : 'no such connection (workload or port absent)',
+      before: explain(oldEngine, oldPods, e),
+      after: explain(newEngine, newPods, e),
     });
   }
   changes.sort((x, y) => x.change.localeCompare(y.change) || x.from.localeCompare(y.from) || x.to.localeCompare(y.to) || x.port - y.port);

@@ -62,7 +62,7 @@ export class Replayer {
   }
 
   result(): ReplayResult {
-    const matrix = computeMatrix(this.engine);
+    const matrix = computeMatrix(this.engine, { allowedOnly: true });
     const unusedAllowed = matrix.edges
       .filter((e) => e.allowed && !this.used.has(`${e.from}\u0000${e.to}\u0000${e.port}/${e.protocol}`))
       .map(({ from, to, port, protocol }) => ({ from, to, port, protocol }));

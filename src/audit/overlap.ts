@@ -32,7 +32,8 @@ function portPairOverlaps(x: PortMatch, y: PortMatch): boolean {
 
 /** Does `outer` match every connection `inner` matches? (Syntactic: same peers and ports, or broader.) */
 export function covers(outer: Rule, inner: Rule): boolean {
-  const peerKey = (p: Peer): string => JSON.stringify(p, (k, v) => (k === 'location' ? undefined : v));
+  // CIDRs hold bigint addresses: print them as text
+  const peerKey = (p: Peer): string => JSON.stringify(p, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
   const everyPod = (p: Peer): boolean => p.type === 'pods' && p.selection.pods.key === '{}' && p.selection.namespaces.kind === 'selector' && p.selection.namespaces.selector.key === '{}';
   const peersCovered =
     !outer.peers ||

@@ -81,7 +81,7 @@ export function watchCommand(io: CliIO, setCode: (code: number) => void): Comman
       }
       const result = runAudit(cluster, defaultConfig(), enforcementFromCluster(cluster));
       const nextFindings = new Map(result.findings.map((x) => [`${x.check}\u0000${x.object}\u0000${x.message}`, x]));
-      const matrix = computeMatrix(new Engine(cluster));
+      const matrix = computeMatrix(new Engine(cluster), { allowedOnly: true });
       const nextEdges = new Set(matrix.edges.filter((e) => e.allowed).map((e) => `${e.from}\u0000${e.to}\u0000${e.port}\u0000${e.protocol}`));
       const events: WatchEvent[] = [];
       events.push({ type: first ? 'ready' : 'audit', at, kpis: result.kpis, findings: result.findings.length, connections: nextEdges.size });

@@ -4,7 +4,8 @@
  */
 import { diffClusters, type DiffResult } from '../analysis/diff.js';
 import { dnsWarnings } from '../analysis/dns.js';
-import { computeMatrix, type MatrixResult } from '../analysis/matrix.js';
+import { computeMatrix, computeNamespaceMatrix } from '../analysis/matrix.js';
+import { workloadId } from '../model/cluster.js';
 import type { AuditResult } from '../audit/run.js';
 import { Engine } from '../engine/engine.js';
 import { PROTOCOLS, type Cluster, type Protocol } from '../model/cluster.js';
@@ -31,16 +32,26 @@ export interface DashboardState {
 
 const error = (status: number, message: string): ApiResponse => ({ status, body: { error: message } });
 
+/** Above this many workloads the graph starts folded into namespaces. */
+export const FOLD_ABOVE = 300;
+/** The most edges one graph answer holds: a browser stays fluid, and the answer says what it left out. */
+export const EDGE_LIMIT = 4000;
+
 export class DashboardApi {
   private readonly engine: Engine;
   private readonly resolver: EndpointResolver;
-  private readonly matrix: MatrixResult;
+  private readonly workloads: number;
+  private readonly ports: { port: number; protocol: string }[];
+  private readonly graphs = new Map<string, ApiResponse>();
   private diff?: DiffResult;
 
   constructor(private readonly state: DashboardState) {
     this.engine = new Engine(state.cluster);
     this.resolver = new EndpointResolver(state.cluster);
-    this.matrix = computeMatrix(this.engine);
+    this.workloads = new Set(state.cluster.pods.map(workloadId)).size;
+    const ports = new Map<string, { port: number; protocol: string }>();
+    for (const p of state.cluster.pods) for (const cp of p.ports) ports.set(`${cp.port}/${cp.protocol}`, { port: cp.port, protocol: cp.protocol });
+    this.ports = [...ports.values()].sort((a, b) => a.port - b.port);
   }
 
   handle(method: string, url: URL): ApiResponse {
@@ -71,39 +82,52 @@ export class DashboardApi {
       body: {
         source: this.state.source,
         namespaces: [...c.namespaces.keys()].sort(),
-        workloads: this.matrix.workloads.length,
+        workloads: this.workloads,
+        foldAbove: FOLD_ABOVE,
         pods: c.pods.length,
         policies: c.policies.length,
         enforcingMode: c.settings.enforcingMode,
-        ports: this.matrix.ports,
+        ports: this.ports,
         hasDiff: Boolean(this.state.proposed),
         hasHistory: Boolean(this.state.history),
       },
     };
   }
 
-  /** Workloads and their allowed connections, one edge per pair with its ports; filtered. */
+  /**
+   * Allowed connections, one edge per pair with its ports. A namespace filter gives its workloads
+   * and everything they talk to; without one, a large cluster is folded into namespaces.
+   */
   private graph(q: URLSearchParams): ApiResponse {
     const ns = q.get('namespace') || undefined;
     if (ns && !this.state.cluster.namespaces.has(ns)) return error(404, `no namespace ${JSON.stringify(ns)}`);
     const port = q.get('port') ? Number(q.get('port')) : undefined;
     if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535)) return error(400, 'port must be a number 1-65535');
-    const protocol = q.get('protocol')?.toUpperCase();
-    if (protocol && !PROTOCOLS.includes(protocol as Protocol)) return error(400, 'protocol must be TCP, UDP or SCTP');
-    const edges = new Map<string, { id: string; from: string; to: string; ports: { port: number; protocol: string; partial: boolean }[] }>();
-    for (const e of this.matrix.edges) {
-      if (!e.allowed) continue;
-      if (port !== undefined && e.port !== port) continue;
-      if (protocol && e.protocol !== protocol) continue;
-      if (ns && !e.from.startsWith(`${ns}/`) && !e.to.startsWith(`${ns}/`)) continue;
-      const k = `${e.from}->${e.to}`;
-      let edge = edges.get(k);
-      if (!edge) edges.set(k, (edge = { id: `e${edges.size}`, from: e.from, to: e.to, ports: [] }));
-      edge.ports.push({ port: e.port, protocol: e.protocol, partial: e.partial });
+    const protocolText = q.get('protocol')?.toUpperCase();
+    if (protocolText && !PROTOCOLS.includes(protocolText as Protocol)) return error(400, 'protocol must be TCP, UDP or SCTP');
+    const protocol = protocolText as Protocol | undefined;
+    const level = !ns && this.workloads > FOLD_ABOVE ? 'namespace' : 'workload';
+    const key = `${level}|${ns ?? ''}|${port ?? ''}|${protocol ?? ''}`;
+    const cached = this.graphs.get(key);
+    if (cached) return cached;
+    const filter = { ...(port !== undefined ? { port } : {}), ...(protocol ? { protocol } : {}) };
+    let answer: ApiResponse;
+    if (level === 'namespace') {
+      const m = computeNamespaceMatrix(this.engine, filter);
+      const merged = mergeEdges(m.edges.map((e) => ({ from: e.from, to: e.to, port: e.port, protocol: e.protocol, partial: false, weight: e.podPairs })));
+      const nodes = m.namespaces.map((n) => ({ id: n, namespace: n, name: n, kind: 'Namespace', pods: this.state.cluster.pods.filter((p) => p.namespace === n).length }));
+      answer = { status: 200, body: { level, nodes, ...limit(merged) } };
+    } else {
+      const m = computeMatrix(this.engine, { allowedOnly: true, ...filter, ...(ns ? { namespaces: [ns] } : {}) });
+      const merged = mergeEdges(m.edges.map((e) => ({ ...e, weight: 1 })));
+      const shown = limit(merged);
+      const used = new Set(shown.edges.flatMap((e) => [e.from, e.to]));
+      const nodes = m.workloads.filter((w) => (ns ? w.namespace === ns : true) || used.has(w.id));
+      answer = { status: 200, body: { level, nodes, ...shown } };
     }
-    const used = new Set([...edges.values()].flatMap((e) => [e.from, e.to]));
-    const nodes = this.matrix.workloads.filter((w) => (!ns || w.namespace === ns || used.has(w.id)));
-    return { status: 200, body: { nodes, edges: [...edges.values()] } };
+    if (this.graphs.size > 50) this.graphs.clear();
+    this.graphs.set(key, answer);
+    return answer;
   }
 
   private explain(q: URLSearchParams): ApiResponse {
@@ -123,4 +147,32 @@ export class DashboardApi {
     verdict.warnings.push(...dnsWarnings(this.engine, f.endpoint, t.endpoint, verdict.allowed));
     return { status: 200, body: { verdict, text: renderVerdict(verdict) } };
   }
+}
+
+interface WeightedEdge {
+  from: string;
+  to: string;
+  port: number;
+  protocol: string;
+  partial: boolean;
+  weight: number;
+}
+
+function mergeEdges(list: WeightedEdge[]): { id: string; from: string; to: string; weight: number; ports: { port: number; protocol: string; partial: boolean }[] }[] {
+  const edges = new Map<string, { id: string; from: string; to: string; weight: number; ports: { port: number; protocol: string; partial: boolean }[] }>();
+  for (const e of list) {
+    const k = `${e.from}->${e.to}`;
+    let edge = edges.get(k);
+    if (!edge) edges.set(k, (edge = { id: `e${edges.size}`, from: e.from, to: e.to, weight: 0, ports: [] }));
+    edge.ports.push({ port: e.port, protocol: e.protocol, partial: e.partial });
+    edge.weight += e.weight;
+  }
+  return [...edges.values()];
+}
+
+/** The heaviest edges up to EDGE_LIMIT, and how many were left out. */
+function limit<T extends { weight: number }>(edges: T[]): { edges: T[]; hiddenEdges: number } {
+  if (edges.length <= EDGE_LIMIT) return { edges, hiddenEdges: 0 };
+  const sorted = [...edges].sort((a, b) => b.weight - a.weight);
+  return { edges: sorted.slice(0, EDGE_LIMIT), hiddenEdges: edges.length - EDGE_LIMIT };
 }

@@ -91,10 +91,12 @@ export function randomCluster(seed: number): SourceObject[] {
   for (const ns of nss) {
     for (let i = 0; i < 3; i++) {
       const hostNetwork = rnd(10) === 0;
+      const app = pick(apps);
+      // pods of one app share a Deployment, so workloads hold pods that policies may tell apart
       objs.push({
         apiVersion: 'v1',
         kind: 'Pod',
-        metadata: { name: `p${i}`, namespace: ns, labels: { app: pick(apps), ...(rnd(2) ? { env: pick(['prod', 'dev']) } : {}) } },
+        metadata: { name: `p${i}`, namespace: ns, labels: { app, 'pod-template-hash': 'abc', ...(rnd(2) ? { env: pick(['prod', 'dev']) } : {}) }, ownerReferences: [{ kind: 'ReplicaSet', name: `${app}-abc`, controller: true }] },
         spec: {
           hostNetwork,
           nodeName: pick(['n1', 'n2']),
@@ -147,3 +149,36 @@ export function randomCluster(seed: number): SourceObject[] {
   }
   return objs.map((value, i) => ({ value, file: `random-${seed}`, line: i + 1 }));
 }
+
+describe('the workload matrix agrees with decide', () => {
+  it('allowed when some pod pair is, partial when not all are, denied pairs listed unless allowedOnly', async () => {
+    const { computeMatrix } = await import('../../src/analysis/matrix.js');
+    const { workloadId } = await import('../../src/model/cluster.js');
+    let partial = 0;
+    for (let seed = 1; seed <= 25; seed++) {
+      const cluster = buildCluster(randomCluster(seed));
+      const engine = new Engine(cluster);
+      const full = computeMatrix(engine);
+      const allowedOnly = computeMatrix(engine, { allowedOnly: true });
+      assert.deepEqual(allowedOnly.edges, full.edges.filter((e) => e.allowed), `seed ${seed}: allowedOnly keeps exactly the allowed edges`);
+      for (const e of full.edges) {
+        const sources = cluster.pods.filter((p) => workloadId(p) === e.from);
+        const dests = cluster.pods.filter((p) => workloadId(p) === e.to && p.ports.some((cp) => cp.port === e.port && cp.protocol === e.protocol));
+        let ok = 0;
+        let all = 0;
+        for (const a of sources) {
+          for (const b of dests) {
+            if (a === b) continue;
+            all++;
+            if (engine.decide({ from: { kind: 'pod', pod: a }, to: { kind: 'pod', pod: b }, port: e.port, protocol: e.protocol }).allowed) ok++;
+          }
+        }
+        assert.ok(all > 0, `seed ${seed}: ${e.from} -> ${e.to} has pod pairs`);
+        assert.equal(e.allowed, ok > 0, `seed ${seed}: ${e.from} -> ${e.to} ${e.port}/${e.protocol}`);
+        assert.equal(e.partial, ok > 0 && ok < all, `seed ${seed}: partial ${e.from} -> ${e.to}`);
+        if (e.partial) partial++;
+      }
+    }
+    assert.ok(partial > 0, 'the generator must produce partial edges, or partial goes untested');
+  });
+});
