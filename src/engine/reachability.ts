@@ -21,6 +21,8 @@ interface SubjectPolicies {
   /** Selected by some namespace-tier policy that isolates a direction. */
   selectedAny: boolean;
   baseline: Policy[];
+  /** Everything a side's answer depends on, as a cache key: classes with equal signatures share it. */
+  signature: Record<Direction, string>;
 }
 
 export class Reachability {
@@ -36,7 +38,7 @@ export class Reachability {
     readonly classes: ClassIndex,
   ) {
     this.strict = engine.cluster.settings.enforcingMode === 'strict';
-    this.subjects = classes.classes.map(() => ({ admin: [], isolating: { ingress: [], egress: [] }, selectedAny: false, baseline: [] }));
+    this.subjects = classes.classes.map(() => ({ admin: [], isolating: { ingress: [], egress: [] }, selectedAny: false, baseline: [], signature: { ingress: '', egress: '' } }));
     for (const policy of [...engine.admin, ...engine.baseline]) {
       for (const i of members(classes.select(policy.subject))) {
         this.subjects[i]![policy.tier === 'admin' ? 'admin' : 'baseline'].push(policy);
@@ -51,6 +53,15 @@ export class Reachability {
           if (policy.isolates.ingress) s.isolating.ingress.push(policy);
           if (policy.isolates.egress) s.isolating.egress.push(policy);
         }
+      }
+    }
+    const ids = (list: Policy[]): string => list.map((p) => engine.order.get(p)).join(',');
+    for (const c of classes.classes) {
+      const s = this.subjects[c.index]!;
+      // named ports of ingress rules resolve against the subject itself
+      const ports = c.rep.ports.map((p) => `${p.name ?? ''}:${p.port}/${p.protocol}`).join(',');
+      for (const d of ['ingress', 'egress'] as const) {
+        s.signature[d] = `${d}|${ids(s.admin)}|${ids(s.isolating[d])}|${s.selectedAny ? 1 : 0}|${ids(s.baseline)}|${d === 'ingress' ? ports : ''}`;
       }
     }
     for (const c of classes.classes) {
@@ -68,10 +79,7 @@ export class Reachability {
     const rep = subject.rep;
     if (rep.hostNetwork) return this.classes.all;
     const s = this.subjects[subject.index]!;
-    const ids = (list: Policy[]): string => list.map((p) => this.engine.order.get(p)).join(',');
-    // named ports of ingress rules resolve against the subject itself
-    const portsKey = direction === 'ingress' ? rep.ports.map((p) => `${p.name ?? ''}:${p.port}/${p.protocol}`).join(',') : '';
-    const key = `${direction}|${q.port}/${q.protocol}|${ids(s.admin)}|${ids(s.isolating[direction])}|${s.selectedAny ? 1 : 0}|${ids(s.baseline)}|${portsKey}`;
+    const key = `${q.port}/${q.protocol}|${s.signature[direction]}`;
     let result = this.sideCache.get(key);
     if (!result) {
       result = this.compute(direction, subject, s, q);
