@@ -63,7 +63,7 @@ export class Advisor {
   private flows = 0;
 
   constructor(
-    private readonly cluster: Cluster,
+    cluster: Cluster,
     private readonly namespaces?: readonly string[],
   ) {
     this.endpoints = new FlowEndpoints(cluster);

@@ -34,7 +34,7 @@ export class Replayer {
   private readonly cache = new Map<string, { allowed: boolean; reason: string }>();
   private observed = 0;
 
-  constructor(private readonly proposed: Cluster) {
+  constructor(proposed: Cluster) {
     this.engine = new Engine(proposed);
     this.endpoints = new FlowEndpoints(proposed);
   }

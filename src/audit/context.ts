@@ -82,10 +82,10 @@ export class AuditContext {
     return this.classIndex;
   }
 
-  /** Every rule of every audited policy (policies of exempt namespaces are left out). */
-  *rules(): Generator<{ policy: Policy; direction: Direction; rule: Rule }> {
+  /** Every rule of every audited policy (policies of exempt namespaces only when asked). */
+  *rules(includeExempt = false): Generator<{ policy: Policy; direction: Direction; rule: Rule }> {
     for (const policy of this.cluster.policies) {
-      if (policy.ref.namespace && this.exempt(policy.ref.namespace)) continue;
+      if (!includeExempt && policy.ref.namespace && this.exempt(policy.ref.namespace)) continue;
       for (const direction of ['ingress', 'egress'] as const) for (const rule of policy[direction]) yield { policy, direction, rule };
     }
   }

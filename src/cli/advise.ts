@@ -1,8 +1,8 @@
 import { Command } from 'commander';
 import { Advisor } from '../advise/advise.js';
 import { buildCluster } from '../model/build.js';
-import { expandLogPaths, newStats, readFlowFiles } from '../sources/flow-files.js';
-import { addFlowOptions, flowFormat, type FlowFlags } from './flows.js';
+import { newStats } from '../sources/flow-files.js';
+import { addFlowOptions, readFlows, type FlowFlags } from './flows.js';
 import { buildOptions, collect, parseOutput, readInputs } from './inputs.js';
 import { UsageError, type CliIO } from './io.js';
 
@@ -26,8 +26,7 @@ export function adviseCommand(io: CliIO, setCode: (code: number) => void): Comma
     for (const ns of f.namespace ?? []) if (!cluster.namespaces.has(ns)) throw new UsageError(`-n ${ns}: no such namespace in the input`);
     const advisor = new Advisor(cluster, f.namespace);
     const stats = newStats();
-    const format = flowFormat(f.format);
-    for await (const flow of readFlowFiles(expandLogPaths(logs), stats, { ...(format ? { format } : {}), ...(f.strict ? { strict: true } : {}) })) advisor.add(flow);
+    for await (const flow of readFlows(logs, f, stats)) advisor.add(flow);
     const advice = advisor.result(objects, (objs) => buildCluster(objs, options));
     const header = [
       `# podwall advise: ${advice.policies} NetworkPolicies from ${advice.flows} observed accepted flows (${stats.lines} lines, ${stats.malformed} malformed)`,

@@ -3,7 +3,7 @@ import { diffClusters, type DiffResult } from '../analysis/diff.js';
 import { withPolicies } from '../analysis/overlay.js';
 import { buildCluster } from '../model/build.js';
 import { addInputOptions, buildOptions, collect, parseOutput, readInputs, readObjects, type InputFlags } from './inputs.js';
-import { paint, UsageError, type CliIO } from './io.js';
+import { paint, type CliIO } from './io.js';
 
 interface Flags extends InputFlags {
   to?: string[];

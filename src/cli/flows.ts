@@ -4,7 +4,7 @@ import type { FlowFormat } from '../flows/record.js';
 import { parseTime } from '../flows/record.js';
 import { FlowSummarizer, type GroupBy } from '../flows/summary.js';
 import { formatFlowSummary } from '../report/flows.js';
-import { expandLogPaths, newStats, readFlowFiles } from '../sources/flow-files.js';
+import { expandLogPaths, newStats, readFlowFiles, type LocatedFlow, type ReadStats } from '../sources/flow-files.js';
 import { defaultDbPath, HistoryStore } from '../store/history.js';
 import { addInputOptions, collect, parseOutput, type InputFlags } from './inputs.js';
 import { UsageError, type CliIO } from './io.js';
@@ -25,6 +25,12 @@ export function addFlowOptions(cmd: Command): Command {
     .option('--snapshot <path@time>', 'an earlier state of the cluster and when it came into force (ISO 8601); repeatable', collect)
     .option('--format <format>', `force the log format: ${FORMATS.join('|')} (default: detected per file)`)
     .option('--strict', 'stop at the first malformed line instead of counting it');
+}
+
+/** The flows of the log arguments, as the flags say to read them; counts go into `stats`. */
+export function readFlows(logs: string[], f: FlowFlags, stats: ReadStats): AsyncGenerator<LocatedFlow> {
+  const format = flowFormat(f.format);
+  return readFlowFiles(expandLogPaths(logs), stats, { ...(format ? { format } : {}), ...(f.strict ? { strict: true } : {}) });
 }
 
 export function flowFormat(v: string | undefined): FlowFormat | undefined {
@@ -66,8 +72,7 @@ export function flowsCommand(io: CliIO, setCode: (code: number) => void): Comman
     }
     const summarizer = new FlowSummarizer(new Attributor(await loadSnapshots(f, io)), window);
     const stats = newStats();
-    const format = flowFormat(f.format);
-    for await (const flow of readFlowFiles(expandLogPaths(logs), stats, { ...(format ? { format } : {}), ...(f.strict ? { strict: true } : {}) })) summarizer.add(flow);
+    for await (const flow of readFlows(logs, f, stats)) summarizer.add(flow);
     const result = summarizer.result();
     if (f.record) {
       const store = new HistoryStore(f.db ?? defaultDbPath(io.env));

@@ -2,10 +2,10 @@ import { Command } from 'commander';
 import { withPolicies } from '../analysis/overlay.js';
 import { Replayer, type ReplayResult } from '../analysis/replay.js';
 import { buildCluster } from '../model/build.js';
-import { expandLogPaths, newStats, readFlowFiles, type ReadStats } from '../sources/flow-files.js';
-import { addFlowOptions, flowFormat, type FlowFlags } from './flows.js';
+import { newStats, type ReadStats } from '../sources/flow-files.js';
+import { addFlowOptions, readFlows, type FlowFlags } from './flows.js';
 import { buildOptions, collect, parseOutput, readInputs, readObjects } from './inputs.js';
-import { paint, UsageError, type CliIO } from './io.js';
+import { paint, type CliIO } from './io.js';
 
 interface Flags extends FlowFlags {
   proposed?: string[];
@@ -24,8 +24,7 @@ export function replayCommand(io: CliIO, setCode: (code: number) => void): Comma
     const proposed = buildCluster(withPolicies(await readInputs(f, io), readObjects(f.proposed!, io)), buildOptions(f));
     const replayer = new Replayer(proposed);
     const stats = newStats();
-    const format = flowFormat(f.format);
-    for await (const flow of readFlowFiles(expandLogPaths(logs), stats, { ...(format ? { format } : {}), ...(f.strict ? { strict: true } : {}) })) replayer.add(flow);
+    for await (const flow of readFlows(logs, f, stats)) replayer.add(flow);
     const result = replayer.result();
     io.out(output === 'json' ? JSON.stringify({ ...result, input: stats }, null, 2) + '\n' : text(result, stats, io));
     setCode(result.wouldBlock.length ? 1 : 0);

@@ -48,7 +48,7 @@ function table(m: MatrixResult): string {
     const cell = new Map(edges.map((e) => [`${e.from}\u0000${e.to}`, e]));
     out.push(`PORT ${port}  (rows: from, columns: to; Y allowed, . denied, ~ some pods only)`);
     const width = Math.max(4, ...sources.map((s) => s.length));
-    const header = targets.map((t, i) => `[${i + 1}]`);
+    const header = targets.map((_, i) => `[${i + 1}]`);
     out.push(`${'FROM'.padEnd(width)}  ${header.join(' ')}`);
     for (const s of sources) {
       const cells = targets.map((t, i) => {

@@ -5,7 +5,7 @@
  */
 import { Watch } from '@kubernetes/client-node';
 import type { SourceObject } from '../model/build.js';
-import { LiveReader, RESOURCES, resourceName, resourcePath, withKind, type Resource } from './live.js';
+import { LiveReader, resourceName, resourcePath, withKind, type Resource } from './live.js';
 
 type Item = Record<string, unknown> & { metadata?: { name?: string; namespace?: string; resourceVersion?: string } };
 
@@ -139,4 +139,3 @@ function key(i: Item): string {
   return `${i.metadata?.namespace ?? ''}/${i.metadata?.name ?? ''}`;
 }
 
-export { RESOURCES };

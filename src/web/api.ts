@@ -115,7 +115,9 @@ export class DashboardApi {
     if (level === 'namespace') {
       const m = computeNamespaceMatrix(this.engine, filter);
       const merged = mergeEdges(m.edges.map((e) => ({ from: e.from, to: e.to, port: e.port, protocol: e.protocol, partial: false, weight: e.podPairs })));
-      const nodes = m.namespaces.map((n) => ({ id: n, namespace: n, name: n, kind: 'Namespace', pods: this.state.cluster.pods.filter((p) => p.namespace === n).length }));
+      const pods = new Map<string, number>();
+      for (const p of this.state.cluster.pods) pods.set(p.namespace, (pods.get(p.namespace) ?? 0) + 1);
+      const nodes = m.namespaces.map((n) => ({ id: n, namespace: n, name: n, kind: 'Namespace', pods: pods.get(n) ?? 0 }));
       answer = { status: 200, body: { level, nodes, ...limit(merged) } };
     } else {
       const m = computeMatrix(this.engine, { allowedOnly: true, ...filter, ...(ns ? { namespaces: [ns] } : {}) });

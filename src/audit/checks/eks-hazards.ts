@@ -42,20 +42,16 @@ export const eksPortLimit: Check = {
   help: `The EKS agent keeps at most ${EKS_PORT_LIMIT} port/protocol entries per peer address; it drops the rest silently, so traffic the policy allows is denied.`,
   run(ctx) {
     const out: Draft[] = [];
-    for (const p of ctx.cluster.policies) {
+    for (const { policy: p, direction, rule: r } of ctx.rules(true)) {
       if (!isEksNamespaced(p.ref.kind) && p.semantics !== 'priority-action') continue;
-      for (const direction of ['ingress', 'egress'] as const) {
-        for (const r of p[direction]) {
-          const n = r.ports?.length ?? 0;
-          if (n <= EKS_PORT_LIMIT) continue;
-          out.push({
-            object: policyLabel(p.ref),
-            location: r.location,
-            message: `${direction} rule ${r.name ?? r.index} of ${policyLabel(p.ref)} lists ${n} port entries; EKS keeps ${EKS_PORT_LIMIT} per peer and drops the rest silently`,
-            remedy: 'merge adjacent ports into ranges (endPort / portRange), or split the peers across rules',
-          });
-        }
-      }
+      const n = r.ports?.length ?? 0;
+      if (n <= EKS_PORT_LIMIT) continue;
+      out.push({
+        object: policyLabel(p.ref),
+        location: r.location,
+        message: `${direction} rule ${r.name ?? r.index} of ${policyLabel(p.ref)} lists ${n} port entries; EKS keeps ${EKS_PORT_LIMIT} per peer and drops the rest silently`,
+        remedy: 'merge adjacent ports into ranges (endPort / portRange), or split the peers across rules',
+      });
     }
     return out;
   },
@@ -68,19 +64,14 @@ export const eksNamedPortIpBlock: Check = {
   help: 'EKS resolves named ports against pods; in a rule whose peers are ipBlocks it has no pod to resolve against and drops the port, so the rule does not allow what it says.',
   run(ctx) {
     const out: Draft[] = [];
-    for (const p of ctx.cluster.policies) {
-      if (!isEksNamespaced(p.ref.kind)) continue;
-      for (const direction of ['ingress', 'egress'] as const) {
-        for (const r of p[direction]) {
-          if (!r.ports?.some((pm) => pm.type === 'named') || !r.peers?.some((x) => x.type === 'ipBlock')) continue;
-          out.push({
-            object: policyLabel(p.ref),
-            location: r.location,
-            message: `${direction} rule ${r.index} of ${policyLabel(p.ref)} combines a named port with ipBlock peers; EKS drops the named port`,
-            remedy: 'use the port number for ipBlock peers',
-          });
-        }
-      }
+    for (const { policy: p, direction, rule: r } of ctx.rules(true)) {
+      if (!isEksNamespaced(p.ref.kind) || !r.ports?.some((pm) => pm.type === 'named') || !r.peers?.some((x) => x.type === 'ipBlock')) continue;
+      out.push({
+        object: policyLabel(p.ref),
+        location: r.location,
+        message: `${direction} rule ${r.index} of ${policyLabel(p.ref)} combines a named port with ipBlock peers; EKS drops the named port`,
+        remedy: 'use the port number for ipBlock peers',
+      });
     }
     return out;
   },
