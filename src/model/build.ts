@@ -1,4 +1,5 @@
-import { Cursor } from '../k8s/cursor.js';
+import { Cursor, isRecord } from '../k8s/cursor.js';
+import { dns1123Label, invalidValue } from '../k8s/names.js';
 import { objectLabel, type Diagnostic, type SourceLocation } from '../k8s/errors.js';
 import type { ParsedDocument } from '../k8s/yaml.js';
 import { parseApplicationNetworkPolicy } from '../policy/application-network-policy.js';
@@ -13,7 +14,8 @@ import { parseNetworkPolicy, type KindContext } from '../policy/networkpolicy.js
 import type { Policy, PolicyRef } from '../policy/types.js';
 import type { Cluster, EnforcingMode, Namespace, Node, Pod, Service, Settings, WorkloadRef } from './cluster.js';
 import { parseAddress, type Address } from './ip.js';
-import type { Labels } from './labels.js';
+import { classifyKind, nameErrors } from './kinds.js';
+import { parseLabels, type Labels } from './labels.js';
 import { parsePodIPs, parsePodSpec } from './pods.js';
 
 export interface BuildOptions {
@@ -40,18 +42,32 @@ const POLICY_KINDS: Record<string, PolicyParser> = {
   'policy.networking.k8s.io/ClusterNetworkPolicy': (r, c) => parseClusterPolicy(r, c, UPSTREAM_CLUSTER_NETWORK_POLICY),
 };
 
-const CLUSTER_SCOPED = new Set(['Namespace', 'Node', 'ClusterNetworkPolicy', 'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy']);
-
 const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController', 'Job', 'CronJob']);
 
-/** `kind: List` and the typed lists kubectl prints (`PodList`, ...) hold their objects in `items`. */
+/**
+ * `kind: List` and the typed lists the API server and kubectl print (`PodList`, ...) hold their
+ * objects in `items`. Items of a typed list come without `kind` and `apiVersion` from the API
+ * server: they take the list's (set on the item itself, so its source lines stay attached).
+ */
 export function expandLists(docs: readonly ParsedDocument[]): SourceObject[] {
   const out: SourceObject[] = [];
+  const open = new Set<unknown>();
   const visit = (value: unknown, file: string, line: number): void => {
     const c = Cursor.root(value, { file, line });
     const kind = typeof (value as { kind?: unknown })?.kind === 'string' ? ((value as { kind: string }).kind) : undefined;
     if (kind && kind.endsWith('List') && Array.isArray((value as { items?: unknown }).items)) {
-      for (const item of c.field('items').items()) visit(item.value, file, item.line ?? line);
+      if (open.has(value)) c.fail(`${kind} contains itself (through a YAML alias)`);
+      open.add(value);
+      const itemKind = kind === 'List' ? undefined : kind.slice(0, -'List'.length);
+      const apiVersion = (value as { apiVersion?: unknown }).apiVersion;
+      for (const item of c.field('items').items()) {
+        if (itemKind && isRecord(item.value)) {
+          if (item.value.kind === undefined) item.value.kind = itemKind;
+          if (item.value.apiVersion === undefined && typeof apiVersion === 'string') item.value.apiVersion = apiVersion;
+        }
+        visit(item.value, file, item.line ?? line);
+      }
+      open.delete(value);
       return;
     }
     out.push({ value, file, line });
@@ -85,28 +101,59 @@ export function buildCluster(objects: readonly SourceObject[], options: BuildOpt
   let enforcingModeSource: string | undefined;
   let vpcCniConfigMap: Settings['vpcCniConfigMap'];
 
+  /** A namespaced object podwall does not read still shows that its namespace exists. */
+  const noteNamespace = (metadata: unknown): void => {
+    const ns = isRecord(metadata) ? metadata.namespace : undefined;
+    if (typeof ns === 'string' && dns1123Label(ns).length === 0 && !namespaces.has(ns)) namespaces.set(ns, inferredNamespace(ns));
+  };
+  const warnAt = (location: SourceLocation, message: string): void => {
+    warnings.push({ ...location, severity: 'warning', message });
+  };
+
   for (const obj of objects) {
-    if (typeof obj.value !== 'object' || obj.value === null || Array.isArray(obj.value)) continue;
-    const raw = obj.value as Record<string, unknown>;
-    if (typeof raw.kind !== 'string' || typeof raw.apiVersion !== 'string') continue; // not a Kubernetes object
+    if (!isRecord(obj.value)) continue;
+    const raw = obj.value;
+    const at: SourceLocation = { file: obj.file, line: obj.line, ...(typeof raw.kind === 'string' ? { object: raw.kind } : {}) };
+    if (typeof raw.kind !== 'string') continue; // not a Kubernetes object (a values file, a podwall test file, ...)
     const kind = raw.kind;
+    if (typeof raw.apiVersion !== 'string') {
+      const meant = classifyKind(kind, '');
+      // a kind podwall reads, or nearly: say so; anything else without apiVersion is not an object we read
+      if (meant.read || meant.warning) warnAt(at, `${kind} without apiVersion: skipped, so it is not in the model`);
+      continue;
+    }
     const apiVersion = raw.apiVersion;
-    const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
-    const root = Cursor.root(raw, { file: obj.file, line: obj.line, object: kind });
+    const known = classifyKind(kind, apiVersion);
+    if (!known.read) {
+      // a kind podwall does not use never fails the run: its metadata is not even looked at
+      if (known.warning) warnAt(at, known.warning);
+      else if (known.namespaced) noteNamespace(raw.metadata);
+      continue;
+    }
+    if (known.retired) warnAt(at, known.retired);
+    const group = known.group;
+    const root = Cursor.root(raw, at);
     const meta = root.field('metadata');
-    const name = meta.field('name').string();
-    const clusterScoped = CLUSTER_SCOPED.has(kind) && (group !== 'networking.k8s.aws' || kind === 'ClusterNetworkPolicy');
-    const namespace = clusterScoped ? undefined : meta.field('namespace').optString() ?? 'default';
+    const nameCursor = meta.field('name');
+    const name = nameCursor.string();
+    const nameProblems = nameErrors(kind, name);
+    if (nameProblems.length) nameCursor.fail(invalidValue(name, nameProblems));
+    const namespaceCursor = meta.field('namespace');
+    const namespace = known.namespaced ? namespaceCursor.optString() ?? 'default' : undefined;
+    if (namespace !== undefined) {
+      const problems = dns1123Label(namespace);
+      if (problems.length) namespaceCursor.fail(invalidValue(namespace, problems));
+    }
     const where: SourceLocation = { file: obj.file, line: obj.line, object: objectLabel(kind, name, namespace) };
     const c = Cursor.root(raw, where);
     const m = c.field('metadata');
-    const labels = m.field('labels').stringMap();
+    const labels = parseLabels(m.field('labels'));
     const id = `${group}/${kind}/${namespace ?? ''}/${name}`;
     const warn = (message: string, at: Cursor): void => {
       warnings.push({ ...at.location(), severity: 'warning', message });
     };
-    const isKnown = `${group}/${kind}` in POLICY_KINDS || (group === '' && ['Namespace', 'Pod', 'Node', 'Service'].includes(kind)) || WORKLOAD_KINDS.has(kind);
-    if (isKnown) {
+    const isUsed = `${group}/${kind}` in POLICY_KINDS || ['Namespace', 'Pod', 'Node', 'Service'].includes(kind) || WORKLOAD_KINDS.has(kind);
+    if (isUsed) {
       const previous = seen.get(id);
       if (previous) warn(`defined again (first at ${previous.file}:${previous.line}); the later definition is used`, c);
       seen.set(id, where);
@@ -152,7 +199,7 @@ export function buildCluster(objects: readonly SourceObject[], options: BuildOpt
       vpcCniConfigMap = { data: c.field('data').stringMap(), location: where };
     } else if (group === '' && kind === 'Service') {
       services.push(parseService(c, name, namespace!, where));
-    } else if (WORKLOAD_KINDS.has(kind) && (group === 'apps' || group === 'batch' || group === '')) {
+    } else if (WORKLOAD_KINDS.has(kind)) {
       const spec = c.field('spec');
       const template = kind === 'CronJob' ? spec.field('jobTemplate').field('spec').field('template') : spec.field('template');
       if (template.missing) template.fail('is required');
@@ -211,8 +258,10 @@ function readEnforcingMode(podSpec: Cursor): EnforcingMode | undefined {
       const v = env.field('value');
       const text = v.optString();
       if (text === undefined) continue;
-      if (text !== 'standard' && text !== 'strict') v.fail(`NETWORK_POLICY_ENFORCING_MODE must be standard or strict, got ${JSON.stringify(text)}`);
-      return text as EnforcingMode;
+      // the agent compares it lower-cased (aws-network-policy-agent pkg/utils IsStrictMode)
+      const mode = text.toLowerCase();
+      if (mode !== 'standard' && mode !== 'strict') v.fail(`NETWORK_POLICY_ENFORCING_MODE must be standard or strict (any case), got ${JSON.stringify(text)}`);
+      return mode as EnforcingMode;
     }
   }
   return undefined;

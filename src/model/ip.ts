@@ -70,10 +70,19 @@ function parseV6(t: string): bigint | undefined {
 
 export type CidrResult = { ok: true; cidr: Cidr; hostBitsSet: boolean } | { ok: false; error: string };
 
-/** Parses `addr/bits`; host bits are cleared as Kubernetes' sloppy parser does, and reported. */
-export function parseCidr(text: string): CidrResult {
+/**
+ * Parses `addr/bits`; host bits are cleared as Kubernetes' sloppy parser does, and reported.
+ * Whitespace anywhere is an error, as it is for the API server. `bareAddress` lets an address
+ * without a prefix length stand for that one host (/32 or /128), as the EKS agent reads one.
+ */
+export function parseCidr(text: string, options: { bareAddress?: boolean } = {}): CidrResult {
+  if (/\s/.test(text)) return { ok: false, error: `invalid CIDR ${JSON.stringify(text)}: must not contain spaces` };
   const slash = text.indexOf('/');
-  if (slash < 0) return { ok: false, error: `invalid CIDR ${JSON.stringify(text)}: missing /prefix-length` };
+  if (slash < 0) {
+    const host = options.bareAddress ? parseAddress(text) : undefined;
+    if (host) return { ok: true, cidr: { family: host.family, base: host.value, bits: host.family === 4 ? 32 : 128, text }, hostBitsSet: false };
+    return { ok: false, error: `invalid CIDR ${JSON.stringify(text)}: missing /prefix-length` };
+  }
   const addr = parseAddress(text.slice(0, slash));
   const bitsText = text.slice(slash + 1);
   if (!addr) return { ok: false, error: `invalid CIDR ${JSON.stringify(text)}: not an IP address` };

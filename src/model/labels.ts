@@ -1,4 +1,5 @@
 import type { Cursor } from '../k8s/cursor.js';
+import { invalidValue, labelKey, labelValue } from '../k8s/names.js';
 
 export type Labels = Readonly<Record<string, string>>;
 
@@ -21,23 +22,43 @@ export const EVERYTHING: Selector = { requirements: [], key: '{}' };
 
 const OPERATORS: readonly SelectorOperator[] = ['In', 'NotIn', 'Exists', 'DoesNotExist'];
 
+/** A label map (metadata.labels, matchLabels): string keys and values the API server accepts. */
+export function parseLabels(c: Cursor): Labels {
+  const labels = c.stringMap();
+  for (const [key, value] of Object.entries(labels)) {
+    const keyErrors = labelKey(key);
+    if (keyErrors.length) c.fail(invalidValue(key, keyErrors));
+    const valueErrors = labelValue(value);
+    if (valueErrors.length) c.field(key).fail(invalidValue(value, valueErrors));
+  }
+  return labels;
+}
+
 export function parseSelector(c: Cursor): Selector {
   if (c.missing) return EVERYTHING;
   c.object();
   c.onlyKeys(['matchLabels', 'matchExpressions']);
   const requirements: Requirement[] = [];
-  const labels = c.field('matchLabels').stringMap();
+  const labels = parseLabels(c.field('matchLabels'));
   for (const [key, value] of Object.entries(labels)) requirements.push({ key, operator: 'In', values: [value] });
   for (const e of c.field('matchExpressions').items()) {
     e.object();
     e.onlyKeys(['key', 'operator', 'values']);
-    const key = e.field('key').string();
+    const keyCursor = e.field('key');
+    const key = keyCursor.string();
+    const keyErrors = labelKey(key);
+    if (keyErrors.length) keyCursor.fail(invalidValue(key, keyErrors));
     const opCursor = e.field('operator');
     const op = opCursor.string();
     if (!OPERATORS.includes(op as SelectorOperator)) {
       opCursor.fail(`unknown selector operator ${JSON.stringify(op)} (expected In, NotIn, Exists or DoesNotExist)`);
     }
-    const values = e.field('values').items().map((v) => v.string());
+    const values = e.field('values').items().map((v) => {
+      const text = v.string();
+      const errors = labelValue(text);
+      if (errors.length) v.fail(invalidValue(text, errors));
+      return text;
+    });
     const operator = op as SelectorOperator;
     if ((operator === 'In' || operator === 'NotIn') && values.length === 0) {
       e.field('values').fail(`operator ${operator} needs at least one value`);

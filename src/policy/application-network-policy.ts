@@ -11,6 +11,7 @@ export function parseApplicationNetworkPolicy(root: Cursor, ctx: KindContext): P
   return parseNetworkPolicy(root, ctx, {
     domainNames: true,
     defaultPolicyTypes: false,
+    crd: true,
     flavour: 'EKS ApplicationNetworkPolicy',
   });
 }

@@ -1,6 +1,6 @@
 import type { Cursor } from '../k8s/cursor.js';
 import { EVERYTHING, parseSelector } from '../model/labels.js';
-import { parseDomainNames, parseIpBlock, parsePortName, parsePortNumber, parseProtocol } from './fields.js';
+import { parseDomainNames, parseIpBlock, parsePortName, parsePortNumber, parseProtocols, type Warn } from './fields.js';
 import type { Peer, Policy, PolicyRef, PortMatch, Rule } from './types.js';
 
 export interface KindContext {
@@ -13,10 +13,15 @@ interface NetworkPolicyDialect {
   domainNames: boolean;
   /** NetworkPolicy defaults policyTypes; EKS's ApplicationNetworkPolicy does not. */
   defaultPolicyTypes: boolean;
+  /**
+   * A CRD (ApplicationNetworkPolicy) is checked only by its OpenAPI schema, which leaves out most of
+   * what the API server checks in a NetworkPolicy; what the EKS controller then makes of it decides.
+   */
+  crd: boolean;
   flavour: string;
 }
 
-export const NETWORK_POLICY: NetworkPolicyDialect = { domainNames: false, defaultPolicyTypes: true, flavour: 'Kubernetes NetworkPolicy' };
+export const NETWORK_POLICY: NetworkPolicyDialect = { domainNames: false, defaultPolicyTypes: true, crd: false, flavour: 'Kubernetes NetworkPolicy' };
 
 /** networking.k8s.io/v1 NetworkPolicy, with Kubernetes' own defaulting and validation. */
 export function parseNetworkPolicy(root: Cursor, ctx: KindContext, dialect: NetworkPolicyDialect = NETWORK_POLICY): Policy {
@@ -24,14 +29,19 @@ export function parseNetworkPolicy(root: Cursor, ctx: KindContext, dialect: Netw
   const spec = root.field('spec');
   spec.object();
   spec.onlyKeys(['podSelector', 'policyTypes', 'ingress', 'egress']);
+  if (dialect.crd && !spec.has('podSelector')) spec.field('podSelector').fail('Required value');
   const podSelector = parseSelector(spec.field('podSelector'));
 
-  const ingress = spec.field('ingress').items().map((r, i) => parseRule(r, i, 'ingress', namespace, dialect));
-  const egress = spec.field('egress').items().map((r, i) => parseRule(r, i, 'egress', namespace, dialect));
+  const read = (r: Cursor, i: number, d: 'ingress' | 'egress'): Rule => parseRule(r, i, d, namespace, dialect, ctx.warn);
+  const ingress = spec.field('ingress').items().map((r, i) => read(r, i, 'ingress'));
+  const egress = spec.field('egress').items().map((r, i) => read(r, i, 'egress'));
 
   const typesCursor = spec.field('policyTypes');
+  const typeItems = typesCursor.items();
+  // The API server defaults an empty list as it defaults an absent one (SetDefaults_NetworkPolicy).
+  const typesGiven = typeItems.length > 0;
   let types: string[];
-  if (typesCursor.missing) {
+  if (!typesGiven) {
     if (dialect.defaultPolicyTypes) {
       types = egress.length > 0 ? ['Ingress', 'Egress'] : ['Ingress'];
     } else {
@@ -39,9 +49,13 @@ export function parseNetworkPolicy(root: Cursor, ctx: KindContext, dialect: Netw
       ctx.warn(`${ctx.ref.kind} without policyTypes isolates nothing on EKS (it is not defaulted as NetworkPolicy is): its rules have no effect; set policyTypes: [Egress]`, spec);
     }
   } else {
-    types = typesCursor.items().map((t) => {
+    if (!dialect.crd && typeItems.length > 2) typesCursor.fail(`Invalid value: ${JSON.stringify(typesCursor.value)}: may not specify more than two policyTypes`);
+    types = typeItems.map((t) => {
       const v = t.string();
-      if (v !== 'Ingress' && v !== 'Egress') t.fail(`unknown policy type ${JSON.stringify(v)} (expected Ingress or Egress)`);
+      if (v !== 'Ingress' && v !== 'Egress') {
+        if (!dialect.crd) t.fail(`Unsupported value: ${JSON.stringify(v)}: supported values: "Ingress", "Egress"`);
+        ctx.warn(`policy type ${JSON.stringify(v)} is neither Ingress nor Egress (the CRD accepts any text): it isolates nothing`, t);
+      }
       return v;
     });
   }
@@ -59,18 +73,18 @@ export function parseNetworkPolicy(root: Cursor, ctx: KindContext, dialect: Netw
     ingress: isolates.ingress ? ingress : [],
     egress: isolates.egress ? egress : [],
     flavour: dialect.flavour,
-    policyTypesGiven: !typesCursor.missing,
+    policyTypesGiven: typesGiven,
   };
 }
 
-function parseRule(c: Cursor, index: number, direction: 'ingress' | 'egress', namespace: string, dialect: NetworkPolicyDialect): Rule {
+function parseRule(c: Cursor, index: number, direction: 'ingress' | 'egress', namespace: string, dialect: NetworkPolicyDialect, warn: Warn): Rule {
   c.object();
   const peersKey = direction === 'ingress' ? 'from' : 'to';
   c.onlyKeys([peersKey, 'ports']);
   const peerItems = c.field(peersKey).items();
   const portItems = c.field('ports').items();
-  const peers = peerItems.map((p) => parsePeer(p, direction, namespace, dialect));
-  const ports = portItems.map(parsePort);
+  const peers = peerItems.map((p) => parsePeer(p, direction, namespace, dialect, warn));
+  const ports = portItems.flatMap((p) => parsePort(p, dialect, warn));
   return {
     index,
     action: 'allow',
@@ -81,7 +95,7 @@ function parseRule(c: Cursor, index: number, direction: 'ingress' | 'egress', na
   };
 }
 
-function parsePeer(c: Cursor, direction: 'ingress' | 'egress', namespace: string, dialect: NetworkPolicyDialect): Peer {
+function parsePeer(c: Cursor, direction: 'ingress' | 'egress', namespace: string, dialect: NetworkPolicyDialect, warn: Warn): Peer {
   c.object();
   const allowed = ['podSelector', 'namespaceSelector', 'ipBlock'];
   if (dialect.domainNames && direction === 'egress') allowed.push('domainNames');
@@ -91,15 +105,24 @@ function parsePeer(c: Cursor, direction: 'ingress' | 'egress', namespace: string
   c.onlyKeys(allowed);
   const has = (k: string): boolean => c.has(k);
   if (has('domainNames')) {
-    if (has('podSelector') || has('namespaceSelector') || has('ipBlock')) c.fail('domainNames must stand alone in its peer');
-    return { type: 'domains', patterns: parseDomainNames(c.field('domainNames'), 25) };
+    // the ApplicationNetworkPolicy CRD's CEL rules
+    for (const other of ['ipBlock', 'podSelector', 'namespaceSelector']) if (has(other)) c.fail(`Invalid value: "object": ${other} and domainNames are mutually exclusive`);
+    return { type: 'domains', patterns: parseDomainNames(c.field('domainNames'), undefined) };
   }
   if (has('ipBlock')) {
-    if (has('podSelector') || has('namespaceSelector')) c.fail('ipBlock may not be combined with podSelector or namespaceSelector');
-    const { cidr, except } = parseIpBlock(c.field('ipBlock'));
+    if (has('podSelector') || has('namespaceSelector')) {
+      if (!dialect.crd) c.fail('Forbidden: may not specify both ipBlock and another peer');
+      // the EKS controller reads an ipBlock first and ignores the selectors beside it
+      warn('ipBlock with podSelector or namespaceSelector: the EKS controller uses the ipBlock and ignores the selectors', c);
+    }
+    const { cidr, except } = parseIpBlock(c.field('ipBlock'), dialect.crd);
     return { type: 'ipBlock', cidr, except };
   }
-  if (!has('podSelector') && !has('namespaceSelector')) c.fail('a peer needs podSelector, namespaceSelector or ipBlock');
+  if (!has('podSelector') && !has('namespaceSelector')) {
+    if (!dialect.crd) c.fail('Required value: must specify a peer');
+    // the EKS controller: no namespaceSelector = the policy's namespace, no podSelector = every pod
+    warn(`an empty peer: the EKS controller reads it as every pod of namespace ${namespace}`, c);
+  }
   const pods = has('podSelector') ? parseSelector(c.field('podSelector')) : EVERYTHING;
   if (has('namespaceSelector')) {
     return { type: 'pods', selection: { namespaces: { kind: 'selector', selector: parseSelector(c.field('namespaceSelector')) }, pods } };
@@ -108,23 +131,40 @@ function parsePeer(c: Cursor, direction: 'ingress' | 'egress', namespace: string
   return { type: 'pods', selection: { namespaces: { kind: 'named', name: namespace }, pods } };
 }
 
-function parsePort(c: Cursor): PortMatch {
+/** The API server's port checks (ValidateNetworkPolicyPort), or, for the CRD, what the EKS controller does. */
+function parsePort(c: Cursor, dialect: NetworkPolicyDialect, warn: Warn): PortMatch[] {
   c.object();
   c.onlyKeys(['protocol', 'port', 'endPort']);
-  const protocol = parseProtocol(c.field('protocol'));
+  const protocolCursor = c.field('protocol');
+  const protocols = parseProtocols(protocolCursor, dialect.crd ? 'eks-application-policy' : 'kubernetes', warn);
   const portCursor = c.field('port');
   const endCursor = c.field('endPort');
   if (portCursor.missing) {
-    if (!endCursor.missing) endCursor.fail('endPort needs a numeric port');
-    return { type: 'protocol', protocol };
+    if (!endCursor.missing) {
+      if (!dialect.crd) endCursor.fail(`Invalid value: ${JSON.stringify(endCursor.value)}: may not be specified when \`port\` is not specified`);
+      warn('endPort without port: the EKS controller drops endPort and allows every port of the protocol', endCursor);
+    }
+    return protocols.map((protocol) => ({ type: 'protocol', protocol }));
   }
   if (typeof portCursor.value === 'string') {
-    if (!endCursor.missing) endCursor.fail('endPort cannot be used with a named port');
-    return { type: 'named', name: parsePortName(portCursor), protocol };
+    if (!endCursor.missing) {
+      if (!dialect.crd) endCursor.fail(`Invalid value: ${JSON.stringify(endCursor.value)}: may not be specified when \`port\` is non-numeric`);
+      endCursor.fail('endPort with a named port: the EKS controller makes a range from the resolved container port to endPort, which podwall does not model');
+    }
+    const name = parsePortName(portCursor);
+    if (protocols.length !== 1) {
+      // the controller looks the name up with the protocol text as written: no container port has it
+      warn(`named port ${name} with protocol ${JSON.stringify(protocolCursor.value)}: the EKS controller finds no container port, so it matches nothing`, c);
+      return [{ type: 'range', protocol: 'TCP', from: 1, to: 0 }];
+    }
+    return [{ type: 'named', name, protocol: protocols[0]! }];
   }
   const port = parsePortNumber(portCursor);
-  if (endCursor.missing) return { type: 'range', protocol, from: port, to: port };
+  if (endCursor.missing) return protocols.map((protocol) => ({ type: 'range', protocol, from: port, to: port }));
   const end = parsePortNumber(endCursor);
-  if (end < port) endCursor.fail(`endPort ${end} is below port ${port}`);
-  return { type: 'range', protocol, from: port, to: end };
+  if (end < port) {
+    if (!dialect.crd) endCursor.fail(`Invalid value: ${end}: must be greater than or equal to \`port\` (endPort ${end} is below port ${port})`);
+    warn(`endPort ${end} is below port ${port}: the range holds no port (the CRD does not check it)`, endCursor);
+  }
+  return protocols.map((protocol) => ({ type: 'range', protocol, from: port, to: end }));
 }
