@@ -3,7 +3,7 @@
  * `assertions:` and optionally inline `manifests:` used together with the -f inputs.
  */
 import { Cursor } from '../k8s/cursor.js';
-import { InputError } from '../k8s/errors.js';
+import { InputError, type Diagnostic } from '../k8s/errors.js';
 import type { ParsedDocument } from '../k8s/yaml.js';
 import { Engine } from '../engine/engine.js';
 import type { Endpoint } from '../engine/endpoint.js';
@@ -76,8 +76,9 @@ export function parseAssertionFile(docs: readonly ParsedDocument[], file: string
 }
 
 /** Runs one file's assertions against its inline manifests plus the shared inputs. */
-export function runAssertions(file: AssertionFile, shared: readonly SourceObject[], options: BuildOptions = {}): AssertionResult[] {
+export function runAssertions(file: AssertionFile, shared: readonly SourceObject[], options: BuildOptions = {}, warnings?: Diagnostic[]): AssertionResult[] {
   const cluster = buildCluster([...shared, ...file.manifests], options);
+  warnings?.push(...cluster.warnings);
   const engine = new Engine(cluster);
   const resolver = new EndpointResolver(cluster);
   const resolve = (ref: string, line: number | undefined): Endpoint => {

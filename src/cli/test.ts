@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { parseAssertionFile, runAssertions, type AssertionResult } from '../analysis/assertions.js';
+import { formatDiagnostic, type Diagnostic } from '../k8s/errors.js';
 import { parseDocuments } from '../k8s/yaml.js';
 import { expandPaths, readText } from '../sources/files.js';
 import { renderVerdict, type TextStyle } from '../report/explain.js';
@@ -24,9 +25,17 @@ export function testCommand(io: CliIO, done: (code: number) => void): Command {
     if (paths.length === 0) throw new UsageError('no assertion files found');
     // Everything is evaluated before anything is printed: bad input leaves no half-written report.
     const results: AssertionResult[] = [];
+    const warnings: Diagnostic[] = [];
     for (const path of paths) {
       const file = parseAssertionFile(parseDocuments(readText(path, { readStdin: () => io.readStdin() }), path), path);
-      results.push(...runAssertions(file, shared, options));
+      results.push(...runAssertions(file, shared, options, warnings));
+    }
+    // the shared inputs' warnings come once, not once per assertion file
+    const said = new Set<string>();
+    for (const w of warnings) {
+      const text = formatDiagnostic(w);
+      if (!said.has(text)) io.err(`${text}\n`);
+      said.add(text);
     }
     const passed = results.filter((r) => r.pass).length;
     const failed = results.length - passed;
