@@ -113,9 +113,9 @@ export function buildCluster(objects: readonly SourceObject[], options: BuildOpt
   for (const obj of objects) {
     if (!isRecord(obj.value)) continue;
     const raw = obj.value;
-    const at: SourceLocation = { file: obj.file, line: obj.line, ...(typeof raw.kind === 'string' ? { object: raw.kind } : {}) };
     if (typeof raw.kind !== 'string') continue; // not a Kubernetes object (a values file, a podwall test file, ...)
     const kind = raw.kind;
+    const at: SourceLocation = { file: obj.file, line: obj.line, object: describeUnread(kind, raw.metadata) };
     if (typeof raw.apiVersion !== 'string') {
       const meant = classifyKind(kind, '');
       // a kind podwall reads, or nearly: say so; anything else without apiVersion is not an object we read
@@ -229,6 +229,13 @@ export function buildCluster(objects: readonly SourceObject[], options: BuildOpt
     settings: { enforcingMode: mode, ...(source ? { enforcingModeSource: source } : {}), ...(vpcCniConfigMap ? { vpcCniConfigMap } : {}) },
     warnings,
   };
+}
+
+/** `Kind namespace/name` as far as an object not yet validated tells it, for messages about it. */
+function describeUnread(kind: string, metadata: unknown): string {
+  const name = isRecord(metadata) && typeof metadata.name === 'string' ? metadata.name : undefined;
+  const namespace = isRecord(metadata) && typeof metadata.namespace === 'string' ? metadata.namespace : undefined;
+  return name === undefined ? kind : objectLabel(kind, name, namespace);
 }
 
 function inferredNamespace(name: string): Namespace {

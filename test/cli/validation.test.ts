@@ -425,19 +425,19 @@ describe('inputs podwall cannot use are named, never dropped without a word', ()
       name: 'a NetworkPolicy under a misspelt apiVersion',
       yaml: NP('  podSelector: {}\n').replace('networking.k8s.io/v1', 'networking.k8s.i/v1'),
       line: 1,
-      message: /NetworkPolicy: warning: NetworkPolicy under unknown apiVersion "networking\.k8s\.i\/v1" \(expected networking\.k8s\.io\/v1\): skipped/,
+      message: /NetworkPolicy x\/np: warning: NetworkPolicy under unknown apiVersion "networking\.k8s\.i\/v1" \(expected networking\.k8s\.io\/v1\): skipped/,
     },
     {
       name: 'a Pod under apps/v1',
       yaml: 'apiVersion: apps/v1\nkind: Pod\nmetadata: {name: z, namespace: x}\nspec: {containers: [{name: c, image: i}]}\n',
       line: 1,
-      message: /Pod: warning: Pod under unknown apiVersion "apps\/v1" \(expected v1\)/,
+      message: /Pod x\/z: warning: Pod under unknown apiVersion "apps\/v1" \(expected v1\)/,
     },
     {
       name: 'a lower-case kind',
       yaml: NP('  podSelector: {}\n').replace('kind: NetworkPolicy', 'kind: networkpolicy'),
       line: 1,
-      message: /networkpolicy: warning: unknown kind "networkpolicy"; did you mean NetworkPolicy\?/,
+      message: /networkpolicy x\/np: warning: unknown kind "networkpolicy"; did you mean NetworkPolicy\?/,
     },
     {
       name: 'a near-miss kind',
@@ -457,6 +457,25 @@ describe('inputs podwall cannot use are named, never dropped without a word', ()
       assert.match(r.stdout, /^ALLOW/, 'the skipped policy is not in the model');
     });
   }
+
+  it('a retired apiVersion of the same shape is read, with a warning', () => {
+    const manifests = write('retired', PODS + NP('  podSelector: {}\n').replace('networking.k8s.io/v1', 'extensions/v1beta1'));
+    const r = podwall(['explain', '--from', 'y/b', '--to', 'x/a', '--port', '8080', '-f', manifests]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(r.stderr.includes(`${manifests}:13: NetworkPolicy x/np: warning: apiVersion extensions/v1beta1 is no longer served for NetworkPolicy`), r.stderr);
+    assert.match(r.stdout, /^DENY/, 'the policy is in the model');
+  });
+
+  it('a misspelt workload kind is named', () => {
+    const manifests = write('typo-kind', `${PODS}apiVersion: apps/v1
+kind: Deploymnet
+metadata: {name: web, namespace: x}
+spec: {template: {metadata: {labels: {app: web}}, spec: {containers: [{name: c, image: i}]}}}
+`);
+    const r = podwall(['matrix', '-f', manifests]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(r.stderr.includes(`${manifests}:13: Deploymnet x/web: warning: unknown kind "Deploymnet"; did you mean Deployment?`), r.stderr);
+  });
 
   it('cluster-scoped objects of kinds podwall does not use make no namespace', () => {
     const manifests = write('cluster-scoped', `${PODS}apiVersion: rbac.authorization.k8s.io/v1
