@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { formatDiagnostic } from '../k8s/errors.js';
 import { buildCluster, expandLists, type BuildOptions, type SourceObject } from '../model/build.js';
 import type { Cluster, EnforcingMode, Protocol } from '../model/cluster.js';
 import { PROTOCOLS } from '../model/cluster.js';
@@ -35,7 +36,7 @@ export function buildOptions(flags: InputFlags): BuildOptions {
 }
 
 export function readObjects(paths: readonly string[], io: CliIO): SourceObject[] {
-  return expandLists(readDocuments(paths, { readStdin: () => io.readStdin() }));
+  return expandLists(readDocuments(paths, { readStdin: () => io.readStdin(), warn: (d) => io.err(`${formatDiagnostic(d)}\n`) }));
 }
 
 /** Should this run read a live cluster? When asked to, or, as kubectl does, when nothing else is given. */
