@@ -7,10 +7,10 @@ import type { Finding } from '../audit/types.js';
 import { Engine } from '../engine/engine.js';
 import { InputError } from '../k8s/errors.js';
 import { buildCluster } from '../model/build.js';
-import { LiveReader, loadKubeConfig } from '../sources/live.js';
+import { defaultClusterAvailable } from '../sources/live.js';
 import { ClusterMirror } from '../sources/mirror.js';
 import { defaultDbPath, HistoryStore } from '../store/history.js';
-import { addInputOptions, buildOptions, readObjects, type InputFlags } from './inputs.js';
+import { addInputOptions, buildOptions, liveReader, readObjects, type InputFlags } from './inputs.js';
 import { UsageError, type CliIO } from './io.js';
 
 interface Flags extends InputFlags {
@@ -46,7 +46,8 @@ export function watchCommand(io: CliIO, setCode: (code: number) => void): Comman
     if (f.webhook && !/^https?:\/\//.test(f.webhook)) throw new UsageError('--webhook must be an http(s) URL');
     const options = buildOptions(f);
     const files = f.filename?.length ? readObjects(f.filename, io) : [];
-    const reader = new LiveReader(loadKubeConfig({ ...(f.kubeconfig ? { kubeconfig: f.kubeconfig } : {}), ...(f.context ? { context: f.context } : {}) }));
+    if (!f.kubeconfig && !f.context && !defaultClusterAvailable(io.env)) throw new UsageError('watch needs a live cluster: give --kubeconfig or --context (no $KUBECONFIG, ~/.kube/config or in-cluster service account was found)');
+    const reader = liveReader(f);
     let dirty = true;
     const mirror = new ClusterMirror(reader, { change: () => (dirty = true), notice: (m) => io.err(`podwall: ${m}\n`) });
     await mirror.start();

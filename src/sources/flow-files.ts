@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { InputError, type Diagnostic } from '../k8s/errors.js';
+import { splitLines, type LongLine } from './lines.js';
 import { detectFormat, PARSERS } from '../flows/formats.js';
 import type { FlowFormat, FlowRecord } from '../flows/record.js';
 
@@ -43,57 +44,11 @@ async function isGzip(path: string): Promise<boolean> {
 /** The longest flow log line podwall reads; a longer one is counted as malformed and never held whole. */
 export const MAX_LINE_BYTES = 1024 * 1024;
 
-/** A line longer than MAX_LINE_BYTES: only its length is kept. */
-export interface LongLine {
-  tooLong: number;
-}
-
 function cannotRead(e: unknown, file: string): InputError {
   const code = (e as NodeJS.ErrnoException).code;
   if (code === 'Z_DATA_ERROR' || code === 'Z_BUF_ERROR') return new InputError(`the gzip data is corrupt or truncated (${(e as Error).message})`, { file });
   if (code === 'EISDIR') return new InputError('is a directory', { file });
   return new InputError(`cannot read: ${code ?? (e as Error).message}`, { file });
-}
-
-/**
- * Lines of a byte stream split on \n (a \r before it dropped), in bounded memory: a line longer than
- * MAX_LINE_BYTES (a corrupt log, a gzip bomb without newlines, /dev/zero) is skipped as it streams.
- */
-export async function* splitLines(chunks: AsyncIterable<Buffer>, maxLine = MAX_LINE_BYTES): AsyncGenerator<string | LongLine> {
-  let parts: Buffer[] = [];
-  let held = 0;
-  let discarding = 0; // bytes of an over-long line seen so far
-  const text = (b: Buffer): string => (b.length && b[b.length - 1] === 13 ? b.subarray(0, b.length - 1) : b).toString('utf8');
-  for await (const chunk of chunks) {
-    let start = 0;
-    for (let nl = chunk.indexOf(10, start); nl >= 0; nl = chunk.indexOf(10, start)) {
-      const piece = chunk.subarray(start, nl);
-      start = nl + 1;
-      if (discarding || held + piece.length > maxLine) {
-        yield { tooLong: discarding + held + piece.length };
-        discarding = 0;
-      } else if (held) {
-        parts.push(piece);
-        yield text(Buffer.concat(parts));
-      } else {
-        yield text(piece);
-      }
-      parts = [];
-      held = 0;
-    }
-    const rest = chunk.subarray(start);
-    if (!rest.length) continue;
-    if (discarding || held + rest.length > maxLine) {
-      discarding += held + rest.length;
-      parts = [];
-      held = 0;
-    } else {
-      parts.push(Buffer.from(rest)); // the stream may reuse its chunk
-      held += rest.length;
-    }
-  }
-  if (discarding) yield { tooLong: discarding };
-  else if (held) yield text(Buffer.concat(parts));
 }
 
 async function* fileLines(path: string): AsyncGenerator<string | LongLine> {
@@ -106,7 +61,7 @@ async function* fileLines(path: string): AsyncGenerator<string | LongLine> {
     throw cannotRead(e, path);
   }
   try {
-    yield* splitLines(stream as AsyncIterable<Buffer>);
+    yield* splitLines(stream as AsyncIterable<Buffer>, MAX_LINE_BYTES);
   } catch (e) {
     if (e instanceof InputError) throw e;
     throw cannotRead(e, path);
