@@ -12,6 +12,7 @@ import { ClusterMirror } from '../sources/mirror.js';
 import { defaultDbPath, HistoryStore } from '../store/history.js';
 import { addInputOptions, buildOptions, liveReader, readObjects, type InputFlags } from './inputs.js';
 import { UsageError, type CliIO } from './io.js';
+import { WebhookSender } from './webhook.js';
 
 interface Flags extends InputFlags {
   interval?: string;
@@ -50,23 +51,18 @@ export function watchCommand(io: CliIO, setCode: (code: number) => void): Comman
     const reader = liveReader(f);
     let dirty = true;
     const mirror = new ClusterMirror(reader, { change: () => (dirty = true), notice: (m) => io.err(`podwall: ${m}\n`) });
+    // a database that cannot be written is said before the cluster is read
+    const store = f.record ? new HistoryStore(f.db ?? defaultDbPath(io.env), { warn: (m) => io.err(`podwall: warning: ${m}\n`) }) : undefined;
     await mirror.start();
-    const store = f.record ? new HistoryStore(f.db ?? defaultDbPath(io.env)) : undefined;
 
     let findings = new Map<string, Finding>();
     let edges = new Set<string>();
     let first = true;
+    const webhook = f.webhook ? new WebhookSender(f.webhook, (m) => io.err(`podwall: ${m}\n`)) : undefined;
     const emit = async (events: WatchEvent[]): Promise<void> => {
       if (events.length === 0) return;
       io.out(events.map((e) => JSON.stringify(e)).join('\n') + '\n');
-      if (f.webhook) {
-        try {
-          const res = await fetch(f.webhook, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ events }) });
-          if (!res.ok) io.err(`podwall: webhook answered HTTP ${res.status}\n`);
-        } catch (e) {
-          io.err(`podwall: webhook failed: ${(e as Error).message}\n`);
-        }
-      }
+      webhook?.send(events); // in the background: a slow webhook never holds up the next audit
     };
     const cycle = async (): Promise<void> => {
       if (!dirty) return;
