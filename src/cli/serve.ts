@@ -46,7 +46,7 @@ export function serveCommand(io: CliIO, setCode: (code: number) => void): Comman
       ...(history ? { history } : {}),
       source: f.filename?.join(', ') ?? 'live cluster',
     });
-    const server = createDashboardServer(api, (l) => io.err(`${l}\n`));
+    const server = createDashboardServer(api, (l) => io.err(`${l}\n`), { address: f.address! });
     await new Promise<void>((resolve, reject) => {
       server.once('error', (e: NodeJS.ErrnoException) => reject(new UsageError(`cannot listen on ${f.address}:${port}: ${e.code ?? e.message}`)));
       server.listen(port, f.address, () => resolve());
