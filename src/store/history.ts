@@ -3,7 +3,7 @@
  * busy timeout let concurrent podwall runs record without corrupting it or failing.
  */
 import Database from 'better-sqlite3';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmdirSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { AuditResult, Kpis } from '../audit/run.js';
@@ -72,8 +72,10 @@ export class HistoryStore {
   ) {
     this.warn = options.warn ?? (() => undefined);
     let db: Database.Database | undefined;
+    const existed = existsSync(path);
+    let made: string[] = [];
     try {
-      makeDirectories(dirname(path));
+      made = makeDirectories(dirname(path));
       db = new Database(path, { timeout: 15000 });
       db.pragma('journal_mode = WAL');
       db.pragma('foreign_keys = ON');
@@ -81,6 +83,15 @@ export class HistoryStore {
       this.db = db;
     } catch (e) {
       db?.close();
+      // a failed first open leaves nothing behind: no empty database, no directories
+      if (!existed) for (const f of [path, `${path}-wal`, `${path}-shm`, `${path}-journal`]) rmSync(f, { force: true });
+      for (const d of made.reverse()) {
+        try {
+          rmdirSync(d);
+        } catch {
+          // not empty: someone else uses it
+        }
+      }
       throw historyError(e, path, 'open');
     }
   }
@@ -170,13 +181,18 @@ export class HistoryStore {
  * `mkdir -p`, one level at a time: Node's recursive mkdir loops for ever where a file system answers
  * ENOENT to every creation (/proc), and this names the level that failed.
  */
-function makeDirectories(dir: string): void {
+function makeDirectories(dir: string): string[] {
   const missing: string[] = [];
   for (let d = dir; !existsSync(d); d = dirname(d)) {
     missing.unshift(d);
     if (dirname(d) === d) break;
   }
-  for (const d of missing) mkdirSync(d);
+  const made: string[] = [];
+  for (const d of missing) {
+    mkdirSync(d);
+    made.push(d);
+  }
+  return made;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
