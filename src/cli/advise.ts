@@ -26,7 +26,7 @@ export function adviseCommand(io: CliIO, setCode: (code: number) => void): Comma
     for (const ns of f.namespace ?? []) if (!cluster.namespaces.has(ns)) throw new UsageError(`-n ${ns}: no such namespace in the input`);
     const advisor = new Advisor(cluster, f.namespace);
     const stats = newStats();
-    for await (const flow of readFlows(logs, f, stats)) advisor.add(flow);
+    for await (const flow of readFlows(logs, f, stats, io)) advisor.add(flow);
     const advice = advisor.result(objects, (objs) => buildCluster(objs, options));
     const header = [
       `# podwall advise: ${advice.policies} NetworkPolicies from ${advice.flows} observed accepted flows (${stats.lines} lines, ${stats.malformed} malformed)`,

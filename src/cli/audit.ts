@@ -48,6 +48,8 @@ export function auditCommand(io: CliIO, setCode: (code: number) => void): Comman
     if (!(failOn in SEVERITY_RANK)) throw new UsageError(`--fail-on must be error, warning or info, got ${JSON.stringify(flags.failOn)}`);
     if (flags.addonConfig && flags.cluster) throw new UsageError('--addon-config and --cluster exclude each other');
     if (flags.region && !flags.cluster) throw new UsageError('--region goes with --cluster');
+    // a database that cannot be written is said before the work, not after it
+    const store = flags.record ? new HistoryStore(flags.db ?? defaultDbPath(io.env), { warn: (m) => io.err(`podwall: warning: ${m}\n`) }) : undefined;
     const config = flags.config ? parseConfig(parseDocuments(readText(flags.config), flags.config), flags.config, CHECK_IDS) : defaultConfig();
     const cluster = await loadCluster(flags, io);
     const enforcement: EnforcementState[] = enforcementFromCluster(cluster);
@@ -73,10 +75,9 @@ export function auditCommand(io: CliIO, setCode: (code: number) => void): Comman
       default:
         text = auditText(result, (color, s) => paint(io, color, s));
     }
-    if (flags.record) {
-      const store = new HistoryStore(flags.db ?? defaultDbPath(io.env));
+    if (store) {
       try {
-        const label = flags.cluster ?? flags.filename!.join(',');
+        const label = flags.cluster ?? flags.filename?.join(',') ?? flags.context ?? 'live cluster';
         const id = store.recordAudit(result, label);
         io.err(`podwall: recorded run ${id} in ${store.path}\n`);
       } finally {

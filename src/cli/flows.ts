@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { formatDiagnostic } from '../k8s/errors.js';
 import { Attributor } from '../flows/attribute.js';
 import type { FlowFormat } from '../flows/record.js';
 import { parseTime } from '../flows/record.js';
@@ -28,9 +29,9 @@ export function addFlowOptions(cmd: Command): Command {
 }
 
 /** The flows of the log arguments, as the flags say to read them; counts go into `stats`. */
-export function readFlows(logs: string[], f: FlowFlags, stats: ReadStats): AsyncGenerator<LocatedFlow> {
+export function readFlows(logs: string[], f: FlowFlags, stats: ReadStats, io?: CliIO): AsyncGenerator<LocatedFlow> {
   const format = flowFormat(f.format);
-  return readFlowFiles(expandLogPaths(logs), stats, { ...(format ? { format } : {}), ...(f.strict ? { strict: true } : {}) });
+  return readFlowFiles(expandLogPaths(logs, (d) => io?.err(`${formatDiagnostic(d)}\n`)), stats, { ...(format ? { format } : {}), ...(f.strict ? { strict: true } : {}) });
 }
 
 export function flowFormat(v: string | undefined): FlowFormat | undefined {
@@ -70,20 +71,21 @@ export function flowsCommand(io: CliIO, setCode: (code: number) => void): Comman
       if (t === undefined) throw new UsageError(`--${k} ${JSON.stringify(v)} is not an ISO 8601 time`);
       window[k] = t;
     }
-    const summarizer = new FlowSummarizer(new Attributor(await loadSnapshots(f, io)), window);
-    const stats = newStats();
-    for await (const flow of readFlows(logs, f, stats)) summarizer.add(flow);
-    const result = summarizer.result();
-    if (f.record) {
-      const store = new HistoryStore(f.db ?? defaultDbPath(io.env));
-      try {
+    // a database that cannot be written is said before the work, not after it
+    const store = f.record ? new HistoryStore(f.db ?? defaultDbPath(io.env), { warn: (m) => io.err(`podwall: warning: ${m}\n`) }) : undefined;
+    try {
+      const summarizer = new FlowSummarizer(new Attributor(await loadSnapshots(f, io)), window);
+      const stats = newStats();
+      for await (const flow of readFlows(logs, f, stats, io)) summarizer.add(flow);
+      const result = summarizer.result();
+      if (store) {
         const id = store.recordFlows(result, logs.join(','));
         io.err(`podwall: recorded flow summary ${id} in ${store.path}\n`);
-      } finally {
-        store.close();
       }
+      io.out(formatFlowSummary(result, stats, by, output));
+    } finally {
+      store?.close();
     }
-    io.out(formatFlowSummary(result, stats, by, output));
     setCode(0);
   });
   return flows.addCommand(summary);

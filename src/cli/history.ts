@@ -25,7 +25,7 @@ export function historyCommand(io: CliIO, setCode: (code: number) => void): Comm
       if (!existsSync(path)) throw new UsageError(`no history at ${path}: record runs with podwall audit --record`);
       const limit = Number(flags.limit);
       if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be a positive whole number');
-      const store = new HistoryStore(path);
+      const store = new HistoryStore(path, { warn: (m) => io.err(`podwall: warning: ${m}\n`) });
       const runs = store.runs(limit);
       const flows = store.flowSummaries(limit);
       store.close();

@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
+import { formatDiagnostic } from '../k8s/errors.js';
 import { buildCluster, expandLists, type BuildOptions, type SourceObject } from '../model/build.js';
 import type { Cluster, EnforcingMode, Protocol } from '../model/cluster.js';
 import { PROTOCOLS } from '../model/cluster.js';
 import { readDocuments } from '../sources/files.js';
-import { defaultClusterAvailable, LiveReader, loadKubeConfig } from '../sources/live.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS, defaultClusterAvailable, LiveReader, loadKubeConfig, parseRequestTimeout } from '../sources/live.js';
 import { UsageError, type CliIO } from './io.js';
 
 export interface InputFlags {
@@ -11,6 +12,7 @@ export interface InputFlags {
   enforcingMode?: string;
   kubeconfig?: string;
   context?: string;
+  requestTimeout?: string;
 }
 
 export function collect(value: string, previous: string[] | undefined): string[] {
@@ -23,6 +25,7 @@ export function addInputOptions(cmd: Command): Command {
     .option('-f, --filename <path>', 'manifests: a file, a directory (recursive), or - for stdin; repeatable', collect)
     .option('--kubeconfig <path>', 'read a live cluster with this kubeconfig (default without -f: $KUBECONFIG, ~/.kube/config, or in-cluster)')
     .option('--context <name>', 'the kubeconfig context of the live cluster to read')
+    .option('--request-timeout <duration>', `the longest one request to the live cluster may take, as kubectl's (e.g. 30s, 2m; 0 for no limit)`, `${DEFAULT_REQUEST_TIMEOUT_MS / 1000}s`)
     .option('--enforcing-mode <mode>', 'the EKS agent\'s pod default: standard (allow) or strict (deny); default: from the aws-node DaemonSet, else standard');
 }
 
@@ -35,7 +38,7 @@ export function buildOptions(flags: InputFlags): BuildOptions {
 }
 
 export function readObjects(paths: readonly string[], io: CliIO): SourceObject[] {
-  return expandLists(readDocuments(paths, { readStdin: () => io.readStdin() }));
+  return expandLists(readDocuments(paths, { readStdin: () => io.readStdin(), warn: (d) => io.err(`${formatDiagnostic(d)}\n`) }));
 }
 
 /** Should this run read a live cluster? When asked to, or, as kubectl does, when nothing else is given. */
@@ -47,11 +50,19 @@ export function wantsLive(flags: InputFlags, io: CliIO): boolean {
 export async function readInputs(flags: InputFlags, io: CliIO): Promise<SourceObject[]> {
   const objects = flags.filename?.length ? readObjects(flags.filename, io) : [];
   if (wantsLive(flags, io)) {
-    const reader = new LiveReader(loadKubeConfig({ ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}), ...(flags.context ? { context: flags.context } : {}) }));
+    const reader = liveReader(flags);
     objects.unshift(...(await reader.readAll()).objects);
   }
   if (!flags.filename?.length && !wantsLive(flags, io)) throw new UsageError('no input: give manifests with -f FILE|DIR|-, or a cluster with --kubeconfig/--context');
   return objects;
+}
+
+/** The live cluster the flags name, read with the flags' request timeout. */
+export function liveReader(flags: InputFlags): LiveReader {
+  const timeout = flags.requestTimeout === undefined ? DEFAULT_REQUEST_TIMEOUT_MS : parseRequestTimeout(flags.requestTimeout);
+  if (timeout === undefined) throw new UsageError(`--request-timeout ${JSON.stringify(flags.requestTimeout)}: expected 0 or a duration with its unit, such as 30s, 2m or 1h`);
+  const kc = loadKubeConfig({ ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}), ...(flags.context ? { context: flags.context } : {}) });
+  return new LiveReader(kc, { requestTimeoutMs: timeout });
 }
 
 export async function loadCluster(flags: InputFlags, io: CliIO): Promise<Cluster> {

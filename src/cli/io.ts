@@ -1,4 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { describeSystemError } from '../faults/errors.js';
+import { checkText } from '../sources/text-content.js';
+import { COLOUR_MARK, forTerminal } from './terminal.js';
 
 /** What a command may touch of the process: injectable so commands can run in-process in tests. */
 export interface CliIO {
@@ -15,13 +18,40 @@ export class UsageError extends Error {
 }
 
 export function processIO(): CliIO {
+  guardStdout();
   return {
-    out: (t) => process.stdout.write(t),
-    err: (t) => process.stderr.write(t),
+    out: (t) => void process.stdout.write(forTerminal(t)),
+    err: (t) => void process.stderr.write(forTerminal(t)),
     color: Boolean(process.stdout.isTTY) && !('NO_COLOR' in process.env) && process.env.TERM !== 'dumb',
-    readStdin: () => readFileSync(0, 'utf8'),
+    readStdin: () => checkText(readFileSync(0), '<stdin>'),
     env: process.env,
   };
+}
+
+let guarded = false;
+
+/**
+ * A reader that goes away (`podwall audit | head`) ends podwall quietly with exit 0, as Unix tools
+ * do; any other failure to write the results (a full disk) is one sentence and exit 2.
+ */
+function guardStdout(): void {
+  if (guarded) return;
+  guarded = true;
+  let reported = false;
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') return exitNow(0);
+    if (!reported) {
+      reported = true;
+      process.stderr.write(`podwall: cannot write the results to standard output: ${describeSystemError(e)}\n`);
+    }
+    exitNow(2);
+  });
+}
+
+/** Ends the process now, after the cleanup registered for exit (temporary files) has run. */
+function exitNow(code: number): void {
+  process.exitCode = code;
+  process.exit(code);
 }
 
 const CODES = { red: 31, green: 32, yellow: 33, dim: 2, bold: 1 } as const;
@@ -32,5 +62,5 @@ export function textStyle(io: CliIO): { good(s: string): string; bad(s: string):
 }
 
 export function paint(io: CliIO, color: keyof typeof CODES, text: string): string {
-  return io.color ? `\x1b[${CODES[color]}m${text}\x1b[0m` : text;
+  return io.color ? `${COLOUR_MARK}${CODES[color]}m${text}${COLOUR_MARK}0m` : text;
 }

@@ -3,6 +3,7 @@ import { InputError, formatDiagnostic } from '../k8s/errors.js';
 import { explainCommand } from './explain.js';
 import { AwsError } from '../sources/aws-eks.js';
 import { LiveError } from '../sources/live.js';
+import { describeSystemError, EnvironmentError, isSystemError } from '../faults/errors.js';
 import { processIO, UsageError, type CliIO } from './io.js';
 import { adviseCommand } from './advise.js';
 import { auditCommand } from './audit.js';
@@ -52,7 +53,11 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
   }
 }
 
-function handleError(e: unknown, io: CliIO): number {
+/**
+ * The one error path: bad input and a failing environment are one sentence naming the file, path,
+ * URL or resource, exit 2; a closed output pipe ends quietly; only a bug in podwall is exit 3.
+ */
+export function handleError(e: unknown, io: CliIO): number {
   if (e instanceof CommanderError) {
     // help and version exit 0; usage mistakes are bad input
     return e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : 2;
@@ -61,8 +66,15 @@ function handleError(e: unknown, io: CliIO): number {
     io.err(`podwall: ${formatDiagnostic(e.diagnostic)}\n`);
     return 2;
   }
-  if (e instanceof UsageError || e instanceof AwsError || e instanceof LiveError) {
+  if (e instanceof UsageError || e instanceof AwsError || e instanceof LiveError || e instanceof EnvironmentError) {
     io.err(`podwall: ${e.message}\n`);
+    return 2;
+  }
+  if (isSystemError(e)) {
+    // the reader of our output went away: as `| head` expects, not an error
+    if (e.code === 'EPIPE') return 0;
+    const what = e.path ? `${e.syscall} ${e.path}` : e.syscall;
+    io.err(`podwall: ${what}: ${describeSystemError(e)}\n`);
     return 2;
   }
   io.err(`podwall: internal error (please report): ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);

@@ -24,7 +24,7 @@ export function replayCommand(io: CliIO, setCode: (code: number) => void): Comma
     const proposed = buildCluster(withPolicies(await readInputs(f, io), readObjects(f.proposed!, io)), buildOptions(f));
     const replayer = new Replayer(proposed);
     const stats = newStats();
-    for await (const flow of readFlows(logs, f, stats)) replayer.add(flow);
+    for await (const flow of readFlows(logs, f, stats, io)) replayer.add(flow);
     const result = replayer.result();
     io.out(output === 'json' ? JSON.stringify({ ...result, input: stats }, null, 2) + '\n' : text(result, stats, io));
     setCode(result.wouldBlock.length ? 1 : 0);

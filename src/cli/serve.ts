@@ -34,7 +34,7 @@ export function serveCommand(io: CliIO, setCode: (code: number) => void): Comman
     const cluster = buildCluster(objects, options);
     const proposed = f.proposed ? buildCluster(withPolicies(objects, readObjects(f.proposed, io)), options) : undefined;
     const dbPath = f.db ?? defaultDbPath(io.env);
-    const store = existsSync(dbPath) ? new HistoryStore(dbPath) : undefined;
+    const store = existsSync(dbPath) ? new HistoryStore(dbPath, { warn: (m) => io.err(`podwall: warning: ${m}\n`) }) : undefined;
     const history: HistorySource | undefined = store && {
       runs: () => store.runs(200).map((r) => ({ at: r.at, label: r.label, kpis: r.kpis })),
       flows: () => store.flowSummaries(50).map((x) => ({ at: x.at, label: x.label, summary: x.summary })),
@@ -46,7 +46,7 @@ export function serveCommand(io: CliIO, setCode: (code: number) => void): Comman
       ...(history ? { history } : {}),
       source: f.filename?.join(', ') ?? 'live cluster',
     });
-    const server = createDashboardServer(api, (l) => io.err(`${l}\n`));
+    const server = createDashboardServer(api, (l) => io.err(`${l}\n`), { address: f.address! });
     await new Promise<void>((resolve, reject) => {
       server.once('error', (e: NodeJS.ErrnoException) => reject(new UsageError(`cannot listen on ${f.address}:${port}: ${e.code ?? e.message}`)));
       server.listen(port, f.address, () => resolve());

@@ -1,8 +1,8 @@
 import { Command } from 'commander';
-import { renameSync, writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import { addInputOptions, readInputs, type InputFlags } from './inputs.js';
 import type { CliIO } from './io.js';
+import { checkOutputTarget, writeOutputFile } from './output-file.js';
 import { TAKEN_AT } from './snapshots.js';
 
 interface Flags extends InputFlags {
@@ -32,15 +32,15 @@ export function snapshotCommand(io: CliIO, setCode: (code: number) => void, now:
     .option('-o, --output <file>', 'write to this file (atomically) instead of stdout');
   addInputOptions(cmd);
   return cmd.action(async (f: Flags) => {
+    // a target that cannot be written is said before the cluster is read
+    if (f.output) checkOutputTarget(f.output);
     const objects = await readInputs(f, io);
     const at = now().toISOString();
     // the first document carries the time, so `--snapshot FILE` knows when this state was in force
     const header = { apiVersion: 'v1', kind: 'List', metadata: { annotations: { [TAKEN_AT]: at } }, items: [] };
     const text = [header, ...objects.map((o) => clean(o.value))].map((d) => stringify(d)).join('---\n');
     if (f.output) {
-      const tmp = `${f.output}.tmp-${process.pid}`;
-      writeFileSync(tmp, text);
-      renameSync(tmp, f.output);
+      writeOutputFile(f.output, text);
       io.err(`podwall: wrote ${objects.length} objects taken at ${at} to ${f.output}\n`);
     } else {
       io.out(text);

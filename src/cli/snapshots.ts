@@ -1,6 +1,7 @@
 import type { Snapshot } from '../flows/attribute.js';
 import { parseTime } from '../flows/record.js';
 import { buildCluster, expandLists } from '../model/build.js';
+import { formatDiagnostic } from '../k8s/errors.js';
 import { readDocuments } from '../sources/files.js';
 import { buildOptions, readInputs, wantsLive, type InputFlags } from './inputs.js';
 import { UsageError, type CliIO } from './io.js';
@@ -18,7 +19,7 @@ export async function loadSnapshots(flags: InputFlags & { snapshot?: string[] },
   for (const spec of flags.snapshot ?? []) {
     const at = spec.lastIndexOf('@');
     const path = at > 0 ? spec.slice(0, at) : spec;
-    const docs = readDocuments([path], { readStdin: () => io.readStdin() });
+    const docs = readDocuments([path], { readStdin: () => io.readStdin(), warn: (d) => io.err(`${formatDiagnostic(d)}\n`) });
     let time = at > 0 ? parseTime(spec.slice(at + 1)) : undefined;
     if (at > 0 && time === undefined) throw new UsageError(`--snapshot ${spec}: ${JSON.stringify(spec.slice(at + 1))} is not an ISO 8601 time`);
     if (time === undefined) {

@@ -7,11 +7,12 @@ import type { Finding } from '../audit/types.js';
 import { Engine } from '../engine/engine.js';
 import { InputError } from '../k8s/errors.js';
 import { buildCluster } from '../model/build.js';
-import { LiveReader, loadKubeConfig } from '../sources/live.js';
+import { defaultClusterAvailable } from '../sources/live.js';
 import { ClusterMirror } from '../sources/mirror.js';
 import { defaultDbPath, HistoryStore } from '../store/history.js';
-import { addInputOptions, buildOptions, readObjects, type InputFlags } from './inputs.js';
+import { addInputOptions, buildOptions, liveReader, readObjects, type InputFlags } from './inputs.js';
 import { UsageError, type CliIO } from './io.js';
+import { WebhookSender } from './webhook.js';
 
 interface Flags extends InputFlags {
   interval?: string;
@@ -46,26 +47,22 @@ export function watchCommand(io: CliIO, setCode: (code: number) => void): Comman
     if (f.webhook && !/^https?:\/\//.test(f.webhook)) throw new UsageError('--webhook must be an http(s) URL');
     const options = buildOptions(f);
     const files = f.filename?.length ? readObjects(f.filename, io) : [];
-    const reader = new LiveReader(loadKubeConfig({ ...(f.kubeconfig ? { kubeconfig: f.kubeconfig } : {}), ...(f.context ? { context: f.context } : {}) }));
+    if (!f.kubeconfig && !f.context && !defaultClusterAvailable(io.env)) throw new UsageError('watch needs a live cluster: give --kubeconfig or --context (no $KUBECONFIG, ~/.kube/config or in-cluster service account was found)');
+    const reader = liveReader(f);
     let dirty = true;
     const mirror = new ClusterMirror(reader, { change: () => (dirty = true), notice: (m) => io.err(`podwall: ${m}\n`) });
+    // a database that cannot be written is said before the cluster is read
+    const store = f.record ? new HistoryStore(f.db ?? defaultDbPath(io.env), { warn: (m) => io.err(`podwall: warning: ${m}\n`) }) : undefined;
     await mirror.start();
-    const store = f.record ? new HistoryStore(f.db ?? defaultDbPath(io.env)) : undefined;
 
     let findings = new Map<string, Finding>();
     let edges = new Set<string>();
     let first = true;
+    const webhook = f.webhook ? new WebhookSender(f.webhook, (m) => io.err(`podwall: ${m}\n`)) : undefined;
     const emit = async (events: WatchEvent[]): Promise<void> => {
       if (events.length === 0) return;
       io.out(events.map((e) => JSON.stringify(e)).join('\n') + '\n');
-      if (f.webhook) {
-        try {
-          const res = await fetch(f.webhook, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ events }) });
-          if (!res.ok) io.err(`podwall: webhook answered HTTP ${res.status}\n`);
-        } catch (e) {
-          io.err(`podwall: webhook failed: ${(e as Error).message}\n`);
-        }
-      }
+      webhook?.send(events); // in the background: a slow webhook never holds up the next audit
     };
     const cycle = async (): Promise<void> => {
       if (!dirty) return;

@@ -1,19 +1,51 @@
 /** Inputs from the file system and stdin: files, directories (recursive), and `-`. */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
-import { InputError } from '../k8s/errors.js';
+import { InputError, type Diagnostic } from '../k8s/errors.js';
 import { parseDocuments, type ParsedDocument } from '../k8s/yaml.js';
+import { checkText } from './text-content.js';
 
 const MANIFEST_EXTENSIONS = ['.yaml', '.yml', '.json'];
+
+/** The largest manifest file podwall reads: beyond it a string would not fit in memory anyway. */
+export const MAX_MANIFEST_BYTES = 256 * 1024 * 1024;
 
 export interface ReadOptions {
   /** Reads stdin once; injectable so tests need no real stdin. */
   readStdin?: () => string;
+  /** Where warnings about the inputs go (an empty file, a FIFO skipped in a directory). */
+  warn?: (d: Diagnostic) => void;
 }
 
-/** Expands `-f` arguments into the list of files to read, in a stable order. */
-export function expandPaths(paths: readonly string[]): string[] {
+type Warn = (d: Diagnostic) => void;
+const ignore: Warn = () => undefined;
+
+/** What a file system entry is, for a message: only regular files hold manifests. */
+function special(st: Stats): string | undefined {
+  if (st.isFIFO()) return 'a FIFO (named pipe)';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isSocket()) return 'a socket';
+  return undefined;
+}
+
+function cannot(what: string, e: unknown, file: string): InputError {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return new InputError('no such file or directory', { file });
+  if (code === 'ENOTDIR') return new InputError('no such file or directory (a part of the path is a file)', { file });
+  if (code === 'ELOOP') return new InputError('a loop of symbolic links', { file });
+  return new InputError(`cannot ${what}: ${code ?? String(e)}`, { file });
+}
+
+/**
+ * Expands `-f` arguments into the list of files to read, in a stable order. A path given by name may
+ * be a pipe (`-f <(helm template ...)`); inside directories only regular files are read, symbolic
+ * links are followed once, and a link back to a directory already read is skipped with a warning.
+ */
+export function expandPaths(paths: readonly string[], warn: Warn = ignore): string[] {
   const out: string[] = [];
+  const seenDirs = new Map<string, string>();
+  const seenFiles = new Set<string>();
   for (const p of paths) {
     if (p === '-') {
       out.push('-');
@@ -22,39 +54,117 @@ export function expandPaths(paths: readonly string[]): string[] {
     let st;
     try {
       st = statSync(p);
-    } catch {
-      throw new InputError('no such file or directory', { file: p });
+    } catch (e) {
+      throw cannot('read', e, p);
     }
-    if (st.isDirectory()) out.push(...walk(p));
+    if (st.isDirectory()) out.push(...walk(p, seenDirs, seenFiles, warn));
+    else if (st.isCharacterDevice() || st.isBlockDevice() || st.isSocket()) throw new InputError(`not a file: it is ${special(st)}`, { file: p });
     else out.push(p);
   }
   return out;
 }
 
-function walk(dir: string): string[] {
+function walk(dir: string, seenDirs: Map<string, string>, seenFiles: Set<string>, warn: Warn): string[] {
+  let real: string;
+  let entries;
+  try {
+    real = realpathSync(dir);
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch (e) {
+    throw cannot('read the directory', e, dir);
+  }
+  const before = seenDirs.get(real);
+  if (before !== undefined) {
+    warn({ file: dir, severity: 'warning', message: `skipped: the same directory as ${before} (a symbolic link loop or a second link), already read` });
+    return [];
+  }
+  seenDirs.set(real, dir);
   const out: string[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
     if (entry.name.startsWith('.')) continue;
     const full = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...walk(full));
-    else if (MANIFEST_EXTENSIONS.some((ext) => entry.name.endsWith(ext))) out.push(full);
+    const manifestName = MANIFEST_EXTENSIONS.some((ext) => entry.name.endsWith(ext));
+    let st: Stats;
+    try {
+      st = entry.isSymbolicLink() ? statSync(full) : lstatSync(full);
+    } catch (e) {
+      if (entry.isSymbolicLink()) {
+        if (manifestName) warn({ file: full, severity: 'warning', message: 'skipped: a broken symbolic link' });
+        continue;
+      }
+      throw cannot('read', e, full);
+    }
+    if (st.isDirectory()) out.push(...walk(full, seenDirs, seenFiles, warn));
+    else if (!manifestName) continue;
+    else if (!st.isFile()) warn({ file: full, severity: 'warning', message: `skipped: ${special(st) ?? 'not a regular file'}, not a regular file` });
+    else {
+      const key = `${st.dev}:${st.ino}`;
+      if (seenFiles.has(key)) continue; // the same file through a second link: its objects once
+      seenFiles.add(key);
+      out.push(full);
+    }
   }
   return out;
 }
 
-export function readText(file: string, options: ReadOptions = {}): string {
-  if (file === '-') return (options.readStdin ?? (() => readFileSync(0, 'utf8')))();
+/** The bytes of a file or pipe, at most MAX_MANIFEST_BYTES; the file is named when it is larger. */
+function readBytes(file: string): Buffer {
+  let fd: number;
   try {
-    return readFileSync(file, 'utf8');
+    fd = openSync(file, 'r');
   } catch (e) {
-    throw new InputError(`cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { file });
+    throw cannot('read', e, file);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (st.isDirectory()) throw new InputError('is a directory', { file });
+    if (st.isFile() && st.size > MAX_MANIFEST_BYTES) throw tooLarge(file);
+    if (st.isFile()) return readFileSync(fd);
+    // a pipe: read what comes, up to the bound
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const chunk = Buffer.alloc(1 << 20);
+    for (;;) {
+      const n = readSync(fd, chunk, 0, chunk.length, null);
+      if (n === 0) break;
+      total += n;
+      if (total > MAX_MANIFEST_BYTES) throw tooLarge(file);
+      chunks.push(Buffer.from(chunk.subarray(0, n)));
+    }
+    return Buffer.concat(chunks);
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    throw cannot('read', e, file);
+  } finally {
+    closeSync(fd);
   }
 }
 
+function tooLarge(file: string): InputError {
+  return new InputError(`larger than ${MAX_MANIFEST_BYTES / 1024 / 1024} MiB: split it into several files`, { file });
+}
+
+/** The text of a manifest: UTF-8 only; binary, compressed or UTF-16 content is an error naming the file. */
+export function readText(file: string, options: ReadOptions = {}): string {
+  if (file === '-') return (options.readStdin ?? (() => checkText(readFileSync(0), '<stdin>')))();
+  return checkText(readBytes(file), file);
+}
+
 export function readDocuments(paths: readonly string[], options: ReadOptions = {}): ParsedDocument[] {
+  const warn = options.warn ?? ignore;
   const docs: ParsedDocument[] = [];
-  for (const file of expandPaths(paths)) {
-    docs.push(...parseDocuments(readText(file, options), file === '-' ? '<stdin>' : file));
+  for (const file of expandPaths(paths, warn)) {
+    const name = file === '-' ? '<stdin>' : file;
+    const parsed = parseDocuments(readText(file, options), name);
+    if (parsed.length === 0) warn({ file: name, severity: 'warning', message: 'no objects: the file is empty or holds only comments' });
+    for (const d of parsed) {
+      if (d.value === null || d.value === undefined) continue;
+      if (typeof d.value !== 'object' || Array.isArray(d.value)) {
+        const what = Array.isArray(d.value) ? 'a list' : `a ${typeof d.value} (${JSON.stringify(d.value).slice(0, 40)})`;
+        throw new InputError(`the document is ${what}, not a Kubernetes object (a mapping with apiVersion and kind)`, { file: name, line: d.line });
+      }
+      docs.push(d);
+    }
   }
   return docs;
 }

@@ -2,9 +2,9 @@
 import { createReadStream, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { open } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
-import { InputError } from '../k8s/errors.js';
+import { InputError, type Diagnostic } from '../k8s/errors.js';
+import { splitLines, type LongLine } from './lines.js';
 import { detectFormat, PARSERS } from '../flows/formats.js';
 import type { FlowFormat, FlowRecord } from '../flows/record.js';
 
@@ -41,29 +41,50 @@ async function isGzip(path: string): Promise<boolean> {
   }
 }
 
-async function* fileLines(path: string): AsyncGenerator<string> {
+/** The longest flow log line podwall reads; a longer one is counted as malformed and never held whole. */
+export const MAX_LINE_BYTES = 1024 * 1024;
+
+function cannotRead(e: unknown, file: string): InputError {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'Z_DATA_ERROR' || code === 'Z_BUF_ERROR') return new InputError(`the gzip data is corrupt or truncated (${(e as Error).message})`, { file });
+  if (code === 'EISDIR') return new InputError('is a directory', { file });
+  return new InputError(`cannot read: ${code ?? (e as Error).message}`, { file });
+}
+
+async function* fileLines(path: string): AsyncGenerator<string | LongLine> {
   let stream: NodeJS.ReadableStream;
   try {
-    stream = (await isGzip(path)) ? createReadStream(path).pipe(createGunzip()) : createReadStream(path, 'utf8');
+    // a pipe cannot be peeked at without losing bytes: it is read as plain text
+    const regular = statSync(path).isFile();
+    stream = regular && (await isGzip(path)) ? createReadStream(path).pipe(createGunzip()) : createReadStream(path);
   } catch (e) {
-    throw new InputError(`cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { file: path });
+    throw cannotRead(e, path);
   }
-  const rl = createInterface({ input: stream, crlfDelay: Infinity });
   try {
-    for await (const line of rl) yield line;
+    yield* splitLines(stream as AsyncIterable<Buffer>, MAX_LINE_BYTES);
   } catch (e) {
-    throw new InputError(`cannot read: ${(e as Error).message}`, { file: path });
+    if (e instanceof InputError) throw e;
+    throw cannotRead(e, path);
+  } finally {
+    (stream as unknown as { destroy?: () => void }).destroy?.();
   }
 }
 
 /** Parses lines of one log; detects the format from the first lines unless given. */
-export async function* flowsFromLines(lines: AsyncIterable<string>, file: string, stats: ReadStats, options: ReadFlowOptions = {}): AsyncGenerator<LocatedFlow> {
+export async function* flowsFromLines(lines: AsyncIterable<string | LongLine>, file: string, stats: ReadStats, options: ReadFlowOptions = {}): AsyncGenerator<LocatedFlow> {
   let format = options.format;
-  const head: string[] = [];
+  const head: (string | LongLine)[] = [];
   let n = 0;
-  const handle = function* (line: string): Generator<LocatedFlow> {
+  const handle = function* (line: string | LongLine): Generator<LocatedFlow> {
     n++;
     stats.lines++;
+    if (typeof line !== 'string') {
+      stats.malformed++;
+      const reason = `the line is ${line.tooLong} bytes long, more than the ${MAX_LINE_BYTES} podwall reads`;
+      if (options.strict) throw new InputError(`malformed flow line: ${reason}`, { file, line: n });
+      if (stats.malformedExamples.length < 5) stats.malformedExamples.push({ file, line: n, reason });
+      return;
+    }
     if (line.trim() === '') return;
     const r = PARSERS[format!](line);
     if (r.kind === 'flow') {
@@ -96,8 +117,8 @@ export async function* flowsFromLines(lines: AsyncIterable<string>, file: string
   }
 }
 
-function detect(head: string[], file: string): FlowFormat {
-  const f = detectFormat(head);
+function detect(head: (string | LongLine)[], file: string): FlowFormat {
+  const f = detectFormat(head.filter((l): l is string => typeof l === 'string'));
   if (!f) throw new InputError('cannot tell the flow log format from its first lines (use --format agent|cloudwatch|vpc|csv|jsonl)', { file, line: 1 });
   return f;
 }
@@ -106,22 +127,44 @@ export async function* readFlowFiles(paths: readonly string[], stats: ReadStats,
   for (const path of paths) yield* flowsFromLines(fileLines(path), path, stats, options);
 }
 
-/** Log arguments: files, or directories (every file inside, recursively, in name order). */
-export function expandLogPaths(paths: readonly string[]): string[] {
+/**
+ * Log arguments: files, or directories (every regular file inside, recursively, in name order).
+ * FIFOs, devices and sockets inside directories are skipped with a warning; named directly, a FIFO
+ * is read (`<(zcat ...)`) and a device is an error.
+ */
+export function expandLogPaths(paths: readonly string[], warn: (d: Diagnostic) => void = () => undefined): string[] {
   const out: string[] = [];
-  const walk = (p: string): void => {
+  const seen = new Set<string>();
+  const walk = (p: string, top: boolean): void => {
     let st;
     try {
       st = statSync(p);
-    } catch {
-      throw new InputError('no such file or directory', { file: p });
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') throw new InputError('no such file or directory', { file: p });
+      throw new InputError(`cannot read: ${code ?? String(e)}`, { file: p });
     }
-    if (!st.isDirectory()) {
+    if (st.isDirectory()) {
+      const id = `${st.dev}:${st.ino}`;
+      if (seen.has(id)) return warn({ file: p, severity: 'warning', message: 'skipped: a directory already read (a symbolic link loop or a second link)' });
+      seen.add(id);
+      let entries;
+      try {
+        entries = readdirSync(p);
+      } catch (e) {
+        throw new InputError(`cannot read the directory: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { file: p });
+      }
+      for (const e of entries.sort()) if (!e.startsWith('.')) walk(join(p, e), false);
+      return;
+    }
+    if (st.isFile() || (top && st.isFIFO())) {
       out.push(p);
       return;
     }
-    for (const e of readdirSync(p).sort()) if (!e.startsWith('.')) walk(join(p, e));
+    const what = st.isFIFO() ? 'a FIFO (named pipe)' : st.isSocket() ? 'a socket' : 'a device';
+    if (top) throw new InputError(`not a log file: it is ${what}`, { file: p });
+    warn({ file: p, severity: 'warning', message: `skipped: ${what}, not a regular file` });
   };
-  for (const p of paths) walk(p);
+  for (const p of paths) walk(p, true);
   return out;
 }

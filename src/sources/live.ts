@@ -9,6 +9,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import fetch from 'node-fetch';
 import type { SourceObject } from '../model/build.js';
+import { splitLines, type LongLine } from './lines.js';
 
 export interface Resource {
   group: string;
@@ -52,6 +53,24 @@ export interface LiveOptions {
   context?: string;
 }
 
+/** How long one request may take, as kubectl's --request-timeout; 0 means no limit. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+/** The largest watch event podwall holds: the API server stores objects up to 1.5 MiB by default. */
+export const MAX_EVENT_BYTES = 8 * 1024 * 1024;
+/** A list that keeps handing out `continue` tokens past this many pages is an error, not a hang. */
+export const MAX_PAGES = 10_000;
+/** How often a list restarts after its continue token expired (410 Gone) before it gives up. */
+const MAX_LIST_RESTARTS = 3;
+
+/** kubectl's --request-timeout: "0" (no limit), or a number with a unit: 500ms, 30s, 2m, 1h. */
+export function parseRequestTimeout(v: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(v.trim());
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  if (!m[2]) return n === 0 ? 0 : undefined; // as kubectl: a non-zero value needs its unit
+  return n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
+}
+
 /** Is there a cluster to read without any flag, as kubectl would find one? */
 export function defaultClusterAvailable(env: NodeJS.ProcessEnv = process.env): boolean {
   if (env.KUBECONFIG) return env.KUBECONFIG.split(':').some((p) => p && existsSync(p));
@@ -72,8 +91,26 @@ export function loadKubeConfig(options: LiveOptions): KubeConfig {
     }
     kc.setCurrentContext(options.context);
   }
-  if (!kc.getCurrentCluster()) throw new LiveError('the kubeconfig names no current cluster (use --context)');
-  return kc;
+  const current = kc.getCurrentCluster();
+  if (!current) throw new LiveError('the kubeconfig names no current cluster (use --context)');
+  return allowPlainHttp(kc, current.name);
+}
+
+/**
+ * kubectl talks to an `http://` server (what `kubectl proxy` gives) as it is; the client library
+ * refuses unless skipTLSVerify is set, which for a server without TLS changes nothing else.
+ */
+function allowPlainHttp(kc: KubeConfig, name: string): KubeConfig {
+  const cluster = kc.getCluster(name);
+  if (!cluster || !cluster.server.startsWith('http:') || cluster.skipTLSVerify) return kc;
+  const copy = new KubeConfig();
+  copy.loadFromOptions({
+    clusters: kc.getClusters().map((c) => (c.name === name ? { ...c, skipTLSVerify: true } : c)),
+    users: kc.getUsers(),
+    contexts: kc.getContexts(),
+    currentContext: kc.getCurrentContext(),
+  });
+  return copy;
 }
 
 export function resourcePath(r: Resource): string {
@@ -89,64 +126,157 @@ export interface ListResult {
   resourceVersion: string;
 }
 
+export interface ReaderOptions {
+  /** Per request, as kubectl's --request-timeout; 0 means none. */
+  requestTimeoutMs?: number;
+}
+
 export class LiveReader {
   readonly label: string;
+  readonly requestTimeoutMs: number;
 
-  constructor(readonly kc: KubeConfig) {
+  constructor(
+    readonly kc: KubeConfig,
+    options: ReaderOptions = {},
+  ) {
     this.label = `cluster:${kc.getCurrentContext() || kc.getCurrentCluster()!.name}`;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   }
 
-  private async get(path: string): Promise<{ status: number; body: unknown }> {
+  /**
+   * One GET, bounded by the request timeout (headers and body). `what` names the resource for
+   * messages. The body is JSON when it parses; `json` says whether it did.
+   */
+  private async get(path: string, what: string): Promise<{ status: number; body: unknown; json: boolean; contentType: string }> {
     const cluster = this.kc.getCurrentCluster()!;
-    const init = await this.kc.applyToFetchOptions({ method: 'GET' });
-    (init.headers as { set(k: string, v: string): void }).set('Accept', 'application/json');
-    let res;
+    let init;
     try {
-      res = await fetch(`${cluster.server}${path}`, init as Parameters<typeof fetch>[1]);
+      init = await this.kc.applyToFetchOptions({ method: 'GET' });
     } catch (e) {
-      throw new LiveError(`cannot reach the API server at ${cluster.server}: ${(e as Error).message}`);
+      throw new LiveError(`cannot use the credentials of ${this.label}: ${firstLine((e as Error).message)}`);
     }
-    const text = await res.text();
-    let body: unknown;
+    (init.headers as { set(k: string, v: string): void }).set('Accept', 'application/json');
+    const controller = new AbortController();
+    const timer = this.requestTimeoutMs > 0 ? setTimeout(() => controller.abort(), this.requestTimeoutMs) : undefined;
+    const url = `${cluster.server}${path}`;
     try {
-      body = text ? JSON.parse(text) : undefined;
-    } catch {
-      body = text;
+      const res = await fetch(url, { ...(init as Parameters<typeof fetch>[1]), signal: controller.signal as never });
+      const text = await res.text();
+      let body: unknown = text;
+      let json = false;
+      try {
+        if (text) {
+          body = JSON.parse(text);
+          json = true;
+        }
+      } catch {
+        // not JSON: the callers decide what that means
+      }
+      return { status: res.status, body, json, contentType: res.headers.get('content-type') ?? 'none' };
+    } catch (e) {
+      if (controller.signal.aborted) {
+        throw new LiveError(`${what}: no complete answer from ${cluster.server} within ${this.requestTimeoutMs / 1000}s (raise --request-timeout, or check the server)`);
+      }
+      throw new LiveError(`cannot reach the API server at ${cluster.server} (${what}): ${firstLine((e as Error).message)}`);
+    } finally {
+      if (timer) clearTimeout(timer);
     }
-    return { status: res.status, body };
   }
 
   /** Every item of a resource, page by page. undefined when an optional CRD is not installed. */
+  /**
+   * Every item of a resource, page by page. undefined when an optional CRD is not installed. Fails
+   * closed: an answer that is not the list it should be (HTML from a proxy, a truncated body, a
+   * list without items) is an error naming the resource, never an empty list.
+   */
   async list(r: Resource, pageSize = 500): Promise<ListResult | undefined> {
+    const what = `list ${resourceName(r)}`;
     const items: Record<string, unknown>[] = [];
     let token: string | undefined;
     let resourceVersion = '';
-    do {
+    let pages = 0;
+    let restarts = 0;
+    const tokens = new Set<string>();
+    for (;;) {
+      if (++pages > MAX_PAGES) throw new LiveError(`${what}: the server handed out more than ${MAX_PAGES} pages (continue tokens); giving up rather than reading for ever`);
       const query = new URLSearchParams({ limit: String(pageSize), ...(token ? { continue: token } : {}) });
-      const { status, body } = await this.get(`${resourcePath(r)}?${query}`);
+      const { status, body, json, contentType } = await this.get(`${resourcePath(r)}?${query}`, what);
       if (status === 404 && r.optional) return undefined;
       if (status === 403) throw new LiveError(`forbidden: podwall needs "list ${resourceName(r)}" at cluster scope (${message(body)}); see the README for a read-only ClusterRole`);
       if (status === 401) throw new LiveError(`unauthorized: the credentials of ${this.label} were refused (${message(body)})`);
-      if (status === 410) {
-        // the continue token expired mid-list: start over, as kubectl does
+      if (status === 410 && token && restarts < MAX_LIST_RESTARTS) {
+        // the continue token expired mid-list: start over, as client-go's pager does
+        restarts++;
         items.length = 0;
         token = undefined;
+        tokens.clear();
+        pages = 0;
         continue;
       }
-      if (status !== 200) throw new LiveError(`list ${resourceName(r)}: HTTP ${status}: ${message(body)}`);
-      const list = body as { items?: Record<string, unknown>[]; metadata?: { continue?: string; resourceVersion?: string } };
-      for (const item of list.items ?? []) items.push(withKind(item, r));
-      token = list.metadata?.continue || undefined;
-      resourceVersion = list.metadata?.resourceVersion ?? resourceVersion;
-    } while (token);
-    return { items, resourceVersion };
+      if (status === 410) throw new LiveError(`${what}: 410 Gone${token ? ` ${restarts + 1} times while paging (the list changed faster than it could be read)` : ''}: ${message(body)}`);
+      if (status !== 200) throw new LiveError(`${what}: HTTP ${status}: ${message(body)}`);
+      const list = listBody(body, json, contentType, what);
+      for (const item of list.items) items.push(withKind(item, r));
+      token = list.continue;
+      resourceVersion = list.resourceVersion ?? resourceVersion;
+      if (!token) return { items, resourceVersion };
+      if (tokens.has(token)) throw new LiveError(`${what}: the server handed out the same continue token twice; giving up rather than reading for ever`);
+      tokens.add(token);
+    }
+  }
+
+  /**
+   * The events of a watch from `resourceVersion`, one JSON object a line, read in bounded memory:
+   * an event longer than MAX_EVENT_BYTES comes as a LongLine (the caller lists again). The request
+   * timeout bounds the wait for the answer's headers; the stream itself lasts until `signal` aborts
+   * or the server closes it. A non-200 answer throws an error with its `statusCode`.
+   */
+  async *watchEvents(r: Resource, resourceVersion: string | undefined, signal: AbortSignal): AsyncGenerator<{ type: string; object: unknown } | LongLine | { unreadable: string }> {
+    const cluster = this.kc.getCurrentCluster()!;
+    const init = await this.kc.applyToFetchOptions({ method: 'GET' });
+    const query = new URLSearchParams({ watch: 'true', allowWatchBookmarks: 'true', ...(resourceVersion ? { resourceVersion } : {}) });
+    const controller = new AbortController();
+    const abort = (): void => controller.abort();
+    signal.addEventListener('abort', abort);
+    const timer = this.requestTimeoutMs > 0 ? setTimeout(abort, this.requestTimeoutMs) : undefined;
+    try {
+      const res = await fetch(`${cluster.server}${resourcePath(r)}?${query}`, { ...(init as Parameters<typeof fetch>[1]), signal: controller.signal as never });
+      if (timer) clearTimeout(timer);
+      if (res.status !== 200) {
+        const e = new Error(`HTTP ${res.status}: ${message(await res.text().catch(() => ''))}`) as Error & { statusCode: number };
+        e.statusCode = res.status;
+        throw e;
+      }
+      for await (const line of splitLines(res.body as AsyncIterable<Buffer>, MAX_EVENT_BYTES)) {
+        if (typeof line !== 'string') {
+          yield line;
+          continue;
+        }
+        if (!line.trim()) continue;
+        let event: unknown;
+        try {
+          event = JSON.parse(line);
+        } catch {
+          yield { unreadable: line.slice(0, 80) };
+          continue;
+        }
+        if (isObject(event) && typeof event.type === 'string') yield { type: event.type, object: event.object };
+        else yield { unreadable: line.slice(0, 80) };
+      }
+    } finally {
+      if (timer) clearTimeout(timer);
+      signal.removeEventListener('abort', abort);
+      controller.abort();
+    }
   }
 
   async vpcCniConfigMap(): Promise<Record<string, unknown> | undefined> {
-    const { status, body } = await this.get(VPC_CNI_CONFIGMAP);
+    const what = 'get configmaps kube-system/amazon-vpc-cni';
+    const { status, body, json, contentType } = await this.get(VPC_CNI_CONFIGMAP, what);
     if (status === 404 || status === 403) return undefined; // optional: Auto Mode only
-    if (status !== 200) throw new LiveError(`get configmaps kube-system/amazon-vpc-cni: HTTP ${status}: ${message(body)}`);
-    return withKind(body as Record<string, unknown>, { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true });
+    if (status !== 200) throw new LiveError(`${what}: HTTP ${status}: ${message(body)}`);
+    if (!json || !isObject(body)) throw notJson(what, body, contentType);
+    return withKind(body, { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true });
   }
 
   /** Everything podwall models, as source objects named after the cluster. */
@@ -169,6 +299,34 @@ export class LiveReader {
 /** Items of a list carry no kind or apiVersion; the objects podwall reads must. */
 export function withKind(item: Record<string, unknown>, r: Resource): Record<string, unknown> {
   return { apiVersion: r.group ? `${r.group}/${r.version}` : r.version, kind: r.kind, ...item };
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function notJson(what: string, body: unknown, contentType: string): LiveError {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  const looks = /^\s*</.test(text) ? 'an HTML or XML page' : /^\s*[[{]/.test(text) ? 'JSON that is cut short or malformed' : text ? 'something that is not JSON' : 'an empty body';
+  return new LiveError(`${what}: the server answered 200 with ${looks} (content-type ${contentType}: ${JSON.stringify(text.slice(0, 80))}); is the server URL right, or is a proxy in the way?`);
+}
+
+/** A list answer as it must be: a JSON object with an `items` array of objects. */
+function listBody(body: unknown, json: boolean, contentType: string, what: string): { items: Record<string, unknown>[]; continue?: string; resourceVersion?: string } {
+  if (!json || !isObject(body)) throw notJson(what, body, contentType);
+  const items = body.items;
+  // the API server always sends `items` (an empty list as []); some proxies turn [] into null
+  if (items !== null && !Array.isArray(items)) throw new LiveError(`${what}: the server answered ${typeof body.kind === 'string' ? `a ${body.kind}` : 'a JSON object'} without a list of items`);
+  const list = (items ?? []) as unknown[];
+  if (!list.every(isObject)) throw new LiveError(`${what}: the answer holds items that are not objects`);
+  const meta = isObject(body.metadata) ? body.metadata : {};
+  return {
+    items: list as Record<string, unknown>[],
+    ...(typeof meta.continue === 'string' && meta.continue ? { continue: meta.continue } : {}),
+    ...(typeof meta.resourceVersion === 'string' ? { resourceVersion: meta.resourceVersion } : {}),
+  };
+}
+
+function firstLine(s: string): string {
+  return s.split('\n')[0]!.trim();
 }
 
 function message(body: unknown): string {

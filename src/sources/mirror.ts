@@ -3,9 +3,8 @@
  * After a dropped connection it resumes from the last resourceVersion seen (bookmarks included);
  * on 410 Gone it lists again. Events it does not understand are reported and ignored.
  */
-import { Watch } from '@kubernetes/client-node';
 import type { SourceObject } from '../model/build.js';
-import { LiveReader, resourceName, resourcePath, withKind, type Resource } from './live.js';
+import { LiveReader, resourceName, withKind, type Resource } from './live.js';
 
 type Item = Record<string, unknown> & { metadata?: { name?: string; namespace?: string; resourceVersion?: string } };
 
@@ -21,19 +20,20 @@ export class ClusterMirror {
   private readonly version = new Map<Resource, string>();
   private readonly controllers = new Map<Resource, AbortController>();
   private readonly retries = new Map<Resource, number>();
+  private readonly said = new Set<string>();
   private extra: SourceObject[] = [];
   private stopped = false;
 
   constructor(
     private readonly reader: LiveReader,
     private readonly events: MirrorEvents,
-    private readonly maxBackoffMs = 5000,
+    private readonly maxBackoffMs = 30_000,
   ) {}
 
   async start(): Promise<void> {
     const { lists } = await this.reader.readAll();
     for (const [r, l] of lists) {
-      this.store.set(r, new Map(l.items.map((i) => [key(i as Item), i as Item])));
+      this.store.set(r, new Map(l.items.map((i) => [key(i as Item), slim(i) as Item])));
       this.version.set(r, l.resourceVersion);
     }
     const cm = await this.reader.vpcCniConfigMap();
@@ -58,79 +58,113 @@ export class ClusterMirror {
       this.store.delete(r);
       return;
     }
-    this.store.set(r, new Map(l.items.map((i) => [key(i as Item), i as Item])));
+    this.store.set(r, new Map(l.items.map((i) => [key(i as Item), slim(i) as Item])));
     this.version.set(r, l.resourceVersion);
     this.events.change();
   }
 
+  /**
+   * One watch of `r`, from the last resourceVersion seen. An ERROR event, a failed request or an
+   * early close is a failure: retried after a backoff that doubles while failures repeat, and
+   * reported once per burst. 410 Gone, or an event too large to hold, lists again.
+   */
   private async watch(r: Resource): Promise<void> {
     if (this.stopped) return;
-    let gone = false;
     const items = this.store.get(r) ?? new Map<string, Item>();
     this.store.set(r, items);
-    const onEvent = (type: string, obj: unknown): void => {
-      try {
-        const item = obj as Item;
-        switch (type) {
+    const controller = new AbortController();
+    this.controllers.set(r, controller);
+    const started = Date.now();
+    let failure: string | undefined;
+    let relist: string | undefined;
+    try {
+      for await (const ev of this.reader.watchEvents(r, this.version.get(r), controller.signal)) {
+        if ('tooLong' in ev) {
+          relist = `an event of ${ev.tooLong} bytes, more than podwall holds`;
+          break;
+        }
+        if ('unreadable' in ev) {
+          failure = `an event that is not JSON (${JSON.stringify(ev.unreadable)})`;
+          break;
+        }
+        const item = ev.object as Item;
+        if (ev.type === 'ERROR') {
+          const status = ev.object as { code?: number; message?: string } | undefined;
+          if (status?.code === 410) relist = 'resourceVersion expired (410 Gone)';
+          else failure = `error event${status?.code ? ` ${status.code}` : ''}: ${status?.message ?? JSON.stringify(ev.object)}`;
+          break;
+        }
+        if (!item || typeof item !== 'object') {
+          failure = `a ${ev.type} event without an object`;
+          break;
+        }
+        switch (ev.type) {
           case 'ADDED':
           case 'MODIFIED':
-            items.set(key(item), withKind(item, r) as Item);
+            items.set(key(item), slim(withKind(item, r)) as Item);
             this.bump(r, item);
             this.events.change();
-            return;
+            break;
           case 'DELETED':
             items.delete(key(item));
             this.bump(r, item);
             this.events.change();
-            return;
+            break;
           case 'BOOKMARK':
             this.bump(r, item);
-            return;
-          case 'ERROR':
-            if ((obj as { code?: number })?.code === 410) gone = true;
-            else this.events.notice(`watch ${resourceName(r)}: error event ${JSON.stringify(obj)}`);
-            return;
+            break;
           default:
-            this.events.notice(`watch ${resourceName(r)}: ignored an event of unknown type ${JSON.stringify(type)}`);
+            this.once(r, `ignored an event of unknown type ${JSON.stringify(ev.type)} (said once per type)`);
         }
-      } catch (e) {
-        this.events.notice(`watch ${resourceName(r)}: ignored an event podwall could not read (${(e as Error).message})`);
       }
-    };
-    const onDone = (err: unknown): void => {
-      if (this.stopped) return;
-      const status = (err as { statusCode?: number } | null)?.statusCode;
-      if (gone || status === 410) {
-        this.events.notice(`watch ${resourceName(r)}: resourceVersion expired (410 Gone); listing again`);
-        this.relist(r)
-          .then(() => this.watch(r))
-          .catch((e: Error) => this.retry(r, e.message));
-        return;
-      }
-      this.retry(r, err ? (err as Error).message || String(err) : 'the server closed the watch');
-    };
-    try {
-      const path = resourcePath(r);
-      const controller = await new Watch(this.reader.kc).watch(path, { resourceVersion: this.version.get(r), allowWatchBookmarks: true }, onEvent, onDone);
-      this.controllers.set(r, controller);
+      // the API server ends every watch after a while: resume at once; an immediate close is a failure
+      if (!failure && !relist && Date.now() - started < 1000) failure = 'the server closed the watch at once';
     } catch (e) {
-      this.retry(r, (e as Error).message);
+      if (this.stopped) return;
+      if ((e as { statusCode?: number }).statusCode === 410) relist = 'resourceVersion expired (410 Gone)';
+      else failure = (e as Error).message || String(e);
+    } finally {
+      controller.abort();
     }
+    if (this.stopped) return;
+    if (relist) {
+      this.events.notice(`watch ${resourceName(r)}: ${relist}; listing again`);
+      this.relist(r)
+        .then(() => this.watch(r))
+        .catch((e: Error) => this.retry(r, e.message));
+      return;
+    }
+    if (failure) return this.retry(r, failure);
+    void this.watch(r);
   }
 
-  /** Resume from the last resourceVersion seen, after a backoff that grows while failures repeat. */
+  /** A notice said once per resource and message, not once per event. */
+  private once(r: Resource, what: string): void {
+    const k = `${resourceName(r)}\u0000${what}`;
+    if (this.said.has(k)) return;
+    this.said.add(k);
+    this.events.notice(`watch ${resourceName(r)}: ${what}`);
+  }
+
+  /**
+   * Resume from the last resourceVersion seen, after a backoff that doubles while failures repeat
+   * (up to maxBackoffMs). The first failure of a burst is reported; the rest are counted and
+   * summed up when the watch recovers.
+   */
   private retry(r: Resource, why: string): void {
     if (this.stopped) return;
     const n = (this.retries.get(r) ?? 0) + 1;
     this.retries.set(r, n);
-    const delay = Math.min(this.maxBackoffMs, 100 * 2 ** Math.min(n, 10));
-    this.events.notice(`watch ${resourceName(r)}: ${why}; resuming from resourceVersion ${this.version.get(r) ?? '(none)'} in ${delay} ms`);
+    const delay = Math.min(this.maxBackoffMs, 100 * 2 ** Math.min(n, 16));
+    if (n === 1) this.events.notice(`watch ${resourceName(r)}: ${why}; resuming from resourceVersion ${this.version.get(r) ?? '(none)'} with backoff (repeated failures are reported when it recovers)`);
     setTimeout(() => void this.watch(r), delay).unref?.();
   }
 
   private bump(r: Resource, item: Item): void {
     const rv = item?.metadata?.resourceVersion;
     if (rv) this.version.set(r, rv);
+    const failed = this.retries.get(r) ?? 0;
+    if (failed > 1) this.events.notice(`watch ${resourceName(r)}: recovered after ${failed} failed attempts`);
     this.retries.set(r, 0);
   }
 }
@@ -139,3 +173,23 @@ function key(i: Item): string {
   return `${i.metadata?.namespace ?? ''}/${i.metadata?.name ?? ''}`;
 }
 
+
+/**
+ * What the mirror keeps of an object: everything but the server's bookkeeping that says nothing
+ * about policy and can dwarf the object (managedFields, the last-applied copy of the whole object).
+ */
+function slim(item: Record<string, unknown>): Record<string, unknown> {
+  const meta = item.metadata as Record<string, unknown> | undefined;
+  if (!meta || typeof meta !== 'object') return item;
+  const annotations = meta.annotations as Record<string, unknown> | undefined;
+  const lastApplied = annotations && typeof annotations === 'object' && 'kubectl.kubernetes.io/last-applied-configuration' in annotations;
+  if (!('managedFields' in meta) && !lastApplied) return item;
+  const m = { ...meta };
+  delete m.managedFields;
+  if (lastApplied) {
+    const a = { ...annotations };
+    delete a['kubectl.kubernetes.io/last-applied-configuration'];
+    m.annotations = a;
+  }
+  return { ...item, metadata: m };
+}

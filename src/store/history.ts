@@ -3,11 +3,12 @@
  * busy timeout let concurrent podwall runs record without corrupting it or failing.
  */
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmdirSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { AuditResult, Kpis } from '../audit/run.js';
 import type { FlowSummary } from '../flows/summary.js';
+import { historyError } from './errors.js';
 
 export function defaultDbPath(env: NodeJS.ProcessEnv = process.env): string {
   if (env.PODWALL_DB) return env.PODWALL_DB;
@@ -52,18 +53,75 @@ CREATE TABLE IF NOT EXISTS flow_summaries (
 );
 `;
 
+export interface StoreOptions {
+  /** A row that cannot be read (invalid JSON, a wrong shape) is skipped; this says which. */
+  warn?: (message: string) => void;
+}
+
+/**
+ * Every failure (a directory or a non-database at the path, a read-only location, a full disk, a
+ * corrupt file) becomes an EnvironmentError naming the path, the cause and the remedy.
+ */
 export class HistoryStore {
   private readonly db: Database.Database;
+  private readonly warn: (message: string) => void;
 
-  constructor(readonly path: string) {
-    mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path, { timeout: 15000 });
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('foreign_keys = ON');
-    this.db.exec(SCHEMA);
+  constructor(
+    readonly path: string,
+    options: StoreOptions = {},
+  ) {
+    this.warn = options.warn ?? (() => undefined);
+    let db: Database.Database | undefined;
+    const existed = existsSync(path);
+    let made: string[] = [];
+    try {
+      made = makeDirectories(dirname(path));
+      db = new Database(path, { timeout: 15000 });
+      db.pragma('journal_mode = WAL');
+      db.pragma('foreign_keys = ON');
+      db.exec(SCHEMA);
+      this.db = db;
+    } catch (e) {
+      db?.close();
+      // a failed first open leaves nothing behind: no empty database, no directories
+      if (!existed) for (const f of [path, `${path}-wal`, `${path}-shm`, `${path}-journal`]) rmSync(f, { force: true });
+      for (const d of made.reverse()) {
+        try {
+          rmdirSync(d);
+        } catch {
+          // not empty: someone else uses it
+        }
+      }
+      throw historyError(e, path, 'open');
+    }
+  }
+
+  private guard<T>(doing: string, work: () => T): T {
+    try {
+      return work();
+    } catch (e) {
+      throw historyError(e, this.path, doing);
+    }
+  }
+
+  /** Parses a stored JSON column; a row that does not parse, or has the wrong shape, is skipped with a warning. */
+  private parsed<T>(table: string, id: number, text: string, valid: (v: unknown) => boolean): T | undefined {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      value = undefined;
+    }
+    if (value !== undefined && valid(value)) return value as T;
+    this.warn(`${this.path}: ${table} row ${id} is not readable (invalid JSON or an unexpected shape); skipped`);
+    return undefined;
   }
 
   recordAudit(result: AuditResult, label: string, at = new Date()): number {
+    return this.guard('record the run in', () => this.insertAudit(result, label, at));
+  }
+
+  private insertAudit(result: AuditResult, label: string, at: Date): number {
     const insertRun = this.db.prepare('INSERT INTO runs (at, label, kpis) VALUES (?, ?, ?)');
     const insertFinding = this.db.prepare('INSERT INTO findings (run_id, check_id, severity, object, file, line, message) VALUES (?, ?, ?, ?, ?, ?, ?)');
     const tx = this.db.transaction(() => {
@@ -75,6 +133,10 @@ export class HistoryStore {
   }
 
   recordFlows(s: FlowSummary, label: string, at = new Date()): number {
+    return this.guard('record the flow summary in', () => this.insertFlows(s, label, at));
+  }
+
+  private insertFlows(s: FlowSummary, label: string, at: Date): number {
     const r = this.db
       .prepare('INSERT INTO flow_summaries (at, label, first, last, denied, allowed, blocked_per_week, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
       .run(at.toISOString(), label, s.first ?? null, s.last ?? null, s.denied, s.allowed, s.blockedPerWeek, JSON.stringify(s));
@@ -82,17 +144,27 @@ export class HistoryStore {
   }
 
   flowSummaries(limit = 50): { id: number; at: string; label: string; summary: FlowSummary }[] {
-    const rows = this.db.prepare('SELECT id, at, label, summary FROM flow_summaries ORDER BY at DESC, id DESC LIMIT ?').all(limit) as { id: number; at: string; label: string; summary: string }[];
-    return rows.reverse().map((r) => ({ id: r.id, at: r.at, label: r.label, summary: JSON.parse(r.summary) as FlowSummary }));
+    const rows = this.guard('read', () => this.db.prepare('SELECT id, at, label, summary FROM flow_summaries ORDER BY at DESC, id DESC LIMIT ?').all(limit) as { id: number; at: string; label: string; summary: string }[]);
+    const out: { id: number; at: string; label: string; summary: FlowSummary }[] = [];
+    for (const r of rows.reverse()) {
+      const summary = this.parsed<FlowSummary>('flow_summaries', r.id, r.summary, isFlowSummary);
+      if (summary) out.push({ id: r.id, at: String(r.at), label: String(r.label), summary });
+    }
+    return out;
   }
 
   runs(limit = 50): RecordedRun[] {
-    const rows = this.db.prepare('SELECT id, at, label, kpis FROM runs ORDER BY at DESC, id DESC LIMIT ?').all(limit) as { id: number; at: string; label: string; kpis: string }[];
-    return rows.reverse().map((r) => ({ id: r.id, at: r.at, label: r.label, kpis: JSON.parse(r.kpis) as Kpis }));
+    const rows = this.guard('read', () => this.db.prepare('SELECT id, at, label, kpis FROM runs ORDER BY at DESC, id DESC LIMIT ?').all(limit) as { id: number; at: string; label: string; kpis: string }[]);
+    const out: RecordedRun[] = [];
+    for (const r of rows.reverse()) {
+      const kpis = this.parsed<Kpis>('runs', r.id, r.kpis, isKpis);
+      if (kpis) out.push({ id: r.id, at: String(r.at), label: String(r.label), kpis });
+    }
+    return out;
   }
 
   findingCounts(runId: number): Record<string, number> {
-    const rows = this.db.prepare('SELECT check_id, COUNT(*) AS n FROM findings WHERE run_id = ? GROUP BY check_id').all(runId) as { check_id: string; n: number }[];
+    const rows = this.guard('read', () => this.db.prepare('SELECT check_id, COUNT(*) AS n FROM findings WHERE run_id = ? GROUP BY check_id').all(runId) as { check_id: string; n: number }[]);
     return Object.fromEntries(rows.map((r) => [r.check_id, r.n]));
   }
 
@@ -103,4 +175,35 @@ export class HistoryStore {
   close(): void {
     this.db.close();
   }
+}
+
+/**
+ * `mkdir -p`, one level at a time: Node's recursive mkdir loops for ever where a file system answers
+ * ENOENT to every creation (/proc), and this names the level that failed.
+ */
+function makeDirectories(dir: string): string[] {
+  const missing: string[] = [];
+  for (let d = dir; !existsSync(d); d = dirname(d)) {
+    missing.unshift(d);
+    if (dirname(d) === d) break;
+  }
+  const made: string[] = [];
+  for (const d of missing) {
+    mkdirSync(d);
+    made.push(d);
+  }
+  return made;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The fields every reader of a run uses (the history table, the dashboard's trend). */
+function isKpis(v: unknown): boolean {
+  if (!isObject(v) || !isObject(v.findings)) return false;
+  const numbers = ['defaultDenyIngress', 'defaultDenyEgress', 'podsIsolatedIngress', 'podsIsolatedEgress', 'stalePolicies'];
+  return numbers.every((k) => typeof v[k] === 'number') && (v.cisScore === null || typeof v.cisScore === 'number');
+}
+
+function isFlowSummary(v: unknown): boolean {
+  return isObject(v) && typeof v.denied === 'number' && typeof v.allowed === 'number' && typeof v.blockedPerWeek === 'number';
 }

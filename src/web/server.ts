@@ -1,6 +1,14 @@
-/** The dashboard's HTTP edge: static assets bundled with podwall, and the JSON API. Survives bad requests. */
+/**
+ * The dashboard's HTTP edge: static assets bundled with podwall, and the JSON API. Survives bad
+ * requests. It answers only requests addressed to it by the address it listens on, or by a
+ * loopback name (a web page that rebinds its own DNS name to 127.0.0.1 gets nothing), and forbids
+ * framing and foreign scripts. Expensive answers are computed once per question and kept as bytes,
+ * one at a time, with a bounded queue; every client shares those bytes, so a slow reader holds no
+ * copy of its own.
+ */
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { networkInterfaces } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,8 +22,105 @@ const VENDOR: Record<string, () => string> = {
   '/vendor/cytoscape.min.js': () => join(dirname(createRequire(import.meta.url).resolve('cytoscape')), 'cytoscape.min.js'),
 };
 
-export function createDashboardServer(api: DashboardApi, log: (line: string) => void): Server {
+/** Headers on every answer: no framing, no foreign code, no guessing of content types. */
+const SECURITY_HEADERS = {
+  'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'x-frame-options': 'DENY',
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'cross-origin-resource-policy': 'same-origin',
+};
+
+/** Distinct answers kept; each key is a question (path and sorted query). */
+const ANSWER_CACHE = 256;
+/** Questions waiting for the one computation at a time; beyond this the server says 503. */
+const QUEUE_LIMIT = 32;
+/** A connection that makes no progress for this long (a client that never reads) is closed. */
+const IDLE_MS = 60_000;
+
+export interface ServerOptions {
+  /** The address the server listens on, for the Host check. */
+  address?: string;
+}
+
+/** The Host names this server answers to, given the port it got. */
+function allowedHosts(address: string, port: number): Set<string> {
+  const names = new Set(['localhost', '127.0.0.1', '[::1]']);
+  const wildcard = address === '0.0.0.0' || address === '::' || address === '';
+  if (wildcard) {
+    // listening everywhere: any address of this machine
+    for (const list of Object.values(networkInterfaces())) for (const i of list ?? []) names.add(i.family === 'IPv6' ? `[${i.address}]` : i.address);
+  } else names.add(address.includes(':') ? `[${address}]` : address);
+  const hosts = new Set<string>();
+  for (const n of names) {
+    hosts.add(`${n}:${port}`.toLowerCase());
+    if (port === 80) hosts.add(n.toLowerCase());
+  }
+  return hosts;
+}
+
+export function createDashboardServer(api: DashboardApi, log: (line: string) => void, options: ServerOptions = {}): Server {
   const cache = new Map<string, Buffer>();
+  let hosts: Set<string> | undefined;
+  const answers = new Map<string, { status: number; body: Buffer }>();
+  const waiting = new Map<string, ((a: { status: number; body: Buffer }) => void)[]>();
+  const queue: { key: string; url: URL; method: string }[] = [];
+  let computing = false;
+  const compute = (): void => {
+    if (computing) return;
+    const next = queue.shift();
+    if (!next) return;
+    computing = true;
+    // one question at a time, and a turn of the event loop between them for cheap requests
+    setImmediate(() => {
+      let answer: { status: number; body: Buffer };
+      try {
+        const r = api.handle(next.method, next.url);
+        answer = { status: r.status, body: Buffer.from(JSON.stringify(r.body)) };
+      } catch (e) {
+        log(`podwall: request ${next.url.pathname}${next.url.search} failed: ${(e as Error).message}`);
+        answer = { status: 500, body: Buffer.from(JSON.stringify({ error: 'internal error' })) };
+      }
+      if (answer.status < 500) {
+        if (answers.size >= ANSWER_CACHE) answers.delete(answers.keys().next().value!);
+        answers.set(next.key, answer);
+      }
+      for (const reply of waiting.get(next.key) ?? []) reply(answer);
+      waiting.delete(next.key);
+      computing = false;
+      compute();
+    });
+  };
+  const sendJson = (req: IncomingMessage, res: ServerResponse, a: { status: number; body: Buffer }): void => {
+    if (res.destroyed) return;
+    res.writeHead(a.status, { ...SECURITY_HEADERS, 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'content-length': a.body.length });
+    res.end(req.method === 'HEAD' ? undefined : a.body);
+  };
+  /** The API: cached answers at once; others queued (one computation per question, however many ask). */
+  const apiRequest = (req: IncomingMessage, res: ServerResponse, url: URL): void => {
+    const method = req.method ?? 'GET';
+    // the history grows while the server runs; everything else depends only on the inputs
+    if (url.pathname === '/api/history' || (method !== 'GET' && method !== 'HEAD')) {
+      const r = api.handle(method, url);
+      return sendJson(req, res, { status: r.status, body: Buffer.from(JSON.stringify(r.body)) });
+    }
+    const params = [...url.searchParams].sort(([a], [b]) => a.localeCompare(b));
+    const key = `${url.pathname}?${new URLSearchParams(params)}`;
+    const known = answers.get(key);
+    if (known) return sendJson(req, res, known);
+    const list = waiting.get(key);
+    if (list) {
+      list.push((a) => sendJson(req, res, a));
+      return;
+    }
+    if (queue.length >= QUEUE_LIMIT) {
+      res.writeHead(503, { ...SECURITY_HEADERS, 'content-type': 'application/json', 'retry-after': '2' }).end(JSON.stringify({ error: 'busy: too many questions waiting; try again' }));
+      return;
+    }
+    waiting.set(key, [(a) => sendJson(req, res, a)]);
+    queue.push({ key, url, method });
+    compute();
+  };
   const asset = (path: string): Buffer | undefined => {
     if (cache.has(path)) return cache.get(path);
     let file: string;
@@ -33,34 +138,42 @@ export function createDashboardServer(api: DashboardApi, log: (line: string) => 
       return undefined;
     }
   };
-  return createServer((req, res) => {
+  const server = createServer((req, res) => {
     try {
+      if (!hosts) {
+        const port = (server.address() as { port: number } | null)?.port ?? 0;
+        hosts = allowedHosts(options.address ?? '127.0.0.1', port);
+      }
+      if (!hosts.has((req.headers.host ?? '').toLowerCase())) {
+        // DNS rebinding: a foreign name that now points here must not read the cluster's policies
+        res.writeHead(421, { ...SECURITY_HEADERS, 'content-type': 'application/json' }).end(JSON.stringify({ error: 'this server answers only to its own address (Host header not allowed)' }));
+        return;
+      }
       if ((req.url ?? '').length > 4096) {
-        res.writeHead(414, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'URL too long' }));
+        res.writeHead(414, { ...SECURITY_HEADERS, 'content-type': 'application/json' }).end(JSON.stringify({ error: 'URL too long' }));
         return;
       }
       const url = new URL(req.url ?? '/', 'http://localhost');
-      if (url.pathname.startsWith('/api/')) {
-        const r = api.handle(req.method ?? 'GET', url);
-        res.writeHead(r.status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
-        res.end(req.method === 'HEAD' ? undefined : JSON.stringify(r.body));
-        return;
-      }
+      if (url.pathname.startsWith('/api/')) return apiRequest(req, res, url);
       if (req.method !== 'GET' && req.method !== 'HEAD') {
-        res.writeHead(405, { 'content-type': 'application/json', allow: 'GET, HEAD' }).end(JSON.stringify({ error: 'read-only' }));
+        res.writeHead(405, { ...SECURITY_HEADERS, 'content-type': 'application/json', allow: 'GET, HEAD' }).end(JSON.stringify({ error: 'read-only' }));
         return;
       }
       const data = asset(url.pathname);
       if (!data) {
-        res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: `not found: ${url.pathname}` }));
+        res.writeHead(404, { ...SECURITY_HEADERS, 'content-type': 'application/json' }).end(JSON.stringify({ error: `not found: ${url.pathname}` }));
         return;
       }
-      res.writeHead(200, { 'content-type': TYPES[extname(url.pathname) || '.html'] ?? 'application/octet-stream', 'x-content-type-options': 'nosniff' });
+      res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': TYPES[extname(url.pathname) || '.html'] ?? 'application/octet-stream' });
       res.end(req.method === 'HEAD' ? undefined : data);
     } catch (e) {
       log(`podwall: request ${req.method} ${req.url} failed: ${(e as Error).message}`);
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+      if (!res.headersSent) res.writeHead(500, { ...SECURITY_HEADERS, 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: 'internal error' }));
     }
   });
+  server.maxConnections = 256;
+  // a client that stops reading is dropped, and with it the little it held
+  server.setTimeout(IDLE_MS, (socket) => socket.destroy());
+  return server;
 }

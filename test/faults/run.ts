@@ -1,0 +1,47 @@
+/** The CLI as a child process with a deadline: every fault test is bounded in time. */
+import { spawn, spawnSync, type StdioOptions } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from '../helpers.js';
+
+export interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+export function run(args: string[], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv; stdout?: number; onStdout?: (chunk: Buffer, stop: () => void) => void } = {}): Promise<Run> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const stdio: StdioOptions = ['ignore', options.stdout ?? 'pipe', 'pipe'];
+    const child = spawn(process.execPath, [join(ROOT, 'bin', 'podwall.js'), ...args], { cwd: ROOT, stdio, env: { ...process.env, NO_COLOR: '1', ...options.env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      if (options.onStdout) options.onStdout(d, () => child.stdout?.destroy());
+      else stdout += d;
+    });
+    child.stderr!.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr, ms: Date.now() - started });
+    });
+  });
+}
+
+/** Every name in a directory, for "nothing was left behind". */
+export function listing(dir: string): string[] {
+  return readdirSync(dir).sort();
+}
+
+/** Mounts as root may (a tiny tmpfs, a read-only bind): false where the test machine forbids it. */
+export function tryMount(args: string[]): boolean {
+  return spawnSync('mount', args, { stdio: 'ignore' }).status === 0;
+}
+
+export function unmount(dir: string): void {
+  spawnSync('umount', [dir], { stdio: 'ignore' });
+}
