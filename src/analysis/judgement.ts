@@ -8,6 +8,7 @@ import type { Engine } from '../engine/engine.js';
 import type { Connection, Endpoint } from '../engine/endpoint.js';
 import type { Verdict } from '../engine/verdict.js';
 import { workloadId, type Pod, type Protocol, type Service, type ServicePort } from '../model/cluster.js';
+import { policyKey } from '../model/pods.js';
 import type { Reference } from '../model/refs.js';
 import { describeServicePort, describeServiceSelector, findServicePort, selectedPods, serviceId, targetPortOf } from '../model/services.js';
 import { dnsWarnings } from './dns.js';
@@ -47,6 +48,8 @@ export interface Judgement {
   /** Pod pairs (connections between two endpoints) the references stand for, and how many are allowed. */
   pairs: number;
   allowedPairs: number;
+  /** Both ends of every pair are pods (else one end is outside the pod network). */
+  podPairs: boolean;
   /** Distinct pairs decided (pods policies cannot tell apart are decided once). */
   decided: number;
   /** The only pair, or an example of an allowed and of a denied pair. */
@@ -61,13 +64,6 @@ export interface Judgement {
 
 export type JudgeResult = { ok: true; judgement: Judgement } | { ok: false; error: string };
 
-/** The fields that policies can tell pods apart by (and the own-node rule, by node). */
-function podKey(p: Pod): string {
-  const labels = Object.keys(p.labels).sort().map((k) => `${k}=${p.labels[k]}`).join(',');
-  const ports = p.ports.map((x) => `${x.name ?? ''}:${x.port}/${x.protocol}`).sort().join(',');
-  return `${p.namespace}\u0000${labels}\u0000${ports}\u0000${p.ips.map((a) => a.text).join(',')}\u0000${p.nodeName ?? ''}\u0000${p.hostNetwork}`;
-}
-
 interface Group {
   key: string;
   pods: Pod[];
@@ -76,7 +72,7 @@ interface Group {
 function groups(pods: readonly Pod[]): Group[] {
   const m = new Map<string, Group>();
   for (const p of pods) {
-    const k = podKey(p);
+    const k = policyKey(p);
     const g = m.get(k);
     if (g) g.pods.push(p);
     else m.set(k, { key: k, pods: [p] });
@@ -273,6 +269,7 @@ export function judge(engine: Engine, from: Reference, to: Reference, port: numb
       outcome,
       pairs: total,
       allowedPairs,
+      podPairs: pairs.every((p) => p.conn.from.kind === 'pod' && p.conn.to.kind === 'pod'),
       decided: pairs.length,
       ...(allowedEx ? { allowed: allowedEx } : {}),
       ...(deniedEx ? { denied: deniedEx } : {}),

@@ -23,9 +23,10 @@ function head(j: Judgement, style: TextStyle): string {
 export function outcomeText(j: Judgement): string {
   if (j.outcome === 'none') return 'no pod answers';
   if (j.pairs === 1) return j.outcome === 'allow' ? 'allowed' : 'denied';
-  if (j.outcome === 'allow') return `allowed for all ${j.pairs} pod pairs`;
-  if (j.outcome === 'deny') return `denied for all ${j.pairs} pod pairs`;
-  return `allowed for ${j.allowedPairs} of ${j.pairs} pod pairs`;
+  const unit = j.podPairs ? 'pod pairs' : 'pairs';
+  if (j.outcome === 'allow') return `allowed for all ${j.pairs} ${unit}`;
+  if (j.outcome === 'deny') return `denied for all ${j.pairs} ${unit}`;
+  return `allowed for ${j.allowedPairs} of ${j.pairs} ${unit}`;
 }
 
 function pairName(v: Verdict): string {
@@ -41,7 +42,7 @@ export function renderJudgement(j: Judgement, style: TextStyle = PLAIN, indent =
     const s = j.service;
     const kind = s.headless ? 'headless Service' : `${s.type}${s.address ? ` ${s.address}` : ''}`;
     const port = s.servicePort ? `, port ${s.servicePort}` : '';
-    lines.push(`${indent}  Service ${s.namespace}/${s.name} (${kind}${port}), ${s.externalName ? `external name ${s.externalName}` : `selector ${s.selector}`}`);
+    lines.push(`${indent}  Service ${s.namespace}/${s.name} (${kind}${port}), ${s.externalName ? `external name ${s.externalName}` : s.selector === 'no selector' ? 'no selector' : `selector ${s.selector}`}`);
     for (const b of j.backends ?? []) {
       const state = b.note ? b.note : b.pairs === 0 ? 'no pod pair' : b.allowedPairs === b.pairs ? style.good('allowed') : b.allowedPairs === 0 ? style.bad('denied') : style.warn(`allowed for ${b.allowedPairs} of ${b.pairs} pod pairs`);
       lines.push(`${indent}    backend ${b.workload}: ${b.pods} pod${b.pods === 1 ? '' : 's'}${b.port !== undefined ? ` on ${b.port}/${j.protocol}` : ''}: ${state}`);
