@@ -89,13 +89,15 @@ export class Advisor {
     if (!this.inScope(src.endpoint) && !targets.some((t) => this.inScope(t.endpoint))) return;
     this.flows++;
     const example = `${src.label} -> ${dst.label} ${dst.port}/${flow.protocol}, e.g. ${flow.src.text} -> ${flow.dst.text}${dst.service ? `:${flow.dstPort} (Service ${dst.service.namespace}/${dst.service.name})` : ''}${flow.time !== undefined ? ` at ${new Date(flow.time).toISOString()}` : ''}${flow.file ? ` (${flow.file}:${flow.line})` : ''}`;
+    const counted = new Set<Need>(); // one flow counts once per rule, whichever backends it names
     for (const t of targets) {
       const destPod = t.endpoint.kind === 'pod' ? t.endpoint.pod : undefined;
       const port = { port: t.port, protocol: flow.protocol, ...namedPort(destPod, t.port, flow.protocol) };
       const note = (map: Map<string, Need>, key: string, peer: Pod | undefined, address: Address | undefined): void => {
         let n = map.get(key);
         if (!n) map.set(key, (n = { ...(peer ? { peer } : {}), addresses: [], ports: new Map(), flows: 0, example }));
-        n.flows++;
+        if (!counted.has(n)) n.flows++;
+        counted.add(n);
         n.ports.set(`${port.port}/${port.protocol}`, port);
         if (address && !n.addresses.some((a) => a.value === address.value && a.family === address.family)) n.addresses.push(address);
       };
