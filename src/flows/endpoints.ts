@@ -36,6 +36,8 @@ export interface FlowDestination {
 export class FlowEndpoints {
   private readonly resolver: EndpointResolver;
   private readonly services: ServiceIndex;
+  /** Flows repeat their paths: each address and port is translated once. */
+  private readonly destinations = new Map<string, FlowDestination>();
 
   constructor(private readonly cluster: Cluster) {
     this.resolver = new EndpointResolver(cluster);
@@ -54,6 +56,17 @@ export class FlowEndpoints {
    * forwards nothing on it; some collectors log the translated port with the Service address).
    */
   destination(address: Address, port: number, protocol: Protocol): FlowDestination {
+    const key = `${address.family}:${address.value}|${port}|${protocol}`;
+    let d = this.destinations.get(key);
+    if (!d) {
+      if (this.destinations.size >= 100_000) this.destinations.clear();
+      d = this.translate(address, port, protocol);
+      this.destinations.set(key, d);
+    }
+    return d;
+  }
+
+  private translate(address: Address, port: number, protocol: Protocol): FlowDestination {
     const svc = this.services.byClusterIP(address);
     const own = this.resolver.byAddressEndpoint(address);
     if (!svc || own.kind === 'pod') return { label: labelOf(own, address), port, targets: [{ endpoint: own, port }] };
