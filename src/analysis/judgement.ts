@@ -129,11 +129,17 @@ export function judge(engine: Engine, from: Reference, to: Reference, port: numb
       const byWorkload = new Map<string, Pod[]>();
       for (const p of backing) {
         const w = workloadId(p);
-        byWorkload.set(w, [...(byWorkload.get(w) ?? []), p]);
+        const list = byWorkload.get(w);
+        if (list) list.push(p);
+        else byWorkload.set(w, [p]);
       }
-      dialled = sp ? sp.port : (port as number);
-      if (sp && sp.nodePort === port && sp.port !== port) dialled = sp.nodePort;
       for (const [w, pods] of byWorkload) destinations.push(...backendDestinations(w, pods, sp, port, protocol));
+      // headless, given a container port name: the port of the first pod that has it
+      dialled = sp ? sp.port : typeof port === 'number' ? port : destinations[0]?.port ?? 0;
+      if (sp && sp.nodePort === port && sp.port !== port) dialled = sp.nodePort;
+      if (svc.headless && typeof port === 'string' && !sp && destinations.length === 0) {
+        return { ok: false, error: `${to.label} has no port named ${JSON.stringify(port)}, and none of its pods has a ${protocol} container port of that name` };
+      }
       if (svc.headless) notes.push(`${to.label} is headless: its name resolves to the pods' own addresses, with no port translation`);
       else service = { namespace: svc.namespace, name: svc.name, ...(to.address ?? svc.clusterIPs[0] ? { address: (to.address ?? svc.clusterIPs[0])! } : {}), port: sp!.port, protocol };
       if (fromOutside && svc.type !== 'ClusterIP' && svc.externalTrafficPolicy === 'Cluster') {
