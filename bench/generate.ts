@@ -1,5 +1,6 @@
 /**
- * Generated clusters for the benchmark, shaped like real ones: apps of ~6 replicas per namespace,
+ * Generated clusters for the benchmark, shaped like real ones: apps of ~6 replicas per namespace
+ * (half as Deployments whose replicas the model runs, half as Pods with addresses; `pods` counts both),
  * a quarter of the NetworkPolicies empty (default-deny), the median policy one rule, one peer, one
  * port, a few peers that match thousands of pods, and Admin/Baseline ClusterNetworkPolicies.
  */
@@ -36,11 +37,21 @@ export function generateYaml(shape: Shape, seed = 1): string {
     const j = pod % perNamespace;
     const a = Math.floor(j / 6);
     const r = j % 6;
-    const ip = `10.${(pod >> 16) & 255}.${(pod >> 8) & 255}.${pod & 255}`;
     const port = PORTS[a % PORTS.length];
-    out.push(
-      `apiVersion: v1\nkind: Pod\nmetadata:\n  name: app${a}-${r}\n  namespace: ns${n}\n  labels:\n    app: app${a}\n    tier: ${a % 2 ? 'backend' : 'web'}\n    monitored: "true"\nspec:\n  containers:\n    - name: main\n      image: example/app\n      ports:\n        - containerPort: ${port}\n          name: http\nstatus:\n  podIP: ${ip}\n`,
-    );
+    const labels = `    app: app${a}\n    tier: ${a % 2 ? 'backend' : 'web'}\n    monitored: "true"\n`;
+    const container = `containers:\n    - name: main\n      image: example/app\n      ports:\n        - containerPort: ${port}\n          name: http\n`;
+    if ((n + a) % 2 === 0) {
+      // half the apps as Helm renders them: a Deployment whose replicas are the pods (no IPs)
+      if (r !== 0) continue;
+      const replicas = Math.min(6, perNamespace - j, shape.pods - pod);
+      out.push(
+        `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app${a}\n  namespace: ns${n}\nspec:\n  replicas: ${replicas}\n  selector:\n    matchLabels:\n      app: app${a}\n  template:\n    metadata:\n      labels:\n${labels.replace(/^ {4}/gm, '        ')}    spec:\n      ${container.replace(/\n(?=.)/g, '\n    ')}`,
+      );
+      continue;
+    }
+    // the other half as a live cluster lists them: Pods with their addresses
+    const ip = `10.${(pod >> 16) & 255}.${(pod >> 8) & 255}.${pod & 255}`;
+    out.push(`apiVersion: v1\nkind: Pod\nmetadata:\n  name: app${a}-${r}\n  namespace: ns${n}\n  labels:\n${labels}spec:\n  ${container}status:\n  podIP: ${ip}\n`);
   }
   for (let p = 0; p < shape.policies; p++) {
     const n = rnd(shape.namespaces);

@@ -65,6 +65,7 @@ function run(shape: Shape): Record<string, unknown> {
     workload: shape.workload,
     namespaces: cluster.namespaces.size,
     pods: pods.length,
+    pods_from_workloads: pods.filter((p) => p.synthesized).length,
     policies: cluster.policies.length,
     classes: classes.size,
     ports: ports.size,

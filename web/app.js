@@ -141,7 +141,9 @@ async function explain(from, to, port, protocol) {
   try {
     const r = await api(`/api/explain?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}&port=${port}&protocol=${protocol}`);
     const cls = r.verdict.allowed ? 'verdict-allow' : 'verdict-deny';
-    $('#explain-body').innerHTML = `<p class="${cls}">${r.verdict.allowed ? 'ALLOWED' : 'DENIED'} on ${port}/${protocol}</p><pre>${esc(r.text)}</pre>`;
+    // a workload is all its pods: some pod pairs may be allowed and others not
+    const word = r.verdict.outcome === 'mixed' ? 'PARTLY ALLOWED' : r.verdict.outcome === 'none' ? 'NO ENDPOINTS' : r.verdict.allowed ? 'ALLOWED' : 'DENIED';
+    $('#explain-body').innerHTML = `<p class="${cls}">${word} on ${port}/${protocol}</p><pre>${esc(r.text)}</pre>`;
   } catch (e) {
     $('#explain-body').innerHTML = `<p class="verdict-deny">${esc(e.message)}</p>`;
   }

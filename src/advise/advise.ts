@@ -83,33 +83,40 @@ export class Advisor {
   add(flow: FlowRecord & { file?: string; line?: number }): void {
     if (flow.verdict !== 'allow') return;
     const src = this.endpoints.resolve(flow.src);
-    const dst = this.endpoints.resolve(flow.dst);
-    if (!this.inScope(src.endpoint) && !this.inScope(dst.endpoint)) return;
+    const dst = this.endpoints.destination(flow.dst, flow.dstPort, flow.protocol);
+    // a ClusterIP flow may be answered by any backend on its target port: each needs the rule
+    const targets = dst.targets;
+    if (!this.inScope(src.endpoint) && !targets.some((t) => this.inScope(t.endpoint))) return;
     this.flows++;
-    const example = `${src.label} -> ${dst.label} ${flow.dstPort}/${flow.protocol}, e.g. ${flow.src.text} -> ${flow.dst.text}${flow.time !== undefined ? ` at ${new Date(flow.time).toISOString()}` : ''}${flow.file ? ` (${flow.file}:${flow.line})` : ''}`;
-    const destPod = dst.endpoint.kind === 'pod' ? dst.endpoint.pod : undefined;
-    const port = { port: flow.dstPort, protocol: flow.protocol, ...namedPort(destPod, flow.dstPort, flow.protocol) };
-    const note = (map: Map<string, Need>, key: string, peer: Pod | undefined, address: Address | undefined): void => {
-      let n = map.get(key);
-      if (!n) map.set(key, (n = { ...(peer ? { peer } : {}), addresses: [], ports: new Map(), flows: 0, example }));
-      n.flows++;
-      n.ports.set(`${port.port}/${port.protocol}`, port);
-      if (address && !n.addresses.some((a) => a.value === address.value && a.family === address.family)) n.addresses.push(address);
-    };
-    const toDns = destPod !== undefined && destPod.namespace === 'kube-system' && destPod.labels['k8s-app'] === 'kube-dns' && flow.dstPort === 53;
-    if (this.inScope(src.endpoint) && !toDns) {
-      // DNS needs no rule of its own: allow-dns covers every pod of the namespace
-      const peer = dst.endpoint.kind === 'pod' && !dst.endpoint.pod.hostNetwork ? dst.endpoint.pod : undefined;
-      note(this.side(src.endpoint.pod).egress, peer ? workloadId(peer) : 'external', peer, peer ? undefined : flow.dst);
-    }
-    if (this.inScope(dst.endpoint)) {
-      const peer = src.endpoint.kind === 'pod' && !src.endpoint.pod.hostNetwork ? src.endpoint.pod : undefined;
-      note(this.side(dst.endpoint.pod).ingress, peer ? workloadId(peer) : 'external', peer, peer ? undefined : flow.src);
-    }
-    const tuple = `${src.label}|${dst.label}|${flow.dstPort}|${flow.protocol}`;
-    if (!this.seenTuples.has(tuple)) {
-      this.seenTuples.add(tuple);
-      this.observed.push({ from: src.endpoint, to: dst.endpoint, port: flow.dstPort, protocol: flow.protocol, text: example });
+    const example = `${src.label} -> ${dst.label} ${dst.port}/${flow.protocol}, e.g. ${flow.src.text} -> ${flow.dst.text}${dst.service ? `:${flow.dstPort} (Service ${dst.service.namespace}/${dst.service.name})` : ''}${flow.time !== undefined ? ` at ${new Date(flow.time).toISOString()}` : ''}${flow.file ? ` (${flow.file}:${flow.line})` : ''}`;
+    const counted = new Set<Need>(); // one flow counts once per rule, whichever backends it names
+    for (const t of targets) {
+      const destPod = t.endpoint.kind === 'pod' ? t.endpoint.pod : undefined;
+      const port = { port: t.port, protocol: flow.protocol, ...namedPort(destPod, t.port, flow.protocol) };
+      const note = (map: Map<string, Need>, key: string, peer: Pod | undefined, address: Address | undefined): void => {
+        let n = map.get(key);
+        if (!n) map.set(key, (n = { ...(peer ? { peer } : {}), addresses: [], ports: new Map(), flows: 0, example }));
+        if (!counted.has(n)) n.flows++;
+        counted.add(n);
+        n.ports.set(`${port.port}/${port.protocol}`, port);
+        if (address && !n.addresses.some((a) => a.value === address.value && a.family === address.family)) n.addresses.push(address);
+      };
+      const toDns = destPod !== undefined && destPod.namespace === 'kube-system' && destPod.labels['k8s-app'] === 'kube-dns' && t.port === 53;
+      if (this.inScope(src.endpoint) && !toDns) {
+        // DNS needs no rule of its own: allow-dns covers every pod of the namespace
+        const peer = t.endpoint.kind === 'pod' && !t.endpoint.pod.hostNetwork ? t.endpoint.pod : undefined;
+        note(this.side(src.endpoint.pod).egress, peer ? workloadId(peer) : 'external', peer, peer ? undefined : flow.dst);
+      }
+      if (this.inScope(t.endpoint)) {
+        const peer = src.endpoint.kind === 'pod' && !src.endpoint.pod.hostNetwork ? src.endpoint.pod : undefined;
+        note(this.side(t.endpoint.pod).ingress, peer ? workloadId(peer) : 'external', peer, peer ? undefined : flow.src);
+      }
+      const label = t.endpoint.kind === 'pod' ? workloadId(t.endpoint.pod) : dst.label;
+      const tuple = `${src.label}|${label}|${t.port}|${flow.protocol}`;
+      if (!this.seenTuples.has(tuple)) {
+        this.seenTuples.add(tuple);
+        this.observed.push({ from: src.endpoint, to: t.endpoint, port: t.port, protocol: flow.protocol, text: example });
+      }
     }
   }
 

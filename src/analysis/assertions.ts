@@ -6,13 +6,13 @@ import { Cursor } from '../k8s/cursor.js';
 import { InputError, type Diagnostic } from '../k8s/errors.js';
 import type { ParsedDocument } from '../k8s/yaml.js';
 import { Engine } from '../engine/engine.js';
-import type { Endpoint } from '../engine/endpoint.js';
-import type { Verdict } from '../engine/verdict.js';
 import { buildCluster, expandLists, type BuildOptions, type SourceObject } from '../model/build.js';
 import type { Protocol } from '../model/cluster.js';
-import { EndpointResolver } from '../model/refs.js';
+import { EndpointResolver, type Reference } from '../model/refs.js';
 import { parseProtocol } from '../policy/fields.js';
+import { outcomeText } from '../report/judgement.js';
 import { summarize } from '../report/summary.js';
+import { judge, type Judgement, type Outcome } from './judgement.js';
 
 export interface Assertion {
   from: string;
@@ -37,10 +37,11 @@ export interface AssertionResult {
   port: number;
   protocol: Protocol;
   expect: 'allow' | 'deny';
-  actual: 'allow' | 'deny';
+  /** `mixed` (some pod pairs allowed, some denied) and `none` (no pod answers) never pass. */
+  actual: Outcome;
   pass: boolean;
   reason: string;
-  verdict: Verdict;
+  judgement: Judgement;
 }
 
 export function parseAssertionFile(docs: readonly ParsedDocument[], file: string): AssertionFile {
@@ -81,37 +82,33 @@ export function runAssertions(file: AssertionFile, shared: readonly SourceObject
   warnings?.push(...cluster.warnings);
   const engine = new Engine(cluster);
   const resolver = new EndpointResolver(cluster);
-  const resolve = (ref: string, line: number | undefined): Endpoint => {
-    const r = resolver.resolve(ref);
-    if (!r.ok) throw new InputError(r.error, { file: file.file, ...(line !== undefined ? { line } : {}), object: 'assertion' });
-    return r.endpoint;
+  const fail = (message: string, line: number | undefined): never => {
+    throw new InputError(message, { file: file.file, ...(line !== undefined ? { line } : {}), object: 'assertion' });
+  };
+  const resolve = (ref: string, line: number | undefined): Reference => {
+    const r = resolver.reference(ref);
+    return r.ok ? r.ref : fail(r.error, line);
   };
   return file.assertions.map((a) => {
     const from = resolve(a.from, a.line);
     const to = resolve(a.to, a.line);
-    const port = resolvePort(a, to, file.file);
-    const verdict = engine.decide({ from, to, port, protocol: a.protocol });
-    const actual = verdict.allowed ? 'allow' : 'deny';
+    const r = judge(engine, from, to, a.port, a.protocol);
+    if (!r.ok) return fail(r.error, a.line);
+    const j = r.judgement;
+    const example = j.outcome === 'allow' ? j.allowed : j.denied ?? j.allowed;
+    const reason = j.outcome === 'none' ? j.notes.join('; ') || 'no pod answers' : j.pairs === 1 && example ? summarize(example) : `${outcomeText(j)}${example ? `; e.g. ${summarize(example)}` : ''}`;
     return {
       file: file.file,
       ...(a.line !== undefined ? { line: a.line } : {}),
       from: a.from,
       to: a.to,
-      port,
+      port: j.port,
       protocol: a.protocol,
       expect: a.expect,
-      actual,
-      pass: actual === a.expect,
-      reason: summarize(verdict),
-      verdict,
+      actual: j.outcome,
+      pass: j.outcome === a.expect,
+      reason,
+      judgement: j,
     };
   });
-}
-
-/** A named port in an assertion is looked up on the destination pod. */
-function resolvePort(a: Assertion, to: Endpoint, file: string): number {
-  if (typeof a.port === 'number') return a.port;
-  const cp = to.kind === 'pod' ? to.pod.ports.find((p) => p.name === a.port && p.protocol === a.protocol) : undefined;
-  if (!cp) throw new InputError(`port ${JSON.stringify(a.port)}: ${a.to} has no ${a.protocol} container port of that name`, { file, ...(a.line !== undefined ? { line: a.line } : {}), object: 'assertion' });
-  return cp.port;
 }

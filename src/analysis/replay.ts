@@ -4,7 +4,8 @@
  * it allow that no observed flow used (over-permissive)?
  */
 import { Engine } from '../engine/engine.js';
-import { FlowEndpoints } from '../flows/endpoints.js';
+import type { Endpoint } from '../engine/endpoint.js';
+import { decideTargets, FlowEndpoints, type FlowDestination, type FlowTarget } from '../flows/endpoints.js';
 import type { FlowRecord } from '../flows/record.js';
 import type { Cluster, Protocol } from '../model/cluster.js';
 import { summarize } from '../report/summary.js';
@@ -29,27 +30,32 @@ export interface ReplayResult {
 export class Replayer {
   private readonly engine: Engine;
   private readonly endpoints: FlowEndpoints;
+  private readonly current?: { engine: Engine; endpoints: FlowEndpoints };
   private readonly broken = new Map<string, BrokenFlow>();
   private readonly used = new Set<string>();
   private readonly cache = new Map<string, { allowed: boolean; reason: string }>();
   private observed = 0;
 
-  constructor(proposed: Cluster) {
+  /**
+   * `current`, the cluster the flows were observed on, tells which backends of a ClusterIP could
+   * have answered an accepted flow: the proposal breaks the flow when it denies one of those.
+   */
+  constructor(proposed: Cluster, current?: Cluster) {
     this.engine = new Engine(proposed);
     this.endpoints = new FlowEndpoints(proposed);
+    if (current) this.current = { engine: new Engine(current), endpoints: new FlowEndpoints(current) };
   }
 
   add(flow: FlowRecord & { file?: string; line?: number }): void {
     if (flow.verdict !== 'allow') return;
     this.observed++;
     const src = this.endpoints.resolve(flow.src);
-    const dst = this.endpoints.resolve(flow.dst);
-    const pair = `${src.label}\u0000${dst.label}\u0000${flow.dstPort}/${flow.protocol}`;
-    this.used.add(pair);
+    const dst = this.endpoints.destination(flow.dst, flow.dstPort, flow.protocol);
+    const pair = `${src.label}\u0000${dst.label}\u0000${dst.port}/${flow.protocol}`;
+    for (const t of dst.targets) this.used.add(`${src.label}\u0000${t.backend ?? dst.label}\u0000${t.port}/${flow.protocol}`);
     let v = this.cache.get(pair);
     if (!v) {
-      const verdict = this.engine.decide({ from: src.endpoint, to: dst.endpoint, port: flow.dstPort, protocol: flow.protocol });
-      v = { allowed: verdict.allowed, reason: summarize(verdict) };
+      v = this.judge(flow, src.endpoint, dst);
       this.cache.set(pair, v);
     }
     if (v.allowed) return;
@@ -57,8 +63,25 @@ export class Replayer {
     if (b) b.count++;
     else {
       const example = `${flow.file ? `${flow.file}:${flow.line}: ` : ''}${flow.src.text} -> ${flow.dst.text}:${flow.dstPort}/${flow.protocol}${flow.time !== undefined ? ` at ${new Date(flow.time).toISOString()}` : ''}`;
-      this.broken.set(pair, { from: src.label, to: dst.label, port: flow.dstPort, protocol: flow.protocol, count: 1, example, reason: v.reason });
+      this.broken.set(pair, { from: src.label, to: dst.label, port: dst.port, protocol: flow.protocol, count: 1, example, reason: v.reason });
     }
+  }
+
+  /** Does the proposal keep this accepted flow? For a ClusterIP: on every backend that could have answered it. */
+  private judge(flow: FlowRecord, from: Endpoint, dst: FlowDestination): { allowed: boolean; reason: string } {
+    const judged = decideTargets(this.engine, from, dst, flow.protocol);
+    let candidates = judged;
+    if (this.current && judged.length > 1) {
+      const c = this.current;
+      const cdst = c.endpoints.destination(flow.dst, flow.dstPort, flow.protocol);
+      const served = new Set(decideTargets(c.engine, c.endpoints.resolve(flow.src).endpoint, cdst, flow.protocol).filter((j) => j.verdict.allowed).map((j) => targetKey(j.target)));
+      const could = judged.filter((j) => served.has(targetKey(j.target)));
+      if (could.length > 0) candidates = could;
+    }
+    const denied = candidates.filter((j) => !j.verdict.allowed);
+    if (denied.length === 0) return { allowed: true, reason: summarize(candidates[0]!.verdict) };
+    const prefix = candidates.length > 1 ? `denied on ${denied.length} of ${candidates.length} backends that answer ${dst.label} (e.g. ${denied[0]!.target.backend} on ${denied[0]!.target.port}): ` : '';
+    return { allowed: false, reason: prefix + summarize(denied[0]!.verdict) };
   }
 
   result(): ReplayResult {
@@ -72,4 +95,8 @@ export class Replayer {
       unusedAllowed,
     };
   }
+}
+
+function targetKey(t: FlowTarget): string {
+  return t.endpoint.kind === 'pod' ? `${t.endpoint.pod.namespace}/${t.endpoint.pod.name}|${t.port}` : `${t.endpoint.address?.text ?? ''}|${t.port}`;
 }

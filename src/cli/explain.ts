@@ -1,10 +1,10 @@
 import { Command } from 'commander';
 import { Engine } from '../engine/engine.js';
 import { EndpointResolver } from '../model/refs.js';
-import { renderVerdict } from '../report/explain.js';
+import { judge } from '../analysis/judgement.js';
+import { judgementJson, renderJudgement } from '../report/judgement.js';
 import { addInputOptions, loadCluster, parseOutput, parsePortFlag, parseProtocolFlag, printWarnings, type InputFlags } from './inputs.js';
 import { textStyle, UsageError, type CliIO } from './io.js';
-import { dnsWarnings } from '../analysis/dns.js';
 
 interface Flags extends InputFlags {
   from?: string;
@@ -12,15 +12,17 @@ interface Flags extends InputFlags {
   port?: string;
   protocol?: string;
   output?: string;
+  namespace?: string;
 }
 
 export function explainCommand(io: CliIO, setCode: (code: number) => void): Command {
   const cmd = new Command('explain')
     .description('may this connection happen? the verdict, with the tier, policy and rule that decide each side')
-    .requiredOption('--from <ref>', 'source: namespace/name (pod or workload), an IP address, or a domain name')
-    .requiredOption('--to <ref>', 'destination: namespace/name, an IP address, a domain name, or name@address')
-    .requiredOption('--port <port>', 'destination port: a number, or a named port of the destination pod')
+    .requiredOption('--from <ref>', 'source: namespace/name (pod or workload: all its pods), an IP address, or a domain name')
+    .requiredOption('--to <ref>', 'destination: namespace/name, namespace/svc/name, an IP address (pod, ClusterIP, node, outside), a Service DNS name, a domain name, or name@address')
+    .requiredOption('--port <port>', 'destination port: a number, a named port of the destination pods, or a Service port (number or name)')
     .option('--protocol <protocol>', 'TCP, UDP or SCTP', 'TCP')
+    .option('-n, --namespace <ns>', 'the namespace of bare references (`svc/api`, `api`)')
     .option('-o, --output <format>', 'text or json', 'text');
   addInputOptions(cmd);
   return cmd.action(async (flags: Flags) => {
@@ -28,24 +30,19 @@ export function explainCommand(io: CliIO, setCode: (code: number) => void): Comm
     const protocol = parseProtocolFlag(flags.protocol);
     const cluster = await loadCluster(flags, io);
     const resolver = new EndpointResolver(cluster);
-    const from = resolver.resolve(flags.from!);
+    const from = resolver.reference(flags.from!, flags.namespace);
     if (!from.ok) throw new UsageError(`--from: ${from.error}`);
-    const to = resolver.resolve(flags.to!);
+    const to = resolver.reference(flags.to!, flags.namespace);
     if (!to.ok) throw new UsageError(`--to: ${to.error}`);
-    let port = /^\d+$/.test(flags.port!) ? parsePortFlag(flags.port) : undefined;
-    if (port === undefined) {
-      const named = to.endpoint.kind === 'pod' ? to.endpoint.pod.ports.find((p) => p.name === flags.port && p.protocol === protocol) : undefined;
-      if (!named) throw new UsageError(`--port ${JSON.stringify(flags.port)}: not a number, nor a ${protocol} port name of ${flags.to}`);
-      port = named.port;
-    }
+    const port = /^\d+$/.test(flags.port!) ? parsePortFlag(flags.port)! : flags.port!;
     const engine = new Engine(cluster);
-    const verdict = engine.decide({ from: from.endpoint, to: to.endpoint, port, protocol });
-    verdict.warnings.push(...dnsWarnings(engine, from.endpoint, to.endpoint, verdict.allowed));
+    const r = judge(engine, from.ref, to.ref, port, protocol);
+    if (!r.ok) throw new UsageError(r.error);
     printWarnings(cluster, io);
     if (output === 'json') {
-      io.out(JSON.stringify({ ...verdict, enforcingMode: cluster.settings.enforcingMode }, null, 2) + '\n');
+      io.out(JSON.stringify({ ...judgementJson(r.judgement), enforcingMode: cluster.settings.enforcingMode }, null, 2) + '\n');
     } else {
-      io.out(renderVerdict(verdict, textStyle(io)));
+      io.out(renderJudgement(r.judgement, textStyle(io)));
     }
     setCode(0);
   });

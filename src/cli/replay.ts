@@ -21,8 +21,9 @@ export function replayCommand(io: CliIO, setCode: (code: number) => void): Comma
   addFlowOptions(cmd);
   return cmd.action(async (logs: string[], f: Flags) => {
     const output = parseOutput(f.output, ['text', 'json'] as const);
-    const proposed = buildCluster(withPolicies(await readInputs(f, io), readObjects(f.proposed!, io)), buildOptions(f));
-    const replayer = new Replayer(proposed);
+    const inputs = await readInputs(f, io);
+    const proposed = buildCluster(withPolicies(inputs, readObjects(f.proposed!, io)), buildOptions(f));
+    const replayer = new Replayer(proposed, buildCluster(inputs, buildOptions(f)));
     const stats = newStats();
     for await (const flow of readFlows(logs, f, stats, io)) replayer.add(flow);
     const result = replayer.result();

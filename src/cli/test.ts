@@ -3,7 +3,8 @@ import { parseAssertionFile, runAssertions, type AssertionResult } from '../anal
 import { formatDiagnostic, type Diagnostic } from '../k8s/errors.js';
 import { parseDocuments } from '../k8s/yaml.js';
 import { expandPaths, readText } from '../sources/files.js';
-import { renderVerdict, type TextStyle } from '../report/explain.js';
+import type { TextStyle } from '../report/explain.js';
+import { judgementJson, outcomeText, renderJudgement } from '../report/judgement.js';
 import { addInputOptions, buildOptions, parseOutput, readInputs, type InputFlags } from './inputs.js';
 import { textStyle, UsageError, type CliIO } from './io.js';
 
@@ -42,7 +43,7 @@ export function testCommand(io: CliIO, done: (code: number) => void): Command {
     if (output === 'json') {
       const json = {
         summary: { passed, failed },
-        results: results.map(({ file, line, from, to, port, protocol, expect, actual, pass, reason, verdict }) => ({
+        results: results.map(({ file, line, from, to, port, protocol, expect, actual, pass, reason, judgement }) => ({
           file,
           ...(line !== undefined ? { line } : {}),
           from,
@@ -53,7 +54,7 @@ export function testCommand(io: CliIO, done: (code: number) => void): Command {
           actual,
           pass,
           reason,
-          explanation: { egress: verdict.egress, ingress: verdict.ingress, warnings: verdict.warnings },
+          explanation: explanationJson(judgementJson(judgement)),
         })),
       };
       io.out(JSON.stringify(json, null, 2) + '\n');
@@ -81,12 +82,18 @@ function renderText(results: AssertionResult[], io: CliIO): string {
     }
     out.push(`${style.bad('FAIL')} ${file} (${failures.length} of ${list.length} failed)`);
     for (const r of failures) {
-      out.push(`  ${file}${r.line !== undefined ? `:${r.line}` : ''}: ${r.from} -> ${r.to} ${r.port}/${r.protocol}: expected ${r.expect}, got ${r.actual}`);
-      out.push(renderVerdict(r.verdict, style, '    ').trimEnd());
+      out.push(`  ${file}${r.line !== undefined ? `:${r.line}` : ''}: ${r.from} -> ${r.to} ${r.port}/${r.protocol}: expected ${r.expect}, got ${r.actual === 'mixed' ? `partial (${outcomeText(r.judgement)})` : r.actual === 'none' ? 'no endpoint (no pod answers)' : r.actual}`);
+      out.push(renderJudgement(r.judgement, style, '    ').trimEnd());
     }
   }
   const passed = results.filter((r) => r.pass).length;
   out.push('');
   out.push(`${passed} passed, ${results.length - passed} failed`);
   return out.join('\n') + '\n';
+}
+
+/** One pair: its `egress`, `ingress` and `warnings`, as before; several: their counts and an example of each outcome. */
+function explanationJson(j: Record<string, unknown>): Record<string, unknown> {
+  if ('egress' in j) return { egress: j.egress, ingress: j.ingress, warnings: j.warnings, pairs: j.pairs, ...(j.service ? { service: j.service, backends: j.backends } : {}), notes: j.notes };
+  return { pairs: j.pairs, examples: j.examples, warnings: j.warnings, ...(j.service ? { service: j.service, backends: j.backends } : {}), notes: j.notes };
 }

@@ -5,10 +5,10 @@
  */
 import { Engine } from '../engine/engine.js';
 import type { Endpoint } from '../engine/endpoint.js';
-import type { SideVerdict } from '../engine/verdict.js';
+import type { SideVerdict, Verdict } from '../engine/verdict.js';
 import type { Cluster } from '../model/cluster.js';
 import type { Address } from '../model/ip.js';
-import { FlowEndpoints } from './endpoints.js';
+import { decideTargets, FlowEndpoints, type FlowDestination } from './endpoints.js';
 import { tierLabel } from '../report/summary.js';
 import type { FlowRecord } from './record.js';
 
@@ -74,21 +74,29 @@ export class Attributor {
     const hit = this.cache.get(key);
     if (hit) return hit;
     const src = endpointFor(snap, flow.src);
-    const dst = endpointFor(snap, flow.dst);
-    const verdict = snap.engine.decide({ from: src.endpoint, to: dst.endpoint, port: flow.dstPort, protocol: flow.protocol });
-    const modelAllowed = flow.direction ? verdict[flow.direction].allowed : verdict.allowed;
+    const dst = snap.endpoints.destination(flow.dst, flow.dstPort, flow.protocol);
+    const dstInfo: EndpointInfo = destinationInfo(dst);
+    // A ClusterIP flow went to one backend, and the log does not say which: the model agrees with
+    // the log when some backend gets the log's verdict, and that backend's verdict is shown.
+    const judged = decideTargets(snap.engine, src.endpoint, dst, flow.protocol);
+    const sideAllowed = (v: Verdict): boolean => (flow.direction ? v[flow.direction].allowed : v.allowed);
+    const logAllowed = flow.verdict === 'allow';
+    const match = flow.verdict === 'expired' ? undefined : judged.find((j) => sideAllowed(j.verdict) === logAllowed);
+    const { verdict } = match ?? judged[0]!;
+    const modelAllowed = sideAllowed(verdict);
     // the side the log speaks of decides; without one, the side that denied (else ingress)
     const deciding: SideVerdict = flow.direction ? verdict[flow.direction] : !verdict.egress.allowed ? verdict.egress : verdict.ingress;
+    const shownPort = judged.length === 1 ? judged[0]!.target.port : dst.port;
     const a: Attribution = {
       src: src.info,
-      dst: dst.info,
+      dst: dstInfo,
       modelAllowed,
-      agrees: flow.verdict === 'expired' || (flow.verdict === 'allow') === modelAllowed,
+      agrees: flow.verdict === 'expired' || match !== undefined,
       decidedBy: decider(deciding),
-      ...(deciding.tier !== 'none' ? { deciderNamespace: (deciding.direction === 'egress' ? src : dst).info.namespace } : {}),
+      ...(deciding.tier !== 'none' ? { deciderNamespace: deciding.direction === 'egress' ? src.info.namespace : dstInfo.namespace } : {}),
       snapshot: snap.label,
       egressAllowed: verdict.egress.allowed,
-      pair: `${src.info.label} -> ${dst.info.label} ${flow.dstPort}/${flow.protocol}`,
+      pair: `${src.info.label} -> ${dstInfo.label} ${shownPort}/${flow.protocol}`,
     };
     if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
     this.cache.set(key, a);
@@ -104,6 +112,13 @@ function endpointFor(snap: PreparedSnapshot, address: Address): { endpoint: Endp
   const { endpoint, label } = snap.endpoints.resolve(address);
   if (endpoint.kind === 'pod') return { endpoint, info: { label, namespace: endpoint.pod.namespace, inCluster: true } };
   return { endpoint, info: { label, inCluster: endpoint.node !== undefined } };
+}
+
+function destinationInfo(dst: FlowDestination): EndpointInfo {
+  const t = dst.targets[0]!.endpoint;
+  if (dst.service) return { label: dst.label, namespace: dst.service.namespace, inCluster: true };
+  if (t.kind === 'pod') return { label: dst.label, namespace: t.pod.namespace, inCluster: true };
+  return { label: dst.label, inCluster: t.node !== undefined };
 }
 
 function decider(side: SideVerdict): string {

@@ -15,8 +15,10 @@ import type { Policy, PolicyRef } from '../policy/types.js';
 import type { Cluster, EnforcingMode, Namespace, Node, Pod, Service, Settings, WorkloadRef } from './cluster.js';
 import { parseAddress, type Address } from './ip.js';
 import { classifyKind, nameErrors } from './kinds.js';
-import { parseLabels, type Labels } from './labels.js';
+import { parseLabels } from './labels.js';
 import { parsePodIPs, parsePodSpec } from './pods.js';
+import { parseService } from './services.js';
+import { synthesizeWorkloadPods, type Workload } from './workloads.js';
 
 export interface BuildOptions {
   /** Overrides what the aws-node DaemonSet says. */
@@ -74,16 +76,6 @@ export function expandLists(docs: readonly ParsedDocument[]): SourceObject[] {
   };
   for (const d of docs) visit(d.value, d.file, d.line);
   return out;
-}
-
-interface Workload {
-  kind: string;
-  name: string;
-  namespace: string;
-  labels: Labels;
-  template: Cursor;
-  owner?: WorkloadRef;
-  location: SourceLocation;
 }
 
 /** Turns Kubernetes objects into the cluster model; invalid known objects are InputErrors. */
@@ -204,7 +196,7 @@ export function buildCluster(objects: readonly SourceObject[], options: BuildOpt
       const template = kind === 'CronJob' ? spec.field('jobTemplate').field('spec').field('template') : spec.field('template');
       if (template.missing) template.fail('is required');
       const owners = m.field('ownerReferences').items().map((o) => ({ kind: o.field('kind').string(), name: o.field('name').string() }));
-      workloads.push({ kind, name, namespace: namespace!, labels, template, location: where, ...(owners[0] ? { owner: owners[0] } : {}) });
+      workloads.push({ kind, name, namespace: namespace!, labels, spec, template, location: where, ...(owners[0] ? { owner: owners[0] } : {}) });
       if (kind === 'DaemonSet' && name === 'aws-node' && namespace === 'kube-system') {
         const mode = readEnforcingMode(template.field('spec'));
         if (mode) {
@@ -216,7 +208,7 @@ export function buildCluster(objects: readonly SourceObject[], options: BuildOpt
   }
 
   resolveOwners(podOwners, workloads);
-  pods.push(...synthesizeWorkloadPods(workloads, pods));
+  pods.push(...synthesizeWorkloadPods(workloads, pods, nodes, warnings));
 
   const mode = options.enforcingMode ?? enforcingMode ?? 'standard';
   const source = options.enforcingMode ? '--enforcing-mode' : enforcingModeSource;
@@ -240,22 +232,6 @@ function describeUnread(kind: string, metadata: unknown): string {
 
 function inferredNamespace(name: string): Namespace {
   return { name, labels: { 'kubernetes.io/metadata.name': name } };
-}
-
-function parseService(c: Cursor, name: string, namespace: string, where: SourceLocation): Service {
-  const spec = c.field('spec');
-  const ips: Address[] = [];
-  const add = (x: Cursor): void => {
-    const t = x.string();
-    if (t === 'None' || t === '') return;
-    const a = parseAddress(t);
-    if (!a) x.fail(`invalid IP address ${JSON.stringify(t)}`);
-    if (!ips.some((i) => i.value === a.value)) ips.push(a);
-  };
-  if (spec.has('clusterIP')) add(spec.field('clusterIP'));
-  for (const x of spec.field('clusterIPs').items()) add(x);
-  const selector = spec.has('selector') ? spec.field('selector').stringMap() : undefined;
-  return { name, namespace, clusterIPs: ips, location: where, ...(selector ? { selector } : {}) };
 }
 
 function readEnforcingMode(podSpec: Cursor): EnforcingMode | undefined {
@@ -288,30 +264,3 @@ function resolveOwners(podOwners: { pod: Pod; owner?: { kind: string; name: stri
     pod.workload = ref;
   }
 }
-
-/** One representative pod per workload template, for workloads whose pods are not in the input. */
-function synthesizeWorkloadPods(workloads: Workload[], pods: Pod[]): Pod[] {
-  const present = new Set(workloads.map((w) => `${w.namespace}/${w.kind}/${w.name}`));
-  const covered = new Set(pods.filter((p) => p.workload).map((p) => `${p.namespace}/${p.workload!.kind}/${p.workload!.name}`));
-  const out: Pod[] = [];
-  for (const w of workloads) {
-    if (covered.has(`${w.namespace}/${w.kind}/${w.name}`)) continue;
-    // a ReplicaSet or Job owned by a workload in the input is represented by that workload
-    if (w.owner && present.has(`${w.namespace}/${w.owner.kind}/${w.owner.name}`)) continue;
-    if (w.owner && covered.has(`${w.namespace}/${w.owner.kind}/${w.owner.name}`)) continue;
-    const labels = w.template.field('metadata').field('labels').stringMap();
-    const spec = parsePodSpec(w.template.field('spec'));
-    out.push({
-      name: w.name,
-      namespace: w.namespace,
-      labels,
-      ips: [],
-      ...spec,
-      workload: { kind: w.kind, name: w.name },
-      synthesized: true,
-      location: w.location,
-    });
-  }
-  return out;
-}
-

@@ -47,11 +47,31 @@ export interface Node {
   location: SourceLocation;
 }
 
+export type ServiceType = 'ClusterIP' | 'NodePort' | 'LoadBalancer' | 'ExternalName';
+
+export interface ServicePort {
+  name?: string;
+  port: number;
+  protocol: Protocol;
+  /** The backing pod's port: a number, or the name of a container port (resolved per pod). */
+  targetPort: number | string;
+  nodePort?: number;
+}
+
 export interface Service {
   name: string;
   namespace: string;
+  type: ServiceType;
+  /** The virtual addresses kube-proxy translates (none for headless and ExternalName Services). */
   clusterIPs: readonly Address[];
+  /** `clusterIP: None`: the name resolves to the backing pods' own addresses. */
+  headless: boolean;
+  ports: readonly ServicePort[];
+  /** Absent: the Service has no selector, and its endpoints are managed outside the model. */
   selector?: Labels;
+  externalName?: string;
+  /** `Local` keeps an outside client's address; `Cluster` (the default) lets kube-proxy masquerade it. */
+  externalTrafficPolicy: 'Cluster' | 'Local';
   location: SourceLocation;
 }
 

@@ -1,6 +1,6 @@
 import type { Cursor } from '../k8s/cursor.js';
 import { parsePortName, parsePortNumber, parseProtocol } from '../policy/fields.js';
-import type { ContainerPort } from './cluster.js';
+import type { ContainerPort, Pod } from './cluster.js';
 import { parseAddress, type Address } from './ip.js';
 
 export interface PodSpecFacts {
@@ -39,4 +39,14 @@ export function parsePodIPs(status: Cursor): Address[] {
   if (status.has('podIP')) add(status.field('podIP'));
   for (const item of status.field('podIPs').items()) add(item.field('ip'));
   return out;
+}
+
+/**
+ * What policies (and the own-node rule) can tell pods apart by: namespace, labels, container ports,
+ * addresses, node and host networking. Pods with equal keys get equal verdicts; decide one of them.
+ */
+export function policyKey(p: Pod): string {
+  const labels = Object.keys(p.labels).sort().map((k) => `${k}=${p.labels[k]}`).join(',');
+  const ports = p.ports.map((x) => `${x.name ?? ''}:${x.port}/${x.protocol}`).sort().join(',');
+  return `${p.namespace}\u0000${labels}\u0000${ports}\u0000${p.ips.map((a) => a.text).join(',')}\u0000${p.nodeName ?? ''}\u0000${p.hostNetwork}`;
 }

@@ -3,14 +3,14 @@
  * cluster. Bad requests get clear 4xx answers; nothing here touches the network or the disk.
  */
 import { diffClusters, type DiffResult } from '../analysis/diff.js';
-import { dnsWarnings } from '../analysis/dns.js';
+import { judge } from '../analysis/judgement.js';
 import { computeMatrix, computeNamespaceMatrix } from '../analysis/matrix.js';
 import { workloadId } from '../model/cluster.js';
 import type { AuditResult } from '../audit/run.js';
 import { Engine } from '../engine/engine.js';
 import { PROTOCOLS, type Cluster, type Protocol } from '../model/cluster.js';
 import { EndpointResolver } from '../model/refs.js';
-import { renderVerdict } from '../report/explain.js';
+import { judgementJson, renderJudgement } from '../report/judgement.js';
 
 export interface ApiResponse {
   status: number;
@@ -141,13 +141,14 @@ export class DashboardApi {
     if (!Number.isInteger(port) || port < 1 || port > 65535) return error(400, 'port must be a number 1-65535');
     const protocol = (q.get('protocol') ?? 'TCP').toUpperCase();
     if (!PROTOCOLS.includes(protocol as Protocol)) return error(400, 'protocol must be TCP, UDP or SCTP');
-    const f = this.resolver.resolve(from);
+    const f = this.resolver.reference(from);
     if (!f.ok) return error(404, f.error);
-    const t = this.resolver.resolve(to);
+    const t = this.resolver.reference(to);
     if (!t.ok) return error(404, t.error);
-    const verdict = this.engine.decide({ from: f.endpoint, to: t.endpoint, port, protocol: protocol as Protocol });
-    verdict.warnings.push(...dnsWarnings(this.engine, f.endpoint, t.endpoint, verdict.allowed));
-    return { status: 200, body: { verdict, text: renderVerdict(verdict) } };
+    // a workload stands for all its pods: the answer says when its pod pairs disagree
+    const r = judge(this.engine, f.ref, t.ref, port, protocol as Protocol);
+    if (!r.ok) return error(400, r.error);
+    return { status: 200, body: { verdict: judgementJson(r.judgement), text: renderJudgement(r.judgement) } };
   }
 }
 
