@@ -12,8 +12,9 @@ import { ClusterMirror } from '../sources/mirror.js';
 import { defaultDbPath, HistoryStore } from '../store/history.js';
 import { addInputOptions, buildOptions, readObjects, type InputFlags } from './inputs.js';
 import { UsageError, type CliIO } from './io.js';
+import { addMetricsOptions, startMetrics, type MetricsFlags } from './metrics.js';
 
-interface Flags extends InputFlags {
+interface Flags extends InputFlags, MetricsFlags {
   interval?: string;
   webhook?: string;
   record?: boolean;
@@ -40,7 +41,7 @@ export function watchCommand(io: CliIO, setCode: (code: number) => void): Comman
     .option('--webhook <url>', 'also POST each batch of events to this URL as JSON')
     .option('--record', 'record the KPIs of every re-audit in the history database')
     .option('--db <path>', `history database (default: ${defaultDbPath()})`);
-  addInputOptions(cmd);
+  addInputOptions(addMetricsOptions(cmd));
   return cmd.action(async (f: Flags) => {
     const interval = parseDuration(f.interval ?? '10s');
     if (f.webhook && !/^https?:\/\//.test(f.webhook)) throw new UsageError('--webhook must be an http(s) URL');
@@ -51,6 +52,7 @@ export function watchCommand(io: CliIO, setCode: (code: number) => void): Comman
     const mirror = new ClusterMirror(reader, { change: () => (dirty = true), notice: (m) => io.err(`podwall: ${m}\n`) });
     await mirror.start();
     const store = f.record ? new HistoryStore(f.db ?? defaultDbPath(io.env)) : undefined;
+    const metrics = await startMetrics(f, io, true);
 
     let findings = new Map<string, Finding>();
     let edges = new Set<string>();
@@ -80,6 +82,7 @@ export function watchCommand(io: CliIO, setCode: (code: number) => void): Comman
         throw e;
       }
       const result = runAudit(cluster, defaultConfig(), enforcementFromCluster(cluster));
+      metrics?.audit(result.kpis);
       const nextFindings = new Map(result.findings.map((x) => [`${x.check}\u0000${x.object}\u0000${x.message}`, x]));
       const matrix = computeMatrix(new Engine(cluster), { allowedOnly: true });
       const nextEdges = new Set(matrix.edges.filter((e) => e.allowed).map((e) => `${e.from}\u0000${e.to}\u0000${e.port}\u0000${e.protocol}`));
