@@ -111,7 +111,10 @@ export function buildCluster(objects: readonly SourceObject[], options: BuildOpt
       if (previous) warn(`defined again (first at ${previous.file}:${previous.line}); the later definition is used`, c);
       seen.set(id, where);
     }
-    if (namespace && !namespaces.has(namespace)) namespaces.set(namespace, inferredNamespace(namespace));
+    // a kind podwall skips (ClusterRole, ServiceAccount...) tells of a namespace only when it names one:
+    // cluster-scoped ones have none, and must not conjure up `default`
+    const tellsNamespace = isKnown || meta.field('namespace').optString() !== undefined;
+    if (namespace && tellsNamespace && !namespaces.has(namespace)) namespaces.set(namespace, inferredNamespace(namespace));
 
     const policyParser = POLICY_KINDS[`${group}/${kind}`];
     if (policyParser) {
