@@ -11,12 +11,20 @@ const ENFORCEMENT_STATES = ['enabled', 'disabled', 'unknown'] as const;
 const SEVERITIES = ['error', 'warning', 'info'] as const;
 
 export class PodwallMetrics {
-  readonly registry = new Registry();
+  /** Always shown: podwall_info and the audit count. */
+  private readonly registry = new Registry();
+  /**
+   * The others live apart because prom-client shows a gauge without labels as 0 until it is set:
+   * the KPIs appear once the first audit is in, the CIS score when it could be judged, and the flow
+   * series where recorded flow summaries exist, never as a misleading 0.
+   */
+  private readonly kpiRegistry = new Registry();
+  private readonly cisRegistry = new Registry();
+  private readonly flowRegistry = new Registry();
   private audited = false;
+  private hasCis = false;
   private readonly g: ReturnType<PodwallMetrics['gauges']>;
   private readonly audits: Counter;
-  /** Flow series live apart: they are only shown where recorded flow summaries exist. */
-  private readonly flowRegistry = new Registry();
   private readonly f = this.flowMetrics();
 
   /** `flows` is asked at every scrape, so summaries recorded while podwall runs show up. */
@@ -25,15 +33,14 @@ export class PodwallMetrics {
     version: string,
     private readonly flows: () => FlowTotals | undefined = () => undefined,
   ) {
-    this.registry.setDefaultLabels({ cluster });
-    this.flowRegistry.setDefaultLabels({ cluster });
+    for (const r of [this.registry, this.kpiRegistry, this.cisRegistry, this.flowRegistry]) r.setDefaultLabels({ cluster });
     new Gauge({ name: 'podwall_info', help: 'podwall is running; the version is a label', labelNames: ['version'], registers: [this.registry] }).set({ version }, 1);
     this.g = this.gauges();
     this.audits = new Counter({ name: 'podwall_audits_total', help: 'Audits evaluated since podwall started', registers: [this.registry] });
   }
 
   private gauges() {
-    const gauge = <L extends string>(name: string, help: string, labelNames: L[] = []) => new Gauge<L>({ name, help, labelNames, registers: [this.registry] });
+    const gauge = <L extends string>(name: string, help: string, labelNames: L[] = [], registry = this.kpiRegistry) => new Gauge<L>({ name, help, labelNames, registers: [registry] });
     return {
       defaultDeny: gauge('podwall_default_deny_coverage_ratio', 'Share of namespaces (not exempt) where a default deny holds, 0-1', ['direction']),
       isolated: gauge('podwall_pods_isolated_ratio', 'Share of pods (not host-network, not exempt) isolated by some policy, 0-1', ['direction']),
@@ -42,7 +49,7 @@ export class PodwallMetrics {
       policies: gauge('podwall_policies', 'Network policies of each kind', ['kind']),
       stale: gauge('podwall_stale_policies', 'Policies that select no pod'),
       findings: gauge('podwall_findings', 'Audit findings of each severity', ['severity']),
-      cis: gauge('podwall_cis_score', 'Mean pass rate over the CIS EKS controls that could be judged, 0-100 (absent when none could)'),
+      cis: gauge('podwall_cis_score', 'Mean pass rate over the CIS EKS controls that could be judged, 0-100 (absent when none could)', [], this.cisRegistry),
       enforcement: gauge('podwall_enforcement', 'Network policy enforcement: 1 for the current state', ['state']),
       lastAudit: gauge('podwall_last_audit_timestamp_seconds', 'When the KPIs were last evaluated (Unix time)'),
     };
@@ -72,6 +79,7 @@ export class PodwallMetrics {
     g.stale.set(k.stalePolicies);
     for (const severity of SEVERITIES) g.findings.set({ severity }, k.findings[severity]);
     if (k.cisScore !== null) g.cis.set(k.cisScore);
+    this.hasCis = k.cisScore !== null;
     for (const state of ENFORCEMENT_STATES) g.enforcement.set({ state }, k.enforcement === state ? 1 : 0);
     g.lastAudit.set(at.getTime() / 1000);
     this.audits.inc();
@@ -85,7 +93,10 @@ export class PodwallMetrics {
 
   /** The text format; the flow counters are the store's sums, set fresh at each scrape (they only grow). */
   async text(): Promise<string> {
-    const audit = await this.registry.metrics();
+    const parts = [await this.registry.metrics()];
+    if (this.audited) parts.push(await this.kpiRegistry.metrics());
+    if (this.hasCis) parts.push(await this.cisRegistry.metrics());
+    const audit = parts.join('\n');
     const t = this.flows();
     if (!t || t.summaries === 0) return audit;
     const f = this.f;
