@@ -8,10 +8,11 @@ import { buildCluster } from '../model/build.js';
 import { defaultDbPath, HistoryStore } from '../store/history.js';
 import { DashboardApi, type HistorySource } from '../web/api.js';
 import { createDashboardServer } from '../web/server.js';
-import { addInputOptions, buildOptions, collect, readInputs, readObjects, type InputFlags } from './inputs.js';
+import { addInputOptions, buildOptions, collect, readInputs, readObjects, wantsLive, type InputFlags } from './inputs.js';
 import { UsageError, type CliIO } from './io.js';
+import { addMetricsOptions, startMetrics, type MetricsFlags } from './metrics.js';
 
-interface Flags extends InputFlags {
+interface Flags extends InputFlags, MetricsFlags {
   port?: string;
   address?: string;
   db?: string;
@@ -25,7 +26,7 @@ export function serveCommand(io: CliIO, setCode: (code: number) => void): Comman
     .option('--address <ip>', 'address to listen on; anything but loopback exposes your cluster\'s policies', '127.0.0.1')
     .option('--db <path>', `history database for trends (default: ${defaultDbPath()})`)
     .option('--proposed <path>', 'a proposed policy set for the diff view; repeatable', collect);
-  addInputOptions(cmd);
+  addInputOptions(addMetricsOptions(cmd));
   return cmd.action(async (f: Flags) => {
     const port = Number(f.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be a number 0-65535');
@@ -39,9 +40,11 @@ export function serveCommand(io: CliIO, setCode: (code: number) => void): Comman
       runs: () => store.runs(200).map((r) => ({ at: r.at, label: r.label, kpis: r.kpis })),
       flows: () => store.flowSummaries(50).map((x) => ({ at: x.at, label: x.label, summary: x.summary })),
     };
+    const audit = runAudit(cluster, defaultConfig(), enforcementFromCluster(cluster));
+    await startMetrics(f, io, wantsLive(f, io), audit.kpis);
     const api = new DashboardApi({
       cluster,
-      audit: runAudit(cluster, defaultConfig(), enforcementFromCluster(cluster)),
+      audit,
       ...(proposed ? { proposed } : {}),
       ...(history ? { history } : {}),
       source: f.filename?.join(', ') ?? 'live cluster',

@@ -12,9 +12,10 @@ import { ClusterMirror } from '../sources/mirror.js';
 import { defaultDbPath, HistoryStore } from '../store/history.js';
 import { addInputOptions, buildOptions, liveReader, readObjects, type InputFlags } from './inputs.js';
 import { UsageError, type CliIO } from './io.js';
+import { addMetricsOptions, startMetrics, type MetricsFlags } from './metrics.js';
 import { WebhookSender } from './webhook.js';
 
-interface Flags extends InputFlags {
+interface Flags extends InputFlags, MetricsFlags {
   interval?: string;
   webhook?: string;
   record?: boolean;
@@ -41,7 +42,7 @@ export function watchCommand(io: CliIO, setCode: (code: number) => void): Comman
     .option('--webhook <url>', 'also POST each batch of events to this URL as JSON')
     .option('--record', 'record the KPIs of every re-audit in the history database')
     .option('--db <path>', `history database (default: ${defaultDbPath()})`);
-  addInputOptions(cmd);
+  addInputOptions(addMetricsOptions(cmd));
   return cmd.action(async (f: Flags) => {
     const interval = parseDuration(f.interval ?? '10s');
     if (f.webhook && !/^https?:\/\//.test(f.webhook)) throw new UsageError('--webhook must be an http(s) URL');
@@ -54,6 +55,7 @@ export function watchCommand(io: CliIO, setCode: (code: number) => void): Comman
     // a database that cannot be written is said before the cluster is read
     const store = f.record ? new HistoryStore(f.db ?? defaultDbPath(io.env), { warn: (m) => io.err(`podwall: warning: ${m}\n`) }) : undefined;
     await mirror.start();
+    const metrics = await startMetrics(f, io, true);
 
     let findings = new Map<string, Finding>();
     let edges = new Set<string>();
@@ -77,6 +79,7 @@ export function watchCommand(io: CliIO, setCode: (code: number) => void): Comman
         throw e;
       }
       const result = runAudit(cluster, defaultConfig(), enforcementFromCluster(cluster));
+      metrics?.audit(result.kpis);
       const nextFindings = new Map(result.findings.map((x) => [`${x.check}\u0000${x.object}\u0000${x.message}`, x]));
       const matrix = computeMatrix(new Engine(cluster), { allowedOnly: true });
       const nextEdges = new Set(matrix.edges.filter((e) => e.allowed).map((e) => `${e.from}\u0000${e.to}\u0000${e.port}\u0000${e.protocol}`));

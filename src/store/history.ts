@@ -23,6 +23,16 @@ export interface RecordedRun {
   kpis: Kpis;
 }
 
+export interface FlowTotals {
+  summaries: number;
+  denied: number;
+  allowed: number;
+  /** Denied attempts per namespace of the deciding policy (else the destination), as `flows summary --by namespace`. */
+  deniedByNamespace: Record<string, number>;
+  /** The KPI of the latest recorded summary. */
+  blockedPerWeek?: number;
+}
+
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS runs (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -151,6 +161,17 @@ export class HistoryStore {
       if (summary) out.push({ id: r.id, at: String(r.at), label: String(r.label), summary });
     }
     return out;
+  }
+
+  /**
+   * Flow counts summed over every recorded summary: what the metrics expose as counters. Rows are
+   * only ever added, so the sums never go down (recording the same logs twice counts them twice).
+   */
+  flowTotals(): FlowTotals {
+    const t = this.db.prepare('SELECT COUNT(*) AS summaries, COALESCE(SUM(denied), 0) AS denied, COALESCE(SUM(allowed), 0) AS allowed FROM flow_summaries').get() as { summaries: number; denied: number; allowed: number };
+    const rows = this.db.prepare("SELECT j.key AS namespace, SUM(j.value) AS n FROM flow_summaries, json_each(flow_summaries.summary, '$.by.namespace') AS j GROUP BY j.key").all() as { namespace: string; n: number }[];
+    const latest = this.db.prepare('SELECT blocked_per_week AS perWeek FROM flow_summaries ORDER BY at DESC, id DESC LIMIT 1').get() as { perWeek: number } | undefined;
+    return { ...t, deniedByNamespace: Object.fromEntries(rows.map((r) => [r.namespace, r.n])), ...(latest ? { blockedPerWeek: latest.perWeek } : {}) };
   }
 
   runs(limit = 50): RecordedRun[] {
