@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { judge } from '../../src/analysis/judgement.js';
 import { Engine } from '../../src/engine/engine.js';
+import { FlowEndpoints } from '../../src/flows/endpoints.js';
+import { parseAddress } from '../../src/model/ip.js';
 import { EndpointResolver, type Reference } from '../../src/model/refs.js';
 import { findServicePort, ServiceIndex, targetPortOf } from '../../src/model/services.js';
 import { clusterFrom, pod } from '../helpers.js';
@@ -114,5 +116,23 @@ describe('Services', () => {
     assert.ok(ext.ok && ext.ref.kind === 'endpoint', 'an unknown short name is a name outside the cluster');
     const miss = resolver.reference('api.other.svc.cluster.local');
     assert.ok(!miss.ok && /no Service api in namespace other/.test(miss.error));
+  });
+
+  it('a flow to a ClusterIP goes to each backend on its target port, recording the Service dialled', () => {
+    const c = clusterFrom(
+      pod('ns', 'a', { app: 'api' }, 'status: {podIP: 10.0.0.1}\n') +
+        pod('ns', 'b', { app: 'api' }, 'status: {podIP: 10.0.0.2}\n').replace('containerPort: 8080, name: http', 'containerPort: 8081, name: http') +
+        svc('  selector: {app: api}\n  clusterIP: 172.20.0.1\n  ports: [{name: web, port: 80, targetPort: http}]'),
+    );
+    const flows = new FlowEndpoints(c);
+    const d = flows.destination(parseAddress('172.20.0.1')!, 80, 'TCP');
+    assert.deepEqual(d.targets.map((t) => `${t.endpoint.kind === 'pod' ? t.endpoint.pod.name : '?'}:${t.port}`), ['a:8080', 'b:8081']);
+    assert.deepEqual(d.targets[0]!.service, { namespace: 'ns', name: 'api', address: parseAddress('172.20.0.1'), port: 80, protocol: 'TCP' });
+    assert.equal(d.label, 'ns/svc/api', 'two workloads behind it');
+    const other = flows.destination(parseAddress('172.20.0.1')!, 8080, 'TCP');
+    assert.deepEqual(other.targets.map((t) => t.port), [8080, 8080], 'a port the Service does not expose: the backends as logged');
+    assert.equal(other.targets[0]!.service, undefined);
+    const direct = flows.destination(parseAddress('10.0.0.2')!, 8081, 'TCP');
+    assert.deepEqual([direct.label, direct.targets.length], ['ns/b', 1]);
   });
 });
