@@ -4,10 +4,13 @@
  */
 import { diffClusters, type DiffResult } from '../analysis/diff.js';
 import { dnsWarnings } from '../analysis/dns.js';
-import { computeMatrix, computeNamespaceMatrix } from '../analysis/matrix.js';
+import { computeMatrix, computeNamespaceMatrix, NODES, OUTSIDE, type OutsideNode } from '../analysis/matrix.js';
 import { workloadId } from '../model/cluster.js';
 import type { AuditResult } from '../audit/run.js';
+import type { Endpoint } from '../engine/endpoint.js';
 import { Engine } from '../engine/engine.js';
+import { INTERNET, OutsideWorld } from '../engine/outside.js';
+import type { PortRange } from '../engine/ports.js';
 import { PROTOCOLS, type Cluster, type Protocol } from '../model/cluster.js';
 import { EndpointResolver } from '../model/refs.js';
 import { renderVerdict } from '../report/explain.js';
@@ -40,6 +43,7 @@ export const EDGE_LIMIT = 4000;
 export class DashboardApi {
   private readonly engine: Engine;
   private readonly resolver: EndpointResolver;
+  private readonly world: OutsideWorld;
   private readonly workloads: number;
   private readonly ports: { port: number; protocol: string }[];
   private readonly graphs = new Map<string, ApiResponse>();
@@ -48,6 +52,7 @@ export class DashboardApi {
   constructor(private readonly state: DashboardState) {
     this.engine = new Engine(state.cluster);
     this.resolver = new EndpointResolver(state.cluster);
+    this.world = new OutsideWorld([state.cluster]);
     this.workloads = new Set(state.cluster.pods.map(workloadId)).size;
     const ports = new Map<string, { port: number; protocol: string }>();
     for (const p of state.cluster.pods) for (const cp of p.ports) ports.set(`${cp.port}/${cp.protocol}`, { port: cp.port, protocol: cp.protocol });
@@ -110,21 +115,23 @@ export class DashboardApi {
     const key = `${level}|${ns ?? ''}|${port ?? ''}|${protocol ?? ''}`;
     const cached = this.graphs.get(key);
     if (cached) return cached;
-    const filter = { ...(port !== undefined ? { port } : {}), ...(protocol ? { protocol } : {}) };
+    // with a protocol but no port: every port of that protocol
+    const filter = { ...(port !== undefined ? { port, ...(protocol ? { protocol } : {}) } : {}), world: this.world };
+    const keep = (ports: PortRange[]): PortRange[] => (protocol ? ports.filter((r) => r.protocol === protocol) : ports);
     let answer: ApiResponse;
     if (level === 'namespace') {
       const m = computeNamespaceMatrix(this.engine, filter);
-      const merged = mergeEdges(m.edges.map((e) => ({ from: e.from, to: e.to, port: e.port, protocol: e.protocol, partial: false, weight: e.podPairs })));
+      const merged = mergeEdges(m.edges.map((e) => ({ from: e.from, to: e.to, ports: keep(e.ports), partial: false, weight: e.podPairs })));
       const pods = new Map<string, number>();
       for (const p of this.state.cluster.pods) pods.set(p.namespace, (pods.get(p.namespace) ?? 0) + 1);
-      const nodes = m.namespaces.map((n) => ({ id: n, namespace: n, name: n, kind: 'Namespace', pods: pods.get(n) ?? 0 }));
+      const nodes = [...m.namespaces.map((n) => ({ id: n, namespace: n, name: n, kind: 'Namespace', pods: pods.get(n) ?? 0 })), ...m.outside.map(outsideNode)];
       answer = { status: 200, body: { level, nodes, ...limit(merged) } };
     } else {
       const m = computeMatrix(this.engine, { allowedOnly: true, ...filter, ...(ns ? { namespaces: [ns] } : {}) });
-      const merged = mergeEdges(m.edges.map((e) => ({ ...e, weight: 1 })));
+      const merged = mergeEdges(m.edges.map((e) => ({ ...e, ports: keep(e.ports), weight: 1 })));
       const shown = limit(merged);
       const used = new Set(shown.edges.flatMap((e) => [e.from, e.to]));
-      const nodes = m.workloads.filter((w) => (ns ? w.namespace === ns : true) || used.has(w.id));
+      const nodes = [...m.workloads.filter((w) => (ns ? w.namespace === ns : true) || used.has(w.id)), ...m.outside.filter((o) => used.has(o.id)).map(outsideNode)];
       answer = { status: 200, body: { level, nodes, ...shown } };
     }
     if (this.graphs.size > 50) this.graphs.clear();
@@ -141,32 +148,52 @@ export class DashboardApi {
     if (!Number.isInteger(port) || port < 1 || port > 65535) return error(400, 'port must be a number 1-65535');
     const protocol = (q.get('protocol') ?? 'TCP').toUpperCase();
     if (!PROTOCOLS.includes(protocol as Protocol)) return error(400, 'protocol must be TCP, UDP or SCTP');
-    const f = this.resolver.resolve(from);
-    if (!f.ok) return error(404, f.error);
-    const t = this.resolver.resolve(to);
-    if (!t.ok) return error(404, t.error);
+    const f = this.endpoint(from);
+    if (!f.ok) return error(f.status, f.error);
+    const t = this.endpoint(to);
+    if (!t.ok) return error(t.status, t.error);
     const verdict = this.engine.decide({ from: f.endpoint, to: t.endpoint, port, protocol: protocol as Protocol });
     verdict.warnings.push(...dnsWarnings(this.engine, f.endpoint, t.endpoint, verdict.allowed));
     return { status: 200, body: { verdict, text: renderVerdict(verdict) } };
   }
+
+  /** A workload, pod or address reference, or the name of a peer outside as the graph shows it. */
+  private endpoint(ref: string): { ok: true; endpoint: Endpoint } | { ok: false; status: number; error: string } {
+    if (ref === NODES) return { ok: false, status: 400, error: `${NODES} folds every Node object: explain one of them (node/NAME)` };
+    const peer = this.world.get(ref === OUTSIDE ? (this.world.peers[0]?.name ?? INTERNET) : ref);
+    if (peer) return { ok: true, endpoint: peer.rep };
+    const r = this.resolver.resolve(ref);
+    return r.ok ? r : { ok: false, status: 404, error: r.error };
+  }
+}
+
+/** Peers outside the pod network sit in a group of their own; `(outside)` can be no namespace's name. */
+function outsideNode(o: OutsideNode): { id: string; namespace: string; name: string; kind: string; pods: number; outside: OutsideNode } {
+  return { id: o.id, namespace: '(outside)', name: o.id, kind: 'Outside', pods: o.members ?? 1, outside: o };
 }
 
 interface WeightedEdge {
   from: string;
   to: string;
-  port: number;
-  protocol: string;
+  ports: PortRange[];
   partial: boolean;
   weight: number;
 }
 
-function mergeEdges(list: WeightedEdge[]): { id: string; from: string; to: string; weight: number; ports: { port: number; protocol: string; partial: boolean }[] }[] {
-  const edges = new Map<string, { id: string; from: string; to: string; weight: number; ports: { port: number; protocol: string; partial: boolean }[] }>();
+/** A range of ports on a graph edge; `port` is its first, the one the page explains. */
+interface EdgePorts extends PortRange {
+  port: number;
+  partial: boolean;
+}
+
+function mergeEdges(list: WeightedEdge[]): { id: string; from: string; to: string; weight: number; ports: EdgePorts[] }[] {
+  const edges = new Map<string, { id: string; from: string; to: string; weight: number; ports: EdgePorts[] }>();
   for (const e of list) {
+    if (e.ports.length === 0) continue;
     const k = `${e.from}->${e.to}`;
     let edge = edges.get(k);
     if (!edge) edges.set(k, (edge = { id: `e${edges.size}`, from: e.from, to: e.to, weight: 0, ports: [] }));
-    edge.ports.push({ port: e.port, protocol: e.protocol, partial: e.partial });
+    for (const r of e.ports) edge.ports.push({ ...r, port: r.from, partial: e.partial });
     edge.weight += e.weight;
   }
   return [...edges.values()];
