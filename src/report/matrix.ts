@@ -59,7 +59,7 @@ function legend(m: MatrixResult): string[] {
   const what = (n: OutsideNode): string | undefined => {
     switch (n.kind) {
       case 'internet':
-        return 'every address in no CIDR of the policies (other than /0)';
+        return 'every address outside the CIDRs the policies name (0.0.0.0/0 and ::/0 aside)';
       case 'nodes':
         return `the ${n.members} Node objects of the input (-o json --outside each lists each)`;
       case 'outside':
