@@ -139,7 +139,9 @@ export function computeMatrix(engine: Engine, options: MatrixOptions = {}): Matr
   }
   const outsideNodes = new Map(groups.filter((g) => g.node).map((g) => [g.id, g.node!]));
   if (mode === 'summary') edges = summarizeOutside(edges, outsideNodes);
-  edges.sort((a, b) => a.from.localeCompare(b.from) || a.to.localeCompare(b.to) || Number(b.allowed) - Number(a.allowed) || Number(a.partial) - Number(b.partial));
+  // workloads first, peers outside after them
+  const outsideFirst = (x: string, y: string): number => Number(outsideNodes.has(x)) - Number(outsideNodes.has(y)) || x.localeCompare(y);
+  edges.sort((a, b) => outsideFirst(a.from, b.from) || outsideFirst(a.to, b.to) || Number(b.allowed) - Number(a.allowed) || Number(a.partial) - Number(b.partial));
   const used = new Set(edges.flatMap((e) => [e.from, e.to]));
   const workloads = new Map<string, WorkloadNode>();
   for (const p of engine.cluster.pods) {

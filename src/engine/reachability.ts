@@ -5,7 +5,7 @@
  * Engine.decide, pair by pair.
  */
 import type { Direction, Policy, Rule } from '../policy/types.js';
-import { empty, has, members, orAndNotInto, orInto, set, type Bits } from './bitset.js';
+import { empty, has, isEmpty, members, orAndNotInto, orInto, set, type Bits } from './bitset.js';
 import type { ClassIndex, EndpointClass } from './classes.js';
 import { isPolicyPod } from './endpoint.js';
 import { ACTION_RANK, type Engine } from './engine.js';
@@ -28,6 +28,8 @@ export class Reachability {
   private readonly peerBits = new WeakMap<Rule, Bits>();
   private readonly namedBits = new Map<string, Bits>();
   private readonly sideCache = new Map<string, Bits>();
+  /** Sides keyed by which of the subject's port rules match the query: ports no rule tells apart share them. */
+  private readonly portCache = new Map<string, Bits>();
   /** Per node name: the classes that stand for that node (host-network pods, its Node object). */
   private readonly onNode = new Map<string, Bits>();
   private readonly strict: boolean;
@@ -80,7 +82,12 @@ export class Reachability {
     const key = `${q.port}/${q.protocol}|${s.signature[direction]}`;
     let result = this.sideCache.get(key);
     if (!result) {
-      result = this.compute(direction, subject, s, q);
+      const shared = `${this.portKey(direction, s, subject, q)}|${s.signature[direction]}`;
+      result = this.portCache.get(shared);
+      if (!result) {
+        result = this.compute(direction, subject, s, q);
+        this.portCache.set(shared, result);
+      }
       this.sideCache.set(key, result);
     }
     // the own-node rule (own-node.ts): the classes that stand for the pod's node
@@ -89,6 +96,35 @@ export class Reachability {
     const withLocal = result.slice();
     orInto(withLocal, local);
     return withLocal;
+  }
+
+  /**
+   * How the query's port meets each port-restricted rule the side can use (ruleBits' only use of
+   * it): whether a port item matches (ingress: named ports against the subject itself), and for
+   * egress named ports, which port they would resolve to. Equal keys mean equal sides.
+   */
+  private portKey(direction: Direction, s: SubjectPolicies, subject: EndpointClass, q: PortQuery): string {
+    let key = '';
+    for (const list of [s.admin, s.isolating[direction], s.baseline]) {
+      for (const policy of list) {
+        for (const rule of policy[direction]) {
+          if (!rule.ports) continue;
+          if (direction === 'ingress') {
+            key += rule.ports.some((pm) => portMatches(pm, q.port, q.protocol, subject.rep)) ? '1' : '0';
+            continue;
+          }
+          if (rule.ports.some((pm) => pm.type !== 'named' && portMatches(pm, q.port, q.protocol, { kind: 'external' }))) {
+            key += '1';
+            continue;
+          }
+          key += '0';
+          for (const pm of rule.ports) {
+            if (pm.type === 'named' && (pm.protocol === undefined || pm.protocol === q.protocol) && !isEmpty(this.named(pm.name, q))) key += `(${pm.name}:${q.port}/${q.protocol})`;
+          }
+        }
+      }
+    }
+    return key;
   }
 
   private compute(direction: Direction, subject: EndpointClass, s: SubjectPolicies, q: PortQuery): Bits {
