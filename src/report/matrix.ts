@@ -77,9 +77,15 @@ function legend(m: MatrixResult): string[] {
 function table(m: MatrixResult): string {
   if (m.edges.length === 0) return 'no connections to show\n';
   const rows = pairRows(m);
-  const wFrom = Math.max(4, ...rows.map((r) => r.from.length));
-  const wTo = Math.max(2, ...rows.map((r) => r.to.length));
-  const wAllowed = Math.max(7, ...rows.map((r) => (r.allowed || '-').length));
+  // a loop, not Math.max(...rows): a large cluster has more rows than a call takes arguments
+  let wFrom = 4;
+  let wTo = 2;
+  let wAllowed = 7;
+  for (const r of rows) {
+    wFrom = Math.max(wFrom, r.from.length);
+    wTo = Math.max(wTo, r.to.length);
+    wAllowed = Math.max(wAllowed, (r.allowed || '-').length);
+  }
   const line = (a: string, b: string, c: string, d: string): string => `${a.padEnd(wFrom)}  ${b.padEnd(wTo)}  ${d ? c.padEnd(wAllowed) + '  ' + d : c}`;
   const out = [line('FROM', 'TO', 'ALLOWED', rows.some((r) => r.partial) ? 'SOME PODS ONLY' : '')];
   for (const r of rows) out.push(line(r.from, r.to, r.allowed || '-', r.partial));
