@@ -6,7 +6,7 @@
 import { ClassIndex, type EndpointClass } from '../engine/classes.js';
 import { Engine } from '../engine/engine.js';
 import type { OutsideKind, OutsideWorld } from '../engine/outside.js';
-import { mergeRanges, portClasses, singlePort, type PortClass, type PortRange } from '../engine/ports.js';
+import { mergeRanges, onlyProtocol, portClasses, singlePort, type PortClass, type PortRange } from '../engine/ports.js';
 import { Reachability } from '../engine/reachability.js';
 import { workloadId, type Protocol } from '../model/cluster.js';
 
@@ -22,7 +22,7 @@ export interface MatrixOptions {
   namespaces?: readonly string[];
   /** Leave denied pairs out: what graphs and unused-path reports need, at a fraction of the size. */
   allowedOnly?: boolean;
-  /** One port (and protocol, default TCP) instead of the whole port space. */
+  /** One port (TCP unless `protocol`) instead of the whole port space; `protocol` alone: its ports only. */
   port?: number;
   protocol?: Protocol;
   outside?: OutsideMode;
@@ -85,7 +85,7 @@ export function computeMatrix(engine: Engine, options: MatrixOptions = {}): Matr
   const reach = new Reachability(engine, classes);
   const mode = options.outside ?? 'summary';
   const { groups, members } = groupClasses(engine, classes, mode, options.namespaces);
-  const queries = options.port !== undefined ? singlePort(options.port, options.protocol ?? 'TCP') : portClasses([engine.cluster]);
+  const queries = queriesFor(engine, options);
   const G = groups.length;
   const Q = queries.length;
   const peerOk = (g: Group): boolean => !options.peer || g.id === options.peer;
@@ -155,6 +155,13 @@ export function computeMatrix(engine: Engine, options: MatrixOptions = {}): Matr
     outside: [...outsideNodes.values()].filter((n) => used.has(n.id)),
     edges,
   };
+}
+
+/** One port (`port`, TCP unless `protocol`), every port of `protocol`, or every port of every protocol. */
+function queriesFor(engine: Engine, options: { port?: number; protocol?: Protocol }): PortClass[] {
+  if (options.port !== undefined) return singlePort(options.port, options.protocol ?? 'TCP');
+  const all = portClasses([engine.cluster]);
+  return options.protocol ? onlyProtocol(all, options.protocol) : all;
 }
 
 /** A pair's answer per class of ports, as up to three edges (allowed, partial, denied) of merged ranges. */
@@ -292,7 +299,7 @@ export function computeNamespaceMatrix(
 ): { namespaces: string[]; outside: OutsideNode[]; edges: NamespaceEdge[] } {
   const classes = new ClassIndex(engine.cluster, engine.ctx, options.world);
   const reach = new Reachability(engine, classes);
-  const queries = options.port !== undefined ? singlePort(options.port, options.protocol ?? 'TCP') : portClasses([engine.cluster]);
+  const queries = queriesFor(engine, options);
   const groupOf = (c: EndpointClass): string => (c.pod ? c.pod.namespace : c.outside!.kind === 'node' ? NODES : c.outside!.name);
   const sizeOf = (c: EndpointClass): number => (c.pod ? c.pods.length : 1);
   const edges = new Map<string, NamespaceEdge>();

@@ -26,7 +26,7 @@ export function matrixCommand(io: CliIO, setCode: (code: number) => void): Comma
     .option('-n, --namespace <ns>', 'only connections with an end in this namespace; repeatable', collect)
     .option('-A, --all-namespaces', 'every namespace (the default)')
     .option('--port <port>', 'one destination port (default: every port, as ranges)')
-    .option('--protocol <protocol>', 'TCP, UDP or SCTP (with --port; default TCP)')
+    .option('--protocol <protocol>', 'TCP, UDP or SCTP (default: TCP with --port, else every protocol)')
     .option('--outside <mode>', `peers outside the pod network: ${OUTSIDE_MODES.join('|')} (default: summary; each with --exposure)`)
     .option('--exposure [peer]', 'only connections that cross the edge: what outside reaches in, what reaches out; optionally one peer (internet, a CIDR atom, an address, a domain name, node/NAME)')
     .option('-o, --output <format>', MATRIX_FORMATS.join('|'), 'table');
@@ -35,8 +35,7 @@ export function matrixCommand(io: CliIO, setCode: (code: number) => void): Comma
     const format = parseOutput(flags.output, MATRIX_FORMATS);
     if (flags.namespace && flags.allNamespaces) throw new UsageError('-n and -A exclude each other');
     const port = parsePortFlag(flags.port);
-    if (flags.protocol !== undefined && port === undefined) throw new UsageError('--protocol needs --port (without it, every protocol is shown)');
-    const protocol = port !== undefined ? parseProtocolFlag(flags.protocol) : undefined;
+    const protocol = flags.protocol !== undefined || port !== undefined ? parseProtocolFlag(flags.protocol) : undefined;
     const exposure = flags.exposure !== undefined;
     const mode = parseOutside(flags.outside, exposure);
     if (exposure && mode === 'none') throw new UsageError('--exposure shows peers outside: it cannot go with --outside none');

@@ -77,6 +77,14 @@ export function portClasses(clusters: readonly Cluster[]): PortClass[] {
   return [...byKey.values()];
 }
 
+/** The classes restricted to one protocol (each represented by a port of that protocol). */
+export function onlyProtocol(classes: readonly PortClass[], protocol: Protocol): PortClass[] {
+  return classes.flatMap((c) => {
+    const ranges = c.ranges.filter((r) => r.protocol === protocol);
+    return ranges.length ? [{ rep: { port: ranges[0]!.from, protocol }, ranges }] : [];
+  });
+}
+
 /** One port of one protocol (`--port`). */
 export function singlePort(port: number, protocol: Protocol): PortClass[] {
   return [{ rep: { port, protocol }, ranges: [{ protocol, from: port, to: port }] }];

@@ -115,20 +115,18 @@ export class DashboardApi {
     const key = `${level}|${ns ?? ''}|${port ?? ''}|${protocol ?? ''}`;
     const cached = this.graphs.get(key);
     if (cached) return cached;
-    // with a protocol but no port: every port of that protocol
-    const filter = { ...(port !== undefined ? { port, ...(protocol ? { protocol } : {}) } : {}), world: this.world };
-    const keep = (ports: PortRange[]): PortRange[] => (protocol ? ports.filter((r) => r.protocol === protocol) : ports);
+    const filter = { ...(port !== undefined ? { port } : {}), ...(protocol ? { protocol } : {}), world: this.world };
     let answer: ApiResponse;
     if (level === 'namespace') {
       const m = computeNamespaceMatrix(this.engine, filter);
-      const merged = mergeEdges(m.edges.map((e) => ({ from: e.from, to: e.to, ports: keep(e.ports), partial: false, weight: e.podPairs })));
+      const merged = mergeEdges(m.edges.map((e) => ({ from: e.from, to: e.to, ports: e.ports, partial: false, weight: e.podPairs })));
       const pods = new Map<string, number>();
       for (const p of this.state.cluster.pods) pods.set(p.namespace, (pods.get(p.namespace) ?? 0) + 1);
       const nodes = [...m.namespaces.map((n) => ({ id: n, namespace: n, name: n, kind: 'Namespace', pods: pods.get(n) ?? 0 })), ...m.outside.map(outsideNode)];
       answer = { status: 200, body: { level, nodes, ...limit(merged) } };
     } else {
       const m = computeMatrix(this.engine, { allowedOnly: true, ...filter, ...(ns ? { namespaces: [ns] } : {}) });
-      const merged = mergeEdges(m.edges.map((e) => ({ ...e, ports: keep(e.ports), weight: 1 })));
+      const merged = mergeEdges(m.edges.map((e) => ({ ...e, weight: 1 })));
       const shown = limit(merged);
       const used = new Set(shown.edges.flatMap((e) => [e.from, e.to]));
       const nodes = [...m.workloads.filter((w) => (ns ? w.namespace === ns : true) || used.has(w.id)), ...m.outside.filter((o) => used.has(o.id)).map(outsideNode)];

@@ -66,6 +66,8 @@ describe('podwall matrix: ports as ranges, peers outside', () => {
     // no CIDR in the policies: the one peer outside is every address
     assert.match(r.stdout, /^internet\s+app\/b\s+-$/m);
     assert.match(r.stdout, /^app\/b\s+internet\s+TCP 1-65535; UDP 1-65535; SCTP 1-65535$/m);
+    // --protocol alone: every port of that protocol
+    assert.match(podwall(['matrix', '-f', '-', '--protocol', 'UDP'], OPEN_INGRESS).stdout, /^app\/a\s+app\/b\s+UDP 1-65535$/m);
   });
 
   it('--exposure lists what reaches in from outside and what reaches out, optionally for one peer', () => {
