@@ -2,12 +2,15 @@
  * `npm run bench [-- --size typical|large|extreme]`: one JSON line per size.
  * parse_ms: YAML text to objects; compile_ms: objects to the cluster model, rules and classes;
  * matrix_ms: the complete class-by-class reachability for every exposed port (not printed);
+ * matrix_ranges_ms: the same for every class of ports (the whole port space of every protocol, as
+ * `podwall matrix` computes it), peers outside the pod network included;
  * explain_us: the mean of single decisions between random pods on the loaded cluster.
  */
 import { count } from '../src/engine/bitset.js';
 import { ClassIndex } from '../src/engine/classes.js';
 import { Engine } from '../src/engine/engine.js';
-import { Reachability, type PortQuery } from '../src/engine/reachability.js';
+import { portClasses, type PortQuery } from '../src/engine/ports.js';
+import { Reachability } from '../src/engine/reachability.js';
 import { parseDocuments } from '../src/k8s/yaml.js';
 import { buildCluster, expandLists } from '../src/model/build.js';
 import { Attributor } from '../src/flows/attribute.js';
@@ -33,7 +36,7 @@ function run(shape: Shape): Record<string, unknown> {
 
   t = performance.now();
   const ports = new Map<string, PortQuery>();
-  for (const c of classes.classes) for (const p of c.rep.ports) ports.set(`${p.port}/${p.protocol}`, { port: p.port, protocol: p.protocol });
+  for (const c of classes.classes) for (const p of c.pod?.ports ?? []) ports.set(`${p.port}/${p.protocol}`, { port: p.port, protocol: p.protocol });
   let allowedPairs = 0;
   const distinctRows = new Set<string>();
   for (const q of ports.values()) {
@@ -44,6 +47,15 @@ function run(shape: Shape): Record<string, unknown> {
     }
   }
   const matrixMs = performance.now() - t;
+
+  t = performance.now();
+  const queries = portClasses([cluster]);
+  let allowedRangePairs = 0;
+  const reach = new Reachability(engine, classes); // one for every class of ports, as matrix does: sides are shared
+  for (const q of queries) {
+    for (const row of reach.rows(q.rep)) allowedRangePairs += count(row.allowed);
+  }
+  const rangesMs = performance.now() - t;
 
   const pods = cluster.pods;
   let s = 7;
@@ -68,13 +80,17 @@ function run(shape: Shape): Record<string, unknown> {
     pods_from_workloads: pods.filter((p) => p.synthesized).length,
     policies: cluster.policies.length,
     classes: classes.size,
+    outside_classes: classes.size - classes.podClasses,
     ports: ports.size,
+    port_classes: queries.length,
     parse_ms: Math.round(parseMs),
     compile_ms: Math.round(compileMs),
     matrix_ms: Math.round(matrixMs),
+    matrix_ranges_ms: Math.round(rangesMs),
     explain_us: Math.round(explainUs * 10) / 10,
     rss_mb: Math.round(process.memoryUsage().rss / 1048576),
     allowed_class_pairs: allowedPairs,
+    allowed_class_pairs_all_ports: allowedRangePairs,
     sampled_allowed: allowed,
   };
 }

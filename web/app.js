@@ -23,6 +23,8 @@ for (const b of document.querySelectorAll('nav button')) {
 }
 
 // ---- graph ----
+// a port range of an edge or a diff change: {protocol, from, to}
+const portText = (p) => `${p.from === p.to ? p.from : `${p.from}-${p.to}`}/${p.protocol}`;
 let graphData = { nodes: [], edges: [] };
 const collapsed = new Set();
 
@@ -32,7 +34,7 @@ function elements() {
     // a large cluster, folded: one node per namespace; double-click opens one
     for (const n of graphData.nodes) els.push({ data: { id: `ns:${n.id}`, label: `${n.id} (${n.pods} pods)`, namespace: n.id, kind: 'namespace', collapsed: true } });
     for (const e of graphData.edges) {
-      els.push({ data: { id: e.id, source: `ns:${e.from}`, target: `ns:${e.to}`, ports: e.ports, pairs: [], weight: e.weight, label: e.ports.map((p) => `${p.port}/${p.protocol}`).slice(0, 3).join(', ') + (e.ports.length > 3 ? '…' : '') } });
+      els.push({ data: { id: e.id, source: `ns:${e.from}`, target: `ns:${e.to}`, ports: e.ports, pairs: [], weight: e.weight, label: e.ports.map(portText).slice(0, 3).join(', ') + (e.ports.length > 3 ? '…' : '') } });
     }
     return els;
   }
@@ -47,9 +49,10 @@ function elements() {
   }
   // edges into or out of a collapsed namespace are merged into one per pair of visible ends
   const merged = new Map();
+  const nsOf = new Map(graphData.nodes.map((n) => [n.id, n.namespace]));
   for (const e of graphData.edges) {
     const end = (id) => {
-      const ns = id.slice(0, id.indexOf('/'));
+      const ns = nsOf.get(id) ?? id.slice(0, id.indexOf('/'));
       return collapsed.has(ns) ? `ns:${ns}` : id;
     };
     const from = end(e.from);
@@ -57,12 +60,12 @@ function elements() {
     if (from === to) continue;
     const key = `${from}->${to}`;
     const m = merged.get(key) || { id: key, source: from, target: to, ports: [], pairs: [] };
-    for (const p of e.ports) if (!m.ports.some((q) => q.port === p.port && q.protocol === p.protocol)) m.ports.push(p);
+    for (const p of e.ports) if (!m.ports.some((q) => q.from === p.from && q.to === p.to && q.protocol === p.protocol)) m.ports.push(p);
     m.pairs.push({ from: e.from, to: e.to, ports: e.ports });
     merged.set(key, m);
   }
   for (const m of merged.values()) {
-    els.push({ data: { ...m, label: m.ports.map((p) => `${p.port}/${p.protocol}`).slice(0, 4).join(', ') + (m.ports.length > 4 ? '…' : '') } });
+    els.push({ data: { ...m, label: m.ports.map(portText).slice(0, 4).join(', ') + (m.ports.length > 4 ? '…' : '') } });
   }
   return els;
 }
@@ -124,14 +127,14 @@ function initGraph() {
 
 async function showEdge(edge) {
   if (!edge.pairs.length) {
-    const ports = edge.ports.map((p) => `${p.port}/${p.protocol}`).join(', ');
+    const ports = edge.ports.map(portText).join(', ');
     $('#explain').innerHTML = `<h2>${esc(edge.source.slice(3))} → ${esc(edge.target.slice(3))}</h2><p>${edge.weight} allowed pod pairs on ${esc(ports)}.</p><p class="muted">Double-click a namespace to open its workloads and explain a connection.</p>`;
     return;
   }
   const pair = edge.pairs[0];
   const p = pair.ports[0];
   const others = edge.pairs.length > 1 ? `<p class="muted">${edge.pairs.length} workload pairs merged in this edge; showing ${esc(pair.from)} → ${esc(pair.to)}.</p>` : '';
-  const ports = pair.ports.map((x) => `<span class="port-tag" data-port="${x.port}" data-protocol="${x.protocol}">${x.port}/${x.protocol}</span>`).join('');
+  const ports = pair.ports.map((x) => `<span class="port-tag" data-port="${x.port}" data-protocol="${x.protocol}">${portText(x)}</span>`).join('');
   $('#explain').innerHTML = `<h2>${esc(pair.from)} → ${esc(pair.to)}</h2>${others}<div>${ports}</div><div id="explain-body"></div>`;
   for (const tag of document.querySelectorAll('.port-tag')) tag.addEventListener('click', () => explain(pair.from, pair.to, tag.dataset.port, tag.dataset.protocol));
   await explain(pair.from, pair.to, p.port, p.protocol);
@@ -234,8 +237,8 @@ async function loadDiff() {
       $('#diff').innerHTML = '<p>The proposed policies change no connection.</p>';
       return;
     }
-    $('#diff').innerHTML = `<p>${d.newlyAllowed} newly allowed, ${d.newlyDenied} newly denied</p><table><thead><tr><th>change</th><th>from</th><th>to</th><th>port</th><th>after</th></tr></thead><tbody>${d.changes
-      .map((c) => `<tr><td class="${c.change === 'newly-allowed' ? 'sev-warning' : 'sev-error'}">${c.change}</td><td>${esc(c.from)}</td><td>${esc(c.to)}</td><td>${c.port}/${c.protocol}</td><td>${esc(c.after)}</td></tr>`)
+    $('#diff').innerHTML = `<p>${d.newlyAllowed} newly allowed, ${d.newlyDenied} newly denied</p><table><thead><tr><th>change</th><th>from</th><th>to</th><th>ports</th><th>after</th></tr></thead><tbody>${d.changes
+      .map((c) => `<tr><td class="${c.change === 'newly-allowed' ? 'sev-warning' : 'sev-error'}">${c.change}</td><td>${esc(c.from)}</td><td>${esc(c.to)}</td><td>${esc(c.ports.map(portText).join(', '))}${c.somePods ? ' (some pods)' : ''}</td><td>${esc(c.after)}</td></tr>`)
       .join('')}</tbody></table>`;
   } catch (e) {
     $('#diff').innerHTML = `<p class="muted">${esc(e.message)}</p>`;

@@ -1,18 +1,25 @@
 /**
- * `podwall diff`: connections newly allowed and newly denied between two policy sets, per workload
- * pair and port, each with the explanation under the old and the new policies.
+ * `podwall diff`: connections newly allowed and newly denied between two policy sets, per pair of
+ * workloads or peers outside the pod network and per port range, each with the explanation under
+ * the old and the new policies. Both sides are computed on the same split of the outside world, so
+ * a CIDR added or removed shows as what it changes, not as a new peer.
  */
+import type { Endpoint } from '../engine/endpoint.js';
 import { Engine } from '../engine/engine.js';
-import { workloadId, type Cluster, type Pod, type Protocol } from '../model/cluster.js';
+import { OutsideWorld } from '../engine/outside.js';
+import { describeRanges, mergeRanges, type PortRange } from '../engine/ports.js';
+import { PROTOCOLS, workloadId, type Cluster, type Pod } from '../model/cluster.js';
 import { summarize } from '../report/summary.js';
 import { computeMatrix, type MatrixEdge } from './matrix.js';
 
 export interface DiffChange {
   from: string;
   to: string;
-  port: number;
-  protocol: Protocol;
+  ports: PortRange[];
   change: 'newly-allowed' | 'newly-denied';
+  /** Only some pod pairs of the two ends are allowed, before or after. */
+  somePods: boolean;
+  /** The explanations, on the first port of the ranges. */
   before: string;
   after: string;
 }
@@ -23,44 +30,80 @@ export interface DiffResult {
   newlyDenied: number;
 }
 
+/** 2: every pod pair allowed; 1: some; 0: none. */
+type Rank = 0 | 1 | 2;
+
 export function diffClusters(oldCluster: Cluster, newCluster: Cluster, namespaces?: readonly string[]): DiffResult {
   const oldEngine = new Engine(oldCluster);
   const newEngine = new Engine(newCluster);
-  const scope = { allowedOnly: true, ...(namespaces ? { namespaces } : {}) };
-  const key = (e: MatrixEdge): string => `${e.from}\u0000${e.to}\u0000${e.port}/${e.protocol}`;
-  const before = new Map(computeMatrix(oldEngine, scope).edges.map((e) => [key(e), e]));
-  const after = new Map(computeMatrix(newEngine, scope).edges.map((e) => [key(e), e]));
-  const rep = (c: Cluster): Map<string, Pod> => {
-    const m = new Map<string, Pod>();
-    for (const p of c.pods) if (!m.has(workloadId(p))) m.set(workloadId(p), p);
+  const world = new OutsideWorld([oldCluster, newCluster]);
+  const scope = { allowedOnly: true, outside: 'each' as const, world, ...(namespaces ? { namespaces } : {}) };
+  const byPair = (edges: MatrixEdge[]): Map<string, MatrixEdge[]> => {
+    const m = new Map<string, MatrixEdge[]>();
+    for (const e of edges) {
+      const k = `${e.from}\u0000${e.to}`;
+      m.set(k, [...(m.get(k) ?? []), e]);
+    }
     return m;
   };
-  const oldPods = rep(oldCluster);
-  const newPods = rep(newCluster);
-  const explain = (engine: Engine, pods: Map<string, Pod>, e: MatrixEdge): string => {
-    const from = pods.get(e.from);
-    const to = pods.get(e.to);
-    if (!from || !to) return `${!from ? e.from : e.to} does not exist here`;
-    return summarize(engine.decide({ from: { kind: 'pod', pod: from }, to: { kind: 'pod', pod: to }, port: e.port, protocol: e.protocol }));
+  const before = byPair(computeMatrix(oldEngine, scope).edges);
+  const after = byPair(computeMatrix(newEngine, scope).edges);
+  const endpoints = (c: Cluster): Map<string, Endpoint> => {
+    const m = new Map<string, Endpoint>();
+    for (const p of c.pods) if (!m.has(workloadId(p))) m.set(workloadId(p), { kind: 'pod', pod: p as Pod });
+    for (const peer of world.peers) m.set(peer.name, peer.rep);
+    return m;
+  };
+  const oldEnds = endpoints(oldCluster);
+  const newEnds = endpoints(newCluster);
+  const explain = (engine: Engine, ends: Map<string, Endpoint>, from: string, to: string, r: PortRange): string => {
+    const f = ends.get(from);
+    const t = ends.get(to);
+    if (!f || !t) return `${!f ? from : to} does not exist here`;
+    return summarize(engine.decide({ from: f, to: t, port: r.from, protocol: r.protocol }));
   };
   const changes: DiffChange[] = [];
   for (const k of new Set([...before.keys(), ...after.keys()])) {
-    const b = before.get(k);
-    const a = after.get(k);
-    const was = b?.allowed ?? false;
-    const is = a?.allowed ?? false;
-    if (was === is) continue;
-    const e = (a ?? b)!;
-    changes.push({
-      from: e.from,
-      to: e.to,
-      port: e.port,
-      protocol: e.protocol,
-      change: is ? 'newly-allowed' : 'newly-denied',
-      before: explain(oldEngine, oldPods, e),
-      after: explain(newEngine, newPods, e),
-    });
+    const [from, to] = k.split('\u0000') as [string, string];
+    const groups = new Map<string, PortRange[]>();
+    for (const { range, was, is } of compare(before.get(k) ?? [], after.get(k) ?? [])) {
+      if (was === is) continue;
+      const g = `${is > was ? 'newly-allowed' : 'newly-denied'}|${was === 1 || is === 1}`;
+      groups.set(g, [...(groups.get(g) ?? []), range]);
+    }
+    for (const [g, ranges] of groups) {
+      const [change, some] = g.split('|') as [DiffChange['change'], string];
+      const ports = mergeRanges(ranges);
+      changes.push({
+        from,
+        to,
+        ports,
+        change,
+        somePods: some === 'true',
+        before: explain(oldEngine, oldEnds, from, to, ports[0]!),
+        after: explain(newEngine, newEnds, from, to, ports[0]!),
+      });
+    }
   }
-  changes.sort((x, y) => x.change.localeCompare(y.change) || x.from.localeCompare(y.from) || x.to.localeCompare(y.to) || x.port - y.port);
+  changes.sort((x, y) => x.change.localeCompare(y.change) || x.from.localeCompare(y.from) || x.to.localeCompare(y.to) || describeRanges(x.ports).localeCompare(describeRanges(y.ports)));
   return { changes, newlyAllowed: changes.filter((c) => c.change === 'newly-allowed').length, newlyDenied: changes.filter((c) => c.change === 'newly-denied').length };
+}
+
+/** The port space cut where either side's answer changes, with both answers per piece. */
+function compare(before: MatrixEdge[], after: MatrixEdge[]): { range: PortRange; was: Rank; is: Rank }[] {
+  const rank = (edges: MatrixEdge[], protocol: string, port: number): Rank => {
+    for (const e of edges) if (e.ports.some((r) => r.protocol === protocol && port >= r.from && port <= r.to)) return e.partial ? 1 : 2;
+    return 0;
+  };
+  const out: { range: PortRange; was: Rank; is: Rank }[] = [];
+  for (const protocol of PROTOCOLS) {
+    const cuts = new Set<number>([1, 65536]);
+    for (const e of [...before, ...after]) for (const r of e.ports) if (r.protocol === protocol) cuts.add(r.from).add(r.to + 1);
+    const sorted = [...cuts].sort((a, b) => a - b);
+    for (let i = 0; i + 1 < sorted.length; i++) {
+      const from = sorted[i]!;
+      out.push({ range: { protocol, from, to: sorted[i + 1]! - 1 }, was: rank(before, protocol, from), is: rank(after, protocol, from) });
+    }
+  }
+  return out;
 }

@@ -1,20 +1,37 @@
 /**
- * `podwall matrix`: which workloads may reach which, for one port or for every port each destination
- * exposes. Built on the class-level reachability, then expanded to workloads.
+ * `podwall matrix`: which workloads, and which peers outside the pod network, may reach which, as
+ * sets of protocols and port ranges. Built on the class-level reachability, one query per class of
+ * ports (ports.ts), then expanded to workloads and peers, with adjacent ranges of equal answers merged.
  */
-import { empty, members as eachMember, set } from '../engine/bitset.js';
-import { ClassIndex, type PodClass } from '../engine/classes.js';
+import { ClassIndex, type EndpointClass } from '../engine/classes.js';
 import { Engine } from '../engine/engine.js';
-import { Reachability, type PortQuery } from '../engine/reachability.js';
-import { workloadId, type Pod, type Protocol } from '../model/cluster.js';
+import type { OutsideKind, OutsideWorld } from '../engine/outside.js';
+import { mergeRanges, onlyProtocol, portClasses, singlePort, type PortClass, type PortRange } from '../engine/ports.js';
+import { Reachability } from '../engine/reachability.js';
+import { workloadId, type Protocol } from '../model/cluster.js';
+
+/**
+ * Peers outside the pod network: `summary` folds the Node objects into one peer `nodes`, and when a
+ * workload has the same answer toward every peer outside, shows it once as `outside`; `each` lists
+ * every address range, domain name and node; `none` leaves them out.
+ */
+export type OutsideMode = 'summary' | 'each' | 'none';
 
 export interface MatrixOptions {
   /** Only pairs with an end in these namespaces; undefined = all. */
   namespaces?: readonly string[];
   /** Leave denied pairs out: what graphs and unused-path reports need, at a fraction of the size. */
   allowedOnly?: boolean;
+  /** One port (TCP unless `protocol`) instead of the whole port space; `protocol` alone: its ports only. */
   port?: number;
   protocol?: Protocol;
+  outside?: OutsideMode;
+  /** Only connections with one end outside the pod network: what reaches in, what reaches out. */
+  exposure?: boolean;
+  /** With exposure: only this peer outside (its name, e.g. `internet`). */
+  peer?: string;
+  /** The outside as split for several clusters at once (diff compares two on the same atoms). */
+  world?: OutsideWorld;
 }
 
 export interface WorkloadNode {
@@ -25,27 +42,107 @@ export interface WorkloadNode {
   pods: number;
 }
 
+export interface OutsideNode {
+  id: string;
+  /** `nodes`: every Node object, folded; `outside`: every peer outside, when they all have the same answer. */
+  kind: OutsideKind | 'nodes' | 'outside';
+  family?: 4 | 6;
+  cidr?: string;
+  except?: string[];
+  /** How many peers it folds (nodes, outside). */
+  members?: number;
+}
+
 export interface MatrixEdge {
   from: string;
   to: string;
-  port: number;
-  protocol: Protocol;
   allowed: boolean;
-  /** Some pod pairs of the two workloads are allowed and some are not. */
+  /** Some pod pairs of the two ends are allowed on these ports and some are not. */
   partial: boolean;
+  /** The ports with this answer, merged into ranges. */
+  ports: PortRange[];
 }
 
 export interface MatrixResult {
   workloads: WorkloadNode[];
-  ports: PortQuery[];
+  outside: OutsideNode[];
   edges: MatrixEdge[];
 }
 
-export function computeMatrix(engine: Engine, options: MatrixOptions = {}): MatrixResult {
-  const classes = new ClassIndex(engine.cluster, engine.ctx);
-  const reach = new Reachability(engine, classes);
-  const inScope = (p: Pod): boolean => !options.namespaces || options.namespaces.includes(p.namespace);
+export const OUTSIDE = 'outside';
+export const NODES = 'nodes';
 
+interface Group {
+  id: string;
+  size: number;
+  outside: boolean;
+  inScope: boolean;
+  node?: OutsideNode;
+}
+
+export function computeMatrix(engine: Engine, options: MatrixOptions = {}): MatrixResult {
+  const classes = new ClassIndex(engine.cluster, engine.ctx, options.world);
+  const reach = new Reachability(engine, classes);
+  const mode = options.outside ?? 'summary';
+  const { groups, members } = groupClasses(engine, classes, mode, options.namespaces);
+  const queries = queriesFor(engine, options);
+  const G = groups.length;
+  const Q = queries.length;
+  const peerOk = (g: Group): boolean => !options.peer || g.id === options.peer;
+  const wanted = (gs: Group, gd: Group): boolean => {
+    if (gs.outside && gd.outside) return false; // outside to outside is no connection of the cluster
+    if (options.exposure && (gs.outside === gd.outside || !peerOk(gs.outside ? gs : gd))) return false;
+    return !options.namespaces || gs.inScope || gd.inScope;
+  };
+  const total = (gs: number, gd: number): number => groups[gs]!.size * groups[gd]!.size - (gs === gd ? groups[gs]!.size : 0);
+
+  // (source group, destination group) -> allowed member pairs per query
+  const counts = new Map<number, Uint32Array>();
+  for (let qi = 0; qi < Q; qi++) {
+    for (const { from: s, allowed } of reach.rows(queries[qi]!.rep)) {
+      const sm = members[s.index]!;
+      if (sm.length === 0) continue;
+      for (const di of eachMember(allowed)) {
+        const dm = members[di]!;
+        for (let a = 0; a < sm.length; a += 2) {
+          const gs = sm[a]!;
+          for (let b = 0; b < dm.length; b += 2) {
+            const gd = dm[b]!;
+            // a pod talking to itself is not a connection between two pods
+            const pairs = sm[a + 1]! * dm[b + 1]! - (s.index === di && gs === gd ? sm[a + 1]! : 0);
+            if (pairs === 0 || !wanted(groups[gs]!, groups[gd]!)) continue;
+            const k = gs * G + gd;
+            let c = counts.get(k);
+            if (!c) counts.set(k, (c = new Uint32Array(Q)));
+            c[qi]! += pairs;
+          }
+        }
+      }
+    }
+  }
+
+  let edges: MatrixEdge[] = [];
+  const everything = queries.flatMap((q) => q.ranges);
+  for (const [k, c] of counts) {
+    const gs = Math.floor(k / G);
+    const gd = k % G;
+    edges.push(...edgesOf(groups[gs]!.id, groups[gd]!.id, c, total(gs, gd), queries, options.allowedOnly));
+  }
+  if (!options.allowedOnly) {
+    // the pairs with nothing allowed on any port
+    for (let gs = 0; gs < G; gs++) {
+      for (let gd = 0; gd < G; gd++) {
+        if (counts.has(gs * G + gd) || total(gs, gd) === 0 || !wanted(groups[gs]!, groups[gd]!)) continue;
+        edges.push({ from: groups[gs]!.id, to: groups[gd]!.id, allowed: false, partial: false, ports: mergeRanges(everything) });
+      }
+    }
+  }
+  const outsideNodes = new Map(groups.filter((g) => g.node).map((g) => [g.id, g.node!]));
+  if (mode === 'summary') edges = summarizeOutside(edges, outsideNodes);
+  // workloads first, peers outside after them
+  const outsideFirst = (x: string, y: string): number => Number(outsideNodes.has(x)) - Number(outsideNodes.has(y)) || x.localeCompare(y);
+  edges.sort((a, b) => outsideFirst(a.from, b.from) || outsideFirst(a.to, b.to) || Number(b.allowed) - Number(a.allowed) || Number(a.partial) - Number(b.partial));
+  const used = new Set(edges.flatMap((e) => [e.from, e.to]));
   const workloads = new Map<string, WorkloadNode>();
   for (const p of engine.cluster.pods) {
     const id = workloadId(p);
@@ -53,116 +150,184 @@ export function computeMatrix(engine: Engine, options: MatrixOptions = {}): Matr
     if (w) w.pods++;
     else workloads.set(id, { id, namespace: p.namespace, name: p.workload?.name ?? p.name, kind: p.workload?.kind ?? 'Pod', pods: 1 });
   }
-
-  // per class: how many of its pods belong to each workload
-  const members = classes.classes.map((c) => {
-    const m = new Map<string, Pod[]>();
-    for (const p of c.pods) {
-      const id = workloadId(p);
-      const list = m.get(id) ?? [];
-      list.push(p);
-      m.set(id, list);
-    }
-    return m;
-  });
-
-  const queries = options.port !== undefined ? [{ port: options.port, protocol: options.protocol ?? 'TCP' }] : exposedPorts(classes.classes, options.protocol);
-  const edges: MatrixEdge[] = [];
-  for (const q of queries) {
-    const isDestination = (c: PodClass): boolean => options.port !== undefined || c.rep.ports.some((p) => p.port === q.port && p.protocol === q.protocol);
-    const destinationMask = empty(classes.size);
-    for (const c of classes.classes) if (isDestination(c)) set(destinationMask, c.index);
-    // pods of each workload that are destinations for this port: the denominator of "partial"
-    const destinationPods = new Map<string, number>();
-    for (const c of classes.classes) if (isDestination(c)) for (const [w, pods] of members[c.index]!) destinationPods.set(w, (destinationPods.get(w) ?? 0) + pods.length);
-    // (from workload, to workload) -> allowed pod pairs
-    const allowedPairs = new Map<string, number>();
-    for (const { from: s, allowed } of reach.rows(q)) {
-      for (let w = 0; w < allowed.length; w++) allowed[w]! &= destinationMask[w]!;
-      for (const di of eachMember(allowed)) {
-        const d = classes.classes[di]!;
-        for (const [ws, sp] of members[s.index]!) {
-          for (const [wd, dp] of members[d.index]!) {
-            // a pod talking to itself is not a connection between two pods
-            const pairs = sp.length * dp.length - (s === d && ws === wd ? sp.length : 0);
-            if (pairs === 0 || !(sp.some(inScope) || dp.some(inScope))) continue;
-            const k = `${ws}\u0000${wd}`;
-            allowedPairs.set(k, (allowedPairs.get(k) ?? 0) + pairs);
-          }
-        }
-      }
-    }
-    const total = (ws: string, wd: string): number => (workloads.get(ws)!.pods * (destinationPods.get(wd) ?? 0)) - (ws === wd ? destinationPods.get(wd) ?? 0 : 0);
-    for (const [k, ok] of allowedPairs) {
-      const [from, to] = k.split('\u0000') as [string, string];
-      edges.push({ from, to, port: q.port, protocol: q.protocol, allowed: true, partial: ok < total(from, to) });
-    }
-    if (options.allowedOnly) continue;
-    // the denied pairs: every source workload against every destination workload it may not reach
-    for (const ws of workloads.values()) {
-      for (const [wd] of destinationPods) {
-        const k = `${ws.id}\u0000${wd}`;
-        if (allowedPairs.has(k) || total(ws.id, wd) === 0) continue;
-        if (options.namespaces && !options.namespaces.includes(ws.namespace) && !options.namespaces.includes(workloads.get(wd)!.namespace)) continue;
-        edges.push({ from: ws.id, to: wd, port: q.port, protocol: q.protocol, allowed: false, partial: false });
-      }
-    }
-  }
-  edges.sort((a, b) => a.from.localeCompare(b.from) || a.to.localeCompare(b.to) || a.port - b.port || a.protocol.localeCompare(b.protocol));
-  const used = new Set(edges.flatMap((e) => [e.from, e.to]));
   return {
     workloads: [...workloads.values()].filter((w) => used.has(w.id)).sort((a, b) => a.id.localeCompare(b.id)),
-    ports: queries,
+    outside: [...outsideNodes.values()].filter((n) => used.has(n.id)),
     edges,
   };
 }
 
-function exposedPorts(classes: PodClass[], protocol?: Protocol): PortQuery[] {
-  const seen = new Map<string, PortQuery>();
-  for (const c of classes) {
-    for (const p of c.rep.ports) {
-      if (protocol && p.protocol !== protocol) continue;
-      seen.set(`${p.port}/${p.protocol}`, { port: p.port, protocol: p.protocol });
+/** One port (`port`, TCP unless `protocol`), every port of `protocol`, or every port of every protocol. */
+function queriesFor(engine: Engine, options: { port?: number; protocol?: Protocol }): PortClass[] {
+  if (options.port !== undefined) return singlePort(options.port, options.protocol ?? 'TCP');
+  const all = portClasses([engine.cluster]);
+  return options.protocol ? onlyProtocol(all, options.protocol) : all;
+}
+
+/** A pair's answer per class of ports, as up to three edges (allowed, partial, denied) of merged ranges. */
+function edgesOf(from: string, to: string, c: Uint32Array, total: number, queries: PortClass[], allowedOnly?: boolean): MatrixEdge[] {
+  const allow: PortRange[] = [];
+  const partial: PortRange[] = [];
+  const deny: PortRange[] = [];
+  for (let qi = 0; qi < queries.length; qi++) {
+    const n = c[qi]!;
+    (n === 0 ? deny : n < total ? partial : allow).push(...queries[qi]!.ranges);
+  }
+  const out: MatrixEdge[] = [];
+  if (allow.length) out.push({ from, to, allowed: true, partial: false, ports: mergeRanges(allow) });
+  if (partial.length) out.push({ from, to, allowed: true, partial: true, ports: mergeRanges(partial) });
+  if (deny.length && !allowedOnly) out.push({ from, to, allowed: false, partial: false, ports: mergeRanges(deny) });
+  return out;
+}
+
+/**
+ * The groups edges are shown between (workloads; peers outside, with nodes folded in summary mode),
+ * and for each class the groups of its members with their counts, as flat [group, count, ...] lists.
+ */
+function groupClasses(engine: Engine, classes: ClassIndex, mode: OutsideMode, namespaces?: readonly string[]): { groups: Group[]; members: number[][] } {
+  const groups: Group[] = [];
+  const index = new Map<string, number>();
+  const groupOf = (id: string, make: () => Group): number => {
+    let i = index.get(id);
+    if (i === undefined) {
+      index.set(id, (i = groups.length));
+      groups.push(make());
+    }
+    return i;
+  };
+  const nodeCount = engine.cluster.nodes.length;
+  const members = classes.classes.map((c: EndpointClass): number[] => {
+    const m = new Map<number, number>();
+    if (c.outside) {
+      if (mode === 'none') return [];
+      const peer = c.outside;
+      const folded = mode === 'summary' && peer.kind === 'node';
+      const id = folded ? NODES : peer.name;
+      const g = groupOf(id, () => ({
+        id,
+        size: 0,
+        outside: true,
+        inScope: false,
+        node: folded
+          ? { id, kind: 'nodes', members: nodeCount }
+          : { id, kind: peer.kind, ...(peer.family ? { family: peer.family } : {}), ...(peer.cidr ? { cidr: peer.cidr } : {}), ...(peer.except ? { except: peer.except } : {}) },
+      }));
+      groups[g]!.size++;
+      m.set(g, 1);
+    }
+    for (const p of c.pods) {
+      const id = workloadId(p);
+      const g = groupOf(id, () => ({ id, size: 0, outside: false, inScope: !namespaces || namespaces.includes(p.namespace) }));
+      groups[g]!.size++;
+      m.set(g, (m.get(g) ?? 0) + 1);
+    }
+    return [...m].flat();
+  });
+  return { groups, members };
+}
+
+/**
+ * Summary mode: a workload whose answer is the same toward every peer outside (or from every peer
+ * outside) gets one row with `outside` instead of one per peer.
+ */
+function summarizeOutside(edges: MatrixEdge[], peers: Map<string, OutsideNode>): MatrixEdge[] {
+  if (peers.size < 2) return edges;
+  // (workload, direction) -> peer -> what its edges say
+  const answers = new Map<string, Map<string, string>>();
+  const keyOf = (e: MatrixEdge): string | undefined => (peers.has(e.to) ? `${e.from}\u0000>` : peers.has(e.from) ? `${e.to}\u0000<` : undefined);
+  for (const e of edges) {
+    const k = keyOf(e);
+    if (!k) continue;
+    const peer = k.endsWith('>') ? e.to : e.from;
+    let m = answers.get(k);
+    if (!m) answers.set(k, (m = new Map()));
+    m.set(peer, `${m.get(peer) ?? ''}|${e.allowed}${e.partial}${JSON.stringify(e.ports)}`);
+  }
+  const collapsed = new Set<string>();
+  for (const [k, m] of answers) {
+    // with allowedOnly, a peer without edges is denied everywhere: the same answer as another such peer only
+    const values = [...peers.keys()].map((p) => m.get(p) ?? '');
+    if (values.every((v) => v === values[0])) collapsed.add(k);
+  }
+  if (collapsed.size === 0) return edges;
+  const out: MatrixEdge[] = [];
+  const emitted = new Set<string>();
+  for (const e of edges) {
+    const k = keyOf(e);
+    if (!k || !collapsed.has(k)) {
+      out.push(e);
+      continue;
+    }
+    const outward = k.endsWith('>');
+    const first = [...peers.keys()][0]!;
+    if ((outward ? e.to : e.from) !== first) continue; // one peer's edges stand for all
+    out.push({ ...e, ...(outward ? { to: OUTSIDE } : { from: OUTSIDE }) });
+    emitted.add(k);
+  }
+  if (emitted.size) peers.set(OUTSIDE, { id: OUTSIDE, kind: 'outside', members: [...peers.values()].reduce((n, p) => n + (p.members ?? 1), 0) });
+  return out;
+}
+
+function* eachMember(b: Uint32Array): Generator<number> {
+  for (let w = 0; w < b.length; w++) {
+    let v = b[w]!;
+    while (v !== 0) {
+      const t = v & -v;
+      yield (w << 5) + (31 - Math.clz32(t));
+      v ^= t;
     }
   }
-  return [...seen.values()].sort((a, b) => a.port - b.port || a.protocol.localeCompare(b.protocol));
 }
 
 export interface NamespaceEdge {
   from: string;
   to: string;
-  port: number;
-  protocol: Protocol;
-  /** Allowed pod pairs between the two namespaces on this port. */
+  /** The ports some pod pair between the two may use. */
+  ports: PortRange[];
+  /** Allowed pod pairs between the two, on the port class that allows the most. */
   podPairs: number;
 }
 
 /**
- * Allowed connections folded to namespaces: what a graph of a large cluster shows before a
- * namespace is opened. Costs one pass over the class rows per port; never lists workload pairs.
+ * Allowed connections folded to namespaces (and peers outside, nodes folded): what a graph of a large
+ * cluster shows before a namespace is opened. One pass over the class rows per class of ports; never
+ * lists workload pairs.
  */
-export function computeNamespaceMatrix(engine: Engine, options: { port?: number; protocol?: Protocol } = {}): { namespaces: string[]; edges: NamespaceEdge[] } {
-  const classes = new ClassIndex(engine.cluster, engine.ctx);
+export function computeNamespaceMatrix(
+  engine: Engine,
+  options: { port?: number; protocol?: Protocol; world?: OutsideWorld } = {},
+): { namespaces: string[]; outside: OutsideNode[]; edges: NamespaceEdge[] } {
+  const classes = new ClassIndex(engine.cluster, engine.ctx, options.world);
   const reach = new Reachability(engine, classes);
-  const queries = options.port !== undefined ? [{ port: options.port, protocol: options.protocol ?? 'TCP' }] : exposedPorts(classes.classes, options.protocol);
-  const edges: NamespaceEdge[] = [];
+  const queries = queriesFor(engine, options);
+  const groupOf = (c: EndpointClass): string => (c.pod ? c.pod.namespace : c.outside!.kind === 'node' ? NODES : c.outside!.name);
+  const sizeOf = (c: EndpointClass): number => (c.pod ? c.pods.length : 1);
+  const edges = new Map<string, NamespaceEdge>();
   for (const q of queries) {
-    const mask = empty(classes.size);
-    for (const c of classes.classes) if (options.port !== undefined || c.rep.ports.some((p) => p.port === q.port && p.protocol === q.protocol)) set(mask, c.index);
-    const counts = new Map<string, number>();
-    for (const { from: s, allowed } of reach.rows(q)) {
-      for (let w = 0; w < allowed.length; w++) allowed[w]! &= mask[w]!;
+    const pairs = new Map<string, number>();
+    for (const { from: s, allowed } of reach.rows(q.rep)) {
       for (const di of eachMember(allowed)) {
         const d = classes.classes[di]!;
-        if (d.rep.namespace === s.rep.namespace) continue;
-        const k = `${s.rep.namespace}\u0000${d.rep.namespace}`;
-        counts.set(k, (counts.get(k) ?? 0) + s.pods.length * d.pods.length);
+        if ((s.outside && d.outside) || groupOf(d) === groupOf(s)) continue;
+        const k = `${groupOf(s)}\u0000${groupOf(d)}`;
+        pairs.set(k, (pairs.get(k) ?? 0) + sizeOf(s) * sizeOf(d));
       }
     }
-    for (const [k, podPairs] of counts) {
+    for (const [k, n] of pairs) {
       const [from, to] = k.split('\u0000') as [string, string];
-      edges.push({ from, to, port: q.port, protocol: q.protocol, podPairs });
+      const e = edges.get(k);
+      if (e) {
+        e.ports.push(...q.ranges);
+        e.podPairs = Math.max(e.podPairs, n);
+      } else edges.set(k, { from, to, ports: [...q.ranges], podPairs: n });
     }
   }
-  return { namespaces: [...engine.cluster.namespaces.keys()].sort(), edges };
+  for (const e of edges.values()) e.ports = mergeRanges(e.ports);
+  const outside = new Map<string, OutsideNode>();
+  for (const c of classes.classes) {
+    if (!c.outside) continue;
+    const id = groupOf(c);
+    if (!outside.has(id)) outside.set(id, id === NODES ? { id, kind: 'nodes', members: engine.cluster.nodes.length } : { id, kind: c.outside.kind });
+  }
+  return { namespaces: [...engine.cluster.namespaces.keys()].sort(), outside: [...outside.values()], edges: [...edges.values()] };
 }

@@ -3,11 +3,13 @@
  * allowed flows would the proposal block (the "don't break prod" gate), and which connections does
  * it allow that no observed flow used (over-permissive)?
  */
-import { Engine } from '../engine/engine.js';
 import type { Endpoint } from '../engine/endpoint.js';
+import { Engine } from '../engine/engine.js';
+import { OutsideWorld } from '../engine/outside.js';
+import { mergeRanges, subtractRanges, type PortRange } from '../engine/ports.js';
 import { decideTargets, FlowEndpoints, type FlowDestination, type FlowTarget } from '../flows/endpoints.js';
 import type { FlowRecord } from '../flows/record.js';
-import type { Cluster, Protocol } from '../model/cluster.js';
+import { workloadId, type Cluster, type Protocol } from '../model/cluster.js';
 import { summarize } from '../report/summary.js';
 import { computeMatrix } from './matrix.js';
 
@@ -24,7 +26,12 @@ export interface BrokenFlow {
 export interface ReplayResult {
   observedAllowed: number;
   wouldBlock: BrokenFlow[];
-  unusedAllowed: { from: string; to: string; port: number; protocol: Protocol }[];
+  /**
+   * Per pair of workloads or peers outside the pod network (as matrix --outside each names them),
+   * the ports the proposal allows that no observed flow used. Peers known only by domain name are
+   * left out: flow logs carry addresses, never names.
+   */
+  unusedAllowed: { from: string; to: string; ports: PortRange[] }[];
 }
 
 export class Replayer {
@@ -32,7 +39,9 @@ export class Replayer {
   private readonly endpoints: FlowEndpoints;
   private readonly current?: { engine: Engine; endpoints: FlowEndpoints };
   private readonly broken = new Map<string, BrokenFlow>();
-  private readonly used = new Set<string>();
+  /** Observed ports per pair, keyed by the names matrix uses. */
+  private readonly observedPorts = new Map<string, PortRange[]>();
+  private readonly world: OutsideWorld;
   private readonly cache = new Map<string, { allowed: boolean; reason: string }>();
   private observed = 0;
 
@@ -44,6 +53,14 @@ export class Replayer {
     this.engine = new Engine(proposed);
     this.endpoints = new FlowEndpoints(proposed);
     if (current) this.current = { engine: new Engine(current), endpoints: new FlowEndpoints(current) };
+    this.world = new OutsideWorld([proposed]);
+  }
+
+  /** The name matrix gives an endpoint: its workload, else the node or address atom it belongs to. */
+  private peerName(e: Endpoint): string | undefined {
+    if (e.kind === 'pod') return workloadId(e.pod);
+    if (e.node) return this.world.get(`node/${e.node.name}`)?.name;
+    return e.address ? this.world.peerOf(e.address)?.name : undefined;
   }
 
   add(flow: FlowRecord & { file?: string; line?: number }): void {
@@ -52,7 +69,16 @@ export class Replayer {
     const src = this.endpoints.resolve(flow.src);
     const dst = this.endpoints.destination(flow.dst, flow.dstPort, flow.protocol);
     const pair = `${src.label}\u0000${dst.label}\u0000${dst.port}/${flow.protocol}`;
-    for (const t of dst.targets) this.used.add(`${src.label}\u0000${t.backend ?? dst.label}\u0000${t.port}/${flow.protocol}`);
+    // a ClusterIP flow used its backends' target ports, which is what matrix lists
+    const from = this.peerName(src.endpoint);
+    for (const t of dst.targets) {
+      const to = this.peerName(t.endpoint);
+      if (!from || !to) continue;
+      const k = `${from}\u0000${to}`;
+      const list = this.observedPorts.get(k) ?? [];
+      list.push({ protocol: flow.protocol, from: t.port, to: t.port });
+      this.observedPorts.set(k, list);
+    }
     let v = this.cache.get(pair);
     if (!v) {
       v = this.judge(flow, src.endpoint, dst);
@@ -85,10 +111,21 @@ export class Replayer {
   }
 
   result(): ReplayResult {
-    const matrix = computeMatrix(this.engine, { allowedOnly: true });
-    const unusedAllowed = matrix.edges
-      .filter((e) => e.allowed && !this.used.has(`${e.from}\u0000${e.to}\u0000${e.port}/${e.protocol}`))
-      .map(({ from, to, port, protocol }) => ({ from, to, port, protocol }));
+    const matrix = computeMatrix(this.engine, { allowedOnly: true, outside: 'each', world: this.world });
+    const domains = new Set(this.world.peers.filter((p) => p.kind === 'domain').map((p) => p.name));
+    const allowed = new Map<string, PortRange[]>();
+    for (const e of matrix.edges) {
+      if (domains.has(e.from) || domains.has(e.to)) continue;
+      const k = `${e.from}\u0000${e.to}`;
+      allowed.set(k, [...(allowed.get(k) ?? []), ...e.ports]);
+    }
+    const unusedAllowed: ReplayResult['unusedAllowed'] = [];
+    for (const [k, ports] of allowed) {
+      const unused = subtractRanges(mergeRanges(ports), this.observedPorts.get(k) ?? []);
+      const [from, to] = k.split('\u0000') as [string, string];
+      if (unused.length) unusedAllowed.push({ from, to, ports: unused });
+    }
+    unusedAllowed.sort((a, b) => a.from.localeCompare(b.from) || a.to.localeCompare(b.to));
     return {
       observedAllowed: this.observed,
       wouldBlock: [...this.broken.values()].sort((a, b) => b.count - a.count || a.from.localeCompare(b.from)),

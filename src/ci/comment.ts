@@ -1,4 +1,5 @@
 /** The pull-request comment: what the change opens and closes, what it would break, the audit, the gates. */
+import { describeRanges } from '../engine/ports.js';
 import type { AuditResult } from '../audit/run.js';
 import type { DiffChange, DiffResult } from '../analysis/diff.js';
 import type { ReplayResult } from '../analysis/replay.js';
@@ -59,8 +60,8 @@ export function renderComment(c: CommentInput): string {
 
 function changeTable(title: string, changes: DiffChange[]): string[] {
   if (!changes.length) return [];
-  const out = [`### ${title}`, '', '| from | to | port | before | after |', '| --- | --- | --- | --- | --- |'];
-  for (const x of changes.slice(0, ROWS)) out.push(`| ${esc(x.from)} | ${esc(x.to)} | ${x.port}/${x.protocol} | ${esc(x.before)} | ${esc(x.after)} |`);
+  const out = [`### ${title}`, '', '| from | to | ports | before | after |', '| --- | --- | --- | --- | --- |'];
+  for (const x of changes.slice(0, ROWS)) out.push(`| ${esc(x.from)} | ${esc(x.to)} | ${esc(describeRanges(x.ports))} | ${esc(x.before)} | ${esc(x.after)} |`);
   if (changes.length > ROWS) out.push('', `… and ${changes.length - ROWS} more (run \`podwall diff\` for all).`);
   out.push('');
   return out;

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { diffClusters, type DiffResult } from '../analysis/diff.js';
 import { withPolicies } from '../analysis/overlay.js';
+import { describeRanges } from '../engine/ports.js';
 import { buildCluster } from '../model/build.js';
 import { addInputOptions, buildOptions, collect, parseOutput, readInputs, readObjects, type InputFlags } from './inputs.js';
 import { paint, type CliIO } from './io.js';
@@ -35,7 +36,12 @@ function text(r: DiffResult, io: CliIO): string {
   const out = [`${r.newlyAllowed} newly allowed, ${r.newlyDenied} newly denied`, ''];
   for (const c of r.changes) {
     const mark = c.change === 'newly-allowed' ? paint(io, 'yellow', '+ allow') : paint(io, 'red', '- deny ');
-    out.push(`${mark} ${c.from} -> ${c.to} ${c.port}/${c.protocol}`, `    before: ${c.before}`, `    after:  ${c.after}`);
+    const on = c.ports[0]!;
+    out.push(
+      `${mark} ${c.from} -> ${c.to} ${describeRanges(c.ports)}${c.somePods ? ' (some pods)' : ''}`,
+      `    before (${on.protocol} ${on.from}): ${c.before}`,
+      `    after  (${on.protocol} ${on.from}): ${c.after}`,
+    );
   }
   return out.join('\n') + '\n';
 }
@@ -43,7 +49,7 @@ function text(r: DiffResult, io: CliIO): string {
 function markdown(r: DiffResult): string {
   const out = ['## podwall diff', '', `${r.newlyAllowed} newly allowed, ${r.newlyDenied} newly denied`, ''];
   if (!r.changes.length) return out.join('\n') + '\n';
-  out.push('| change | from | to | port | after |', '| --- | --- | --- | --- | --- |');
-  for (const c of r.changes) out.push(`| ${c.change} | ${c.from} | ${c.to} | ${c.port}/${c.protocol} | ${c.after.replace(/\|/g, '\\|')} |`);
+  out.push('| change | from | to | ports | after |', '| --- | --- | --- | --- | --- |');
+  for (const c of r.changes) out.push(`| ${c.change}${c.somePods ? ' (some pods)' : ''} | ${c.from} | ${c.to} | ${describeRanges(c.ports)} | ${c.after.replace(/\|/g, '\\|')} |`);
   return out.join('\n') + '\n';
 }

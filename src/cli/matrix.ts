@@ -1,6 +1,9 @@
 import { Command } from 'commander';
-import { computeMatrix } from '../analysis/matrix.js';
+import { computeMatrix, type OutsideMode } from '../analysis/matrix.js';
 import { Engine } from '../engine/engine.js';
+import { OutsideWorld } from '../engine/outside.js';
+import { parseAddress } from '../model/ip.js';
+import { normalizeDomain } from '../policy/domains.js';
 import { formatMatrix, MATRIX_FORMATS } from '../report/matrix.js';
 import { addInputOptions, collect, loadCluster, parseOutput, parsePortFlag, parseProtocolFlag, printWarnings, type InputFlags } from './inputs.js';
 import { UsageError, type CliIO } from './io.js';
@@ -11,15 +14,21 @@ interface Flags extends InputFlags {
   port?: string;
   protocol?: string;
   output?: string;
+  outside?: string;
+  exposure?: string | boolean;
 }
+
+const OUTSIDE_MODES: readonly OutsideMode[] = ['summary', 'each', 'none'];
 
 export function matrixCommand(io: CliIO, setCode: (code: number) => void): Command {
   const cmd = new Command('matrix')
-    .description('connectivity between workloads: for one port, or per port each destination exposes')
+    .description('connectivity between workloads and with peers outside the cluster, as protocols and port ranges')
     .option('-n, --namespace <ns>', 'only connections with an end in this namespace; repeatable', collect)
     .option('-A, --all-namespaces', 'every namespace (the default)')
-    .option('--port <port>', 'one destination port (default: every port each destination exposes)')
+    .option('--port <port>', 'one destination port (default: every port, as ranges)')
     .option('--protocol <protocol>', 'TCP, UDP or SCTP (default: TCP with --port, else every protocol)')
+    .option('--outside <mode>', `peers outside the pod network: ${OUTSIDE_MODES.join('|')} (default: summary; each with --exposure)`)
+    .option('--exposure [peer]', 'only connections that cross the edge: what outside reaches in, what reaches out; optionally one peer (internet, a CIDR atom, an address, a domain name, node/NAME)')
     .option('-o, --output <format>', MATRIX_FORMATS.join('|'), 'table');
   addInputOptions(cmd);
   return cmd.action(async (flags: Flags) => {
@@ -27,17 +36,44 @@ export function matrixCommand(io: CliIO, setCode: (code: number) => void): Comma
     if (flags.namespace && flags.allNamespaces) throw new UsageError('-n and -A exclude each other');
     const port = parsePortFlag(flags.port);
     const protocol = flags.protocol !== undefined || port !== undefined ? parseProtocolFlag(flags.protocol) : undefined;
+    const exposure = flags.exposure !== undefined;
+    const mode = parseOutside(flags.outside, exposure);
+    if (exposure && mode === 'none') throw new UsageError('--exposure shows peers outside: it cannot go with --outside none');
     const cluster = await loadCluster(flags, io);
     for (const ns of flags.namespace ?? []) {
       if (!cluster.namespaces.has(ns)) throw new UsageError(`-n ${ns}: no such namespace in the input`);
     }
+    const world = new OutsideWorld([cluster]);
+    const peer = typeof flags.exposure === 'string' ? resolvePeer(world, flags.exposure, mode) : undefined;
     const result = computeMatrix(new Engine(cluster), {
       ...(flags.namespace ? { namespaces: flags.namespace } : {}),
       ...(port !== undefined ? { port } : {}),
       ...(protocol ? { protocol } : {}),
+      outside: mode,
+      ...(exposure ? { exposure } : {}),
+      ...(peer ? { peer } : {}),
+      world,
     });
     printWarnings(cluster, io);
     io.out(formatMatrix(result, format));
     setCode(0);
   });
+}
+
+function parseOutside(v: string | undefined, exposure: boolean): OutsideMode {
+  if (v === undefined) return exposure ? 'each' : 'summary';
+  if (!OUTSIDE_MODES.includes(v as OutsideMode)) throw new UsageError(`--outside must be one of ${OUTSIDE_MODES.join(', ')}, got ${JSON.stringify(v)}`);
+  return v as OutsideMode;
+}
+
+/** A peer outside by its name, or the atom or node an address belongs to. */
+function resolvePeer(world: OutsideWorld, text: string, mode: OutsideMode): string {
+  if (mode === 'summary' && text === 'nodes') return text;
+  const byName = world.get(text) ?? world.get(normalizeDomain(text));
+  if (byName) return mode === 'summary' && byName.kind === 'node' ? 'nodes' : byName.name;
+  const address = parseAddress(text);
+  const atom = address ? world.peerOf(address) : undefined;
+  if (atom) return mode === 'summary' && atom.kind === 'node' ? 'nodes' : atom.name;
+  const known = world.peers.map((p) => p.name);
+  throw new UsageError(`--exposure ${text}: no such peer outside the cluster; the policies distinguish: ${known.slice(0, 12).join(', ')}${known.length > 12 ? `, ... (${known.length} in all)` : ''}`);
 }

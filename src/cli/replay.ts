@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { withPolicies } from '../analysis/overlay.js';
 import { Replayer, type ReplayResult } from '../analysis/replay.js';
+import { describeRanges } from '../engine/ports.js';
 import { buildCluster } from '../model/build.js';
 import { newStats, type ReadStats } from '../sources/flow-files.js';
 import { addFlowOptions, readFlows, type FlowFlags } from './flows.js';
@@ -41,7 +42,7 @@ function text(r: ReplayResult, stats: ReadStats, io: CliIO): string {
     out.push(paint(io, 'green', 'the proposal blocks no observed allowed flow'));
   }
   out.push('', `allowed by the proposal but never observed: ${r.unusedAllowed.length}`);
-  for (const u of r.unusedAllowed.slice(0, 50)) out.push(`  ${u.from} -> ${u.to} ${u.port}/${u.protocol}`);
+  for (const u of r.unusedAllowed.slice(0, 50)) out.push(`  ${u.from} -> ${u.to} ${describeRanges(u.ports)}`);
   if (r.unusedAllowed.length > 50) out.push(`  ... and ${r.unusedAllowed.length - 50} more (-o json lists all)`);
   return out.join('\n') + '\n';
 }

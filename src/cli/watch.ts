@@ -25,7 +25,8 @@ interface Flags extends InputFlags, MetricsFlags {
 type WatchEvent =
   | { type: 'ready' | 'audit'; at: string; kpis: Kpis; findings: number; connections: number }
   | { type: 'finding'; change: 'new' | 'resolved'; at: string; finding: Finding }
-  | { type: 'connection'; change: 'opened' | 'closed'; at: string; from: string; to: string; port: number; protocol: string }
+  /** A range of ports (port to endPort) of one protocol that opened or closed between two workloads or peers outside. */
+  | { type: 'connection'; change: 'opened' | 'closed'; at: string; from: string; to: string; port: number; endPort: number; protocol: string }
   | { type: 'error'; at: string; message: string };
 
 export function parseDuration(v: string): number {
@@ -81,16 +82,16 @@ export function watchCommand(io: CliIO, setCode: (code: number) => void): Comman
       const result = runAudit(cluster, defaultConfig(), enforcementFromCluster(cluster));
       metrics?.audit(result.kpis);
       const nextFindings = new Map(result.findings.map((x) => [`${x.check}\u0000${x.object}\u0000${x.message}`, x]));
-      const matrix = computeMatrix(new Engine(cluster), { allowedOnly: true });
-      const nextEdges = new Set(matrix.edges.filter((e) => e.allowed).map((e) => `${e.from}\u0000${e.to}\u0000${e.port}\u0000${e.protocol}`));
+      const matrix = computeMatrix(new Engine(cluster), { allowedOnly: true, outside: 'each' });
+      const nextEdges = new Set(matrix.edges.filter((e) => e.allowed).flatMap((e) => e.ports.map((r) => `${e.from}\u0000${e.to}\u0000${r.from}\u0000${r.to}\u0000${r.protocol}`)));
       const events: WatchEvent[] = [];
       events.push({ type: first ? 'ready' : 'audit', at, kpis: result.kpis, findings: result.findings.length, connections: nextEdges.size });
       if (!first) {
         for (const [k, x] of nextFindings) if (!findings.has(k)) events.push({ type: 'finding', change: 'new', at, finding: x });
         for (const [k, x] of findings) if (!nextFindings.has(k)) events.push({ type: 'finding', change: 'resolved', at, finding: x });
         const edge = (k: string, change: 'opened' | 'closed'): WatchEvent => {
-          const [from, to, port, protocol] = k.split('\u0000') as [string, string, string, string];
-          return { type: 'connection', change, at, from, to, port: Number(port), protocol };
+          const [from, to, port, endPort, protocol] = k.split('\u0000') as [string, string, string, string, string];
+          return { type: 'connection', change, at, from, to, port: Number(port), endPort: Number(endPort), protocol };
         };
         for (const k of nextEdges) if (!edges.has(k)) events.push(edge(k, 'opened'));
         for (const k of edges) if (!nextEdges.has(k)) events.push(edge(k, 'closed'));

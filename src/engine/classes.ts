@@ -1,25 +1,39 @@
 /**
- * Pods that no policy can tell apart (same namespace, labels, container ports, host networking,
- * the same answers to every CIDR in the policies, and the same node where node-local rules can
- * apply) form one class. Bulk analyses evaluate classes and expand to pods only for output.
+ * Endpoints that no policy can tell apart form one class. Pods: same namespace, labels, container
+ * ports, host networking, the same answers to every CIDR in the policies, and the same node where
+ * the own-node rule can apply. Outside the pod network: each address atom, domain name and node
+ * (OutsideWorld) is a class of its own, with no policies. Bulk analyses evaluate classes and
+ * expand to pods and peers only for output.
  */
 import type { Cluster, Pod } from '../model/cluster.js';
 import { cidrContains } from '../model/ip.js';
 import { matches, type Selector } from '../model/labels.js';
 import type { Peer, PodSelection } from '../policy/types.js';
 import { empty, full, set, type Bits } from './bitset.js';
+import type { Endpoint } from './endpoint.js';
 import type { MatchContext } from './match.js';
 import { namespaceMatches, peerMatches } from './match.js';
+import { OutsideWorld, type OutsidePeer } from './outside.js';
+import { nodeNameOf } from './own-node.js';
 
-export interface PodClass {
+export interface EndpointClass {
   index: number;
-  rep: Pod;
+  /** What every member looks like to the policies. */
+  rep: Endpoint;
+  /** A pod class's representative pod; undefined outside the pod network. */
+  pod?: Pod;
+  /** A pod class's pods; empty outside the pod network. */
   pods: Pod[];
+  /** The peer outside the pod network this class stands for. */
+  outside?: OutsidePeer;
 }
 
 export class ClassIndex {
-  readonly classes: PodClass[] = [];
+  readonly classes: EndpointClass[] = [];
   readonly size: number;
+  /** Pod classes come first (by namespace), then the peers outside. */
+  readonly podClasses: number;
+  readonly world: OutsideWorld;
   private readonly byNamespace = new Map<string, number[]>();
   /** "ns\u0000key=value" -> classes with that label, for fast selection. */
   private readonly postings = new Map<string, number[]>();
@@ -28,20 +42,28 @@ export class ClassIndex {
   private readonly nsCache = new Map<string, string[]>();
   readonly all: Bits;
 
+  /** `world` defaults to the outside as this cluster's policies split it (diff passes one shared by two clusters). */
   constructor(
     readonly cluster: Cluster,
     private readonly ctx: MatchContext,
+    world?: OutsideWorld,
   ) {
+    this.world = world ?? new OutsideWorld([cluster]);
     const blocks = distinctIpBlocks(cluster);
-    const nodeLocal = new Set(cluster.pods.filter((p) => p.hostNetwork && p.nodeName).map((p) => p.nodeName!));
-    const byKey = new Map<string, PodClass>();
+    // nodes the own-node rule can reach: those of host-network pods and of Node objects
+    const nodeLocal = new Set(cluster.nodes.map((n) => n.name));
+    for (const p of cluster.pods) {
+      const n = p.hostNetwork ? nodeNameOf({ kind: 'pod', pod: p }, ctx) : undefined;
+      if (n) nodeLocal.add(n);
+    }
+    const byKey = new Map<string, EndpointClass>();
     // sorted by namespace so that a namespace's classes are contiguous in the bitsets
     const pods = [...cluster.pods].sort((a, b) => (a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : 0));
     for (const pod of pods) {
       const k = classKey(pod, blocks, nodeLocal);
       let c = byKey.get(k);
       if (!c) {
-        c = { index: this.classes.length, rep: pod, pods: [] };
+        c = { index: this.classes.length, rep: { kind: 'pod', pod }, pod, pods: [] };
         byKey.set(k, c);
         this.classes.push(c);
         let list = this.byNamespace.get(pod.namespace);
@@ -58,6 +80,8 @@ export class ClassIndex {
       }
       c.pods.push(pod);
     }
+    this.podClasses = this.classes.length;
+    for (const peer of this.world.peers) this.classes.push({ index: this.classes.length, rep: peer.rep, pods: [], outside: peer });
     this.size = this.classes.length;
     this.all = full(this.size);
   }
@@ -86,7 +110,7 @@ export class ClassIndex {
         ? inRequirement.values.flatMap((v) => this.postings.get(`${ns}\u0000${inRequirement.key}=${v}`) ?? [])
         : this.byNamespace.get(ns)!;
       for (const i of candidates) {
-        const rep = this.classes[i]!.rep;
+        const rep = this.classes[i]!.pod!;
         if (!rep.hostNetwork && matches(sel.pods, rep.labels)) set(b, i);
       }
     }
@@ -101,9 +125,8 @@ export class ClassIndex {
     let b = this.peerCache.get(k);
     if (b) return b;
     b = empty(this.size);
-    if (p.type !== 'domains') {
-      for (const c of this.classes) if (peerMatches(p, { kind: 'pod', pod: c.rep }, this.ctx)) set(b, c.index);
-    }
+    // domain names match only peers outside; addresses and nodes may match either
+    for (let i = p.type === 'domains' ? this.podClasses : 0; i < this.size; i++) if (peerMatches(p, this.classes[i]!.rep, this.ctx)) set(b, i);
     this.peerCache.set(k, b);
     return b;
   }
@@ -120,7 +143,7 @@ function peerKey(p: Peer): string {
     case 'nodes':
       return `node:${p.selector.key}`;
     case 'domains':
-      return 'domains';
+      return `domains:${p.patterns.join(',')}`;
     case 'pods':
       return 'pods';
   }

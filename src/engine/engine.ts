@@ -6,6 +6,7 @@ import type { Cluster, Pod } from '../model/cluster.js';
 import type { Direction, Policy, Rule } from '../policy/types.js';
 import { describeEndpoint, isPolicyPod, type Connection, type Endpoint } from './endpoint.js';
 import { describePeer, describePort, makeMatchContext, peerMatches, peerMiss, portMatches, selects, type MatchContext } from './match.js';
+import { ownNode } from './own-node.js';
 import { ruleRef, type SideVerdict, type Step, type Verdict } from './verdict.js';
 
 export const ACTION_RANK = { deny: 0, allow: 1, pass: 2 } as const;
@@ -77,9 +78,9 @@ export class Engine {
       return done(true, [{ tier: 'none', outcome: 'allow', reason }]);
     }
     const pod = subject.pod;
-    const peerNode = this.ctx.nodeOf(peer);
-    if (pod.nodeName && peerNode && peerNode.name === pod.nodeName) {
-      return done(true, [{ tier: 'none', outcome: 'allow', reason: `traffic between a pod and its own node (${peerNode.name}) is always allowed` }]);
+    const node = ownNode(pod, peer, this.ctx);
+    if (node) {
+      return done(true, [{ tier: 'none', outcome: 'allow', reason: `traffic between a pod and its own node (${node}) is always allowed` }]);
     }
 
     const steps: Step[] = [];

@@ -1,19 +1,17 @@
 /**
- * The engine's bulk form: for one port and protocol, which classes each class may reach. It runs the
- * same tier logic as Engine.decide over bitsets of classes, and shares the work between classes that
- * the same policies select. Tests hold it to Engine.decide, pair by pair.
+ * The engine's bulk form: for one port and protocol, which classes each class may reach (pods and
+ * peers outside the pod network). It runs the same tier logic as Engine.decide over bitsets of
+ * classes, and shares the work between classes that the same policies select. Tests hold it to
+ * Engine.decide, pair by pair.
  */
-import type { Protocol } from '../model/cluster.js';
 import type { Direction, Policy, Rule } from '../policy/types.js';
-import { empty, has, members, orAndNotInto, orInto, set, type Bits } from './bitset.js';
-import type { ClassIndex, PodClass } from './classes.js';
+import { empty, has, isEmpty, members, orAndNotInto, orInto, set, type Bits } from './bitset.js';
+import type { ClassIndex, EndpointClass } from './classes.js';
+import { isPolicyPod } from './endpoint.js';
 import { ACTION_RANK, type Engine } from './engine.js';
 import { portMatches } from './match.js';
-
-export interface PortQuery {
-  port: number;
-  protocol: Protocol;
-}
+import { nodeNameOf } from './own-node.js';
+import type { PortQuery } from './ports.js';
 
 interface SubjectPolicies {
   admin: Policy[];
@@ -30,7 +28,10 @@ export class Reachability {
   private readonly peerBits = new WeakMap<Rule, Bits>();
   private readonly namedBits = new Map<string, Bits>();
   private readonly sideCache = new Map<string, Bits>();
-  private readonly hostOnNode = new Map<string, Bits>();
+  /** Sides keyed by which of the subject's port rules match the query: ports no rule tells apart share them. */
+  private readonly portCache = new Map<string, Bits>();
+  /** Per node name: the classes that stand for that node (host-network pods, its Node object). */
+  private readonly onNode = new Map<string, Bits>();
   private readonly strict: boolean;
 
   constructor(
@@ -44,7 +45,7 @@ export class Reachability {
         this.subjects[i]![policy.tier === 'admin' ? 'admin' : 'baseline'].push(policy);
       }
     }
-    for (const ns of new Set(classes.classes.map((c) => c.rep.namespace))) {
+    for (const ns of new Set(classes.classes.flatMap((c) => (c.pod ? [c.pod.namespace] : [])))) {
       for (const policy of engine.namespacePolicies(ns)) {
         if (!policy.isolates.ingress && !policy.isolates.egress) continue;
         for (const i of members(classes.select(policy.subject))) {
@@ -59,40 +60,74 @@ export class Reachability {
     for (const c of classes.classes) {
       const s = this.subjects[c.index]!;
       // named ports of ingress rules resolve against the subject itself
-      const ports = c.rep.ports.map((p) => `${p.name ?? ''}:${p.port}/${p.protocol}`).join(',');
+      const ports = (c.pod?.ports ?? []).map((p) => `${p.name ?? ''}:${p.port}/${p.protocol}`).join(',');
       for (const d of ['ingress', 'egress'] as const) {
         s.signature[d] = `${d}|${ids(s.admin)}|${ids(s.isolating[d])}|${s.selectedAny ? 1 : 0}|${ids(s.baseline)}|${d === 'ingress' ? ports : ''}`;
       }
     }
     for (const c of classes.classes) {
-      if (!c.rep.hostNetwork) continue;
-      const node = engine.ctx.nodeOf({ kind: 'pod', pod: c.rep })?.name ?? c.rep.nodeName;
+      const node = nodeNameOf(c.rep, engine.ctx);
       if (!node) continue;
-      let b = this.hostOnNode.get(node);
-      if (!b) this.hostOnNode.set(node, (b = empty(classes.size)));
+      let b = this.onNode.get(node);
+      if (!b) this.onNode.set(node, (b = empty(classes.size)));
       set(b, c.index);
     }
   }
 
   /** Classes that `subject`'s `direction` side lets through toward them (before the other side). */
-  side(direction: Direction, subject: PodClass, q: PortQuery): Bits {
+  side(direction: Direction, subject: EndpointClass, q: PortQuery): Bits {
     const rep = subject.rep;
-    if (rep.hostNetwork) return this.classes.all;
+    if (!isPolicyPod(rep)) return this.classes.all; // no policies of its own
     const s = this.subjects[subject.index]!;
     const key = `${q.port}/${q.protocol}|${s.signature[direction]}`;
     let result = this.sideCache.get(key);
     if (!result) {
-      result = this.compute(direction, subject, s, q);
+      const shared = `${this.portKey(direction, s, subject, q)}|${s.signature[direction]}`;
+      result = this.portCache.get(shared);
+      if (!result) {
+        result = this.compute(direction, subject, s, q);
+        this.portCache.set(shared, result);
+      }
       this.sideCache.set(key, result);
     }
-    const local = rep.nodeName ? this.hostOnNode.get(rep.nodeName) : undefined;
+    // the own-node rule (own-node.ts): the classes that stand for the pod's node
+    const local = rep.pod.nodeName ? this.onNode.get(rep.pod.nodeName) : undefined;
     if (!local) return result;
     const withLocal = result.slice();
-    orInto(withLocal, local); // traffic between a pod and its own node is always allowed
+    orInto(withLocal, local);
     return withLocal;
   }
 
-  private compute(direction: Direction, subject: PodClass, s: SubjectPolicies, q: PortQuery): Bits {
+  /**
+   * How the query's port meets each port-restricted rule the side can use (ruleBits' only use of
+   * it): whether a port item matches (ingress: named ports against the subject itself), and for
+   * egress named ports, which port they would resolve to. Equal keys mean equal sides.
+   */
+  private portKey(direction: Direction, s: SubjectPolicies, subject: EndpointClass, q: PortQuery): string {
+    let key = '';
+    for (const list of [s.admin, s.isolating[direction], s.baseline]) {
+      for (const policy of list) {
+        for (const rule of policy[direction]) {
+          if (!rule.ports) continue;
+          if (direction === 'ingress') {
+            key += rule.ports.some((pm) => portMatches(pm, q.port, q.protocol, subject.rep)) ? '1' : '0';
+            continue;
+          }
+          if (rule.ports.some((pm) => pm.type !== 'named' && portMatches(pm, q.port, q.protocol, { kind: 'external' }))) {
+            key += '1';
+            continue;
+          }
+          key += '0';
+          for (const pm of rule.ports) {
+            if (pm.type === 'named' && (pm.protocol === undefined || pm.protocol === q.protocol) && !isEmpty(this.named(pm.name, q))) key += `(${pm.name}:${q.port}/${q.protocol})`;
+          }
+        }
+      }
+    }
+    return key;
+  }
+
+  private compute(direction: Direction, subject: EndpointClass, s: SubjectPolicies, q: PortQuery): Bits {
     const size = this.classes.size;
     const result = empty(size);
     // Admin tier: `claimed` holds peers some better-ranked candidate already decided or passed.
@@ -122,7 +157,7 @@ export class Reachability {
   }
 
   /** Admin or Baseline: candidates in decision order; the first to claim a peer decides it. */
-  private tier(policies: Policy[], direction: Direction, subject: PodClass, q: PortQuery, skipEks: boolean): { allow: Bits; decided: Bits } {
+  private tier(policies: Policy[], direction: Direction, subject: EndpointClass, q: PortQuery, skipEks: boolean): { allow: Bits; decided: Bits } {
     const size = this.classes.size;
     const allow = empty(size);
     const decided = empty(size);
@@ -158,12 +193,11 @@ export class Reachability {
   }
 
   /** The peers a rule matches for this query (ports included). */
-  private ruleBits(rule: Rule, direction: Direction, subject: PodClass, q: PortQuery): Bits {
+  private ruleBits(rule: Rule, direction: Direction, subject: EndpointClass, q: PortQuery): Bits {
     const peers = this.rulePeers(rule);
     if (!rule.ports) return peers;
     if (direction === 'ingress') {
-      const destination = { kind: 'pod' as const, pod: subject.rep };
-      return rule.ports.some((pm) => portMatches(pm, q.port, q.protocol, destination)) ? peers : empty(this.classes.size);
+      return rule.ports.some((pm) => portMatches(pm, q.port, q.protocol, subject.rep)) ? peers : empty(this.classes.size);
     }
     // egress: numeric ports decide alone; named ports depend on each destination's container ports
     const destinationless = { kind: 'external' as const };
@@ -196,7 +230,7 @@ export class Reachability {
     if (b) return b;
     b = empty(this.classes.size);
     for (const c of this.classes.classes) {
-      if (c.rep.ports.some((cp) => cp.name === name && cp.port === q.port && cp.protocol === q.protocol)) set(b, c.index);
+      if (c.pod?.ports.some((cp) => cp.name === name && cp.port === q.port && cp.protocol === q.protocol)) set(b, c.index);
     }
     this.namedBits.set(k, b);
     return b;
@@ -207,7 +241,7 @@ export class Reachability {
    * each source class). Destinations are grouped by their ingress answer, so a row costs one pass
    * over the groups rather than one test per destination.
    */
-  *rows(q: PortQuery): Generator<{ from: PodClass; allowed: Bits }> {
+  *rows(q: PortQuery): Generator<{ from: EndpointClass; allowed: Bits }> {
     const groups = new Map<Bits, Bits>();
     for (const d of this.classes.classes) {
       const ingress = this.side('ingress', d, q);
@@ -227,7 +261,7 @@ export class Reachability {
   }
 
   /** May a pod of class `from` reach a pod of class `to`? (Both sides.) */
-  allowed(from: PodClass, to: PodClass, q: PortQuery): boolean {
+  allowed(from: EndpointClass, to: EndpointClass, q: PortQuery): boolean {
     return has(this.side('egress', from, q), to.index) && has(this.side('ingress', to, q), from.index);
   }
 }

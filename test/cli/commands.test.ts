@@ -54,26 +54,39 @@ describe('podwall explain', () => {
 });
 
 describe('podwall matrix', () => {
-  it('json lists workloads and every port a destination exposes', () => {
+  type Edge = { from: string; to: string; allowed: boolean; partial: boolean; ports: { protocol: string; from: number; to: number }[] };
+  const allowedOn = (edges: Edge[], from: string, to: string): string =>
+    edges
+      .filter((e) => e.from === from && e.to === to && e.allowed)
+      .flatMap((e) => e.ports.map((r) => `${r.protocol} ${r.from}-${r.to}`))
+      .join(', ');
+
+  it('json lists workloads, peers outside and, per pair, the port ranges allowed', () => {
     const r = podwall(['matrix', '-f', EX, '-o', 'json']);
     assert.equal(r.code, 0, r.stderr);
-    const m = JSON.parse(r.stdout) as { workloads: { id: string }[]; edges: { from: string; to: string; port: number; protocol: string; allowed: boolean }[] };
+    const m = JSON.parse(r.stdout) as { workloads: { id: string }[]; outside: { id: string; kind: string }[]; edges: Edge[] };
     assert.deepEqual(m.workloads.map((w) => w.id), ['kube-system/coredns', 'monitoring/prometheus', 'shop/api', 'shop/db', 'shop/storefront']);
-    const edge = (from: string, to: string, port: number, protocol = 'TCP') => m.edges.find((e) => e.from === from && e.to === to && e.port === port && e.protocol === protocol);
-    assert.equal(edge('shop/storefront', 'shop/api', 9000)?.allowed, true);
-    assert.equal(edge('shop/storefront', 'shop/db', 5432)?.allowed, false);
-    assert.equal(edge('shop/db', 'kube-system/coredns', 53, 'UDP')?.allowed, true);
-    assert.equal(edge('shop/storefront', 'shop/api', 5432), undefined, 'only ports the destination exposes');
+    assert.equal(allowedOn(m.edges, 'shop/storefront', 'shop/api'), 'TCP 9000-9000');
+    assert.equal(allowedOn(m.edges, 'shop/storefront', 'shop/db'), '');
+    assert.deepEqual(m.edges.find((e) => e.from === 'shop/storefront' && e.to === 'shop/db')!.ports, [
+      { protocol: 'TCP', from: 1, to: 65535 },
+      { protocol: 'UDP', from: 1, to: 65535 },
+      { protocol: 'SCTP', from: 1, to: 65535 },
+    ]);
+    assert.equal(allowedOn(m.edges, 'shop/db', 'kube-system/coredns'), 'TCP 53-53, UDP 53-53');
+    assert.equal(allowedOn(m.edges, 'shop/api', '*.stripe.com'), 'TCP 443-443');
+    assert.ok(m.outside.some((o) => o.id === 'internet' && o.kind === 'internet'));
   });
 
   it('csv, md and dot carry the same allowed edges', () => {
     const csv = podwall(['matrix', '-f', EX, '--port', '9000', '-o', 'csv']).stdout;
-    assert.match(csv, /^from,to,port,protocol,verdict\n/);
-    assert.match(csv, /shop\/storefront,shop\/api,9000,TCP,allow/);
-    assert.match(podwall(['matrix', '-f', EX, '--port', '9000', '-o', 'md']).stdout, /\| shop\/storefront \| shop\/api \| allow \|/);
+    assert.match(csv, /^from,to,protocol,from_port,to_port,verdict\n/);
+    assert.match(csv, /shop\/storefront,shop\/api,TCP,9000,9000,allow/);
+    assert.match(podwall(['matrix', '-f', EX, '--port', '9000', '-o', 'md']).stdout, /\| shop\/storefront \| shop\/api \| TCP 9000 \| {2}\|/);
     const dot = podwall(['matrix', '-f', EX, '--port', '9000', '-o', 'dot']).stdout;
-    assert.match(dot, /"shop\/storefront" -> "shop\/api" \[label="9000\/TCP"\]/);
+    assert.match(dot, /"shop\/storefront" -> "shop\/api" \[label="TCP 9000"\]/);
     assert.doesNotMatch(dot, /"shop\/storefront" -> "shop\/db"/);
+    assert.match(dot, /subgraph cluster_outside/);
   });
 
   it('-n keeps connections with an end in the namespace', () => {

@@ -88,7 +88,12 @@ describe('podwall replay', () => {
     writeFileSync(file, advice);
     const r = podwall(['replay', `${FX}/logs`, '-f', `${FX}/cluster.yaml`, '--proposed', file, '-o', 'json']);
     assert.equal(r.code, 0, r.stdout);
-    assert.ok(Array.isArray(JSON.parse(r.stdout).unusedAllowed));
+    const unused = JSON.parse(r.stdout).unusedAllowed as { from: string; to: string; ports: { protocol: string; from: number; to: number }[] }[];
+    // port ranges, less the ports flows used: frontend's DNS was seen on UDP 53, never on TCP 53
+    const dns = unused.find((u) => u.from === 'shop/frontend' && u.to.startsWith('kube-system/coredns'));
+    assert.deepEqual(dns?.ports, [{ protocol: 'TCP', from: 53, to: 53 }]);
+    // peers outside the cluster count too
+    assert.ok(unused.some((u) => u.to.startsWith('internet') && u.ports.some((x) => x.from === 1 && x.to === 65535)));
   });
 });
 

@@ -6,7 +6,9 @@ import { parseAssertionFile } from '../../src/analysis/assertions.js';
 import { ClassIndex } from '../../src/engine/classes.js';
 import { Engine } from '../../src/engine/engine.js';
 import { Reachability } from '../../src/engine/reachability.js';
-import { count } from '../../src/engine/bitset.js';
+import { count, has } from '../../src/engine/bitset.js';
+import type { Endpoint } from '../../src/engine/endpoint.js';
+import { portClasses } from '../../src/engine/ports.js';
 import { parseDocuments } from '../../src/k8s/yaml.js';
 import { buildCluster, type SourceObject } from '../../src/model/build.js';
 import type { Cluster, Protocol } from '../../src/model/cluster.js';
@@ -42,6 +44,44 @@ function assertAgrees(cluster: Cluster, label: string): { checked: number; denie
   return { checked, denied };
 }
 
+/**
+ * Every pair of pods and peers outside (atoms, domain names, nodes), on every class of ports: the
+ * bulk answer for the class's representative must be decide's on each range's ends and middle.
+ */
+function assertAgreesOnRanges(cluster: Cluster, label: string): { checked: number; denied: number; outside: number } {
+  const engine = new Engine(cluster);
+  const classes = new ClassIndex(cluster, engine.ctx);
+  const reach = new Reachability(engine, classes);
+  const classOf = new Map(classes.classes.flatMap((c) => c.pods.map((p) => [p, c] as const)));
+  const ends: { endpoint: Endpoint; cls: (typeof classes.classes)[number]; name: string }[] = [
+    ...cluster.pods.map((p) => ({ endpoint: { kind: 'pod' as const, pod: p }, cls: classOf.get(p)!, name: `${p.namespace}/${p.name}` })),
+    ...classes.classes.filter((c) => c.outside).map((c) => ({ endpoint: c.rep, cls: c, name: c.outside!.name })),
+  ];
+  let checked = 0;
+  let denied = 0;
+  let outside = 0;
+  for (const pc of portClasses([cluster])) {
+    const rows = new Map([...reach.rows(pc.rep)].map((r) => [r.from, r.allowed]));
+    for (const a of ends) {
+      for (const b of ends) {
+        if (a === b || (a.cls.outside && b.cls.outside)) continue;
+        const bulk = has(rows.get(a.cls)!, b.cls.index);
+        assert.equal(reach.allowed(a.cls, b.cls, pc.rep), bulk, `${label} (rows vs allowed): ${a.name} -> ${b.name}`);
+        for (const r of pc.ranges) {
+          for (const port of new Set([r.from, Math.floor((r.from + r.to) / 2), r.to])) {
+            const expected = engine.decide({ from: a.endpoint, to: b.endpoint, port, protocol: r.protocol }).allowed;
+            assert.equal(bulk, expected, `${label}: ${a.name} -> ${b.name} ${r.protocol} ${port} (class of ${pc.rep.protocol} ${pc.rep.port})`);
+            checked++;
+            if (!expected) denied++;
+            if (a.cls.outside || b.cls.outside) outside++;
+          }
+        }
+      }
+    }
+  }
+  return { checked, denied, outside };
+}
+
 describe('reachability agrees with decide', () => {
   it('on every conformance cluster', () => {
     let checked = 0;
@@ -63,6 +103,22 @@ describe('reachability agrees with decide', () => {
       }
       // the generator must produce both answers, or the comparison proves little
       assert.ok(denied > checked / 10 && denied < checked * 0.9, `${denied} of ${checked} denied`);
+    });
+  }
+
+  for (const mode of ['standard', 'strict'] as const) {
+    it(`with peers outside and port ranges, on random clusters (${mode} mode)`, () => {
+      let checked = 0;
+      let denied = 0;
+      let outside = 0;
+      for (let seed = 1; seed <= 30; seed++) {
+        const r = assertAgreesOnRanges(buildCluster(randomCluster(seed), { enforcingMode: mode }), `seed ${seed}`);
+        checked += r.checked;
+        denied += r.denied;
+        outside += r.outside;
+      }
+      assert.ok(denied > checked / 10 && denied < checked * 0.9, `${denied} of ${checked} denied`);
+      assert.ok(outside > checked / 5, `only ${outside} of ${checked} probes with a peer outside`);
     });
   }
 
@@ -89,9 +145,12 @@ export function randomCluster(seed: number): SourceObject[] {
   const apps = ['web', 'api', 'db'];
   let ip = 10;
   for (const ns of nss) {
-    for (let i = 0; i < 3; i++) {
-      const hostNetwork = rnd(10) === 0;
+    for (let i = 0; i < 4; i++) {
+      const hostNetwork = rnd(6) === 0;
       const app = pick(apps);
+      // some pods have no node or no address (workload templates, pending pods)
+      const nodeName = rnd(6) ? pick(['n1', 'n2']) : undefined;
+      const podIP = rnd(5) === 0 ? undefined : hostNetwork ? pick(['192.168.0.1', '192.168.0.2']) : `10.0.0.${ip++}`;
       // pods of one app share a Deployment, so workloads hold pods that policies may tell apart
       objs.push({
         apiVersion: 'v1',
@@ -99,19 +158,32 @@ export function randomCluster(seed: number): SourceObject[] {
         metadata: { name: `p${i}`, namespace: ns, labels: { app, 'pod-template-hash': 'abc', ...(rnd(2) ? { env: pick(['prod', 'dev']) } : {}) }, ownerReferences: [{ kind: 'ReplicaSet', name: `${app}-abc`, controller: true }] },
         spec: {
           hostNetwork,
-          nodeName: pick(['n1', 'n2']),
+          ...(nodeName ? { nodeName } : {}),
           containers: [{ name: 'c', ports: [{ containerPort: pick([80, 443]), name: 'http' }, { containerPort: 53, protocol: 'UDP', name: 'dns' }] }],
         },
-        status: { podIP: hostNetwork ? pick(['192.168.0.1', '192.168.0.2']) : `10.0.0.${ip++}` },
+        ...(podIP ? { status: { podIP } } : {}),
       });
     }
   }
-  objs.push({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1', labels: { zone: 'z1' } }, status: { addresses: [{ type: 'InternalIP', address: '192.168.0.1' }] } });
-  objs.push({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'n2', labels: { zone: 'z2' } }, status: { addresses: [{ type: 'InternalIP', address: '192.168.0.2' }] } });
+  // Node objects may be missing for nodes that pods run on; n3 runs none of the pods
+  for (const [name, zone, address] of [['n1', 'z1', '192.168.0.1'], ['n2', 'z2', '192.168.0.2'], ['n3', 'z1', '192.168.0.3']] as const) {
+    if (rnd(3)) objs.push({ apiVersion: 'v1', kind: 'Node', metadata: { name, labels: { zone } }, status: { addresses: [{ type: 'InternalIP', address }] } });
+  }
   const sel = (): object => (rnd(3) === 0 ? {} : rnd(2) ? { matchLabels: { app: pick(apps) } } : { matchExpressions: [{ key: 'env', operator: pick(['In', 'NotIn', 'Exists', 'DoesNotExist']), ...(rnd(2) ? {} : {}) }].map((e) => (e.operator === 'In' || e.operator === 'NotIn' ? { ...e, values: ['prod'] } : e)) });
   const nsSel = (): object => (rnd(3) === 0 ? {} : { matchLabels: rnd(2) ? { tier: pick(['x', 'y']) } : { 'kubernetes.io/metadata.name': pick(nss) } });
-  const npPorts = (): object[] | undefined => (rnd(2) ? undefined : [pick([{ port: 80 }, { port: 'http' }, { port: 'dns', protocol: 'UDP' }, { protocol: 'UDP' }, { port: 80, endPort: 443 }])]);
-  const npPeer = (): object => pick([{ podSelector: sel() }, { namespaceSelector: nsSel() }, { namespaceSelector: nsSel(), podSelector: sel() }, { ipBlock: { cidr: '10.0.0.0/24', except: ['10.0.0.16/30'] } }, { ipBlock: { cidr: '0.0.0.0/0' } }]);
+  const npPorts = (): object[] | undefined => (rnd(2) ? undefined : [pick([{ port: 80 }, { port: 'http' }, { port: 'dns', protocol: 'UDP' }, { protocol: 'UDP' }, { port: 80, endPort: 443 }, { port: 8000, endPort: 9000 }])]);
+  const npPeer = (): object =>
+    pick([
+      { podSelector: sel() },
+      { namespaceSelector: nsSel() },
+      { namespaceSelector: nsSel(), podSelector: sel() },
+      { ipBlock: { cidr: '10.0.0.0/24', except: ['10.0.0.16/30'] } },
+      { ipBlock: { cidr: '0.0.0.0/0' } },
+      { ipBlock: { cidr: '0.0.0.0/0', except: ['10.0.0.0/8'] } },
+      { ipBlock: { cidr: '192.168.0.0/16', except: ['192.168.0.2/31'] } },
+      { ipBlock: { cidr: '203.0.113.0/24' } },
+      { ipBlock: { cidr: '2001:db8::/32' } },
+    ]);
   for (let i = 0; i < 1 + rnd(5); i++) {
     const ns = pick(nss);
     const types = pick([['Ingress'], ['Egress'], ['Ingress', 'Egress'], undefined]);
@@ -123,6 +195,19 @@ export function randomCluster(seed: number): SourceObject[] {
       spec: { podSelector: sel(), ...(types ? { policyTypes: types } : {}), ingress: rules('from'), egress: rules('to') },
     });
   }
+  // ApplicationNetworkPolicies: egress to domain names
+  for (let i = 0; i < rnd(3); i++) {
+    objs.push({
+      apiVersion: 'networking.k8s.aws/v1alpha1',
+      kind: 'ApplicationNetworkPolicy',
+      metadata: { name: `anp${i}`, namespace: pick(nss) },
+      spec: {
+        podSelector: sel(),
+        policyTypes: ['Egress'],
+        egress: Array.from({ length: 1 + rnd(2) }, () => ({ to: [rnd(3) ? { domainNames: [pick(['*.example.com', 'api.example.com', 'example.org'])] } : npPeer()], ...(npPorts() ? { ports: npPorts() } : {}) })),
+      },
+    });
+  }
   const anpPort = (): object[] | undefined => (rnd(2) ? undefined : [pick([{ portNumber: { port: 80 } }, { namedPort: 'http' }, { portRange: { start: 50, end: 100, protocol: 'UDP' } }])]);
   const cnpPeer = (egress: boolean): object =>
     pick([{ namespaces: nsSel() }, { pods: { namespaceSelector: nsSel(), podSelector: sel() } }, ...(egress ? [{ networks: ['10.0.0.0/28', '192.168.0.0/16'] }, { nodes: { matchLabels: { zone: 'z1' } } }] : [])]);
@@ -131,7 +216,10 @@ export function randomCluster(seed: number): SourceObject[] {
     const tier = pick(['Admin', 'Baseline']);
     const actions = kind === 'banp' ? ['Allow', 'Deny'] : kind === 'anp' ? ['Allow', 'Deny', 'Pass'] : ['Accept', 'Deny', 'Pass'];
     const rule = (egress: boolean): object => {
-      const base: Record<string, unknown> = { name: `r${rnd(100)}`, action: pick(actions), [egress ? 'to' : 'from']: [cnpPeer(egress && kind !== 'eks')] };
+      const action = pick(actions);
+      // EKS and upstream ClusterNetworkPolicies may accept egress to domain names
+      const domains = egress && action === 'Accept' && (kind === 'eks' || kind === 'cnp') && rnd(3) === 0;
+      const base: Record<string, unknown> = { name: `r${rnd(100)}`, action, [egress ? 'to' : 'from']: [domains ? { domainNames: [pick(['*.example.com', 'api.example.com'])] } : cnpPeer(egress && kind !== 'eks')] };
       const ports = anpPort();
       if (ports && kind !== 'cnp') base.ports = ports;
       if (ports && kind === 'cnp') base.protocols = [pick([{ tcp: { destinationPort: { number: 80 } } }, { destinationNamedPort: 'http' }, { udp: {} }])];
@@ -151,34 +239,79 @@ export function randomCluster(seed: number): SourceObject[] {
 }
 
 describe('the workload matrix agrees with decide', () => {
-  it('allowed when some pod pair is, partial when not all are, denied pairs listed unless allowedOnly', async () => {
+  it('per pair and port range: allowed when some member pair is, partial when not all are, peers outside included', async () => {
     const { computeMatrix } = await import('../../src/analysis/matrix.js');
     const { workloadId } = await import('../../src/model/cluster.js');
+    const { OutsideWorld } = await import('../../src/engine/outside.js');
     let partial = 0;
+    let outside = 0;
     for (let seed = 1; seed <= 25; seed++) {
       const cluster = buildCluster(randomCluster(seed));
       const engine = new Engine(cluster);
-      const full = computeMatrix(engine);
-      const allowedOnly = computeMatrix(engine, { allowedOnly: true });
+      const world = new OutsideWorld([cluster]);
+      const full = computeMatrix(engine, { outside: 'each', world });
+      const allowedOnly = computeMatrix(engine, { allowedOnly: true, outside: 'each', world });
       assert.deepEqual(allowedOnly.edges, full.edges.filter((e) => e.allowed), `seed ${seed}: allowedOnly keeps exactly the allowed edges`);
+      const membersOf = (id: string): Endpoint[] => {
+        const peer = world.get(id);
+        return peer ? [peer.rep] : cluster.pods.filter((p) => workloadId(p) === id).map((p) => ({ kind: 'pod' as const, pod: p }));
+      };
+      const covered = new Map<string, number>();
       for (const e of full.edges) {
-        const sources = cluster.pods.filter((p) => workloadId(p) === e.from);
-        const dests = cluster.pods.filter((p) => workloadId(p) === e.to && p.ports.some((cp) => cp.port === e.port && cp.protocol === e.protocol));
-        let ok = 0;
-        let all = 0;
-        for (const a of sources) {
-          for (const b of dests) {
-            if (a === b) continue;
-            all++;
-            if (engine.decide({ from: { kind: 'pod', pod: a }, to: { kind: 'pod', pod: b }, port: e.port, protocol: e.protocol }).allowed) ok++;
+        const sources = membersOf(e.from);
+        const dests = membersOf(e.to);
+        assert.ok(sources.length > 0 && dests.length > 0, `seed ${seed}: ${e.from} -> ${e.to} has members`);
+        for (const r of e.ports) {
+          covered.set(`${e.from}>${e.to}`, (covered.get(`${e.from}>${e.to}`) ?? 0) + r.to - r.from + 1);
+          for (const port of new Set([r.from, Math.floor((r.from + r.to) / 2), r.to])) {
+            let ok = 0;
+            let all = 0;
+            for (const a of sources) {
+              for (const b of dests) {
+                if (a === b || (a.kind === 'pod' && b.kind === 'pod' && a.pod === b.pod)) continue;
+                all++;
+                if (engine.decide({ from: a, to: b, port, protocol: r.protocol }).allowed) ok++;
+              }
+            }
+            const where = `seed ${seed}: ${e.from} -> ${e.to} ${r.protocol} ${port}`;
+            assert.ok(all > 0, `${where} has member pairs`);
+            assert.equal(e.allowed, ok > 0, where);
+            assert.equal(e.partial, ok > 0 && ok < all, `${where}: partial`);
           }
         }
-        assert.ok(all > 0, `seed ${seed}: ${e.from} -> ${e.to} has pod pairs`);
-        assert.equal(e.allowed, ok > 0, `seed ${seed}: ${e.from} -> ${e.to} ${e.port}/${e.protocol}`);
-        assert.equal(e.partial, ok > 0 && ok < all, `seed ${seed}: partial ${e.from} -> ${e.to}`);
         if (e.partial) partial++;
+        if (world.get(e.from) || world.get(e.to)) outside++;
       }
+      // every listed pair covers the whole port space of the three protocols, once
+      for (const [pair, ports] of covered) assert.equal(ports, 3 * 65535, `seed ${seed}: ${pair} covers every port once`);
     }
     assert.ok(partial > 0, 'the generator must produce partial edges, or partial goes untested');
+    assert.ok(outside > 0, 'the generator must produce peers outside');
+  });
+
+  it('summary mode folds nodes and shows one row toward every peer outside only when they all agree', async () => {
+    const { computeMatrix, OUTSIDE } = await import('../../src/analysis/matrix.js');
+    let folded = 0;
+    for (let seed = 1; seed <= 25; seed++) {
+      const cluster = buildCluster(randomCluster(seed));
+      const engine = new Engine(cluster);
+      const each = computeMatrix(engine, { outside: 'each' });
+      const summary = computeMatrix(engine, { outside: 'summary' });
+      const peers = each.outside.filter((o) => o.kind !== 'node').map((o) => o.id);
+      if (cluster.nodes.length) peers.push('nodes');
+      const answer = (edges: typeof each.edges, from: string, to: string): string =>
+        JSON.stringify(edges.filter((e) => e.from === from && e.to === to).map((e) => [e.allowed, e.partial, e.ports]));
+      for (const e of summary.edges) {
+        if (e.to !== OUTSIDE && e.from !== OUTSIDE) continue;
+        folded++;
+        const w = e.to === OUTSIDE ? e.from : e.to;
+        const one = answer(summary.edges, e.from, e.to);
+        for (const p of peers.filter((x) => x !== 'nodes')) {
+          const [from, to] = e.to === OUTSIDE ? [w, p] : [p, w];
+          assert.equal(answer(each.edges, from, to), one, `seed ${seed}: ${from} -> ${to} folded into ${e.from} -> ${e.to}`);
+        }
+      }
+    }
+    assert.ok(folded > 0, 'some rows must fold');
   });
 });

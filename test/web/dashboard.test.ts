@@ -92,6 +92,9 @@ describe('podwall serve in a real browser', { skip: skip ?? false }, () => {
       assert.ok(edges.includes('shop/storefront -> shop/api 9000/TCP'), edges.join('\n'));
       assert.ok(edges.includes('shop/api -> shop/db 5432/TCP'));
       assert.ok(!edges.some((e: string) => e.startsWith('shop/storefront -> shop/db')), 'a denied connection is no edge');
+      // peers outside the cluster are nodes of their own group
+      assert.ok(edges.includes('shop/api -> *.stripe.com 443/TCP'), edges.join('\n'));
+      assert.equal(await page.evaluate(() => window.podwallGraph.$id('*.stripe.com').parent().id()), 'ns:(outside)');
 
       // a real mouse click on the edge's midpoint
       const at = await page.evaluate(() => {
@@ -123,7 +126,7 @@ describe('podwall serve in a real browser', { skip: skip ?? false }, () => {
       // collapse every namespace: workloads fold into their namespaces, edges merge
       await page.click('#collapse-all');
       const collapsed = await page.evaluate(() => window.podwallGraph.nodes().map((n: any) => n.id()));
-      assert.deepEqual(collapsed.sort(), ['ns:kube-system', 'ns:monitoring', 'ns:shop']);
+      assert.deepEqual(collapsed.sort(), ['ns:(outside)', 'ns:kube-system', 'ns:monitoring', 'ns:shop']);
 
       await page.click('nav button[data-view="audit"]');
       await page.waitForSelector('#findings tbody tr');

@@ -53,10 +53,10 @@ function coveredInTier(ctx: AuditContext, p: Policy, r: Rule, direction: Directi
 /** A NetworkPolicy allow rule whose every sampled match is already decided by the Admin tier. */
 function adminAlwaysDecides(ctx: AuditContext, p: Policy, r: Rule, direction: Direction): string | undefined {
   if (ctx.engine.admin.length === 0 || !r.peers || r.peers.some((x) => x.type !== 'pods')) return undefined;
-  const subjects = [...members(ctx.classes.select(p.subject))].slice(0, SAMPLE).map((i) => ctx.classes.classes[i]!.rep);
+  const subjects = [...members(ctx.classes.select(p.subject))].slice(0, SAMPLE).map((i) => ctx.classes.classes[i]!.pod!);
   const peerSet = new Set<number>();
   for (const x of r.peers) for (const i of members(ctx.classes.peer(x))) peerSet.add(i);
-  const peers = [...peerSet].slice(0, SAMPLE).map((i) => ctx.classes.classes[i]!.rep);
+  const peers = [...peerSet].slice(0, SAMPLE).map((i) => ctx.classes.classes[i]!.pod!);
   if (subjects.length === 0 || peers.length === 0) return undefined;
   const deciders = new Set<string>();
   let checked = 0;
