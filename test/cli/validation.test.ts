@@ -341,6 +341,23 @@ spec: {containers: [{name: c, image: i, ports: [{containerPort: 8080, name: http
     warning: { line: 9, message: /endPort without port: the EKS controller drops endPort/ },
   },
   {
+    name: 'ApplicationNetworkPolicy: protocol tcp matches the port on every protocol (EKS agent)',
+    yaml: ANP_AWS('  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n    - to: [{ipBlock: {cidr: 0.0.0.0/0}}]\n      ports: [{port: 5000, protocol: tcp}]\n'),
+    assertions: `
+  - {from: x/a, to: 203.0.113.9, port: 5000, protocol: UDP, expect: allow}
+  - {from: x/a, to: 203.0.113.9, port: 5000, protocol: TCP, expect: allow}
+  - {from: x/a, to: 203.0.113.9, port: 5001, protocol: TCP, expect: deny}`,
+    warning: { line: 9, message: /protocol "tcp" is not exactly TCP, UDP or SCTP: the EKS agent matches the port on every protocol/ },
+  },
+  {
+    name: 'upstream AdminNetworkPolicy: protocol udp is read as UDP',
+    yaml: UPSTREAM_ANP('  ingress:\n    - action: Deny\n      from: [{namespaces: {}}]\n      ports:\n        - portNumber: {port: 53, protocol: udp}\n'),
+    assertions: `
+  - {from: x/a, to: y/b, port: 53, protocol: UDP, expect: deny}
+  - {from: x/a, to: y/b, port: 53, protocol: TCP, expect: allow}`,
+    warning: { line: 11, message: /protocol "udp" read as UDP/ },
+  },
+  {
     name: 'upstream AdminNetworkPolicy v1alpha1: domainNames (experimental channel)',
     yaml: UPSTREAM_ANP('  egress:\n    - action: Allow\n      to: [{domainNames: ["*.example.com"]}]\n    - action: Deny\n      to: [{networks: [0.0.0.0/0]}]\n'),
     assertions: `
