@@ -102,6 +102,11 @@ function detect(head: string[], file: string): FlowFormat {
   return f;
 }
 
+/** The flows of one log file. */
+export function readFlowFile(path: string, stats: ReadStats, options: ReadFlowOptions = {}): AsyncGenerator<LocatedFlow> {
+  return flowsFromLines(fileLines(path), path, stats, options);
+}
+
 export async function* readFlowFiles(paths: readonly string[], stats: ReadStats, options: ReadFlowOptions = {}): AsyncGenerator<LocatedFlow> {
   for (const path of paths) yield* flowsFromLines(fileLines(path), path, stats, options);
 }
