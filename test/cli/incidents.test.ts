@@ -104,3 +104,18 @@ describe('podwall incidents', () => {
     }
   });
 });
+
+describe('incident figures in flows summary and history', () => {
+  it('flows summary shows the count, open incidents and MTTR in every format, and --record puts them in the history', () => {
+    const json = JSON.parse(podwall(['flows', 'summary', `${FX}/logs`, ...TIMELINE, '-o', 'json']).stdout);
+    assert.deepEqual(json.summary.incidents, { count: 3, open: 1, closed: 2, mttrMs: 44 * 60_000 });
+    assert.match(podwall(['flows', 'summary', `${FX}/logs`, ...TIMELINE]).stdout, /\npolicy-caused incidents: 3 \(1 open\); MTTR 44m\n/);
+    assert.match(podwall(['flows', 'summary', `${FX}/logs`, ...TIMELINE, '-o', 'md']).stdout, /\n- policy-caused incidents: 3 \(1 open\); MTTR 44m\n/);
+    assert.match(podwall(['flows', 'summary', `${FX}/logs`, ...TIMELINE, '-o', 'csv']).stdout, /\n\(policy-caused incidents\),3\n\(open incidents\),1\n\(MTTR seconds\),2640\n$/);
+    const db = join(mkdtempSync(join(tmpdir(), 'podwall-inc-db-')), 'h.db');
+    assert.equal(podwall(['flows', 'summary', `${FX}/logs`, ...TIMELINE, '--record', '--db', db]).code, 0);
+    const hist = JSON.parse(podwall(['history', '--db', db, '-o', 'json']).stdout);
+    assert.deepEqual(hist.flows[0].incidents, { count: 3, open: 1, closed: 2, mttrMs: 44 * 60_000 });
+    assert.match(podwall(['history', '--db', db]).stdout, /FLOWS +WHEN +DENIED +BLOCKED\/WEEK +INCIDENTS +OPEN +MTTR +SOURCE\n1 +\S+ \S+ +\d+ +\S+ +3 +1 +44m /);
+  });
+});
