@@ -77,6 +77,16 @@ function authorship(meta: Record<string, unknown>): Authorship {
   return who;
 }
 
+/** managedFields without their field sets (`fieldsV1`): who changed an object and when, without the bulk. */
+export function withoutFieldSets(managedFields: unknown): unknown {
+  if (!Array.isArray(managedFields)) return managedFields;
+  return managedFields.map((f: unknown) => {
+    if (!f || typeof f !== 'object') return f;
+    const { fieldsV1: _f, ...rest } = f as Record<string, unknown>;
+    return rest;
+  });
+}
+
 /** JSON with object keys sorted, so equal content gives equal text. */
 export function stableJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;

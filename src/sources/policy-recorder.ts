@@ -5,7 +5,7 @@
  * that repeat a known state are not changes.
  */
 import { createHash } from 'node:crypto';
-import { policyObject } from '../incidents/policy-objects.js';
+import { policyObject, withoutFieldSets } from '../incidents/policy-objects.js';
 import type { SourceObject } from '../model/build.js';
 import type { HistoryStore, PolicyChangeRow } from '../store/history.js';
 
@@ -69,7 +69,7 @@ export class PolicyRecorder {
 /** The object without what bloats it and says nothing about policy: managedFields' field sets, the last-applied copy. */
 function slim(item: Record<string, unknown>): Record<string, unknown> {
   const meta = { ...((item.metadata as Record<string, unknown>) ?? {}) };
-  if (Array.isArray(meta.managedFields)) meta.managedFields = (meta.managedFields as Record<string, unknown>[]).map(({ fieldsV1: _f, ...rest }) => rest);
+  if (meta.managedFields !== undefined) meta.managedFields = withoutFieldSets(meta.managedFields);
   if (meta.annotations && typeof meta.annotations === 'object') {
     const { 'kubectl.kubernetes.io/last-applied-configuration': _l, ...rest } = meta.annotations as Record<string, unknown>;
     meta.annotations = rest;

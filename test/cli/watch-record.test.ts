@@ -2,7 +2,7 @@
 // history database, through watch events and through a relist after 410 Gone; incidents --db uses them.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -91,5 +91,16 @@ describe('podwall watch --record: policy changes', () => {
     assert.equal(incident.cause.at, iso(blockAt));
     assert.deepEqual(incident.cause.objects.map((o: { object: string; recordedBy: string; decisive: boolean }) => [o.object, o.recordedBy, o.decisive]), [['NetworkPolicy app/api-in', 'kubectl-edit', true]]);
     assert.deepEqual([incident.resolvedBy.kind, incident.end], ['change', iso(revertAt)]);
+  });
+
+  it('podwall snapshot keeps who last changed a policy (managedFields without field sets), and nothing of the kind for other objects', async () => {
+    api.put(PODS, { ...POD_YAML('web', '10.0.2.1'), metadata: { ...POD_YAML('web', '10.0.2.1').metadata, managedFields: [{ manager: 'kubelet', fieldsV1: {} }] } } as never);
+    api.put(NETPOL, apiIn('web', 'helm'));
+    const file = join(mkdtempSync(join(tmpdir(), 'podwall-snapmf-')), 'snap.yaml');
+    const r = await podwallAsync(['snapshot', '--kubeconfig', api.kubeconfig(), '-o', file]);
+    assert.equal(r.code, 0, r.stderr);
+    const text = readFileSync(file, 'utf8');
+    assert.match(text, /manager: helm/);
+    assert.doesNotMatch(text, /kubelet|fieldsV1/);
   });
 });
