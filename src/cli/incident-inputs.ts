@@ -85,7 +85,8 @@ export async function incidentMachinery(f: IncidentFlags, io: CliIO, records: Re
   const timeline = buildTimeline(await loadSnapshots(f, io), records);
   if (timeline.ignoredRecords) io.err(`podwall: ${timeline.ignoredRecords} recorded policy changes came before any snapshot or baseline and were left out\n`);
   const build = buildOptions(f);
-  const attributor = new Attributor(timelineSnapshots(timeline, build));
-  const detector = new IncidentDetector(attributor, timeline.changes, new CauseFinder(timeline, attributor, build), options, window);
+  const snapshots = timelineSnapshots(timeline, build);
+  const attributor = new Attributor(snapshots);
+  const detector = new IncidentDetector(attributor, timeline.changes, new CauseFinder(timeline, snapshots, attributor, build), options, window);
   return { attributor, detector };
 }

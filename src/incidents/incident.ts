@@ -37,7 +37,10 @@ export interface IncidentCause {
   /** false: the model does not deny the connection after any change since it was last allowed (log and model disagree). */
   explained: boolean;
   explanation?: DenialExplanation;
+  /** The changed objects whose policy, before or after, selects an end of the connection. */
   objects: CausingObject[];
+  /** Objects changed at the same point that select neither end (they cannot have blocked it). */
+  unrelatedObjects: number;
 }
 
 export type Resolution = ({ kind: 'allowed' } & FlowMark) | { kind: 'change'; at: number; change: number; label: string };

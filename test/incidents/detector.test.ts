@@ -58,8 +58,9 @@ function flow(m: number, from: string, verdict: 'allow' | 'deny', to = 'api'): F
 
 function detect(snapshots: Snapshot[], flows: FlowRecord[], options: Partial<IncidentOptions> = {}, records: RecordedPolicyChange[] = [], window = {}) {
   const timeline = buildTimeline(snapshots, records);
-  const attributor = new Attributor(timelineSnapshots(timeline, {}));
-  const d = new IncidentDetector(attributor, timeline.changes, new CauseFinder(timeline, attributor), { ...DEFAULT_INCIDENT_OPTIONS, ...options }, window);
+  const states = timelineSnapshots(timeline, {});
+  const attributor = new Attributor(states);
+  const d = new IncidentDetector(attributor, timeline.changes, new CauseFinder(timeline, states, attributor), { ...DEFAULT_INCIDENT_OPTIONS, ...options }, window);
   for (const f of flows) d.add(f);
   return { ...d.result(), timeline };
 }
@@ -130,7 +131,8 @@ spec: {podSelector: {matchLabels: {app: job}}, policyTypes: [Egress]}
     assert.equal(r.incidents.length, 1);
     assert.equal(r.incidents[0]!.cause.explained, false);
     assert.equal(r.incidents[0]!.cause.explanation, undefined);
-    assert.deepEqual(r.incidents[0]!.cause.objects.map((o) => [o.change, o.label, o.decisive]), [['added', 'NetworkPolicy app/unrelated', false]]);
+    assert.deepEqual(r.incidents[0]!.cause.objects, [], 'the only change selects neither end');
+    assert.equal(r.incidents[0]!.cause.unrelatedObjects, 1);
   });
 
   it('the blocking change is the first after which the model denies, not merely the latest', () => {
@@ -144,6 +146,24 @@ spec: {podSelector: {matchLabels: {app: job}}, policyTypes: [Egress]}
     const r = detect([...BLOCK_AT_60, snapshot(PODS + CLOSED + other, min(90))], [...history('web', 0, 10, 20, 55), flow(95, 'web', 'deny')]);
     assert.equal(r.incidents[0]!.cause.at, min(60));
     assert.equal(r.incidents[0]!.cause.detectedAfterMs, 35 * 60_000);
+  });
+
+  it('decisive objects: each whose undo alone allows; else those selecting an end, together; never one that selects neither end', () => {
+    const np = (name: string, spec: string): string => `\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: ${name}, namespace: app}\nspec: ${spec}\n`;
+    const flows = [...history('web', 0, 10, 20), flow(61, 'web', 'deny')];
+    // two rules admitted web; both withdrawn: undoing either alone lets it through
+    const both = detect([snapshot(PODS + OPEN + np('api-in-2', '{podSelector: {matchLabels: {app: api}}, ingress: [{from: [{podSelector: {matchLabels: {app: web}}}]}]}'), min(-600)), snapshot(PODS + CLOSED + np('api-in-2', '{podSelector: {matchLabels: {app: api}}, ingress: []}'), min(60))], flows);
+    assert.deepEqual(both.incidents[0]!.cause.objects.map((o) => [o.label, o.decisive]), [['NetworkPolicy app/api-in', true], ['NetworkPolicy app/api-in-2', true]]);
+    // a deny-all and an allow-nobody added together: neither undo alone helps, both are needed; a policy of job is irrelevant
+    const r = detect(
+      [snapshot(PODS, min(-600)), snapshot(PODS + np('deny-all', '{podSelector: {matchLabels: {app: api}}, policyTypes: [Ingress]}') + np('api-nobody', '{podSelector: {matchLabels: {app: api}}, ingress: [{from: [{podSelector: {matchLabels: {app: nobody}}}]}]}') + np('job-egress', '{podSelector: {matchLabels: {app: job}}, policyTypes: [Egress]}'), min(60))],
+      flows,
+    );
+    assert.deepEqual(r.incidents[0]!.cause.objects.map((o) => [o.change, o.label, o.decisive]), [
+      ['added', 'NetworkPolicy app/api-nobody', true],
+      ['added', 'NetworkPolicy app/deny-all', true],
+    ]);
+    assert.equal(r.incidents[0]!.cause.unrelatedObjects, 1, 'job-egress selects neither end');
   });
 
   it('recorded changes from watch: a baseline, then a modification with its manager', () => {

@@ -30,6 +30,7 @@ export function incidentJson(i: Incident): Record<string, unknown> {
       explained: i.cause.explained,
       ...(i.cause.explanation ? { explanation: i.cause.explanation } : {}),
       objects: i.cause.objects.map((o) => ({ change: o.change, object: o.label, decisive: o.decisive, fields: o.fields, who: o.who, ...(o.recordedBy ? { recordedBy: o.recordedBy } : {}) })),
+      unrelatedObjects: i.cause.unrelatedObjects,
     },
   };
 }

@@ -28,6 +28,7 @@ function block(i: Incident): string[] {
     out.push(`    ${o.decisive ? '*' : '-'} ${o.change} ${o.label}${who ? `  ${who}` : ''}`);
     for (const f of o.fields.slice(0, 8)) out.push(`        ${f.path}: ${show(f.before)} -> ${show(f.after)}`);
   }
+  if (c.unrelatedObjects) out.push(`    (${c.unrelatedObjects} more objects changed then, none selecting either end)`);
   if (c.explanation) out.push(`  denied   ${c.explanation.text}`);
   else out.push('  denied   the model does not deny this connection after the change: log and model disagree (a stale snapshot, or a data plane that differs)');
   return out;
