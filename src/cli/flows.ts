@@ -1,15 +1,14 @@
 import { Command } from 'commander';
 import { formatDiagnostic } from '../k8s/errors.js';
-import { Attributor } from '../flows/attribute.js';
+import { existsSync } from 'node:fs';
 import type { FlowFormat } from '../flows/record.js';
-import { parseTime } from '../flows/record.js';
 import { FlowSummarizer, type GroupBy } from '../flows/summary.js';
 import { formatFlowSummary } from '../report/flows.js';
 import { expandLogPaths, newStats, readFlowFiles, type LocatedFlow, type ReadStats } from '../sources/flow-files.js';
 import { defaultDbPath, HistoryStore } from '../store/history.js';
+import { addIncidentOptions, incidentMachinery, readFlowsByTime, recordedPolicyChanges, timeWindow, type IncidentFlags } from './incident-inputs.js';
 import { addInputOptions, collect, parseOutput, type InputFlags } from './inputs.js';
 import { UsageError, type CliIO } from './io.js';
-import { loadSnapshots } from './snapshots.js';
 
 export interface FlowFlags extends InputFlags {
   snapshot?: string[];
@@ -40,7 +39,7 @@ export function flowFormat(v: string | undefined): FlowFormat | undefined {
   return v as FlowFormat;
 }
 
-interface Flags extends FlowFlags {
+interface Flags extends FlowFlags, IncidentFlags {
   since?: string;
   until?: string;
   by?: string;
@@ -59,27 +58,28 @@ export function flowsCommand(io: CliIO, setCode: (code: number) => void): Comman
     .option('--by <group>', 'namespace|workload|policy|pair', 'namespace')
     .option('-o, --output <format>', 'text|json|csv|md', 'text')
     .option('--record', 'add the figures to the history database')
-    .option('--db <path>', `history database (default: ${defaultDbPath()})`);
+    .option('--db <path>', `history database: written with --record; its recorded policy changes, if any, join the snapshots for incidents (default: ${defaultDbPath()})`);
   addFlowOptions(summary);
+  addIncidentOptions(summary);
   summary.action(async (logs: string[], f: Flags) => {
     const output = parseOutput(f.output, ['text', 'json', 'csv', 'md'] as const);
     const by = parseOutput(f.by, ['namespace', 'workload', 'policy', 'pair'] as const) as GroupBy;
-    const window: { since?: number; until?: number } = {};
-    for (const [k, v] of [['since', f.since], ['until', f.until]] as const) {
-      if (v === undefined) continue;
-      const t = parseTime(v);
-      if (t === undefined) throw new UsageError(`--${k} ${JSON.stringify(v)} is not an ISO 8601 time`);
-      window[k] = t;
-    }
+    const window = timeWindow(f);
     // a database that cannot be written is said before the work, not after it
     const store = f.record ? new HistoryStore(f.db ?? defaultDbPath(io.env), { warn: (m) => io.err(`podwall: warning: ${m}\n`) }) : undefined;
     try {
-      const summarizer = new FlowSummarizer(new Attributor(await loadSnapshots(f, io)), window);
+      // incidents (docs/incidents.md) need the flows in time order; the counters do not mind
+      const { attributor, detector } = await incidentMachinery(f, io, f.db && existsSync(f.db) ? recordedPolicyChanges(f.db) : [], window);
+      const summarizer = new FlowSummarizer(attributor, window);
       const stats = newStats();
-      for await (const flow of readFlows(logs, f, stats, io)) summarizer.add(flow);
-      const result = summarizer.result();
+      for await (const flow of readFlowsByTime(logs, f, stats)) {
+        summarizer.add(flow);
+        detector.add(flow);
+      }
+      const result = { ...summarizer.result(), incidents: detector.result().figures };
       if (store) {
         const id = store.recordFlows(result, logs.join(','));
+        store.recordIncidentFigures(id, result.incidents);
         io.err(`podwall: recorded flow summary ${id} in ${store.path}\n`);
       }
       io.out(formatFlowSummary(result, stats, by, output));

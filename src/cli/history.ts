@@ -4,6 +4,7 @@ import { parseOutput } from './inputs.js';
 import type { CliIO } from './io.js';
 import { existsSync } from 'node:fs';
 import { UsageError } from './io.js';
+import { formatDuration } from '../report/duration.js';
 
 interface Flags {
   db?: string;
@@ -28,9 +29,10 @@ export function historyCommand(io: CliIO, setCode: (code: number) => void): Comm
       const store = new HistoryStore(path, { warn: (m) => io.err(`podwall: warning: ${m}\n`) });
       const runs = store.runs(limit);
       const flows = store.flowSummaries(limit);
+      const incidents = store.incidentFigures(flows.map((f) => f.id));
       store.close();
       if (output === 'json') {
-        io.out(JSON.stringify({ runs, flows: flows.map((f) => ({ id: f.id, at: f.at, label: f.label, first: f.summary.first, last: f.summary.last, denied: f.summary.denied, allowed: f.summary.allowed, blockedPerWeek: f.summary.blockedPerWeek, deniedPerWeek: f.summary.deniedPerWeek })) }, null, 2) + '\n');
+        io.out(JSON.stringify({ runs, flows: flows.map((f) => ({ id: f.id, at: f.at, label: f.label, first: f.summary.first, last: f.summary.last, denied: f.summary.denied, allowed: f.summary.allowed, blockedPerWeek: f.summary.blockedPerWeek, deniedPerWeek: f.summary.deniedPerWeek, ...(incidents.has(f.id) ? { incidents: incidents.get(f.id) } : {}) })) }, null, 2) + '\n');
       } else {
         const rows = [['RUN', 'WHEN', 'CIS', 'DENY-IN', 'DENY-OUT', 'ISO-IN', 'ISO-OUT', 'ERR', 'WARN', 'STALE', 'SOURCE']];
         for (const r of runs) {
@@ -44,8 +46,12 @@ export function historyCommand(io: CliIO, setCode: (code: number) => void): Comm
           io.out(`\ntrend over ${runs.length} runs: default-deny ingress ${pct(a.defaultDenyIngress)} -> ${pct(b.defaultDenyIngress)}, errors ${a.findings.error} -> ${b.findings.error}\n`);
         }
         if (flows.length) {
-          io.out('\nFLOWS  WHEN                 DENIED  BLOCKED/WEEK  SOURCE\n');
-          for (const f of flows) io.out(`${String(f.id).padEnd(5)}  ${f.at.slice(0, 19).replace('T', ' ')}  ${String(f.summary.denied).padStart(6)}  ${String(f.summary.blockedPerWeek).padStart(12)}  ${f.label}\n`);
+          io.out('\nFLOWS  WHEN                 DENIED  BLOCKED/WEEK  INCIDENTS  OPEN  MTTR      SOURCE\n');
+          for (const f of flows) {
+            const i = incidents.get(f.id);
+            const figures = i ? `${String(i.count).padStart(9)}  ${String(i.open).padStart(4)}  ${(i.mttrMs === undefined ? '-' : formatDuration(i.mttrMs)).padEnd(8)}` : `${'-'.padStart(9)}  ${'-'.padStart(4)}  ${'-'.padEnd(8)}`;
+            io.out(`${String(f.id).padEnd(5)}  ${f.at.slice(0, 19).replace('T', ' ')}  ${String(f.summary.denied).padStart(6)}  ${String(f.summary.blockedPerWeek).padStart(12)}  ${figures}  ${f.label}\n`);
+          }
         }
       }
       setCode(0);

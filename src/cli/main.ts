@@ -10,6 +10,7 @@ import { auditCommand } from './audit.js';
 import { diffCommand } from './diff.js';
 import { flowsCommand } from './flows.js';
 import { historyCommand } from './history.js';
+import { incidentsCommand } from './incidents.js';
 import { matrixCommand } from './matrix.js';
 import { replayCommand } from './replay.js';
 import { serveCommand } from './serve.js';
@@ -34,6 +35,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
   program.addCommand(auditCommand(io, setCode));
   program.addCommand(historyCommand(io, setCode));
   program.addCommand(flowsCommand(io, setCode));
+  program.addCommand(incidentsCommand(io, setCode));
   program.addCommand(diffCommand(io, setCode));
   program.addCommand(replayCommand(io, setCode));
   program.addCommand(adviseCommand(io, setCode));

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { stringify } from 'yaml';
+import { policyObject, withoutFieldSets } from '../incidents/policy-objects.js';
 import { addInputOptions, readInputs, type InputFlags } from './inputs.js';
 import type { CliIO } from './io.js';
 import { checkOutputTarget, writeOutputFile } from './output-file.js';
@@ -15,7 +16,9 @@ function clean(value: unknown): unknown {
   const o = { ...(value as Record<string, unknown>) };
   if (o.metadata && typeof o.metadata === 'object') {
     const m = { ...(o.metadata as Record<string, unknown>) };
-    delete m.managedFields;
+    // a policy keeps who last changed it and when (podwall incidents names them); field sets go
+    if (m.managedFields !== undefined && policyObject({ value, file: '' })) m.managedFields = withoutFieldSets(m.managedFields);
+    else delete m.managedFields;
     if (m.annotations && typeof m.annotations === 'object') {
       const a = { ...(m.annotations as Record<string, unknown>) };
       delete a['kubectl.kubernetes.io/last-applied-configuration'];

@@ -29,13 +29,15 @@ export async function loadSnapshots(flags: InputFlags & { snapshot?: string[] },
       }
     }
     if (time === undefined) throw new UsageError(`--snapshot ${path}: no time: write PATH@2026-11-20T10:00:00Z, or use a file from podwall snapshot`);
-    out.push({ at: time, label: `${path}@${new Date(time).toISOString()}`, cluster: buildCluster(expandLists(docs), options) });
+    const objects = expandLists(docs);
+    out.push({ at: time, label: `${path}@${new Date(time).toISOString()}`, cluster: buildCluster(objects, options), objects });
   }
   if (flags.filename?.length || wantsLive(flags, io)) {
     // the -f (or live) cluster is the latest state: in force after every dated snapshot
     const latest = out.reduce((m, s) => Math.max(m, s.at ?? -Infinity), -Infinity);
     const label = flags.filename?.length ? flags.filename.join(',') : 'live cluster';
-    out.push({ ...(out.length ? { at: latest + 1 } : {}), label, cluster: buildCluster(await readInputs(flags, io), options) });
+    const objects = await readInputs(flags, io);
+    out.push({ ...(out.length ? { at: latest + 1 } : {}), label, cluster: buildCluster(objects, options), objects });
   }
   if (out.length === 0) throw new UsageError('no cluster: give manifests with -f (and optionally --snapshot PATH@TIME)');
   return out;

@@ -9,6 +9,7 @@ import { InputError } from '../k8s/errors.js';
 import { buildCluster } from '../model/build.js';
 import { defaultClusterAvailable } from '../sources/live.js';
 import { ClusterMirror } from '../sources/mirror.js';
+import { PolicyRecorder } from '../sources/policy-recorder.js';
 import { defaultDbPath, HistoryStore } from '../store/history.js';
 import { addInputOptions, buildOptions, liveReader, readObjects, type InputFlags } from './inputs.js';
 import { UsageError, type CliIO } from './io.js';
@@ -41,7 +42,7 @@ export function watchCommand(io: CliIO, setCode: (code: number) => void): Comman
     .description('keep the model in sync with a live cluster; re-audit on change and report new findings and connections that opened or closed (JSON lines)')
     .option('--interval <duration>', 'how often to re-evaluate after changes (e.g. 500ms, 10s, 1m)', '10s')
     .option('--webhook <url>', 'also POST each batch of events to this URL as JSON')
-    .option('--record', 'record the KPIs of every re-audit in the history database')
+    .option('--record', 'record the KPIs of every re-audit, and every policy change (for podwall incidents --db), in the history database')
     .option('--db <path>', `history database (default: ${defaultDbPath()})`);
   addInputOptions(addMetricsOptions(cmd));
   return cmd.action(async (f: Flags) => {
@@ -52,10 +53,19 @@ export function watchCommand(io: CliIO, setCode: (code: number) => void): Comman
     if (!f.kubeconfig && !f.context && !defaultClusterAvailable(io.env)) throw new UsageError('watch needs a live cluster: give --kubeconfig or --context (no $KUBECONFIG, ~/.kube/config or in-cluster service account was found)');
     const reader = liveReader(f);
     let dirty = true;
-    const mirror = new ClusterMirror(reader, { change: () => (dirty = true), notice: (m) => io.err(`podwall: ${m}\n`) });
     // a database that cannot be written is said before the cluster is read
-    const store = f.record ? new HistoryStore(f.db ?? defaultDbPath(io.env), { warn: (m) => io.err(`podwall: warning: ${m}\n`) }) : undefined;
+    const store = f.record ? new HistoryStore(f.db ?? defaultDbPath(io.env), { warn: (m) => io.err(`podwall: warning: ${m}
+`) }) : undefined;
+    // --record: policy changes too, for `podwall incidents --db`
+    const recorder = store ? new PolicyRecorder(store, reader.label) : undefined;
+    const mirror = new ClusterMirror(reader, {
+      change: () => (dirty = true),
+      notice: (m) => io.err(`podwall: ${m}
+`),
+      ...(recorder ? { object: (type: 'ADDED' | 'MODIFIED' | 'DELETED', item: Record<string, unknown>) => void recorder.event(type, item) } : {}),
+    });
     await mirror.start();
+    recorder?.baseline(mirror.objects());
     const metrics = await startMetrics(f, io, true);
 
     let findings = new Map<string, Finding>();

@@ -6,6 +6,7 @@
 import { Engine } from '../engine/engine.js';
 import type { Endpoint } from '../engine/endpoint.js';
 import type { SideVerdict, Verdict } from '../engine/verdict.js';
+import type { SourceObject } from '../model/build.js';
 import type { Cluster } from '../model/cluster.js';
 import type { Address } from '../model/ip.js';
 import { decideTargets, FlowEndpoints, type FlowDestination } from './endpoints.js';
@@ -17,6 +18,8 @@ export interface Snapshot {
   at?: number;
   label: string;
   cluster: Cluster;
+  /** The objects the cluster was built from, when the caller keeps them (incidents compare policies). */
+  objects?: readonly SourceObject[];
 }
 
 export interface EndpointInfo {
@@ -101,6 +104,12 @@ export class Attributor {
     if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
     this.cache.set(key, a);
     return a;
+  }
+
+  /** The model's whole verdict for a flow, with every step, in the snapshot in force at its time. */
+  verdict(flow: FlowRecord): Verdict {
+    const snap = this.snapshotFor(flow.time);
+    return snap.engine.decide({ from: endpointFor(snap, flow.src).endpoint, to: endpointFor(snap, flow.dst).endpoint, port: flow.dstPort, protocol: flow.protocol });
   }
 }
 

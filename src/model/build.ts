@@ -44,6 +44,12 @@ const POLICY_KINDS: Record<string, PolicyParser> = {
   'policy.networking.k8s.io/ClusterNetworkPolicy': (r, c) => parseClusterPolicy(r, c, UPSTREAM_CLUSTER_NETWORK_POLICY),
 };
 
+/** Is this apiVersion and kind one of the policy kinds podwall compiles? (Incidents look for changes among them.) */
+export function isPolicyKind(apiVersion: string, kind: string): boolean {
+  const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
+  return `${group}/${kind}` in POLICY_KINDS;
+}
+
 const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController', 'Job', 'CronJob']);
 
 /**

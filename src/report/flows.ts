@@ -1,6 +1,7 @@
 /** Formatters for `podwall flows summary`. */
 import type { FlowSummary, GroupBy } from '../flows/summary.js';
 import type { ReadStats } from '../sources/flow-files.js';
+import { figuresLine } from './incidents/header.js';
 
 export type FlowFormatOut = 'text' | 'json' | 'csv' | 'md';
 
@@ -9,12 +10,19 @@ export function formatFlowSummary(s: FlowSummary, stats: ReadStats, by: GroupBy,
     case 'json':
       return JSON.stringify({ summary: s, input: stats }, null, 2) + '\n';
     case 'csv':
-      return [`${by},denied`, ...Object.entries(s.by[by]).map(([k, n]) => `${csv(k)},${n}`)].join('\n') + '\n';
+      return [`${by},denied`, ...Object.entries(s.by[by]).map(([k, n]) => `${csv(k)},${n}`), ...incidentRows(s)].join('\n') + '\n';
     case 'md':
       return markdown(s, stats, by);
     case 'text':
       return text(s, stats, by);
   }
+}
+
+/** The incident figures as the last rows of the CSV, named in parentheses so that no namespace or workload can clash. */
+function incidentRows(s: FlowSummary): string[] {
+  if (!s.incidents) return [];
+  const f = s.incidents;
+  return [`(policy-caused incidents),${f.count}`, `(open incidents),${f.open}`, `(MTTR seconds),${f.mttrMs === undefined ? '' : Math.round(f.mttrMs / 1000)}`];
 }
 
 const csv = (v: string): string => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
@@ -23,6 +31,7 @@ function header(s: FlowSummary, stats: ReadStats): string[] {
   return [
     `flows: ${s.flows} (${s.allowed} allowed, ${s.denied} denied, ${s.expired} expired)${s.first ? ` from ${s.first} to ${s.last}` : ''}`,
     `unauthorized connection attempts blocked per week: ${s.blockedPerWeek}`,
+    ...(s.incidents ? [figuresLine(s.incidents)] : []),
     `lines read: ${stats.lines}; not flows: ${stats.skipped}; malformed: ${stats.malformed}; both ends outside the model: ${s.unattributed}`,
     `log and model disagree: ${s.disagreements}${s.disagreements ? ' (a stale snapshot, or a data plane that differs from the model: worth a look)' : ''}`,
   ];

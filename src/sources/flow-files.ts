@@ -123,6 +123,11 @@ function detect(head: (string | LongLine)[], file: string): FlowFormat {
   return f;
 }
 
+/** The flows of one log file. */
+export function readFlowFile(path: string, stats: ReadStats, options: ReadFlowOptions = {}): AsyncGenerator<LocatedFlow> {
+  return flowsFromLines(fileLines(path), path, stats, options);
+}
+
 export async function* readFlowFiles(paths: readonly string[], stats: ReadStats, options: ReadFlowOptions = {}): AsyncGenerator<LocatedFlow> {
   for (const path of paths) yield* flowsFromLines(fileLines(path), path, stats, options);
 }

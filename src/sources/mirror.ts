@@ -13,6 +13,8 @@ export interface MirrorEvents {
   change(): void;
   /** A reconnect, a relist, an event that was ignored: for the log, not the results. */
   notice(message: string): void;
+  /** One object changed (from a watch event, or found changed by a relist): for `watch --record`. */
+  object?(type: 'ADDED' | 'MODIFIED' | 'DELETED', item: Record<string, unknown>): void;
 }
 
 export class ClusterMirror {
@@ -58,8 +60,19 @@ export class ClusterMirror {
       this.store.delete(r);
       return;
     }
-    this.store.set(r, new Map(l.items.map((i) => [key(i as Item), slim(i) as Item])));
+    const before = this.store.get(r);
+    const raw = new Map(l.items.map((i) => [key(i as Item), i as Item]));
+    // what is kept is slimmed (no managedFields); a change is told with the whole object
+    this.store.set(r, new Map([...raw].map(([k, i]) => [k, slim(i) as Item])));
     this.version.set(r, l.resourceVersion);
+    // what changed while the watch was gone is still a change
+    if (this.events.object) {
+      for (const [k, i] of raw) {
+        const was = before?.get(k);
+        if (!was || was.metadata?.resourceVersion !== i.metadata?.resourceVersion) this.events.object(was ? 'MODIFIED' : 'ADDED', i);
+      }
+      for (const [k, was] of before ?? []) if (!raw.has(k)) this.events.object('DELETED', was);
+    }
     this.events.change();
   }
 
@@ -103,11 +116,13 @@ export class ClusterMirror {
           case 'MODIFIED':
             items.set(key(item), slim(withKind(item, r)) as Item);
             this.bump(r, item);
+            this.events.object?.(ev.type, withKind(item, r));
             this.events.change();
             break;
           case 'DELETED':
             items.delete(key(item));
             this.bump(r, item);
+            this.events.object?.(ev.type, withKind(item, r));
             this.events.change();
             break;
           case 'BOOKMARK':

@@ -9,6 +9,8 @@ import { dirname, join } from 'node:path';
 import type { AuditResult, Kpis } from '../audit/run.js';
 import type { FlowSummary } from '../flows/summary.js';
 import { historyError } from './errors.js';
+import type { IncidentFigures } from '../incidents/figures.js';
+import type { RecordedPolicyChange } from '../incidents/timeline.js';
 
 export function defaultDbPath(env: NodeJS.ProcessEnv = process.env): string {
   if (env.PODWALL_DB) return env.PODWALL_DB;
@@ -61,7 +63,45 @@ CREATE TABLE IF NOT EXISTS flow_summaries (
   blocked_per_week REAL NOT NULL,
   summary TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS policy_changes (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  at TEXT NOT NULL,
+  session TEXT NOT NULL,
+  change TEXT NOT NULL,
+  api_version TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  namespace TEXT,
+  name TEXT NOT NULL,
+  manager TEXT,
+  hash TEXT,
+  object TEXT
+);
+CREATE INDEX IF NOT EXISTS policy_changes_at ON policy_changes(at);
 `;
+
+/** Schema changes after the first release, in order; `PRAGMA user_version` says how many ran. */
+const MIGRATIONS: ((db: Database.Database) => void)[] = [
+  // 1: incident figures of each flow summary
+  (db) => {
+    const columns = new Set((db.prepare('PRAGMA table_info(flow_summaries)').all() as { name: string }[]).map((c) => c.name));
+    for (const [name, type] of [['incidents', 'INTEGER'], ['open_incidents', 'INTEGER'], ['mttr_ms', 'REAL']] as const) {
+      if (!columns.has(name)) db.exec(`ALTER TABLE flow_summaries ADD COLUMN ${name} ${type}`);
+    }
+  },
+];
+
+/** A policy change as `watch --record` writes it. */
+export interface PolicyChangeRow {
+  session: string;
+  change: RecordedPolicyChange['change'];
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+  manager?: string;
+  hash?: string;
+  object?: unknown;
+}
 
 export interface StoreOptions {
   /** A row that cannot be read (invalid JSON, a wrong shape) is skipped; this says which. */
@@ -91,6 +131,7 @@ export class HistoryStore {
       db.pragma('foreign_keys = ON');
       db.exec(SCHEMA);
       this.db = db;
+      this.migrate();
     } catch (e) {
       db?.close();
       // a failed first open leaves nothing behind: no empty database, no directories
@@ -125,6 +166,62 @@ export class HistoryStore {
     if (value !== undefined && valid(value)) return value as T;
     this.warn(`${this.path}: ${table} row ${id} is not readable (invalid JSON or an unexpected shape); skipped`);
     return undefined;
+  }
+
+  /** Runs the migrations this file has not seen yet, once, even with concurrent podwall runs. */
+  private migrate(): void {
+    const version = (): number => this.db.pragma('user_version', { simple: true }) as number;
+    if (version() >= MIGRATIONS.length) return;
+    this.db
+      .transaction(() => {
+        for (let v = version(); v < MIGRATIONS.length; v++) MIGRATIONS[v]!(this.db);
+        this.db.pragma(`user_version = ${MIGRATIONS.length}`);
+      })
+      .immediate();
+  }
+
+  /** The incident figures of a recorded flow summary (its columns, for queries and `history`). */
+  recordIncidentFigures(flowSummaryId: number, f: IncidentFigures): void {
+    this.db.prepare('UPDATE flow_summaries SET incidents = ?, open_incidents = ?, mttr_ms = ? WHERE id = ?').run(f.count, f.open, f.mttrMs ?? null, flowSummaryId);
+  }
+
+  /** Flow summary id -> its incident figures, for the summaries that have them. */
+  incidentFigures(ids: readonly number[]): Map<number, IncidentFigures> {
+    const out = new Map<number, IncidentFigures>();
+    const q = this.db.prepare('SELECT incidents, open_incidents, mttr_ms FROM flow_summaries WHERE id = ? AND incidents IS NOT NULL');
+    for (const id of ids) {
+      const r = q.get(id) as { incidents: number; open_incidents: number; mttr_ms: number | null } | undefined;
+      if (r) out.set(id, { count: r.incidents, open: r.open_incidents, closed: r.incidents - r.open_incidents, ...(r.mttr_ms !== null ? { mttrMs: r.mttr_ms } : {}) });
+    }
+    return out;
+  }
+
+  /** Policy changes seen by `watch`, in one transaction (a baseline and its listed objects together). */
+  recordPolicyChanges(rows: readonly PolicyChangeRow[], at = new Date()): void {
+    const insert = this.db.prepare('INSERT INTO policy_changes (at, session, change, api_version, kind, namespace, name, manager, hash, object) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    this.db
+      .transaction(() => {
+        for (const r of rows) insert.run(at.toISOString(), r.session, r.change, r.apiVersion, r.kind, r.namespace ?? null, r.name, r.manager ?? null, r.hash ?? null, r.object === undefined ? null : JSON.stringify(r.object));
+      })
+      .immediate();
+  }
+
+  /** Every recorded policy change, oldest first. */
+  policyChanges(): RecordedPolicyChange[] {
+    const rows = this.db.prepare('SELECT * FROM policy_changes ORDER BY at, id').all() as { id: number; at: string; session: string; change: RecordedPolicyChange['change']; api_version: string; kind: string; namespace: string | null; name: string; manager: string | null; object: string | null }[];
+    return rows.map((r) => ({
+      id: r.id,
+      at: Date.parse(r.at),
+      session: r.session,
+      change: r.change,
+      apiVersion: r.api_version,
+      kind: r.kind,
+      ...(r.namespace !== null ? { namespace: r.namespace } : {}),
+      name: r.name,
+      ...(r.manager !== null ? { manager: r.manager } : {}),
+      ...(r.object !== null ? { object: JSON.parse(r.object) as unknown } : {}),
+      source: `${this.path}#${r.id}`,
+    }));
   }
 
   recordAudit(result: AuditResult, label: string, at = new Date()): number {

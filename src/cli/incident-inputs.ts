@@ -1,0 +1,92 @@
+/** What `incidents` and `flows summary` share: the thresholds as flags, the time-merged logs, the timeline and the detector. */
+import { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { Attributor } from '../flows/attribute.js';
+import { mergeByTime } from '../flows/merge.js';
+import { parseTime } from '../flows/record.js';
+import { CauseFinder } from '../incidents/cause.js';
+import { IncidentDetector } from '../incidents/detector.js';
+import { DEFAULT_INCIDENT_OPTIONS, type IncidentOptions } from '../incidents/options.js';
+import { buildTimeline, timelineSnapshots, type RecordedPolicyChange } from '../incidents/timeline.js';
+import { expandLogPaths, readFlowFile, type LocatedFlow, type ReadStats } from '../sources/flow-files.js';
+import { HistoryStore } from '../store/history.js';
+import { flowFormat, type FlowFlags } from './flows.js';
+import { buildOptions } from './inputs.js';
+import { UsageError, type CliIO } from './io.js';
+import { loadSnapshots } from './snapshots.js';
+
+export interface IncidentFlags extends FlowFlags {
+  minAllowed?: string;
+  minHistory?: string;
+  recent?: string;
+}
+
+/** The thresholds of docs/incidents.md, as flags (shared with `flows summary`). */
+export function addIncidentOptions(cmd: Command): Command {
+  return cmd
+    .option('--min-allowed <n>', 'incidents: allowed flows a connection needs before a change to be legitimate', String(DEFAULT_INCIDENT_OPTIONS.minAllowed))
+    .option('--min-history <duration>', 'incidents: time from the first to the last of those flows', '10m')
+    .option('--recent <duration>', 'incidents: the last allowed flow must be at most this long before the change', '1h');
+}
+
+export function incidentOptions(f: IncidentFlags): IncidentOptions {
+  const k = Number(f.minAllowed ?? DEFAULT_INCIDENT_OPTIONS.minAllowed);
+  if (!Number.isInteger(k) || k < 1) throw new UsageError('--min-allowed must be a positive whole number');
+  return {
+    minAllowed: k,
+    minHistoryMs: f.minHistory === undefined ? DEFAULT_INCIDENT_OPTIONS.minHistoryMs : duration('--min-history', f.minHistory),
+    recentMs: f.recent === undefined ? DEFAULT_INCIDENT_OPTIONS.recentMs : duration('--recent', f.recent),
+  };
+}
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+function duration(flag: string, v: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(v.trim());
+  if (!m) throw new UsageError(`${flag} ${JSON.stringify(v)}: expected a duration such as 30s, 10m, 2h or 1d`);
+  return Number(m[1]) * UNITS[m[2]!]!;
+}
+
+export function timeWindow(f: { since?: string; until?: string }): { since?: number; until?: number } {
+  const window: { since?: number; until?: number } = {};
+  for (const [k, v] of [['since', f.since], ['until', f.until]] as const) {
+    if (v === undefined) continue;
+    const t = parseTime(v);
+    if (t === undefined) throw new UsageError(`--${k} ${JSON.stringify(v)} is not an ISO 8601 time`);
+    window[k] = t;
+  }
+  return window;
+}
+
+/** The logs merged in time order (one stream per file), as incident detection needs them. */
+export async function* readFlowsByTime(logs: string[], f: FlowFlags, stats: ReadStats): AsyncGenerator<LocatedFlow> {
+  const format = flowFormat(f.format);
+  const options = { ...(format ? { format } : {}), ...(f.strict ? { strict: true } : {}) };
+  yield* mergeByTime(expandLogPaths(logs).map((p) => readFlowFile(p, stats, options)));
+  // files are read side by side: list the first malformed lines in file order
+  stats.malformedExamples.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
+}
+
+/** The recorded policy changes of a history database given with --db (it must exist). */
+export function recordedPolicyChanges(db: string | undefined): RecordedPolicyChange[] {
+  if (db === undefined) return [];
+  if (!existsSync(db)) throw new UsageError(`--db ${db}: no such history database (record policy changes with podwall watch --record)`);
+  const store = new HistoryStore(db);
+  try {
+    return store.policyChanges();
+  } finally {
+    store.close();
+  }
+}
+
+/** Snapshots and recorded changes -> the timeline, the attribution over it, and the detector. */
+export async function incidentMachinery(f: IncidentFlags, io: CliIO, records: RecordedPolicyChange[], window: { since?: number; until?: number }): Promise<{ attributor: Attributor; detector: IncidentDetector }> {
+  const options = incidentOptions(f);
+  const timeline = buildTimeline(await loadSnapshots(f, io), records);
+  if (timeline.ignoredRecords) io.err(`podwall: ${timeline.ignoredRecords} recorded policy changes came before any snapshot or baseline and were left out\n`);
+  const build = buildOptions(f);
+  const snapshots = timelineSnapshots(timeline, build);
+  const attributor = new Attributor(snapshots);
+  const detector = new IncidentDetector(attributor, timeline.changes, new CauseFinder(timeline, snapshots, attributor, build), options, window);
+  return { attributor, detector };
+}

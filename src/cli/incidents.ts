@@ -1,0 +1,36 @@
+import { Command } from 'commander';
+import { formatIncidents } from '../report/incidents/index.js';
+import { newStats } from '../sources/flow-files.js';
+import { defaultDbPath } from '../store/history.js';
+import { addFlowOptions } from './flows.js';
+import { addIncidentOptions, incidentMachinery, readFlowsByTime, recordedPolicyChanges, timeWindow, type IncidentFlags } from './incident-inputs.js';
+import { parseOutput } from './inputs.js';
+import type { CliIO } from './io.js';
+
+interface Flags extends IncidentFlags {
+  since?: string;
+  until?: string;
+  output?: string;
+  db?: string;
+}
+
+export function incidentsCommand(io: CliIO, setCode: (code: number) => void): Command {
+  const cmd = new Command('incidents')
+    .description('legitimate traffic that a policy change blocked: start, end, the responsible change, and the MTTR (docs/incidents.md)')
+    .argument('<logs...>', 'flow logs, as for flows summary (merged in time order)')
+    .option('--since <time>', 'only incidents that started at or after this time (earlier flows still count as history)')
+    .option('--until <time>', 'read flows before this time only')
+    .option('-o, --output <format>', 'text|json|csv|md', 'text')
+    .option('--db <path>', `also use the policy changes podwall watch --record wrote into this history database (e.g. ${defaultDbPath()})`);
+  addFlowOptions(cmd);
+  addIncidentOptions(cmd);
+  return cmd.action(async (logs: string[], f: Flags) => {
+    const output = parseOutput(f.output, ['text', 'json', 'csv', 'md'] as const);
+    const window = timeWindow(f);
+    const { detector } = await incidentMachinery(f, io, recordedPolicyChanges(f.db), window);
+    const stats = newStats();
+    for await (const flow of readFlowsByTime(logs, f, stats)) detector.add(flow);
+    io.out(formatIncidents(detector.result(), stats, output));
+    setCode(0);
+  });
+}
