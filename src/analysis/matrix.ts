@@ -122,7 +122,7 @@ export function computeMatrix(engine: Engine, options: MatrixOptions = {}): Matr
   }
 
   let edges: MatrixEdge[] = [];
-  const everything = queries.flatMap((q) => q.ranges);
+  const everywhere = mergeRanges(queries.flatMap((q) => q.ranges));
   for (const [k, c] of counts) {
     const gs = Math.floor(k / G);
     const gd = k % G;
@@ -133,7 +133,7 @@ export function computeMatrix(engine: Engine, options: MatrixOptions = {}): Matr
     for (let gs = 0; gs < G; gs++) {
       for (let gd = 0; gd < G; gd++) {
         if (counts.has(gs * G + gd) || total(gs, gd) === 0 || !wanted(groups[gs]!, groups[gd]!)) continue;
-        edges.push({ from: groups[gs]!.id, to: groups[gd]!.id, allowed: false, partial: false, ports: mergeRanges(everything) });
+        edges.push({ from: groups[gs]!.id, to: groups[gd]!.id, allowed: false, partial: false, ports: everywhere });
       }
     }
   }
