@@ -181,8 +181,8 @@ describe('the CI action (action.yml -> scripts/ci-action.mjs)', () => {
     assert.equal(github.requests.filter((q) => q.startsWith('POST')).length, 1);
     const body = mine()[0]!.body;
     assert.match(body, /1 connection opened, 1 closed/);
-    assert.match(body, /### Opens \(newly allowed\)\n\n\| from[^\n]*\n[^\n]*\n\| shop\/web \| shop\/db \| 5432\/TCP \|/);
-    assert.match(body, /### Closes \(newly denied\)\n\n\| from[^\n]*\n[^\n]*\n\| shop\/web \| shop\/api \| 8080\/TCP \|/);
+    assert.match(body, /### Opens \(newly allowed\)\n\n\| from[^\n]*\n[^\n]*\n\| shop\/web \| shop\/db \| TCP 5432 \|/);
+    assert.match(body, /### Closes \(newly denied\)\n\n\| from[^\n]*\n[^\n]*\n\| shop\/web \| shop\/api \| TCP 8080 \|/);
     assert.equal(r.summary.trim(), body.trim(), 'the step summary holds the same comment');
   });
 
