@@ -20,7 +20,7 @@ export class UsageError extends Error {
 export function processIO(): CliIO {
   guardStdout();
   return {
-    out: (t) => void process.stdout.write(forTerminal(t)),
+    out: (t) => void process.stdout.write(forTerminal(t, Boolean(process.stdout.isTTY))),
     err: (t) => void process.stderr.write(forTerminal(t)),
     color: Boolean(process.stdout.isTTY) && !('NO_COLOR' in process.env) && process.env.TERM !== 'dumb',
     readStdin: () => checkText(readFileSync(0), '<stdin>'),
