@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { describeSystemError } from '../faults/errors.js';
-import { checkText } from '../sources/text-content.js';
+import { readStdinText } from '../sources/files.js';
 import { COLOUR_MARK, forTerminal } from './terminal.js';
 
 /** What a command may touch of the process: injectable so commands can run in-process in tests. */
@@ -20,10 +19,10 @@ export class UsageError extends Error {
 export function processIO(): CliIO {
   guardStdout();
   return {
-    out: (t) => void process.stdout.write(forTerminal(t)),
+    out: (t) => void process.stdout.write(forTerminal(t, Boolean(process.stdout.isTTY))),
     err: (t) => void process.stderr.write(forTerminal(t)),
     color: Boolean(process.stdout.isTTY) && !('NO_COLOR' in process.env) && process.env.TERM !== 'dumb',
-    readStdin: () => checkText(readFileSync(0), '<stdin>'),
+    readStdin: readStdinText,
     env: process.env,
   };
 }

@@ -120,18 +120,7 @@ function readBytes(file: string): Buffer {
     if (st.isDirectory()) throw new InputError('is a directory', { file });
     if (st.isFile() && st.size > MAX_MANIFEST_BYTES) throw tooLarge(file);
     if (st.isFile()) return readFileSync(fd);
-    // a pipe: read what comes, up to the bound
-    const chunks: Buffer[] = [];
-    let total = 0;
-    const chunk = Buffer.alloc(1 << 20);
-    for (;;) {
-      const n = readSync(fd, chunk, 0, chunk.length, null);
-      if (n === 0) break;
-      total += n;
-      if (total > MAX_MANIFEST_BYTES) throw tooLarge(file);
-      chunks.push(Buffer.from(chunk.subarray(0, n)));
-    }
-    return Buffer.concat(chunks);
+    return readStream(fd, file);
   } catch (e) {
     if (e instanceof InputError) throw e;
     throw cannot('read', e, file);
@@ -140,13 +129,52 @@ function readBytes(file: string): Buffer {
   }
 }
 
+/** A pipe (or stdin) read to its end, up to the bound: `-f - < /dev/zero` is an error, not a crash. */
+function readStream(fd: number, file: string): Buffer {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  const chunk = Buffer.alloc(1 << 20);
+  for (;;) {
+    let n: number;
+    try {
+      n = readSync(fd, chunk, 0, chunk.length, null);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') {
+        // a non-blocking pipe with nothing yet: wait a moment, as readFileSync would spin
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+        continue;
+      }
+      if (code === 'EOF') break;
+      throw e;
+    }
+    if (n === 0) break;
+    total += n;
+    if (total > MAX_MANIFEST_BYTES) throw tooLarge(file);
+    chunks.push(Buffer.from(chunk.subarray(0, n)));
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Standard input as manifest text, bounded and checked as files are. */
+export function readStdinText(): string {
+  let bytes: Buffer;
+  try {
+    bytes = readStream(0, '<stdin>');
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    throw cannot('read', e, '<stdin>');
+  }
+  return checkText(bytes, '<stdin>');
+}
+
 function tooLarge(file: string): InputError {
   return new InputError(`larger than ${MAX_MANIFEST_BYTES / 1024 / 1024} MiB: split it into several files`, { file });
 }
 
 /** The text of a manifest: UTF-8 only; binary, compressed or UTF-16 content is an error naming the file. */
 export function readText(file: string, options: ReadOptions = {}): string {
-  if (file === '-') return (options.readStdin ?? (() => checkText(readFileSync(0), '<stdin>')))();
+  if (file === '-') return (options.readStdin ?? readStdinText)();
   return checkText(readBytes(file), file);
 }
 

@@ -2,7 +2,7 @@
 // with huge lines, FIFOs and devices. Every case asserts the exit code, the message, and that it ends.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -67,6 +67,17 @@ describe('manifest inputs', () => {
     const r = await run(['audit', '-f', '/dev/zero'], { timeoutMs: 30_000 });
     assert.equal(r.code, 2);
     assert.match(r.stderr, /\/dev\/zero: error: not a file: it is a character device/);
+  });
+
+  it('endless stdin (-f - < /dev/zero): an error at the size bound, not a crash', async () => {
+    const fd = openSync('/dev/zero', 'r');
+    try {
+      const r = await run(['audit', '-f', '-'], { stdin: fd, timeoutMs: 60_000 });
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, /<stdin>: error: larger than 256 MiB/);
+    } finally {
+      closeSync(fd);
+    }
   });
 
   it('escape codes in names never reach the terminal raw', async () => {

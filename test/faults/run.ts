@@ -12,10 +12,10 @@ export interface Run {
   ms: number;
 }
 
-export function run(args: string[], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv; stdout?: number; onStdout?: (chunk: Buffer, stop: () => void) => void } = {}): Promise<Run> {
+export function run(args: string[], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv; stdin?: number; stdout?: number; onStdout?: (chunk: Buffer, stop: () => void) => void } = {}): Promise<Run> {
   const started = Date.now();
   return new Promise((resolve) => {
-    const stdio: StdioOptions = ['ignore', options.stdout ?? 'pipe', 'pipe'];
+    const stdio: StdioOptions = [options.stdin ?? 'ignore', options.stdout ?? 'pipe', 'pipe'];
     const child = spawn(process.execPath, [join(ROOT, 'bin', 'podwall.js'), ...args], { cwd: ROOT, stdio, env: { ...process.env, NO_COLOR: '1', ...options.env } });
     let stdout = '';
     let stderr = '';
