@@ -14,6 +14,11 @@ export interface Connection {
   to: Endpoint;
   port: number;
   protocol: Protocol;
+  /**
+   * The Service address and port the client actually dialled, before kube-proxy translation; `to` and
+   * `port` are then the backing pod and the target port. The spec engine ignores it.
+   */
+  service?: { namespace: string; name: string; address?: Address; port: number; protocol: Protocol };
 }
 
 export function describeEndpoint(e: Endpoint): string {

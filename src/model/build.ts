@@ -11,10 +11,11 @@ import {
 } from '../policy/cluster-policies.js';
 import { parseNetworkPolicy, type KindContext } from '../policy/networkpolicy.js';
 import type { Policy, PolicyRef } from '../policy/types.js';
-import type { Cluster, EnforcingMode, Namespace, Node, Pod, Service, Settings, WorkloadRef } from './cluster.js';
+import type { Cluster, EnforcingMode, Namespace, Node, Pod, Service, ServicePort, Settings, WorkloadRef } from './cluster.js';
 import { parseAddress, type Address } from './ip.js';
 import type { Labels } from './labels.js';
 import { parsePodIPs, parsePodSpec } from './pods.js';
+import { parsePortNumber, parseProtocol } from '../policy/fields.js';
 
 export interface BuildOptions {
   /** Overrides what the aws-node DaemonSet says. */
@@ -84,6 +85,7 @@ export function buildCluster(objects: readonly SourceObject[], options: BuildOpt
   let enforcingMode: EnforcingMode | undefined;
   let enforcingModeSource: string | undefined;
   let vpcCniConfigMap: Settings['vpcCniConfigMap'];
+  let awsNode: Settings['awsNode'];
 
   for (const obj of objects) {
     if (typeof obj.value !== 'object' || obj.value === null || Array.isArray(obj.value)) continue;
@@ -159,6 +161,7 @@ export function buildCluster(objects: readonly SourceObject[], options: BuildOpt
       const owners = m.field('ownerReferences').items().map((o) => ({ kind: o.field('kind').string(), name: o.field('name').string() }));
       workloads.push({ kind, name, namespace: namespace!, labels, template, location: where, ...(owners[0] ? { owner: owners[0] } : {}) });
       if (kind === 'DaemonSet' && name === 'aws-node' && namespace === 'kube-system') {
+        awsNode = { location: where, ...agentImageTag(template.field('spec')) };
         const mode = readEnforcingMode(template.field('spec'));
         if (mode) {
           enforcingMode = mode;
@@ -179,7 +182,7 @@ export function buildCluster(objects: readonly SourceObject[], options: BuildOpt
     nodes,
     services,
     policies: [...policies.values()],
-    settings: { enforcingMode: mode, ...(source ? { enforcingModeSource: source } : {}), ...(vpcCniConfigMap ? { vpcCniConfigMap } : {}) },
+    settings: { enforcingMode: mode, ...(source ? { enforcingModeSource: source } : {}), ...(vpcCniConfigMap ? { vpcCniConfigMap } : {}), ...(awsNode ? { awsNode } : {}) },
     warnings,
   };
 }
@@ -201,7 +204,25 @@ function parseService(c: Cursor, name: string, namespace: string, where: SourceL
   if (spec.has('clusterIP')) add(spec.field('clusterIP'));
   for (const x of spec.field('clusterIPs').items()) add(x);
   const selector = spec.has('selector') ? spec.field('selector').stringMap() : undefined;
-  return { name, namespace, clusterIPs: ips, location: where, ...(selector ? { selector } : {}) };
+  const ports: ServicePort[] = spec.field('ports').items().map((sp) => {
+    const port = parsePortNumber(sp.field('port'));
+    const t = sp.field('targetPort');
+    const targetPort = t.missing ? port : typeof t.value === 'string' ? (/^\d+$/.test(t.value) ? Number(t.value) : t.value) : parsePortNumber(t);
+    const portName = sp.field('name').optString();
+    return { ...(portName ? { name: portName } : {}), port, targetPort, protocol: parseProtocol(sp.field('protocol')) };
+  });
+  return { name, namespace, clusterIPs: ips, ports, location: where, ...(selector ? { selector } : {}) };
+}
+
+/** The tag of the network policy agent's image (container aws-eks-nodeagent, or any aws-network-policy-agent image). */
+function agentImageTag(podSpec: Cursor): { agentImageTag?: string } {
+  for (const container of podSpec.field('containers').items()) {
+    const image = container.field('image').optString() ?? '';
+    if (container.field('name').value !== 'aws-eks-nodeagent' && !image.includes('aws-network-policy-agent')) continue;
+    const colon = image.lastIndexOf(':');
+    if (colon > image.lastIndexOf('/')) return { agentImageTag: image.slice(colon + 1) };
+  }
+  return {};
 }
 
 function readEnforcingMode(podSpec: Cursor): EnforcingMode | undefined {

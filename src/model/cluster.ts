@@ -10,6 +10,8 @@ export interface ContainerPort {
   name?: string;
   port: number;
   protocol: Protocol;
+  /** Declared by an init container (the EKS controller resolves named ports from spec.containers only). */
+  init?: true;
 }
 
 export interface Namespace {
@@ -52,7 +54,16 @@ export interface Service {
   namespace: string;
   clusterIPs: readonly Address[];
   selector?: Labels;
+  /** spec.ports (targetPort defaults to port): the EKS controller allows ClusterIPs with the Service port. */
+  ports?: readonly ServicePort[];
   location: SourceLocation;
+}
+
+export interface ServicePort {
+  name?: string;
+  port: number;
+  targetPort: number | string;
+  protocol: Protocol;
 }
 
 export type EnforcingMode = 'standard' | 'strict';
@@ -63,6 +74,8 @@ export interface Settings {
   enforcingModeSource?: string;
   /** EKS Auto Mode's kube-system/amazon-vpc-cni ConfigMap, when in the inputs. */
   vpcCniConfigMap?: { data: Readonly<Record<string, string>>; location: SourceLocation };
+  /** The aws-node DaemonSet, when in the inputs: the network policy agent's image tag (its version). */
+  awsNode?: { agentImageTag?: string; location: SourceLocation };
 }
 
 /** Everything podwall knows about one cluster: the model the engine decides on. */
