@@ -87,7 +87,8 @@ export class Agent {
   }
 
   private direction(d: Direction, pods: Pod[], nodeIp: Address, pes: PolicyEndpoints[], cpes: ClusterPolicyEndpoints[]): DirectionMaps {
-    const dropped: Dropped[] = [];
+    const dropped: Dropped[] = pes.flatMap((pe) => pe.dropped.filter((x) => x.direction === d));
+    for (const c of cpes) dropped.push(...c.dropped.filter((x) => x.direction === d));
     const strict = this.cluster.settings.enforcingMode === 'strict';
     let entries: NpEntry[] = [];
     const policies = pes.map((pe) => pe.label);
@@ -122,11 +123,11 @@ export class Agent {
       entries = [nodeEntry(nodeIp)];
     }
     let cpEntries: CpEntry[] = [];
-    let cpRules = 0;
+    // key 1 is written once for both directions: applied when either has cluster-policy rules
+    const cpRules = cpes.reduce((n, c) => n + c.ingress.length + c.egress.length, 0);
     if (cpes.length > 0) {
       const all: (CpEndpoint & { tier: 'Admin' | 'Baseline'; priority: number })[] = [];
       for (const c of cpes) for (const e of c[d]) all.push({ ...e, tier: c.tier, priority: c.priority });
-      cpRules = all.length;
       cpEntries = this.cpEntries(all, nodeIp, dropped, d, pods);
     }
     return {
