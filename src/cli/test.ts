@@ -4,9 +4,12 @@ import { parseDocuments } from '../k8s/yaml.js';
 import { expandPaths, readText } from '../sources/files.js';
 import { renderVerdict, type TextStyle } from '../report/explain.js';
 import { addInputOptions, buildOptions, parseOutput, readInputs, type InputFlags } from './inputs.js';
+import { addDataplaneOptions, eksChoice, parseDataplane, type DataplaneFlags } from './dataplane.js';
+import { renderComparison } from '../report/dataplanes.js';
+import type { Cluster } from '../model/cluster.js';
 import { textStyle, UsageError, type CliIO } from './io.js';
 
-interface Flags extends InputFlags {
+interface Flags extends InputFlags, DataplaneFlags {
   output?: string;
 }
 
@@ -16,24 +19,33 @@ export function testCommand(io: CliIO, done: (code: number) => void): Command {
     .argument('<files...>', 'assertion files or directories of them')
     .option('-o, --output <format>', 'text or json', 'text');
   addInputOptions(cmd);
+  addDataplaneOptions(cmd);
   return cmd.action(async (files: string[], flags: Flags) => {
     const output = parseOutput(flags.output, ['text', 'json'] as const);
     const shared = flags.filename?.length || flags.kubeconfig || flags.context ? await readInputs(flags, io) : [];
     const options = buildOptions(flags);
+    const dataplane = parseDataplane(flags.dataplane);
+    const choices = new Map<Cluster, ReturnType<typeof eksChoice>>();
+    const eks = (cluster: Cluster): ReturnType<typeof eksChoice> => {
+      let c = choices.get(cluster);
+      if (!c) choices.set(cluster, (c = eksChoice(flags, cluster)));
+      return c;
+    };
+    const run = { dataplane, eks };
     const paths = expandPaths(files);
     if (paths.length === 0) throw new UsageError('no assertion files found');
     // Everything is evaluated before anything is printed: bad input leaves no half-written report.
     const results: AssertionResult[] = [];
     for (const path of paths) {
       const file = parseAssertionFile(parseDocuments(readText(path, { readStdin: () => io.readStdin() }), path), path);
-      results.push(...runAssertions(file, shared, options));
+      results.push(...runAssertions(file, shared, options, run));
     }
     const passed = results.filter((r) => r.pass).length;
     const failed = results.length - passed;
     if (output === 'json') {
       const json = {
         summary: { passed, failed },
-        results: results.map(({ file, line, from, to, port, protocol, expect, actual, pass, reason, verdict }) => ({
+        results: results.map(({ file, line, from, to, port, protocol, expect, actual, pass, reason, verdict, dataplane, comparison }) => ({
           file,
           ...(line !== undefined ? { line } : {}),
           from,
@@ -44,7 +56,11 @@ export function testCommand(io: CliIO, done: (code: number) => void): Command {
           actual,
           pass,
           reason,
+          dataplane,
           explanation: { egress: verdict.egress, ingress: verdict.ingress, warnings: verdict.warnings },
+          ...(comparison
+            ? { eks: { allowed: comparison.eks.allowed, agent: comparison.eks.agent, compute: comparison.eks.compute, egress: comparison.eks.egress, ingress: comparison.eks.ingress }, kubernetes: { allowed: comparison.kubernetes.allowed }, mechanisms: comparison.mechanisms }
+            : {}),
         })),
       };
       io.out(JSON.stringify(json, null, 2) + '\n');
@@ -73,7 +89,10 @@ function renderText(results: AssertionResult[], io: CliIO): string {
     out.push(`${style.bad('FAIL')} ${file} (${failures.length} of ${list.length} failed)`);
     for (const r of failures) {
       out.push(`  ${file}${r.line !== undefined ? `:${r.line}` : ''}: ${r.from} -> ${r.to} ${r.port}/${r.protocol}: expected ${r.expect}, got ${r.actual}`);
-      out.push(renderVerdict(r.verdict, style, '    ').trimEnd());
+      if (r.comparison) {
+        const eks = r.comparison.eks;
+        out.push(renderComparison(r.comparison, { agent: eks.agent, agentSource: '', compute: eks.compute, computeSource: '' }, style, '    ').trimEnd());
+      } else out.push(renderVerdict(r.verdict, style, '    ').trimEnd());
     }
   }
   const passed = results.filter((r) => r.pass).length;
