@@ -72,7 +72,7 @@ export class Agent {
       const first = pods[0]!;
       const nodeIp = this.addressing.nodeIp(first.nodeName, `${first.namespace}/${first.name}`);
       const inGroup = new Set(pods);
-      const pes = ctl.policyEndpoints.filter((pe) => pe.pods.some((p) => inGroup.has(p)));
+      const pes = ctl.policyEndpoints.filter((pe) => pe.pods.some((p) => inGroup.has(p)) && (this.on('selected-without-isolation') || pe.isolation.ingress || pe.isolation.egress || pe.ingress.length + pe.egress.length > 0));
       const cpes = ctl.clusterPolicyEndpoints.filter((c) => c.pods.some((p) => inGroup.has(p)));
       out.push({
         identifier: podIdentifier(first),

@@ -66,7 +66,7 @@ export class Dataplanes {
     }
     if (mechanisms.length === 0) {
       if (this.upstreamDecides(conn)) mechanisms = ['upstream-kind-not-enforced'];
-      else if (eks.egress.peerIsPlaceholder || eks.ingress.peerIsPlaceholder) mechanisms = ['unknown-address'];
+      else if ([conn.from, conn.to].some((e) => this.eks.addressing.isPlaceholder(this.eks.address(e)))) mechanisms = ['unknown-address'];
     }
     if (mechanisms.length === 0 && caveats.length > 0) mechanisms = ['port-limit'];
     return { kubernetes, eks, agree: false, mechanisms, explained: mechanisms.length > 0, caveats };

@@ -17,6 +17,7 @@ export const MECHANISMS = {
   'egress-named-port-dropped': 'egress named ports are dropped for ipBlock peers and rules without `to`; a peer left with only named ports yields nothing',
   'init-container-ports': 'named ports come from spec.containers only; init containers are ignored',
   'policytypes-not-respected': 'rules of a direction that policyTypes leaves out are still enforced (controller PR #229 open)',
+  'selected-without-isolation': 'a policy that selects a pod without isolating it (an ApplicationNetworkPolicy without policyTypes) still has the agent program it: a direction without rules gets the catch-all, which in strict mode opens it',
   'anp-egress-without-to': 'an ApplicationNetworkPolicy egress rule without `to` yields no entry',
   'host-network-peer': 'a host-network pod used as a peer resolves to its node\'s IP',
   'node-primary-ip-only': 'only the node\'s primary IP (the agent\'s node IP) is always allowed, not every address of the Node',
