@@ -67,31 +67,87 @@ export class Agent {
       if (list) list.push(pod);
       else groups.set(key, [pod]);
     }
+    // which PolicyEndpoints and ClusterPolicyEndpoints select each pod, in the controller's order
+    const pesOf = new Map<Pod, PolicyEndpoints[]>();
+    const cpesOf = new Map<Pod, ClusterPolicyEndpoints[]>();
+    const index = <T extends { pods: readonly Pod[] }>(list: readonly T[], into: Map<Pod, T[]>): void => {
+      for (const x of list) for (const p of x.pods) (into.get(p) ?? into.set(p, []).get(p)!).push(x);
+    };
+    index(ctl.policyEndpoints, pesOf);
+    index(ctl.clusterPolicyEndpoints, cpesOf);
+    const union = <T>(pods: Pod[], of: Map<Pod, T[]>, order: readonly T[]): T[] => {
+      if (pods.length === 1) return of.get(pods[0]!) ?? [];
+      const set = new Set(pods.flatMap((p) => of.get(p) ?? []));
+      return order.filter((x) => set.has(x));
+    };
     const out: IdentifierMaps[] = [];
     for (const pods of groups.values()) {
       const first = pods[0]!;
       const nodeIp = this.addressing.nodeIp(first.nodeName, `${first.namespace}/${first.name}`);
-      const inGroup = new Set(pods);
-      const pes = ctl.policyEndpoints.filter((pe) => pe.pods.some((p) => inGroup.has(p)) && (this.on('selected-without-isolation') || pe.isolation.ingress || pe.isolation.egress || pe.ingress.length + pe.egress.length > 0));
-      const cpes = ctl.clusterPolicyEndpoints.filter((c) => c.pods.some((p) => inGroup.has(p)));
+      const pes = union(pods, pesOf, ctl.policyEndpoints).filter((pe) => this.on('selected-without-isolation') || pe.isolation.ingress || pe.isolation.egress || pe.ingress.length + pe.egress.length > 0);
+      const cpes = union(pods, cpesOf, ctl.clusterPolicyEndpoints);
+      // the maps are computed when first asked for: explain needs two identifiers, not all of them
+      let ingress: DirectionMaps | undefined;
+      let egress: DirectionMaps | undefined;
+      const agent = this;
       out.push({
         identifier: podIdentifier(first),
         node: first.nodeName ?? '(not scheduled)',
         nodeIp,
         pods,
-        ingress: this.direction('ingress', pods, nodeIp, pes, cpes),
-        egress: this.direction('egress', pods, nodeIp, pes, cpes),
+        get ingress() {
+          return (ingress ??= agent.direction('ingress', pods, nodeIp, pes, cpes));
+        },
+        get egress() {
+          return (egress ??= agent.direction('egress', pods, nodeIp, pes, cpes));
+        },
       });
     }
     return out;
   }
 
+  /** Identical inputs give identical maps: many identifiers share their policies (and a node), so compute each once. */
+  private readonly memo = new Map<string, { entries: NpEntry[]; cpEntries: CpEntry[]; dropped: Dropped[] }>();
+  private readonly ids = new Map<object, number>();
+
+  private id(x: object): number {
+    let n = this.ids.get(x);
+    if (n === undefined) this.ids.set(x, (n = this.ids.size));
+    return n;
+  }
+
   private direction(d: Direction, pods: Pod[], nodeIp: Address, pes: PolicyEndpoints[], cpes: ClusterPolicyEndpoints[]): DirectionMaps {
+    const strict = this.cluster.settings.enforcingMode === 'strict';
+    // unresolved named ports (spec behaviour only) resolve on the identifier's own pods
+    const named = pes.some((pe) => pe[d].some((e) => e.ports.some((p) => p.named !== undefined))) || cpes.some((c) => c[d].some((e) => e.ports.some((p) => p.named !== undefined)));
+    // a placeholder node IP is in no rule: the maps are the same on every such node but for the node entries
+    const placeholder = this.addressing.isPlaceholder(nodeIp);
+    const key = `${d}|${placeholder ? 'placeholder' : `${nodeIp.family}:${nodeIp.value}`}|${pes.map((x) => this.id(x)).join(',')}|${cpes.map((x) => this.id(x)).join(',')}|${named ? pods.map((x) => this.id(x)).join(',') : ''}`;
+    let part = this.memo.get(key);
+    if (!part) this.memo.set(key, (part = this.compute(d, pods, nodeIp, pes, cpes, strict)));
+    const { dropped } = part;
+    let { entries, cpEntries } = part;
+    if (placeholder) {
+      entries = entries.map((e) => (e.kind === 'node' ? nodeEntry(nodeIp) : e));
+      cpEntries = cpEntries.map((e) => (e.kind === 'node' ? { ...e, cidr: hostCidr(nodeIp) } : e));
+    }
+    const policies = pes.map((pe) => pe.label);
+    // key 1 is written once for both directions: applied when either has cluster-policy rules
+    const cpRules = cpes.reduce((n, c) => n + c.ingress.length + c.egress.length, 0);
+    return {
+      podState: pes.length > 0 ? 'POLICIES_APPLIED' : strict ? 'DEFAULT_DENY' : 'DEFAULT_ALLOW',
+      cpPodState: cpRules > 0 ? 'POLICIES_APPLIED' : 'DEFAULT_ALLOW',
+      entries,
+      cpEntries,
+      dropped,
+      policies: [...policies, ...cpes.map((c) => c.label)],
+    };
+  }
+
+  private compute(d: Direction, pods: Pod[], nodeIp: Address, pes: PolicyEndpoints[], cpes: ClusterPolicyEndpoints[], strict: boolean): { entries: NpEntry[]; cpEntries: CpEntry[]; dropped: Dropped[] } {
     const dropped: Dropped[] = pes.flatMap((pe) => pe.dropped.filter((x) => x.direction === d));
     for (const c of cpes) dropped.push(...c.dropped.filter((x) => x.direction === d));
-    const strict = this.cluster.settings.enforcingMode === 'strict';
     let entries: NpEntry[] = [];
-    const policies = pes.map((pe) => pe.label);
     if (pes.length > 0) {
       const rules: FirewallRule[] = [];
       const domains: NpEntry[] = [];
@@ -123,21 +179,12 @@ export class Agent {
       entries = [nodeEntry(nodeIp)];
     }
     let cpEntries: CpEntry[] = [];
-    // key 1 is written once for both directions: applied when either has cluster-policy rules
-    const cpRules = cpes.reduce((n, c) => n + c.ingress.length + c.egress.length, 0);
     if (cpes.length > 0) {
       const all: (CpEndpoint & { tier: 'Admin' | 'Baseline'; priority: number })[] = [];
       for (const c of cpes) for (const e of c[d]) all.push({ ...e, tier: c.tier, priority: c.priority });
       cpEntries = this.cpEntries(all, nodeIp, dropped, d, pods);
     }
-    return {
-      podState: pes.length > 0 ? 'POLICIES_APPLIED' : strict ? 'DEFAULT_DENY' : 'DEFAULT_ALLOW',
-      cpPodState: cpRules > 0 ? 'POLICIES_APPLIED' : 'DEFAULT_ALLOW',
-      entries,
-      cpEntries,
-      dropped,
-      policies: [...policies, ...cpes.map((c) => c.label)],
-    };
+    return { entries, cpEntries, dropped };
   }
 
   /** L4 slots of one endpoint: named ports still unresolved (spec behaviour) resolve on this identifier's pods. */
@@ -156,6 +203,7 @@ export class Agent {
     const perRuleExcept = !this.on('except-shadows-rules');
     const nodeCidr = hostCidr(nodeIp);
     const byCidr = new Map<string, { cidr: Cidr; items: Item[]; except: Cidr[]; sources: EntrySource[] }>();
+    const containers: { cidr: Cidr; items: Item[]; except: Cidr[] }[] = [];
     const sorted = rules.map((r, i) => ({ r, i })).sort((a, b) => a.r.cidr.bits - b.r.cidr.bits || a.i - b.i).map((x) => x.r);
     const exceptCidrs = new Map<string, Cidr>();
     for (const rule of sorted) {
@@ -170,15 +218,17 @@ export class Agent {
         existing.sources.push(rule.source);
         continue;
       }
-      items.push(...this.inherited(rule.cidr, byCidr, perRuleExcept));
-      byCidr.set(key, { cidr: rule.cidr, items, except: [...rule.except], sources: [rule.source] });
+      items.push(...this.inherited(rule.cidr, containers, perRuleExcept));
+      const entry = { cidr: rule.cidr, items, except: [...rule.except], sources: [rule.source] };
+      byCidr.set(key, entry);
+      if (rule.cidr.bits < (rule.cidr.family === 4 ? 32 : 128)) containers.push(entry);
     }
     const out: NpEntry[] = [nodeEntry(nodeIp)];
     for (const x of exceptCidrs.values()) {
       if (byCidr.has(cidrKey(x))) continue;
       if (perRuleExcept) {
         // the specification: the excepted range keeps what the other rules allow there
-        byCidr.set(cidrKey(x), { cidr: x, items: this.inherited(x, byCidr, true), except: [], sources: [] });
+        byCidr.set(cidrKey(x), { cidr: x, items: this.inherited(x, containers, true), except: [], sources: [] });
       } else {
         out.push({ cidr: x, kind: 'except', l4: [{ protocol: 'RESERVED', port: 0, endPort: 0 }], overflow: [], sources: [] });
       }
@@ -198,12 +248,11 @@ export class Agent {
   }
 
   /** The slots a CIDR inherits from every containing non-host CIDR whose except does not cover it. */
-  private inherited(cidr: Cidr, byCidr: Map<string, { cidr: Cidr; items: Item[]; except: Cidr[] }>, perRule: boolean): Item[] {
+  private inherited(cidr: Cidr, containers: readonly { cidr: Cidr; items: Item[]; except: Cidr[] }[], perRule: boolean): Item[] {
     const out: Item[] = [];
-    const width = cidr.family === 4 ? 32 : 128;
     const ip = { family: cidr.family, value: cidr.base, text: '' } as Address;
-    for (const c of byCidr.values()) {
-      if (c.cidr.bits >= cidr.bits || c.cidr.bits === width || !cidrWithin(cidr, c.cidr)) continue;
+    for (const c of containers) {
+      if (c.cidr.bits >= cidr.bits || !cidrWithin(cidr, c.cidr)) continue;
       if (perRule) out.push(...c.items.filter((i) => !i.except.some((x) => cidrContains(x, ip))));
       else if (!c.except.some((x) => cidrContains(x, ip))) out.push(...c.items);
     }
@@ -236,23 +285,26 @@ export class Agent {
     };
     const withCidr = rules.filter((r) => r.cidr).map((r, i) => ({ r, i })).sort((a, b) => a.r.cidr!.bits - b.r.cidr!.bits || a.i - b.i).map((x) => x.r);
     const byCidr = new Map<string, { cidr: Cidr; slots: CpSlot[]; sources: EntrySource[] }>();
-    const processed: Cidr[] = [];
+    const processed: Cidr[] = []; // non-host CIDRs, in processing order
     for (const r of withCidr) {
       const cidr = r.cidr!;
       if (this.skip(cidr, nodeCidr, dropped, d, r.sources[0])) continue;
       const key = cidrKey(cidr);
       let e = byCidr.get(key);
-      if (!e) byCidr.set(key, (e = { cidr, slots: [], sources: [] }));
-      // copy the rules of the most specific containing CIDR processed before
-      for (let i = processed.length - 1; i >= 0; i--) {
-        if (cidrContains(processed[i]!, { family: cidr.family, value: cidr.base, text: '' })) {
-          e.slots.push(...byCidr.get(cidrKey(processed[i]!))!.slots);
-          break;
+      // copy the rules of the most specific containing CIDR processed before (the same CIDR, if seen already)
+      // (the same CIDR seen already copies its own slots: identical, removed below)
+      if (!e) {
+        byCidr.set(key, (e = { cidr, slots: [], sources: [] }));
+        for (let i = processed.length - 1; i >= 0; i--) {
+          if (cidrContains(processed[i]!, { family: cidr.family, value: cidr.base, text: '' })) {
+            e.slots.push(...byCidr.get(cidrKey(processed[i]!))!.slots);
+            break;
+          }
         }
       }
       e.slots.push(...slotsOf(r));
       e.sources.push(...r.sources);
-      processed.push(cidr);
+      if (cidr.bits < (cidr.family === 4 ? 32 : 128)) processed.push(cidr);
     }
     for (const e of byCidr.values()) {
       const slots = [...new Set(e.slots)];

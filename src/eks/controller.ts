@@ -51,9 +51,17 @@ export class Controller {
   }
 
   /** Pods a peer selector lists: host-network pods too (the controller lists pods by label), unless switched off. */
+  private readonly peerCache = new Map<string, Pod[]>();
+
   private peerPods(s: PodSelection): Pod[] {
-    const withHost = this.on('host-network-peer');
-    return this.cluster.pods.filter((p) => (p.hostNetwork ? withHost && this.labelsMatch(s, p) : selects(s, p, this.ctx)));
+    const key = `${s.namespaces.kind === 'named' ? `=${s.namespaces.name}` : s.namespaces.selector.key}|${s.pods.key}`;
+    let pods = this.peerCache.get(key);
+    if (!pods) {
+      const withHost = this.on('host-network-peer');
+      pods = this.cluster.pods.filter((p) => (p.hostNetwork ? withHost && this.labelsMatch(s, p) : selects(s, p, this.ctx)));
+      this.peerCache.set(key, pods);
+    }
+    return pods;
   }
 
   private labelsMatch(s: PodSelection, p: Pod): boolean {
