@@ -253,7 +253,8 @@ export class Agent {
     const ip = { family: cidr.family, value: cidr.base, text: '' } as Address;
     for (const c of containers) {
       if (c.cidr.bits >= cidr.bits || !cidrWithin(cidr, c.cidr)) continue;
-      if (perRule) out.push(...c.items.filter((i) => !i.except.some((x) => cidrContains(x, ip))));
+      // the specification: a rule's except removes only what it covers; longer entries hold the excepted parts
+      if (perRule) out.push(...c.items.filter((i) => !i.except.some((x) => cidrWithin(cidr, x))));
       else if (!c.except.some((x) => cidrContains(x, ip))) out.push(...c.items);
     }
     return out;
