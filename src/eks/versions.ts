@@ -48,7 +48,10 @@ function after(v: AgentVersion, major: number, minor: number, patch: number): bo
 export interface VersionBehaviour {
   /** The node IP gets Admin Accept priority 0 in the cluster-policy maps (commit 7b17620, after v1.4.1). */
   cpNodeEntry: boolean;
-  /** A cluster-policy port without a protocol means TCP (utils.go ComputeTrieValueForCPE). */
+  /**
+   * A cluster-policy port without a protocol means TCP (agent utils.go ComputeTrieValueForCPE; the CNP, PE and
+   * CPE CRDs default it too) in every version read: the policy reader already applies it, so nothing branches on it.
+   */
   cpMissingProtocolIsTcp: boolean;
   /** The controller respects policyTypes (controller PR #229, open: no release has it). */
   policyTypesRespected: boolean;
