@@ -4,13 +4,14 @@
  * (pods that no policy can tell apart are decided once), and the answer says whether they agree:
  * one pod never speaks for all.
  */
+import type { Comparison } from '../eks/compare.js';
 import type { Engine } from '../engine/engine.js';
 import type { Connection, Endpoint } from '../engine/endpoint.js';
 import type { Verdict } from '../engine/verdict.js';
 import { workloadId, type Pod, type Protocol, type Service, type ServicePort } from '../model/cluster.js';
-import { policyKey } from '../model/pods.js';
 import type { Reference } from '../model/refs.js';
 import { describeServicePort, describeServiceSelector, findServicePort, selectedPods, serviceId, targetPortOf } from '../model/services.js';
+import type { Decider, Dataplane } from './deciders.js';
 import { dnsWarnings } from './dns.js';
 
 export type Outcome = 'allow' | 'deny' | 'mixed' | 'none';
@@ -55,6 +56,12 @@ export interface Judgement {
   /** The only pair, or an example of an allowed and of a denied pair. */
   allowed?: Verdict;
   denied?: Verdict;
+  /** The data plane that decided; on EKS the examples' comparisons with the specification. */
+  dataplane: Dataplane;
+  allowedComparison?: Comparison;
+  deniedComparison?: Comparison;
+  /** Pairs where EKS and the specification disagree (EKS data plane only). */
+  disagreements: number;
   service?: ServiceSummary;
   backends?: BackendSummary[];
   /** Facts about the question itself: a single replica, a Service without backends, a masqueraded source. */
@@ -69,10 +76,10 @@ interface Group {
   pods: Pod[];
 }
 
-function groups(pods: readonly Pod[]): Group[] {
+function groups(pods: readonly Pod[], podKey: (p: Pod) => string): Group[] {
   const m = new Map<string, Group>();
   for (const p of pods) {
-    const k = policyKey(p);
+    const k = podKey(p);
     const g = m.get(k);
     if (g) g.pods.push(p);
     else m.set(k, { key: k, pods: [p] });
@@ -87,7 +94,9 @@ interface Destination {
   backend?: string;
 }
 
-export function judge(engine: Engine, from: Reference, to: Reference, port: number | string, protocol: Protocol): JudgeResult {
+export function judge(decider: Decider, from: Reference, to: Reference, port: number | string, protocol: Protocol): JudgeResult {
+  const engine = decider.engine;
+  const groupsOf = (pods: readonly Pod[]): Group[] => groups(pods, (p) => decider.podKey(p));
   const notes: string[] = [];
   const warnings: string[] = [];
   if (from.kind === 'service') return { ok: false, error: `${from.label} is a Service: connections come from pods; give the workload or pod` };
@@ -174,7 +183,7 @@ export function judge(engine: Engine, from: Reference, to: Reference, port: numb
 
   // enumerate the distinct pairs, each with the number of pod pairs it stands for
   const fromPods = from.kind === 'pods' ? from.pods : [];
-  const fromGroups = from.kind === 'pods' ? groups(from.pods) : [];
+  const fromGroups = from.kind === 'pods' ? groupsOf(from.pods) : [];
   const fromSet = new Set(fromPods);
   interface Pair {
     conn: Connection;
@@ -191,7 +200,7 @@ export function judge(engine: Engine, from: Reference, to: Reference, port: numb
     }
   }
   for (const d of destinations) {
-    for (const dg of groups(d.pods)) {
+    for (const dg of groupsOf(d.pods)) {
       const srcGroups = from.kind === 'pods' ? fromGroups : [{ key: '', pods: [] as Pod[] }];
       for (const sg of srcGroups) {
         if (from.kind !== 'pods') {
@@ -219,7 +228,7 @@ export function judge(engine: Engine, from: Reference, to: Reference, port: numb
       // no second replica to talk to: say so, and what two replicas would get
       const twin: Pod = { ...pod.pod, name: `${pod.pod.name} (a second replica)` };
       const v = engine.decide({ from: pod, to: { kind: 'pod', pod: twin }, port: selfOnly[0]!.conn.port, protocol });
-      notes.push(`${from.label} runs one pod: the only pair is the pod with itself (loopback, which no policy can deny); between two replicas it would be ${v.allowed ? 'allowed' : 'denied'}`);
+      notes.push(`${from.label} runs one pod: the only pair is the pod with itself (loopback, which no policy can deny); between two replicas it would be ${v.allowed ? 'allowed' : 'denied'}${decider.dataplane === 'eks' ? ' by the specification' : ''}`);
     }
   }
 
@@ -227,16 +236,27 @@ export function judge(engine: Engine, from: Reference, to: Reference, port: numb
   let total = 0;
   let allowedEx: Verdict | undefined;
   let deniedEx: Verdict | undefined;
+  let allowedCmp: Comparison | undefined;
+  let deniedCmp: Comparison | undefined;
+  let disagreements = 0;
   const perBackend = new Map<string, { pairs: number; allowed: number }>();
   const decided = new Map<Pair, boolean>();
   for (const p of pairs) {
-    const v = engine.decide(p.conn);
+    const d = decider.decide(p.conn);
+    const v = { ...d.verdict, allowed: d.allowed };
     decided.set(p, v.allowed);
     total += p.count;
+    if (d.comparison && !d.comparison.agree) disagreements += p.count;
     if (v.allowed) {
       allowedPairs += p.count;
-      allowedEx ??= v;
-    } else deniedEx ??= v;
+      if (!allowedEx) {
+        allowedEx = d.verdict;
+        allowedCmp = d.comparison;
+      }
+    } else if (!deniedEx) {
+      deniedEx = d.verdict;
+      deniedCmp = d.comparison;
+    }
     if (p.backend) {
       const b = perBackend.get(`${p.backend}\u0000${p.conn.port}`) ?? { pairs: 0, allowed: 0 };
       b.pairs += p.count;
@@ -279,6 +299,10 @@ export function judge(engine: Engine, from: Reference, to: Reference, port: numb
       decided: pairs.length,
       ...(allowedEx ? { allowed: allowedEx } : {}),
       ...(deniedEx ? { denied: deniedEx } : {}),
+      dataplane: decider.dataplane,
+      ...(allowedCmp ? { allowedComparison: allowedCmp } : {}),
+      ...(deniedCmp ? { deniedComparison: deniedCmp } : {}),
+      disagreements,
       ...(summary ? { service: summary } : {}),
       ...(backends ? { backends } : {}),
       notes,

@@ -1,12 +1,16 @@
 import { Command } from 'commander';
 import { Engine } from '../engine/engine.js';
 import { EndpointResolver } from '../model/refs.js';
+import { eksDecider, specDecider } from '../analysis/deciders.js';
 import { judge } from '../analysis/judgement.js';
+import { Dataplanes } from '../eks/compare.js';
+import type { EksContext } from '../report/dataplanes.js';
 import { judgementJson, renderJudgement } from '../report/judgement.js';
 import { addInputOptions, loadCluster, parseOutput, parsePortFlag, parseProtocolFlag, printWarnings, type InputFlags } from './inputs.js';
+import { addDataplaneOptions, eksChoice, parseDataplane, type DataplaneFlags } from './dataplane.js';
 import { textStyle, UsageError, type CliIO } from './io.js';
 
-interface Flags extends InputFlags {
+interface Flags extends InputFlags, DataplaneFlags {
   from?: string;
   to?: string;
   port?: string;
@@ -25,8 +29,10 @@ export function explainCommand(io: CliIO, setCode: (code: number) => void): Comm
     .option('-n, --namespace <ns>', 'the namespace of bare references (`svc/api`, `api`)')
     .option('-o, --output <format>', 'text or json', 'text');
   addInputOptions(cmd);
+  addDataplaneOptions(cmd);
   return cmd.action(async (flags: Flags) => {
     const output = parseOutput(flags.output, ['text', 'json'] as const);
+    const dataplane = parseDataplane(flags.dataplane);
     const protocol = parseProtocolFlag(flags.protocol);
     const cluster = await loadCluster(flags, io);
     const resolver = new EndpointResolver(cluster);
@@ -36,13 +42,20 @@ export function explainCommand(io: CliIO, setCode: (code: number) => void): Comm
     if (!to.ok) throw new UsageError(`--to: ${to.error}`);
     const port = /^\d+$/.test(flags.port!) ? parsePortFlag(flags.port)! : flags.port!;
     const engine = new Engine(cluster);
-    const r = judge(engine, from.ref, to.ref, port, protocol);
+    let eks: EksContext | undefined;
+    let decider = specDecider(engine);
+    if (dataplane === 'eks') {
+      const choice = eksChoice(flags, cluster);
+      eks = { agent: choice.version, agentSource: choice.versionSource, compute: choice.compute, computeSource: choice.computeSource };
+      decider = eksDecider(new Dataplanes(cluster, { version: choice.version, compute: choice.compute }));
+    }
+    const r = judge(decider, from.ref, to.ref, port, protocol);
     if (!r.ok) throw new UsageError(r.error);
     printWarnings(cluster, io);
     if (output === 'json') {
-      io.out(JSON.stringify({ ...judgementJson(r.judgement), enforcingMode: cluster.settings.enforcingMode }, null, 2) + '\n');
+      io.out(JSON.stringify({ dataplane, ...judgementJson(r.judgement, eks), enforcingMode: cluster.settings.enforcingMode }, null, 2) + '\n');
     } else {
-      io.out(renderJudgement(r.judgement, textStyle(io)));
+      io.out(renderJudgement(r.judgement, textStyle(io), '', eks));
     }
     setCode(0);
   });

@@ -18,6 +18,7 @@ import { snapshotCommand } from './snapshot.js';
 import { watchCommand } from './watch.js';
 import { VERSION } from './version.js';
 import { testCommand } from './test.js';
+import { eksCommand } from './eks.js';
 
 /** Runs podwall with `argv` (without node and script); resolves to the exit code. */
 export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {
@@ -42,6 +43,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
   program.addCommand(snapshotCommand(io, setCode));
   program.addCommand(watchCommand(io, setCode));
   program.addCommand(serveCommand(io, setCode));
+  program.addCommand(eksCommand(io, setCode));
   const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
   for (const cmd of all(program)) {
     cmd.exitOverride();

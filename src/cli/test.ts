@@ -6,9 +6,12 @@ import { expandPaths, readText } from '../sources/files.js';
 import type { TextStyle } from '../report/explain.js';
 import { judgementJson, outcomeText, renderJudgement } from '../report/judgement.js';
 import { addInputOptions, buildOptions, parseOutput, readInputs, type InputFlags } from './inputs.js';
+import { addDataplaneOptions, eksChoice, parseDataplane, type DataplaneFlags } from './dataplane.js';
+import type { EksContext } from '../report/dataplanes.js';
+import type { Cluster } from '../model/cluster.js';
 import { textStyle, UsageError, type CliIO } from './io.js';
 
-interface Flags extends InputFlags {
+interface Flags extends InputFlags, DataplaneFlags {
   output?: string;
 }
 
@@ -18,10 +21,19 @@ export function testCommand(io: CliIO, done: (code: number) => void): Command {
     .argument('<files...>', 'assertion files or directories of them')
     .option('-o, --output <format>', 'text or json', 'text');
   addInputOptions(cmd);
+  addDataplaneOptions(cmd);
   return cmd.action(async (files: string[], flags: Flags) => {
     const output = parseOutput(flags.output, ['text', 'json'] as const);
     const shared = flags.filename?.length || flags.kubeconfig || flags.context ? await readInputs(flags, io) : [];
     const options = buildOptions(flags);
+    const dataplane = parseDataplane(flags.dataplane);
+    const choices = new Map<Cluster, ReturnType<typeof eksChoice>>();
+    const eks = (cluster: Cluster): ReturnType<typeof eksChoice> => {
+      let c = choices.get(cluster);
+      if (!c) choices.set(cluster, (c = eksChoice(flags, cluster)));
+      return c;
+    };
+    const run = { dataplane, eks };
     const paths = expandPaths(files);
     if (paths.length === 0) throw new UsageError('no assertion files found');
     // Everything is evaluated before anything is printed: bad input leaves no half-written report.
@@ -29,7 +41,7 @@ export function testCommand(io: CliIO, done: (code: number) => void): Command {
     const warnings: Diagnostic[] = [];
     for (const path of paths) {
       const file = parseAssertionFile(parseDocuments(readText(path, { readStdin: () => io.readStdin() }), path), path);
-      results.push(...runAssertions(file, shared, options, warnings));
+      results.push(...runAssertions(file, shared, options, run, warnings));
     }
     // the shared inputs' warnings come once, not once per assertion file
     const said = new Set<string>();
@@ -43,7 +55,7 @@ export function testCommand(io: CliIO, done: (code: number) => void): Command {
     if (output === 'json') {
       const json = {
         summary: { passed, failed },
-        results: results.map(({ file, line, from, to, port, protocol, expect, actual, pass, reason, judgement }) => ({
+        results: results.map(({ file, line, from, to, port, protocol, expect, actual, pass, reason, judgement, dataplane, comparison }) => ({
           file,
           ...(line !== undefined ? { line } : {}),
           from,
@@ -54,7 +66,11 @@ export function testCommand(io: CliIO, done: (code: number) => void): Command {
           actual,
           pass,
           reason,
+          dataplane,
           explanation: explanationJson(judgementJson(judgement)),
+          ...(comparison
+            ? { eks: { allowed: comparison.eks.allowed, agent: comparison.eks.agent, compute: comparison.eks.compute, egress: comparison.eks.egress, ingress: comparison.eks.ingress }, kubernetes: { allowed: comparison.kubernetes.allowed }, mechanisms: comparison.mechanisms }
+            : {}),
         })),
       };
       io.out(JSON.stringify(json, null, 2) + '\n');
@@ -83,7 +99,7 @@ function renderText(results: AssertionResult[], io: CliIO): string {
     out.push(`${style.bad('FAIL')} ${file} (${failures.length} of ${list.length} failed)`);
     for (const r of failures) {
       out.push(`  ${file}${r.line !== undefined ? `:${r.line}` : ''}: ${r.from} -> ${r.to} ${r.port}/${r.protocol}: expected ${r.expect}, got ${r.actual === 'mixed' ? `partial (${outcomeText(r.judgement)})` : r.actual === 'none' ? 'no endpoint (no pod answers)' : r.actual}`);
-      out.push(renderJudgement(r.judgement, style, '    ').trimEnd());
+      out.push(renderJudgement(r.judgement, style, '    ', eksContext(r)).trimEnd());
     }
   }
   const passed = results.filter((r) => r.pass).length;
@@ -96,4 +112,10 @@ function renderText(results: AssertionResult[], io: CliIO): string {
 function explanationJson(j: Record<string, unknown>): Record<string, unknown> {
   if ('egress' in j) return { egress: j.egress, ingress: j.ingress, warnings: j.warnings, pairs: j.pairs, ...(j.service ? { service: j.service, backends: j.backends } : {}), notes: j.notes };
   return { pairs: j.pairs, examples: j.examples, warnings: j.warnings, ...(j.service ? { service: j.service, backends: j.backends } : {}), notes: j.notes };
+}
+
+/** The EKS behaviour a result was judged with, for its explanation. */
+function eksContext(r: AssertionResult): EksContext | undefined {
+  const c = r.judgement.allowedComparison ?? r.judgement.deniedComparison;
+  return c ? { agent: c.eks.agent, agentSource: '', compute: c.eks.compute, computeSource: '' } : undefined;
 }

@@ -98,6 +98,7 @@ export function buildCluster(objects: readonly SourceObject[], options: BuildOpt
   let enforcingMode: EnforcingMode | undefined;
   let enforcingModeSource: string | undefined;
   let vpcCniConfigMap: Settings['vpcCniConfigMap'];
+  let awsNode: Settings['awsNode'];
 
   /** A namespaced object podwall does not read still shows that its namespace exists. */
   const noteNamespace = (metadata: unknown): void => {
@@ -204,6 +205,7 @@ export function buildCluster(objects: readonly SourceObject[], options: BuildOpt
       const owners = m.field('ownerReferences').items().map((o) => ({ kind: o.field('kind').string(), name: o.field('name').string() }));
       workloads.push({ kind, name, namespace: namespace!, labels, spec, template, location: where, ...(owners[0] ? { owner: owners[0] } : {}) });
       if (kind === 'DaemonSet' && name === 'aws-node' && namespace === 'kube-system') {
+        awsNode = { location: where, ...agentImageTag(template.field('spec')) };
         const mode = readEnforcingMode(template.field('spec'));
         if (mode) {
           enforcingMode = mode;
@@ -224,7 +226,7 @@ export function buildCluster(objects: readonly SourceObject[], options: BuildOpt
     nodes,
     services,
     policies: [...policies.values()],
-    settings: { enforcingMode: mode, ...(source ? { enforcingModeSource: source } : {}), ...(vpcCniConfigMap ? { vpcCniConfigMap } : {}) },
+    settings: { enforcingMode: mode, ...(source ? { enforcingModeSource: source } : {}), ...(vpcCniConfigMap ? { vpcCniConfigMap } : {}), ...(awsNode ? { awsNode } : {}) },
     warnings,
   };
 }
@@ -238,6 +240,17 @@ function describeUnread(kind: string, metadata: unknown): string {
 
 function inferredNamespace(name: string): Namespace {
   return { name, labels: { 'kubernetes.io/metadata.name': name } };
+}
+
+/** The tag of the network policy agent's image (container aws-eks-nodeagent, or any aws-network-policy-agent image). */
+function agentImageTag(podSpec: Cursor): { agentImageTag?: string } {
+  for (const container of podSpec.field('containers').items()) {
+    const image = container.field('image').optString() ?? '';
+    if (container.field('name').value !== 'aws-eks-nodeagent' && !image.includes('aws-network-policy-agent')) continue;
+    const colon = image.lastIndexOf(':');
+    if (colon > image.lastIndexOf('/')) return { agentImageTag: image.slice(colon + 1) };
+  }
+  return {};
 }
 
 function readEnforcingMode(podSpec: Cursor): EnforcingMode | undefined {

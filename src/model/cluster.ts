@@ -10,6 +10,8 @@ export interface ContainerPort {
   name?: string;
   port: number;
   protocol: Protocol;
+  /** Declared by an init container (the EKS controller resolves named ports from spec.containers only). */
+  init?: true;
 }
 
 export interface Namespace {
@@ -75,6 +77,13 @@ export interface Service {
   location: SourceLocation;
 }
 
+export interface ServicePort {
+  name?: string;
+  port: number;
+  targetPort: number | string;
+  protocol: Protocol;
+}
+
 export type EnforcingMode = 'standard' | 'strict';
 
 export interface Settings {
@@ -83,6 +92,8 @@ export interface Settings {
   enforcingModeSource?: string;
   /** EKS Auto Mode's kube-system/amazon-vpc-cni ConfigMap, when in the inputs. */
   vpcCniConfigMap?: { data: Readonly<Record<string, string>>; location: SourceLocation };
+  /** The aws-node DaemonSet, when in the inputs: the network policy agent's image tag (its version). */
+  awsNode?: { agentImageTag?: string; location: SourceLocation };
 }
 
 /** Everything podwall knows about one cluster: the model the engine decides on. */

@@ -12,13 +12,14 @@ export interface PodSpecFacts {
 /** What the engine needs from a PodSpec: container ports (named ones resolve policy ports), host networking, node. */
 export function parsePodSpec(spec: Cursor): PodSpecFacts {
   const ports: ContainerPort[] = [];
-  for (const container of [...spec.field('containers').items(), ...spec.field('initContainers').items()]) {
+  const containers = [...spec.field('containers').items().map((c) => ({ c, init: false })), ...spec.field('initContainers').items().map((c) => ({ c, init: true }))];
+  for (const { c: container, init } of containers) {
     for (const p of container.field('ports').items()) {
       const port = parsePortNumber(p.field('containerPort'));
       const protocol = parseProtocol(p.field('protocol'));
       const nameCursor = p.field('name');
       const name = nameCursor.missing ? undefined : parsePortName(nameCursor);
-      ports.push(name ? { name, port, protocol } : { port, protocol });
+      ports.push({ ...(name ? { name } : {}), port, protocol, ...(init ? { init: true as const } : {}) });
     }
   }
   const hn = spec.field('hostNetwork');

@@ -72,6 +72,7 @@ export function parseNetworkPolicy(root: Cursor, ctx: KindContext, dialect: Netw
     isolates,
     ingress: isolates.ingress ? ingress : [],
     egress: isolates.egress ? egress : [],
+    rulesOutsidePolicyTypes: { ingress: isolates.ingress ? [] : ingress, egress: isolates.egress ? [] : egress },
     flavour: dialect.flavour,
     policyTypesGiven: typesGiven,
   };

@@ -74,6 +74,8 @@ export interface Policy {
   isolates: { ingress: boolean; egress: boolean };
   ingress: readonly Rule[];
   egress: readonly Rule[];
+  /** Namespace tier: rules of directions policyTypes leaves out (ignored here; the EKS controller still writes them). */
+  rulesOutsidePolicyTypes?: { ingress: readonly Rule[]; egress: readonly Rule[] };
   /** Namespace tier: whether policyTypes was written (EKS does not default it for ApplicationNetworkPolicy). */
   policyTypesGiven?: boolean;
   /** A short name of the semantics applied, printed by explain (e.g. "EKS ClusterNetworkPolicy"). */

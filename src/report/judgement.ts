@@ -4,8 +4,16 @@
  * which backends answer, on which ports.
  */
 import type { Judgement } from '../analysis/judgement.js';
+import type { Comparison } from '../eks/compare.js';
 import type { Verdict } from '../engine/verdict.js';
+import { comparisonJson, renderComparison, type EksContext } from './dataplanes.js';
 import { PLAIN, renderVerdict, type TextStyle } from './explain.js';
+
+/** The EKS comparison behind an example verdict, when the EKS data plane decided. */
+function comparisonOf(j: Judgement, v: Verdict | undefined): Comparison | undefined {
+  if (!v) return undefined;
+  return v === j.allowed ? j.allowedComparison : v === j.denied ? j.deniedComparison : undefined;
+}
 
 function head(j: Judgement, style: TextStyle): string {
   switch (j.outcome) {
@@ -33,11 +41,14 @@ function pairName(v: Verdict): string {
   return `${v.from} -> ${v.to} ${v.port}/${v.protocol}`;
 }
 
-export function renderJudgement(j: Judgement, style: TextStyle = PLAIN, indent = ''): string {
+export function renderJudgement(j: Judgement, style: TextStyle = PLAIN, indent = '', eks?: EksContext): string {
   const lines: string[] = [];
   const single = j.pairs === 1 && j.decided === 1;
+  const only = single ? comparisonOf(j, j.allowed ?? j.denied) : undefined;
+  // one pair on EKS: the comparison's own first line (EKS verdict, with the specification's beside it)
+  const comparisonLines = only && eks ? renderComparison(only, eks, style, indent).trimEnd().split('\n') : undefined;
   const title = `${indent}${head(j, style)} ${j.from} -> ${j.to} ${j.port}/${j.protocol}`;
-  lines.push(single ? title : `${title}: ${outcomeText(j)}`);
+  lines.push(comparisonLines ? comparisonLines[0]! : single ? title : `${title}: ${outcomeText(j)}${eks && j.disagreements ? ` (EKS data plane, agent ${eks.agent}; the specification differs for ${j.disagreements} of them)` : eks ? ` (EKS data plane, agent ${eks.agent})` : ''}`);
   if (j.service) {
     const s = j.service;
     const kind = s.headless ? 'headless Service' : `${s.type}${s.address ? ` ${s.address}` : ''}`;
@@ -50,17 +61,18 @@ export function renderJudgement(j: Judgement, style: TextStyle = PLAIN, indent =
   }
   for (const n of j.notes) lines.push(`${indent}  note: ${n}`);
   const body = (v: Verdict, ind: string): string[] => renderVerdict(v, style, ind).trimEnd().split('\n').slice(1).filter((l) => !l.trimStart().startsWith('warning:'));
-  if (single) {
+  const example = (label: string, v: Verdict): string[] => {
+    const c = comparisonOf(j, v);
+    if (c && eks) return [`${indent}  ${label}:`, ...renderComparison(c, eks, style, indent + '    ').trimEnd().split('\n')];
+    return [`${indent}  ${label} ${pairName(v)}:`, ...body(v, indent + '  ')];
+  };
+  if (comparisonLines) {
+    lines.push(...comparisonLines.slice(1));
+  } else if (single) {
     lines.push(...body((j.allowed ?? j.denied)!, indent));
   } else {
-    if (j.allowed) {
-      lines.push(`${indent}  ${j.outcome === 'allow' ? 'for example' : 'allowed, e.g.'} ${pairName(j.allowed)}:`);
-      lines.push(...body(j.allowed, indent + '  '));
-    }
-    if (j.denied) {
-      lines.push(`${indent}  ${j.outcome === 'deny' ? 'for example' : 'denied, e.g.'} ${pairName(j.denied)}:`);
-      lines.push(...body(j.denied, indent + '  '));
-    }
+    if (j.allowed) lines.push(...example(j.outcome === 'allow' ? 'for example' : 'allowed, e.g.', j.allowed));
+    if (j.denied) lines.push(...example(j.outcome === 'deny' ? 'for example' : 'denied, e.g.', j.denied));
   }
   for (const w of j.warnings) lines.push(`${indent}  ${style.warn('warning:')} ${w}`);
   return lines.join('\n') + '\n';
@@ -71,7 +83,11 @@ export function renderJudgement(j: Judgement, style: TextStyle = PLAIN, indent =
  * `egress`, `ingress`, `warnings`) plus `outcome` and `pairs`; for several, `allowed` is true only when
  * every pair is, and `examples` holds an allowed and a denied pair's full verdict.
  */
-export function judgementJson(j: Judgement): Record<string, unknown> {
+export function judgementJson(j: Judgement, eks?: EksContext): Record<string, unknown> {
+  const exampleJson = (v: Verdict): Record<string, unknown> => {
+    const c = comparisonOf(j, v);
+    return c && eks ? comparisonJson(c, eks) : { dataplane: 'kubernetes', ...v };
+  };
   const common = {
     outcome: j.outcome,
     pairs: { total: j.pairs, allowed: j.allowedPairs, denied: j.pairs - j.allowedPairs, decided: j.decided },
@@ -81,7 +97,7 @@ export function judgementJson(j: Judgement): Record<string, unknown> {
   };
   const v = j.allowed ?? j.denied;
   if (v && j.pairs === 1 && j.decided === 1) {
-    return { ...v, from: j.from, to: j.to, port: j.port, pods: { from: v.from, to: v.to, port: v.port }, ...common, warnings: j.warnings };
+    return { ...exampleJson(v), from: j.from, to: j.to, port: j.port, pods: { from: v.from, to: v.to, port: v.port }, ...common, warnings: j.warnings };
   }
   return {
     allowed: j.outcome === 'allow',
@@ -89,8 +105,10 @@ export function judgementJson(j: Judgement): Record<string, unknown> {
     to: j.to,
     port: j.port,
     protocol: j.protocol,
+    dataplane: j.dataplane,
+    ...(j.dataplane === 'eks' ? { disagreements: j.disagreements } : {}),
     ...common,
-    examples: { ...(j.allowed ? { allowed: j.allowed } : {}), ...(j.denied ? { denied: j.denied } : {}) },
+    examples: { ...(j.allowed ? { allowed: exampleJson(j.allowed) } : {}), ...(j.denied ? { denied: exampleJson(j.denied) } : {}) },
     warnings: j.warnings,
   };
 }

@@ -3,6 +3,7 @@
  * cluster. Bad requests get clear 4xx answers; nothing here touches the network or the disk.
  */
 import { diffClusters, type DiffResult } from '../analysis/diff.js';
+import { specDecider } from '../analysis/deciders.js';
 import { judge } from '../analysis/judgement.js';
 import { computeMatrix, computeNamespaceMatrix, NODES, OUTSIDE, type OutsideNode } from '../analysis/matrix.js';
 import { workloadId } from '../model/cluster.js';
@@ -150,7 +151,7 @@ export class DashboardApi {
     const t = this.reference(to);
     if (!t.ok) return error(t.status, t.error);
     // a workload stands for all its pods: the answer says when its pod pairs disagree
-    const r = judge(this.engine, f.ref, t.ref, port, protocol as Protocol);
+    const r = judge(specDecider(this.engine), f.ref, t.ref, port, protocol as Protocol);
     if (!r.ok) return error(400, r.error);
     return { status: 200, body: { verdict: judgementJson(r.judgement), text: renderJudgement(r.judgement) } };
   }

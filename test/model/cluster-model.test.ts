@@ -1,4 +1,5 @@
 // The model's replicas and Services, directly.
+import { specDecider } from '../../src/analysis/deciders.js';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { judge } from '../../src/analysis/judgement.js';
@@ -66,7 +67,7 @@ describe('replicas', () => {
     const c = clusterFrom(workload('Deployment', 'web', `  replicas: 50\n${template('  ')}`));
     const resolver = new EndpointResolver(c);
     const ref = (resolver.reference('ns/web') as { ok: true; ref: Reference }).ref;
-    const r = judge(new Engine(c), ref, ref, 80, 'TCP');
+    const r = judge(specDecider(new Engine(c)), ref, ref, 80, 'TCP');
     assert.ok(r.ok);
     assert.equal(r.judgement.pairs, 50 * 49);
     assert.equal(r.judgement.decided, 1);

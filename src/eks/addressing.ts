@@ -1,0 +1,137 @@
+/**
+ * The addresses the EKS data plane sees: one IP family per cluster, each pod's primary IP (the controller
+ * writes status.podIP only), the agent's node IP (the Node's first InternalIP of the family), and
+ * placeholders for pods and nodes podwall knows no address of.
+ *
+ * Placeholders are chosen so that no policy CIDR other than a /0 contains them (from 240.0.0.0/4, the
+ * reserved class E, and fd70:6f64:7761:6c6c::/64 for IPv6, skipping any address a policy CIDR covers): an
+ * address-less pod then matches only rules that hold every address, as the specification has it.
+ */
+import type { Cluster, Node, Pod } from '../model/cluster.js';
+import { cidrContains, type Address, type Cidr } from '../model/ip.js';
+import type { Peer } from '../policy/types.js';
+
+export type Family = 4 | 6;
+
+export function clusterFamily(cluster: Cluster): Family {
+  let v4 = 0;
+  let v6 = 0;
+  for (const p of cluster.pods) {
+    const first = p.ips[0];
+    if (first?.family === 4) v4++;
+    else if (first?.family === 6) v6++;
+  }
+  return v6 > v4 ? 6 : 4;
+}
+
+/** The pod identifier: the name without its last `-segment`, `@`, the namespace; `.` becomes `_` (agent utils.go). */
+export function podIdentifier(pod: Pod): string {
+  const dash = pod.name.lastIndexOf('-');
+  const base = dash > 0 ? pod.name.slice(0, dash) : pod.name;
+  return `${base}@${pod.namespace}`.replaceAll('.', '_');
+}
+
+function policyCidrs(cluster: Cluster): Cidr[] {
+  const out: Cidr[] = [];
+  const visit = (peers: readonly Peer[] | undefined): void => {
+    for (const p of peers ?? []) {
+      if (p.type !== 'ipBlock') continue;
+      if (p.cidr.bits > 0) out.push(p.cidr);
+      out.push(...p.except.filter((x) => x.bits > 0));
+    }
+  };
+  for (const pol of cluster.policies) {
+    for (const r of [...pol.ingress, ...pol.egress, ...(pol.rulesOutsidePolicyTypes?.ingress ?? []), ...(pol.rulesOutsidePolicyTypes?.egress ?? [])]) visit(r.peers);
+  }
+  return out;
+}
+
+export class Addressing {
+  readonly family: Family;
+  private readonly cidrs: Cidr[];
+  private next4 = 0xf0000001n; // 240.0.0.1
+  private next6 = (0xfd706f6477616c6cn << 64n) + 1n;
+  private readonly placeholders = new Map<string, Address>();
+  private readonly nodesByName: Map<string, Node>;
+  readonly placeholderKeys = new Set<string>();
+
+  constructor(cluster: Cluster) {
+    this.family = clusterFamily(cluster);
+    this.cidrs = policyCidrs(cluster);
+    this.nodesByName = new Map(cluster.nodes.map((n) => [n.name, n]));
+  }
+
+  /** An address no policy CIDR (other than /0) contains, the same for the same key. */
+  placeholder(key: string): Address {
+    let a = this.placeholders.get(key);
+    if (a) return a;
+    for (;;) {
+      const value = this.family === 4 ? this.next4++ : this.next6++;
+      const candidate: Address = { family: this.family, value, text: this.family === 4 ? v4Text(value) : v6Text(value) };
+      if (this.cidrs.some((c) => cidrContains(c, candidate))) continue;
+      a = candidate;
+      break;
+    }
+    this.placeholders.set(key, a);
+    this.placeholderKeys.add(`${a.family}:${a.value}`);
+    return a;
+  }
+
+  isPlaceholder(a: Address): boolean {
+    return this.placeholderKeys.has(`${a.family}:${a.value}`);
+  }
+
+  node(name: string | undefined): Node | undefined {
+    return name ? this.nodesByName.get(name) : undefined;
+  }
+
+  /** The agent's node IP: the Node's first InternalIP of the cluster's family (else a placeholder). */
+  nodeIp(nodeName: string | undefined, podKey: string): Address {
+    const node = this.node(nodeName);
+    const a = node?.addresses.find((x) => x.family === this.family);
+    if (a) return a;
+    return this.placeholder(nodeName ? `node:${nodeName}` : `node-of:${podKey}`);
+  }
+
+  /**
+   * The address the data plane sees for a pod: status.podIP of the family; a host-network pod has its
+   * node's IP; a pod without one gets a placeholder.
+   */
+  podAddress(pod: Pod): Address {
+    const own = pod.ips.find((a) => a.family === this.family);
+    if (own) return own;
+    if (pod.hostNetwork) {
+      const node = this.node(pod.nodeName)?.addresses.find((x) => x.family === this.family);
+      if (node) return node;
+    }
+    return this.placeholder(`pod:${pod.namespace}/${pod.name}`);
+  }
+}
+
+function v4Text(v: bigint): string {
+  const n = Number(v);
+  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+}
+
+function v6Text(v: bigint): string {
+  const groups: string[] = [];
+  for (let i = 7; i >= 0; i--) groups.push(((v >> BigInt(i * 16)) & 0xffffn).toString(16));
+  return groups.join(':').replace(/(^|:)0(:0)+(:|$)/, '::');
+}
+
+/** A CIDR of one address. */
+export function hostCidr(a: Address): Cidr {
+  return { family: a.family, base: a.value, bits: a.family === 4 ? 32 : 128, text: `${a.text}/${a.family === 4 ? 32 : 128}` };
+}
+
+export function canonicalText(c: Cidr): string {
+  const text = c.family === 4 ? v4Text(c.base) : v6Text(c.base);
+  return `${text}/${c.bits}`;
+}
+
+export function cidrKey(c: Cidr): string {
+  return `${c.family}:${c.base}/${c.bits}`;
+}
+
+export const ALL_V4: Cidr = { family: 4, base: 0n, bits: 0, text: '0.0.0.0/0' };
+export const ALL_V6: Cidr = { family: 6, base: 0n, bits: 0, text: '::/0' };

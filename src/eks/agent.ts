@@ -1,0 +1,345 @@
+/**
+ * The agent step: PolicyEndpoints and ClusterPolicyEndpoints -> the eBPF maps of each pod identifier on
+ * each node (aws/aws-network-policy-agent at c8619c05: controllers/policyendpoints_controller.go,
+ * pkg/fwruleprocessor/fw_rule_processor.go, pkg/utils/utils.go; ../shared/eks-dataplane/README.md §2, §5).
+ */
+import type { Cluster, Pod } from '../model/cluster.js';
+import { cidrContains, cidrWithin, type Address, type Cidr } from '../model/ip.js';
+import type { Direction } from '../policy/types.js';
+import { ALL_V4, ALL_V6, canonicalText, cidrKey, hostCidr, podIdentifier, type Addressing } from './addressing.js';
+import type { ControllerOutput } from './controller.js';
+import { dedupPorts, resolveOnPod } from './ports.js';
+import type {
+  ClusterPolicyEndpoints,
+  CpEndpoint,
+  CpEntry,
+  CpSlot,
+  DirectionMaps,
+  Dropped,
+  EksOptions,
+  EntrySource,
+  IdentifierMaps,
+  L4Slot,
+  Mechanism,
+  NpEndpoint,
+  NpEntry,
+  PolicyEndpoints,
+  PortSpec,
+} from './types.js';
+import type { VersionBehaviour } from './versions.js';
+
+/** The value of an LPM entry holds 24 slots (struct lpm_trie_val[24]). */
+export const SLOTS = 24;
+
+interface FirewallRule {
+  cidr: Cidr;
+  except: readonly Cidr[];
+  slots: L4Slot[];
+  source: EntrySource;
+}
+
+/** A slot with the except list of the rule it came from (for the spec behaviour of except). */
+interface Item {
+  slot: L4Slot;
+  except: readonly Cidr[];
+}
+
+export class Agent {
+  private readonly on: (m: Mechanism) => boolean;
+
+  constructor(
+    private readonly cluster: Cluster,
+    private readonly addressing: Addressing,
+    private readonly options: EksOptions,
+    private readonly versioned: VersionBehaviour,
+  ) {
+    this.on = (m) => !options.spec?.has(m);
+  }
+
+  /** One set of maps per pod identifier and node; every pod that is not on the host network gets probes. */
+  program(ctl: ControllerOutput): IdentifierMaps[] {
+    const groups = new Map<string, Pod[]>();
+    for (const pod of this.cluster.pods) {
+      if (pod.hostNetwork) continue;
+      const id = this.on('identifier-sharing') ? podIdentifier(pod) : `${pod.namespace}/${pod.name}`;
+      const key = `${id}|${pod.nodeName ?? `?${pod.namespace}/${pod.name}`}`;
+      const list = groups.get(key);
+      if (list) list.push(pod);
+      else groups.set(key, [pod]);
+    }
+    // which PolicyEndpoints and ClusterPolicyEndpoints select each pod, in the controller's order
+    const pesOf = new Map<Pod, PolicyEndpoints[]>();
+    const cpesOf = new Map<Pod, ClusterPolicyEndpoints[]>();
+    const index = <T extends { pods: readonly Pod[] }>(list: readonly T[], into: Map<Pod, T[]>): void => {
+      for (const x of list) for (const p of x.pods) (into.get(p) ?? into.set(p, []).get(p)!).push(x);
+    };
+    index(ctl.policyEndpoints, pesOf);
+    index(ctl.clusterPolicyEndpoints, cpesOf);
+    const union = <T>(pods: Pod[], of: Map<Pod, T[]>, order: readonly T[]): T[] => {
+      if (pods.length === 1) return of.get(pods[0]!) ?? [];
+      const set = new Set(pods.flatMap((p) => of.get(p) ?? []));
+      return order.filter((x) => set.has(x));
+    };
+    const out: IdentifierMaps[] = [];
+    for (const pods of groups.values()) {
+      const first = pods[0]!;
+      const nodeIp = this.addressing.nodeIp(first.nodeName, `${first.namespace}/${first.name}`);
+      const pes = union(pods, pesOf, ctl.policyEndpoints).filter((pe) => this.on('selected-without-isolation') || pe.isolation.ingress || pe.isolation.egress || pe.ingress.length + pe.egress.length > 0);
+      const cpes = union(pods, cpesOf, ctl.clusterPolicyEndpoints);
+      // the maps are computed when first asked for: explain needs two identifiers, not all of them
+      let ingress: DirectionMaps | undefined;
+      let egress: DirectionMaps | undefined;
+      const agent = this;
+      out.push({
+        identifier: podIdentifier(first),
+        node: first.nodeName ?? '(not scheduled)',
+        nodeIp,
+        pods,
+        get ingress() {
+          return (ingress ??= agent.direction('ingress', pods, nodeIp, pes, cpes));
+        },
+        get egress() {
+          return (egress ??= agent.direction('egress', pods, nodeIp, pes, cpes));
+        },
+      });
+    }
+    return out;
+  }
+
+  /** Identical inputs give identical maps: many identifiers share their policies (and a node), so compute each once. */
+  private readonly memo = new Map<string, { entries: NpEntry[]; cpEntries: CpEntry[]; dropped: Dropped[] }>();
+  private readonly ids = new Map<object, number>();
+
+  private id(x: object): number {
+    let n = this.ids.get(x);
+    if (n === undefined) this.ids.set(x, (n = this.ids.size));
+    return n;
+  }
+
+  private direction(d: Direction, pods: Pod[], nodeIp: Address, pes: PolicyEndpoints[], cpes: ClusterPolicyEndpoints[]): DirectionMaps {
+    const strict = this.cluster.settings.enforcingMode === 'strict';
+    // unresolved named ports (spec behaviour only) resolve on the identifier's own pods
+    const named = pes.some((pe) => pe[d].some((e) => e.ports.some((p) => p.named !== undefined))) || cpes.some((c) => c[d].some((e) => e.ports.some((p) => p.named !== undefined)));
+    // a placeholder node IP is in no rule: the maps are the same on every such node but for the node entries
+    const placeholder = this.addressing.isPlaceholder(nodeIp);
+    const key = `${d}|${placeholder ? 'placeholder' : `${nodeIp.family}:${nodeIp.value}`}|${pes.map((x) => this.id(x)).join(',')}|${cpes.map((x) => this.id(x)).join(',')}|${named ? pods.map((x) => this.id(x)).join(',') : ''}`;
+    let part = this.memo.get(key);
+    if (!part) this.memo.set(key, (part = this.compute(d, pods, nodeIp, pes, cpes, strict)));
+    const { dropped } = part;
+    let { entries, cpEntries } = part;
+    if (placeholder) {
+      entries = entries.map((e) => (e.kind === 'node' ? nodeEntry(nodeIp) : e));
+      cpEntries = cpEntries.map((e) => (e.kind === 'node' ? { ...e, cidr: hostCidr(nodeIp) } : e));
+    }
+    const policies = pes.map((pe) => pe.label);
+    // key 1 is written once for both directions: applied when either has cluster-policy rules
+    const cpRules = cpes.reduce((n, c) => n + c.ingress.length + c.egress.length, 0);
+    return {
+      podState: pes.length > 0 ? 'POLICIES_APPLIED' : strict ? 'DEFAULT_DENY' : 'DEFAULT_ALLOW',
+      cpPodState: cpRules > 0 ? 'POLICIES_APPLIED' : 'DEFAULT_ALLOW',
+      entries,
+      cpEntries,
+      dropped,
+      policies: [...policies, ...cpes.map((c) => c.label)],
+    };
+  }
+
+  private compute(d: Direction, pods: Pod[], nodeIp: Address, pes: PolicyEndpoints[], cpes: ClusterPolicyEndpoints[], strict: boolean): { entries: NpEntry[]; cpEntries: CpEntry[]; dropped: Dropped[] } {
+    const dropped: Dropped[] = pes.flatMap((pe) => pe.dropped.filter((x) => x.direction === d));
+    for (const c of cpes) dropped.push(...c.dropped.filter((x) => x.direction === d));
+    let entries: NpEntry[] = [];
+    if (pes.length > 0) {
+      const rules: FirewallRule[] = [];
+      const domains: NpEntry[] = [];
+      for (const pe of pes) {
+        for (const e of pe[d]) {
+          if (!e.cidr) {
+            if (this.options.compute === 'ec2' && this.on('domain-names-ec2')) {
+              dropped.push({ direction: d, what: `domain ${e.domain}`, why: 'the agent on EC2 nodes drops entries without a CIDR (domain names are enforced on EKS Auto Mode only)', mechanism: 'domain-names-ec2', source: e.source });
+            } else domains.push({ domain: e.domain!, kind: 'domain', l4: this.slots(e, pods), overflow: [], sources: [e.source] });
+            continue;
+          }
+          const slots = this.slots(e, pods);
+          if (slots.length === 0) {
+            dropped.push({ direction: d, cidr: canonicalText(e.cidr), what: 'named ports', why: 'no named port resolves on this pod', source: e.source });
+            continue;
+          }
+          rules.push({ cidr: e.cidr, except: e.except, slots, source: e.source });
+        }
+      }
+      // an isolated direction keeps only the node entry; one no policy isolates and no rule fills gets a catch-all
+      const isolated = pes.some((pe) => pe.isolation[d]);
+      const catchAll = rules.length === 0 && domains.length === 0 && !isolated;
+      if (catchAll) {
+        const all = this.addressing.family === 4 ? ALL_V4 : ALL_V6;
+        rules.push({ cidr: all, except: [], slots: [{ protocol: 'ANY', port: 0, endPort: 0 }], source: { policy: '(catch-all: no rules, not isolated)', direction: d, rule: -1 } });
+      }
+      entries = [...this.npEntries(rules, nodeIp, dropped, d, catchAll), ...domains];
+    } else if (strict && !this.on('strict-no-node-entry')) {
+      entries = [nodeEntry(nodeIp)];
+    }
+    let cpEntries: CpEntry[] = [];
+    if (cpes.length > 0) {
+      const all: (CpEndpoint & { tier: 'Admin' | 'Baseline'; priority: number })[] = [];
+      for (const c of cpes) for (const e of c[d]) all.push({ ...e, tier: c.tier, priority: c.priority });
+      cpEntries = this.cpEntries(all, nodeIp, dropped, d, pods);
+    }
+    return { entries, cpEntries, dropped };
+  }
+
+  /** L4 slots of one endpoint: named ports still unresolved (spec behaviour) resolve on this identifier's pods. */
+  private slots(e: NpEndpoint, pods: Pod[]): L4Slot[] {
+    let ports: PortSpec[] = [...e.ports];
+    if (ports.some((p) => p.named !== undefined)) {
+      ports = dedupPorts(pods.flatMap((pod) => resolveOnPod(pod, ports, !this.on('init-container-ports'))));
+      if (ports.length === 0) return [];
+    }
+    if (ports.length === 0) return [{ protocol: 'ANY', port: 0, endPort: 0, source: e.source }];
+    return ports.map((p) => ({ protocol: p.protocol, port: p.port ?? 0, endPort: p.endPort ?? 0, source: e.source }));
+  }
+
+  /** ComputeMapEntriesFromEndpointRules. */
+  private npEntries(rules: FirewallRule[], nodeIp: Address, dropped: Dropped[], d: Direction, catchAll: boolean): NpEntry[] {
+    const perRuleExcept = !this.on('except-shadows-rules');
+    const nodeCidr = hostCidr(nodeIp);
+    const byCidr = new Map<string, { cidr: Cidr; items: Item[]; except: Cidr[]; sources: EntrySource[] }>();
+    const containers: { cidr: Cidr; items: Item[]; except: Cidr[] }[] = [];
+    const sorted = rules.map((r, i) => ({ r, i })).sort((a, b) => a.r.cidr.bits - b.r.cidr.bits || a.i - b.i).map((x) => x.r);
+    const exceptCidrs = new Map<string, Cidr>();
+    for (const rule of sorted) {
+      if (this.skip(rule.cidr, nodeCidr, dropped, d, rule.source)) continue;
+      for (const x of rule.except) if (x.family === rule.cidr.family) exceptCidrs.set(cidrKey(x), x);
+      const key = cidrKey(rule.cidr);
+      const items: Item[] = rule.slots.map((slot) => ({ slot, except: rule.except }));
+      const existing = byCidr.get(key);
+      if (existing) {
+        existing.items.push(...items);
+        existing.except.push(...rule.except);
+        existing.sources.push(rule.source);
+        continue;
+      }
+      items.push(...this.inherited(rule.cidr, containers, perRuleExcept));
+      const entry = { cidr: rule.cidr, items, except: [...rule.except], sources: [rule.source] };
+      byCidr.set(key, entry);
+      if (rule.cidr.bits < (rule.cidr.family === 4 ? 32 : 128)) containers.push(entry);
+    }
+    const out: NpEntry[] = [nodeEntry(nodeIp)];
+    for (const x of exceptCidrs.values()) {
+      if (byCidr.has(cidrKey(x))) continue;
+      if (perRuleExcept) {
+        // the specification: the excepted range keeps what the other rules allow there
+        byCidr.set(cidrKey(x), { cidr: x, items: this.inherited(x, containers, true), except: [], sources: [] });
+      } else {
+        out.push({ cidr: x, kind: 'except', l4: [{ protocol: 'RESERVED', port: 0, endPort: 0 }], overflow: [], sources: [] });
+      }
+    }
+    for (const e of byCidr.values()) {
+      const slots = mergeDuplicates(e.items.map((i) => i.slot));
+      const limit = this.on('port-limit') ? SLOTS : Infinity;
+      const l4 = slots.slice(0, limit);
+      const overflow = slots.slice(limit);
+      for (const s of overflow) {
+        dropped.push({ direction: d, cidr: canonicalText(e.cidr), what: describeSlot(s), why: `more than ${SLOTS} port entries for one CIDR (${slots.length}); which ones the agent keeps depends on Go map order`, mechanism: 'port-limit', ...(s.source ? { source: s.source } : {}) });
+      }
+      const kind = catchAll && e.cidr.bits === 0 ? 'catch-all' : 'rule';
+      out.push({ cidr: e.cidr, kind, l4, overflow, sources: e.sources });
+    }
+    return out;
+  }
+
+  /** The slots a CIDR inherits from every containing non-host CIDR whose except does not cover it. */
+  private inherited(cidr: Cidr, containers: readonly { cidr: Cidr; items: Item[]; except: Cidr[] }[], perRule: boolean): Item[] {
+    const out: Item[] = [];
+    const ip = { family: cidr.family, value: cidr.base, text: '' } as Address;
+    for (const c of containers) {
+      if (c.cidr.bits >= cidr.bits || !cidrWithin(cidr, c.cidr)) continue;
+      // the specification: a rule's except removes only what it covers; longer entries hold the excepted parts
+      if (perRule) out.push(...c.items.filter((i) => !i.except.some((x) => cidrWithin(cidr, x))));
+      else if (!c.except.some((x) => cidrContains(x, ip))) out.push(...c.items);
+    }
+    return out;
+  }
+
+  /** shouldSkipRule: the node IP itself, and rules of the other IP family. */
+  private skip(cidr: Cidr, nodeCidr: Cidr, dropped: Dropped[], d: Direction, source: EntrySource | undefined): boolean {
+    if (cidr.family === nodeCidr.family && cidr.bits === nodeCidr.bits && cidr.base === nodeCidr.base) return true;
+    if (cidr.family !== this.addressing.family && this.on('family-filter')) {
+      if (source && source.rule >= 0 && cidr.bits > 0) dropped.push({ direction: d, cidr: canonicalText(cidr), what: 'rule', why: `an IPv${cidr.family} rule in an IPv${this.addressing.family} cluster is ignored`, mechanism: 'family-filter', source });
+      return true;
+    }
+    return false;
+  }
+
+  /** ComputeClusterPolicyMapEntriesFromEndpointRules. */
+  private cpEntries(rules: (CpEndpoint & { tier: 'Admin' | 'Baseline'; priority: number })[], nodeIp: Address, dropped: Dropped[], d: Direction, pods: Pod[]): CpEntry[] {
+    const nodeCidr = hostCidr(nodeIp);
+    const out: CpEntry[] = [];
+    if (this.versioned.cpNodeEntry || !this.on('cp-no-node-entry')) {
+      out.push({ cidr: nodeCidr, kind: 'node', rules: [{ tier: 'Admin', priority: 0, action: 'allow', protocol: 'ANY', port: 0, endPort: 0 }], overflow: [], sources: [] });
+    }
+    const slotsOf = (r: (typeof rules)[number]): CpSlot[] => {
+      let ports = [...r.ports];
+      if (ports.some((p) => p.named !== undefined)) ports = dedupPorts(pods.flatMap((pod) => resolveOnPod(pod, ports, !this.on('init-container-ports'))));
+      const base = { tier: r.tier, priority: r.priority, action: r.action, ...(r.sources[0] ? { source: r.sources[0] } : {}) };
+      if (r.ports.length === 0) return [{ ...base, protocol: 'ANY', port: 0, endPort: 0 }];
+      return ports.map((p) => ({ ...base, protocol: p.protocol, port: p.port ?? 0, endPort: p.endPort ?? 0 }));
+    };
+    const withCidr = rules.filter((r) => r.cidr).map((r, i) => ({ r, i })).sort((a, b) => a.r.cidr!.bits - b.r.cidr!.bits || a.i - b.i).map((x) => x.r);
+    const byCidr = new Map<string, { cidr: Cidr; slots: CpSlot[]; sources: EntrySource[] }>();
+    const processed: Cidr[] = []; // non-host CIDRs, in processing order
+    for (const r of withCidr) {
+      const cidr = r.cidr!;
+      if (this.skip(cidr, nodeCidr, dropped, d, r.sources[0])) continue;
+      const key = cidrKey(cidr);
+      let e = byCidr.get(key);
+      // copy the rules of the most specific containing CIDR processed before (the same CIDR, if seen already)
+      // (the same CIDR seen already copies its own slots: identical, removed below)
+      if (!e) {
+        byCidr.set(key, (e = { cidr, slots: [], sources: [] }));
+        for (let i = processed.length - 1; i >= 0; i--) {
+          if (cidrContains(processed[i]!, { family: cidr.family, value: cidr.base, text: '' })) {
+            e.slots.push(...byCidr.get(cidrKey(processed[i]!))!.slots);
+            break;
+          }
+        }
+      }
+      e.slots.push(...slotsOf(r));
+      e.sources.push(...r.sources);
+      if (cidr.bits < (cidr.family === 4 ? 32 : 128)) processed.push(cidr);
+    }
+    for (const e of byCidr.values()) {
+      const slots = [...new Set(e.slots)];
+      const limit = this.on('port-limit') ? SLOTS : Infinity;
+      for (const s of slots.slice(limit)) dropped.push({ direction: d, cidr: canonicalText(e.cidr), what: `${s.tier} ${s.action} ${describeSlot(s)}`, why: `more than ${SLOTS} rules for one CIDR; which ones the agent keeps depends on Go map order`, mechanism: 'port-limit', ...(s.source ? { source: s.source } : {}) });
+      out.push({ cidr: e.cidr, kind: 'rule', rules: slots.slice(0, limit), overflow: slots.slice(limit), sources: e.sources });
+    }
+    for (const r of rules.filter((x) => !x.cidr)) {
+      if (this.options.compute === 'ec2' && this.on('domain-names-ec2')) {
+        dropped.push({ direction: d, what: `domain ${r.domain}`, why: 'the agent on EC2 nodes drops entries without a CIDR (domain names are enforced on EKS Auto Mode only)', mechanism: 'domain-names-ec2', ...(r.sources[0] ? { source: r.sources[0] } : {}) });
+        continue;
+      }
+      out.push({ domain: r.domain!, kind: 'domain', rules: slotsOf(r), overflow: [], sources: [...r.sources] });
+    }
+    return out;
+  }
+}
+
+function nodeEntry(nodeIp: Address): NpEntry {
+  return { cidr: hostCidr(nodeIp), kind: 'node', l4: [{ protocol: 'ANY', port: 0, endPort: 0 }], overflow: [], sources: [] };
+}
+
+/** mergeDuplicateL4Info: one slot per protocol, port and end port. */
+function mergeDuplicates(slots: L4Slot[]): L4Slot[] {
+  const seen = new Map<string, L4Slot>();
+  for (const s of slots) {
+    const key = `${s.protocol}|${s.port}|${s.endPort}`;
+    if (!seen.has(key)) seen.set(key, s);
+  }
+  return [...seen.values()];
+}
+
+export function describeSlot(s: { protocol: string; port: number; endPort: number }): string {
+  if (s.protocol === 'ANY' || s.protocol === 'RESERVED') return s.protocol;
+  if (s.port === 0) return `${s.protocol} all ports`;
+  return s.endPort ? `${s.protocol} ${s.port}-${s.endPort}` : `${s.protocol} ${s.port}`;
+}

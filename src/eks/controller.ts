@@ -1,0 +1,294 @@
+/**
+ * The controller step: policies and the cluster model -> the PolicyEndpoints and ClusterPolicyEndpoints
+ * the EKS network policy controller writes (aws/amazon-network-policy-controller-k8s at ecc7e6a7:
+ * pkg/resolvers/endpoints.go, applicationnetworkpolicy_resolver.go, clusternetworkpolicy_resolver.go,
+ * pkg/policyendpoints/manager.go). Pure: the cluster in, the endpoints out.
+ */
+import { selects, namespaceMatches, type MatchContext } from '../engine/match.js';
+import type { Cluster, Pod } from '../model/cluster.js';
+import { matches } from '../model/labels.js';
+import { cidrContains } from '../model/ip.js';
+import { policyLabel, type Direction, type Peer, type PodSelection, type Policy, type Rule } from '../policy/types.js';
+import { ALL_V4, ALL_V6, cidrKey, hostCidr, type Addressing } from './addressing.js';
+import { dedupPorts, portKey, portSpec, resolveOnPod, serviceListenPort } from './ports.js';
+import type { ClusterPolicyEndpoints, CpEndpoint, Dropped, EntrySource, EksOptions, Mechanism, NpEndpoint, PolicyEndpoints, PortSpec } from './types.js';
+
+export interface ControllerOutput {
+  policyEndpoints: PolicyEndpoints[];
+  clusterPolicyEndpoints: ClusterPolicyEndpoints[];
+  /** Policies the EKS controller does not reconcile at all. */
+  notEnforced: { policy: string; why: string }[];
+}
+
+export const isEksClusterPolicy = (p: Policy): boolean => p.ref.kind === 'ClusterNetworkPolicy' && p.ref.apiVersion.startsWith('networking.k8s.aws/');
+const isUpstreamKind = (p: Policy): boolean => p.ref.apiVersion.startsWith('policy.networking.k8s.io/');
+
+export class Controller {
+  private readonly on: (m: Mechanism) => boolean;
+
+  constructor(
+    private readonly cluster: Cluster,
+    private readonly ctx: MatchContext,
+    private readonly addressing: Addressing,
+    options: EksOptions,
+  ) {
+    this.on = (m) => !options.spec?.has(m);
+  }
+
+  run(): ControllerOutput {
+    const out: ControllerOutput = { policyEndpoints: [], clusterPolicyEndpoints: [], notEnforced: [] };
+    const sorted = [...this.cluster.policies].sort((a, b) => policyLabel(a.ref).localeCompare(policyLabel(b.ref)));
+    for (const p of sorted) {
+      if (p.tier === 'namespace') out.policyEndpoints.push(this.policyEndpoints(p));
+      else if (isEksClusterPolicy(p)) out.clusterPolicyEndpoints.push(this.clusterPolicyEndpoints(p));
+      else if (isUpstreamKind(p)) out.notEnforced.push({ policy: policyLabel(p.ref), why: 'the EKS controller reconciles networking.k8s.aws ClusterNetworkPolicy only, not the upstream policy.networking.k8s.io kinds' });
+    }
+    return out;
+  }
+
+  private subjectPods(s: PodSelection): Pod[] {
+    return this.cluster.pods.filter((p) => selects(s, p, this.ctx));
+  }
+
+  /** Pods a peer selector lists: host-network pods too (the controller lists pods by label), unless switched off. */
+  private readonly peerCache = new Map<string, Pod[]>();
+
+  private peerPods(s: PodSelection): Pod[] {
+    const key = `${s.namespaces.kind === 'named' ? `=${s.namespaces.name}` : s.namespaces.selector.key}|${s.pods.key}`;
+    let pods = this.peerCache.get(key);
+    if (!pods) {
+      const withHost = this.on('host-network-peer');
+      pods = this.cluster.pods.filter((p) => (p.hostNetwork ? withHost && this.labelsMatch(s, p) : selects(s, p, this.ctx)));
+      this.peerCache.set(key, pods);
+    }
+    return pods;
+  }
+
+  private labelsMatch(s: PodSelection, p: Pod): boolean {
+    return namespaceMatches(s.namespaces, this.ctx.namespaces.get(p.namespace), p.namespace) && matches(s.pods, p.labels);
+  }
+
+  private podCidr(p: Pod) {
+    return hostCidr(this.addressing.podAddress(p));
+  }
+
+  // ---- NetworkPolicy and ApplicationNetworkPolicy -> PolicyEndpoints
+
+  private policyEndpoints(policy: Policy): PolicyEndpoints {
+    const label = policyLabel(policy.ref);
+    const pods = this.subjectPods(policy.subject);
+    const dropped: Dropped[] = [];
+    const rules = (d: Direction): Rule[] => [...policy[d], ...(this.on('policytypes-not-respected') ? policy.rulesOutsidePolicyTypes?.[d] ?? [] : [])].sort((a, b) => a.index - b.index);
+    const ingress: NpEndpoint[] = [];
+    const egress: NpEndpoint[] = [];
+    for (const rule of rules('ingress')) ingress.push(...this.ingressRule(policy, label, rule, pods, dropped));
+    for (const rule of rules('egress')) egress.push(...this.egressRule(policy, label, rule, dropped));
+    return { policy, label, pods, isolation: { ...policy.isolates }, ingress, egress, dropped };
+  }
+
+  private source(label: string, direction: Direction, rule: Rule): EntrySource {
+    return { policy: label, direction, rule: rule.index, ...(rule.name ? { ruleName: rule.name } : {}) };
+  }
+
+  private ingressRule(policy: Policy, label: string, rule: Rule, selected: readonly Pod[], dropped: Dropped[]): NpEndpoint[] {
+    const source = this.source(label, 'ingress', rule);
+    const specs = (rule.ports ?? []).map(portSpec);
+    let ports: PortSpec[] = specs;
+    if (specs.some((s) => s.named !== undefined) && this.on('ingress-named-port-union')) {
+      // resolved over every pod the policy selects; the union is opened on each of them
+      ports = dedupPorts(selected.flatMap((pod) => resolveOnPod(pod, specs, !this.on('init-container-ports'))));
+      if (ports.length === 0) {
+        dropped.push({ direction: 'ingress', what: `rule ${rule.index}`, why: 'no named port resolves on the pods the policy selects: the rule yields nothing', mechanism: 'ingress-named-port-union', source });
+        return [];
+      }
+    }
+    if (!rule.peers) return [ALL_V4, ALL_V6].map((cidr) => ({ cidr, except: [], ports, source }));
+    const out: NpEndpoint[] = [];
+    for (const peer of rule.peers) {
+      if (peer.type === 'ipBlock') out.push({ cidr: peer.cidr, except: peer.except, ports, source });
+      else if (peer.type === 'pods') for (const pod of this.peerPods(peer.selection)) out.push({ cidr: this.podCidr(pod), except: [], ports, source });
+    }
+    void policy;
+    return out;
+  }
+
+  private egressRule(policy: Policy, label: string, rule: Rule, dropped: Dropped[]): NpEndpoint[] {
+    const source = this.source(label, 'egress', rule);
+    const isAnp = policy.ref.kind === 'ApplicationNetworkPolicy';
+    const specs = (rule.ports ?? []).map(portSpec);
+    const numeric = specs.filter((s) => s.named === undefined);
+    const named = specs.filter((s) => s.named !== undefined);
+    const dropNamed = this.on('egress-named-port-dropped');
+    const out: NpEndpoint[] = [];
+    const cidrEntries = (cidrs: NpEndpoint['cidr'][], except: NpEndpoint['except'], what: string): void => {
+      if (named.length > 0 && !dropNamed) out.push(...this.namedPortsInside(cidrs, except, named, source));
+      if (specs.length > 0 && numeric.length === 0) {
+        if (dropNamed) dropped.push({ direction: 'egress', what, why: 'only named ports, which cannot be resolved for addresses: nothing is written', mechanism: 'egress-named-port-dropped', source });
+        return;
+      }
+      if (named.length > 0 && dropNamed) dropped.push({ direction: 'egress', what: `${what} named ports ${named.map((n) => n.named).join(', ')}`, why: 'named ports cannot be resolved for addresses: dropped', mechanism: 'egress-named-port-dropped', source });
+      for (const cidr of cidrs) out.push({ cidr, except, ports: numeric, source });
+    };
+    if (!rule.peers) {
+      if (isAnp && this.on('anp-egress-without-to')) {
+        dropped.push({ direction: 'egress', what: `rule ${rule.index}`, why: 'an ApplicationNetworkPolicy egress rule without `to` yields no entry', mechanism: 'anp-egress-without-to', source });
+        return [];
+      }
+      cidrEntries([ALL_V4, ALL_V6], [], `rule ${rule.index} (no \`to\`)`);
+      return out;
+    }
+    for (const peer of rule.peers) {
+      if (peer.type === 'ipBlock') cidrEntries([peer.cidr], peer.except, peer.cidr.text);
+      else if (peer.type === 'pods') {
+        for (const pod of this.peerPods(peer.selection)) {
+          const ports = resolveOnPod(pod, specs, !this.on('init-container-ports'));
+          if (specs.length > 0 && ports.length === 0) continue;
+          out.push({ cidr: this.podCidr(pod), except: [], ports, source });
+        }
+        if (this.on('service-clusterip')) out.push(...this.serviceEndpoints(peer, specs, source));
+      } else if (peer.type === 'domains') {
+        const ports = this.domainPorts(specs, 'egress', source, dropped);
+        if (specs.length > 0 && ports.length === 0) continue;
+        for (const domain of peer.patterns) out.push({ except: [], domain, ports, source });
+      }
+    }
+    return out;
+  }
+
+  /** The spec's reading of a named port toward addresses: every pod inside the block, on its own port of that name. */
+  private namedPortsInside(cidrs: NpEndpoint['cidr'][], except: NpEndpoint['except'], named: PortSpec[], source: EntrySource): NpEndpoint[] {
+    const out: NpEndpoint[] = [];
+    for (const pod of this.cluster.pods) {
+      if (pod.hostNetwork) continue;
+      const a = this.addressing.podAddress(pod);
+      if (!cidrs.some((c) => c && cidrContains(c, a)) || except.some((x) => cidrContains(x, a))) continue;
+      const ports = resolveOnPod(pod, named, true);
+      if (ports.length > 0) out.push({ cidr: hostCidr(a), except: [], ports, source });
+    }
+    return out;
+  }
+
+  /** Domain names keep numeric ports; a named port opens every port of its protocol. */
+  private domainPorts(specs: PortSpec[], direction: Direction, source: EntrySource, dropped: Dropped[]): PortSpec[] {
+    const out: PortSpec[] = [];
+    for (const s of specs) {
+      if (s.named === undefined) out.push(s);
+      else if (this.on('domain-named-port-all-ports')) out.push({ protocol: s.protocol });
+      else dropped.push({ direction, what: `named port ${s.named}`, why: 'a named port never matches outside the pod network', source });
+    }
+    return out;
+  }
+
+  /**
+   * Service ClusterIPs for a pod or namespace peer (getMatchingServiceClusterIPs): Services in the peer's
+   * namespaces whose selector the peer's pod selector matches, at the Service port.
+   */
+  private serviceEndpoints(peer: Extract<Peer, { type: 'pods' }>, specs: PortSpec[], source: EntrySource): NpEndpoint[] {
+    const out: NpEndpoint[] = [];
+    for (const svc of this.cluster.services) {
+      const first = svc.clusterIPs[0];
+      if (!first) continue; // headless
+      if (!namespaceMatches(peer.selection.namespaces, this.ctx.namespaces.get(svc.namespace), svc.namespace)) continue;
+      if (!matches(peer.selection.pods, svc.selector ?? {})) continue;
+      const backing = svc.selector ? this.cluster.pods.filter((p) => p.namespace === svc.namespace && matches({ requirements: Object.entries(svc.selector!).map(([key, v]) => ({ key, operator: 'In' as const, values: [v] })), key: '' }, p.labels)) : [];
+      const ports: PortSpec[] = [];
+      for (const s of specs) {
+        if (s.port === undefined && s.named === undefined) {
+          ports.push(s);
+          continue;
+        }
+        const listen = serviceListenPort(svc, s, specs, backing, !this.on('init-container-ports'));
+        if (listen !== undefined) ports.push({ protocol: s.protocol, port: listen, ...(s.endPort ? { endPort: s.endPort } : {}) });
+      }
+      if (specs.length > 0 && ports.length === 0) continue;
+      out.push({ cidr: hostCidr(first), except: [], ports, source: { ...source } });
+    }
+    return out;
+  }
+
+  // ---- EKS ClusterNetworkPolicy -> ClusterPolicyEndpoints
+
+  private clusterPolicyEndpoints(policy: Policy): ClusterPolicyEndpoints {
+    const label = policyLabel(policy.ref);
+    const dropped: Dropped[] = [];
+    const side = (d: Direction): CpEndpoint[] => {
+      const raw: CpEndpoint[] = [];
+      for (const rule of policy[d]) raw.push(...this.cpRule(label, d, rule, dropped));
+      return this.combine(this.dedupe(raw));
+    };
+    return {
+      policy,
+      label,
+      tier: policy.tier === 'admin' ? 'Admin' : 'Baseline',
+      priority: policy.priority,
+      pods: this.subjectPods(policy.subject),
+      ingress: side('ingress'),
+      egress: side('egress'),
+      dropped,
+    };
+  }
+
+  private cpRule(label: string, direction: Direction, rule: Rule, dropped: Dropped[]): CpEndpoint[] {
+    const source = this.source(label, direction, rule);
+    const sources = [source];
+    const specs = (rule.ports ?? []).map(portSpec);
+    const named = specs.filter((s) => s.named !== undefined);
+    const nonDomain = (rule.peers ?? []).filter((p) => p.type !== 'domains');
+    if (named.length > 0 && nonDomain.length > 0 && this.on('cnp-named-port')) {
+      dropped.push({ direction, what: `rule ${rule.index}`, why: 'a namedPort for pod, namespace or network peers: the controller converts it without a protocol and cannot resolve it (not modelled further): no entry', mechanism: 'cnp-named-port', source });
+    }
+    const skipNonDomain = named.length > 0 && this.on('cnp-named-port');
+    const out: CpEndpoint[] = [];
+    for (const peer of rule.peers ?? []) {
+      if (peer.type === 'domains') {
+        if (rule.action === 'deny') continue;
+        // convertCNPPortsToEndpointPorts ignores named ports: with only named ports the entry opens every port
+        const portsOut = specs.filter((s) => s.named === undefined);
+        if (!this.on('domain-named-port-all-ports') && specs.length > 0 && portsOut.length === 0) continue;
+        for (const domain of peer.patterns) out.push({ domain, action: rule.action, ports: portsOut, sources });
+        continue;
+      }
+      if (skipNonDomain) continue;
+      if (peer.type === 'ipBlock') out.push({ cidr: peer.cidr, action: rule.action, ports: specs, sources });
+      else if (peer.type === 'pods') {
+        for (const pod of this.peerPods(peer.selection)) {
+          const ports = resolveOnPod(pod, specs, !this.on('init-container-ports'));
+          if (specs.length > 0 && ports.length === 0) continue;
+          out.push({ cidr: this.podCidr(pod), action: rule.action, ports, sources });
+        }
+        if (direction === 'egress' && this.on('service-clusterip')) {
+          for (const e of this.serviceEndpoints(peer, specs, source)) out.push({ cidr: e.cidr!, action: rule.action, ports: e.ports, sources });
+        }
+      }
+    }
+    return out;
+  }
+
+  /** mergeClusterEndpointInfo: the same CIDR, action and ports once. */
+  private dedupe(list: CpEndpoint[]): CpEndpoint[] {
+    const seen = new Map<string, CpEndpoint>();
+    for (const e of list) {
+      const key = `${e.cidr ? cidrKey(e.cidr) : e.domain}|${e.action}|${e.ports.map(portKey).join(',')}`;
+      const prev = seen.get(key);
+      if (prev) seen.set(key, { ...prev, sources: [...prev.sources, ...e.sources.filter((s) => !prev.sources.includes(s))] });
+      else seen.set(key, e);
+    }
+    return [...seen.values()];
+  }
+
+  /**
+   * combineClusterRulesEndpoints: entries of one CIDR (or domain) and action become one, their port lists
+   * concatenated, so an all-ports entry merged with a port-restricted one keeps only the restricted ports.
+   */
+  private combine(list: CpEndpoint[]): CpEndpoint[] {
+    if (!this.on('cnp-port-merge')) return list;
+    const byKey = new Map<string, CpEndpoint>();
+    for (const e of list) {
+      const key = `${e.cidr ? cidrKey(e.cidr) : e.domain}|${e.action}`;
+      const prev = byKey.get(key);
+      if (!prev) byKey.set(key, e);
+      else byKey.set(key, { ...prev, ports: dedupPorts([...prev.ports, ...e.ports]), sources: [...prev.sources, ...e.sources] });
+    }
+    return [...byKey.values()];
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * Behaviours of the EKS network policy agent that changed between releases, keyed by version. The version
+ * comes from --eks-version, else the aws-node DaemonSet's agent image tag, else the newest release known.
+ */
+import type { Cluster } from '../model/cluster.js';
+
+/** The newest agent release whose source podwall's model was read from. */
+export const NEWEST_KNOWN = 'v1.4.1';
+/** The agent's main branch read for this model (after v1.4.1): `--eks-version main`. */
+export const MAIN_COMMIT = 'c8619c05';
+
+export interface AgentVersion {
+  /** As given or found, e.g. v1.4.1, v1.2.0-eksbuild.1, main. */
+  text: string;
+  /** Where it came from, for the output. */
+  source: string;
+  /** [major, minor, patch]; main sorts after every release. */
+  parts: readonly [number, number, number];
+}
+
+export function parseAgentVersion(text: string, source: string): AgentVersion | undefined {
+  const t = text.trim();
+  if (t === 'main' || t === 'HEAD' || t === MAIN_COMMIT) return { text: 'main', source, parts: [Infinity, 0, 0] };
+  const m = /^v?(\d+)\.(\d+)\.(\d+)(?:[-+].*)?$/.exec(t);
+  if (!m) return undefined;
+  return { text: t.startsWith('v') ? t : `v${t}`, source, parts: [Number(m[1]), Number(m[2]), Number(m[3])] };
+}
+
+/** --eks-version, else the aws-node image tag in the inputs, else the newest known release. */
+export function chooseVersion(flag: string | undefined, cluster: Cluster): AgentVersion | { error: string } {
+  if (flag !== undefined) {
+    return parseAgentVersion(flag, '--eks-version') ?? { error: `--eks-version must be an agent version like v1.4.1 (or main), got ${JSON.stringify(flag)}` };
+  }
+  const aws = cluster.settings.awsNode;
+  if (aws?.agentImageTag) {
+    const v = parseAgentVersion(aws.agentImageTag, `aws-node DaemonSet image tag (${aws.location.file}${aws.location.line ? `:${aws.location.line}` : ''})`);
+    if (v) return v;
+  }
+  return parseAgentVersion(NEWEST_KNOWN, 'the newest agent release podwall knows')!;
+}
+
+function after(v: AgentVersion, major: number, minor: number, patch: number): boolean {
+  const [a, b, c] = v.parts;
+  return a !== major ? a > major : b !== minor ? b > minor : c > patch;
+}
+
+/** What differs by version. */
+export interface VersionBehaviour {
+  /** The node IP gets Admin Accept priority 0 in the cluster-policy maps (commit 7b17620, after v1.4.1). */
+  cpNodeEntry: boolean;
+  /**
+   * A cluster-policy port without a protocol means TCP (agent utils.go ComputeTrieValueForCPE; the CNP, PE and
+   * CPE CRDs default it too) in every version read: the policy reader already applies it, so nothing branches on it.
+   */
+  cpMissingProtocolIsTcp: boolean;
+  /** The controller respects policyTypes (controller PR #229, open: no release has it). */
+  policyTypesRespected: boolean;
+}
+
+export function behaviour(v: AgentVersion): VersionBehaviour {
+  return { cpNodeEntry: after(v, 1, 4, 1), cpMissingProtocolIsTcp: true, policyTypesRespected: false };
+}

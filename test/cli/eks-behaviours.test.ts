@@ -1,0 +1,122 @@
+// Each numbered EKS behaviour of issue 11 through the command line: `podwall test` with assertions pinned to
+// `dataplane: eks` and `dataplane: kubernetes`, and `podwall explain` printing both verdicts and the mechanism.
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { cnp, N1, node, np, ns, pod } from '../eks/fixtures.js';
+import { podwall, podwallAsync } from '../helpers.js';
+
+const base = ns('a') + ns('b') + N1;
+const web = pod('a', 'web', { app: 'web' }, '10.1.0.1');
+const db = pod('a', 'db', { app: 'db' }, '10.1.0.2');
+const client = pod('a', 'client', { app: 'c' }, '10.1.0.3');
+const anp = (spec: string): string => np('a', 'anp', spec, 'ApplicationNetworkPolicy', 'networking.k8s.aws/v1alpha1');
+const awsNode = (env: string): string =>
+  `---\napiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: aws-node, namespace: kube-system}\nspec:\n  template:\n    spec:\n      hostNetwork: true\n      containers: [{name: aws-node, image: x, env: [${env}]}]\n`;
+
+interface Case {
+  name: string;
+  yaml: string;
+  from: string;
+  to: string;
+  port: number;
+  protocol?: string;
+  eks: 'allow' | 'deny';
+  mechanism: string;
+  flags?: string[];
+}
+
+const CASES: Case[] = [
+  { name: '1-ingress-named-port-union', from: 'a/client', to: 'a/web', port: 9090, eks: 'allow', mechanism: 'ingress-named-port-union',
+    yaml: base + pod('a', 'web', { app: 'web' }, '10.1.0.1') + pod('a', 'api', { app: 'web' }, '10.1.0.2', { ports: '[{containerPort: 9090, name: http}]' }) + client + np('a', 'p', 'podSelector: {matchLabels: {app: web}}\ningress: [{ports: [{port: http}]}]') },
+  { name: '2-egress-named-port-dropped', from: 'a/web', to: 'a/db', port: 8080, eks: 'deny', mechanism: 'egress-named-port-dropped',
+    yaml: base + web + db + np('a', 'p', 'podSelector: {matchLabels: {app: web}}\npolicyTypes: [Egress]\negress: [{to: [{ipBlock: {cidr: 10.1.0.0/16}}], ports: [{port: http}]}]') },
+  { name: '3-init-container-ports', from: 'a/client', to: 'a/web', port: 7000, eks: 'deny', mechanism: 'init-container-ports',
+    yaml: base + pod('a', 'web', { app: 'web' }, '10.1.0.1', { ports: '[]', init: '[{containerPort: 7000, name: boot}]' }) + client + np('a', 'p', 'podSelector: {matchLabels: {app: web}}\ningress: [{ports: [{port: boot}, {port: 1}]}]') },
+  { name: '4-policytypes-not-respected', from: 'a/web', to: 'a/db', port: 8080, eks: 'deny', mechanism: 'policytypes-not-respected',
+    yaml: base + web + db + np('a', 'p', 'podSelector: {matchLabels: {app: web}}\npolicyTypes: [Ingress]\ningress: [{}]\negress: [{to: [{ipBlock: {cidr: 8.8.8.8/32}}]}]') },
+  { name: '5-anp-egress-without-to', from: 'a/web', to: 'a/db', port: 5432, eks: 'deny', mechanism: 'anp-egress-without-to',
+    yaml: base + web + db + anp('podSelector: {matchLabels: {app: web}}\npolicyTypes: [Egress]\negress: [{ports: [{port: 5432}]}]') },
+  { name: '6-host-network-peer', from: 'a/agent', to: 'a/web', port: 8080, eks: 'allow', mechanism: 'host-network-peer',
+    yaml: base + node('n2', '10.0.0.2') + web + pod('a', 'agent', { app: 'agent' }, '10.0.0.2', { node: 'n2', hostNetwork: true }) + np('a', 'p', 'podSelector: {matchLabels: {app: web}}\ningress: [{from: [{podSelector: {matchLabels: {app: agent}}}]}]') },
+  { name: '7-node-primary-ip-only', from: '10.0.9.9', to: 'a/web', port: 8080, eks: 'deny', mechanism: 'node-primary-ip-only',
+    yaml: ns('a') + node('n1', '10.0.0.1', '10.0.9.9') + web + np('a', 'deny', 'podSelector: {}\npolicyTypes: [Ingress]') },
+  { name: '7-strict-no-node-entry', from: '10.0.0.1', to: 'a/web', port: 8080, eks: 'deny', mechanism: 'strict-no-node-entry',
+    yaml: base + web + awsNode('{name: NETWORK_POLICY_ENFORCING_MODE, value: strict}') },
+  { name: '7-cp-no-node-entry', from: 'a/web', to: '10.0.0.1', port: 10250, eks: 'deny', mechanism: 'cp-no-node-entry', flags: ['--eks-version', 'v1.4.1'],
+    yaml: base + web + cnp('cut', 'tier: Admin\npriority: 10\nsubject: {namespaces: {}}\negress: [{action: Deny, to: [{networks: [0.0.0.0/0]}]}]') },
+  { name: '9-except-shadows-rules', from: 'a/web', to: '192.168.1.5', port: 443, eks: 'deny', mechanism: 'except-shadows-rules',
+    yaml: base + web + np('a', 'p', 'podSelector: {matchLabels: {app: web}}\npolicyTypes: [Egress]\negress:\n- to: [{ipBlock: {cidr: 192.168.0.0/16, except: [192.168.1.0/24]}}]\n- to: [{ipBlock: {cidr: 0.0.0.0/0}}]') },
+  { name: '11-identifier-sharing', from: 'a/client', to: 'a/web-2', port: 8080, eks: 'deny', mechanism: 'identifier-sharing',
+    yaml: base + pod('a', 'web-1', { app: 'web' }, '10.1.0.1') + pod('a', 'web-2', { app: 'other' }, '10.1.0.2') + client + np('a', 'p', 'podSelector: {matchLabels: {app: web}}\npolicyTypes: [Ingress]') },
+  { name: '12-domain-named-port-all-ports', from: 'a/web', to: 'api.example.com', port: 8443, eks: 'allow', mechanism: 'domain-named-port-all-ports', flags: ['--compute', 'auto'],
+    yaml: base + web + anp('podSelector: {matchLabels: {app: web}}\npolicyTypes: [Egress]\negress: [{to: [{domainNames: [api.example.com]}], ports: [{port: https, protocol: TCP}]}]') },
+  { name: '12-domain-names-ec2', from: 'a/web', to: 'api.example.com', port: 443, eks: 'deny', mechanism: 'domain-names-ec2',
+    yaml: base + web + awsNode('{name: NETWORK_POLICY_ENFORCING_MODE, value: standard}') + anp('podSelector: {matchLabels: {app: web}}\npolicyTypes: [Egress]\negress: [{to: [{domainNames: [api.example.com]}], ports: [{port: 443, protocol: TCP}]}]') },
+  { name: '13-family-filter', from: 'a/web', to: '2001:db9::1', port: 443, eks: 'allow', mechanism: 'family-filter',
+    yaml: base + web + np('a', 'p', 'podSelector: {matchLabels: {app: web}}\npolicyTypes: [Egress]\negress: [{to: [{ipBlock: {cidr: "2001:db8::/32"}}]}]') },
+  { name: '14-cnp-port-merge', from: 'a/web', to: '8.8.8.8', port: 443, eks: 'deny', mechanism: 'cnp-port-merge',
+    yaml: base + web + cnp('c', 'tier: Admin\npriority: 5\nsubject: {namespaces: {}}\negress:\n- {action: Accept, to: [{networks: [8.8.8.8/32]}]}\n- {action: Accept, to: [{networks: [8.8.8.8/32]}], ports: [{portNumber: {port: 53, protocol: UDP}}]}') + cnp('d', 'tier: Admin\npriority: 6\nsubject: {namespaces: {}}\negress: [{action: Deny, to: [{networks: [0.0.0.0/0]}]}]') },
+];
+
+const opposite = (v: 'allow' | 'deny'): 'allow' | 'deny' => (v === 'allow' ? 'deny' : 'allow');
+
+describe('each EKS behaviour through podwall test, under both data planes', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'podwall-eks-'));
+  for (const c of CASES) {
+    it(c.name, async () => {
+      const cluster = join(dir, `${c.name}.yaml`);
+      const tests = join(dir, `${c.name}.test.yaml`);
+      writeFileSync(cluster, c.yaml);
+      const a = `{from: "${c.from}", to: "${c.to}", port: ${c.port}${c.protocol ? `, protocol: ${c.protocol}` : ''}`;
+      writeFileSync(tests, `assertions:\n  - ${a}, dataplane: eks, expect: ${c.eks}}\n  - ${a}, dataplane: kubernetes, expect: ${opposite(c.eks)}}\n`);
+      const r = await podwallAsync(['test', tests, '-f', cluster, '-o', 'json', ...(c.flags ?? [])]);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      const j = JSON.parse(r.stdout) as { results: { dataplane: string; pass: boolean; mechanisms?: string[]; kubernetes?: { allowed: boolean } }[] };
+      assert.deepEqual(j.results.map((x) => [x.dataplane, x.pass]), [['eks', true], ['kubernetes', true]]);
+      assert.deepEqual(j.results[0]!.mechanisms, [c.mechanism]);
+      assert.equal(j.results[0]!.kubernetes!.allowed, c.eks === 'deny', 'the EKS result carries the specification\'s verdict');
+    });
+  }
+});
+
+describe('podwall explain on an EKS-only difference', () => {
+  const c = CASES[0]!;
+  const dir = mkdtempSync(join(tmpdir(), 'podwall-eks-explain-'));
+  const cluster = join(dir, 'c.yaml');
+  writeFileSync(cluster, c.yaml);
+  it('prints both verdicts and names the mechanism (text)', () => {
+    const r = podwall(['explain', '--from', c.from, '--to', c.to, '--port', String(c.port), '-f', cluster]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^ALLOW a\/client -> a\/web 9090\/TCP  \(EKS data plane: agent v1\.4\.1, compute auto; the Kubernetes specification says DENY\)/);
+    assert.match(r.stdout, /EKS differs from the specification because:\n\s+- ingress-named-port-union: ingress named ports are resolved over every pod/);
+    assert.match(r.stdout, /ingress of a\/web: allowed \[NETWORK_POLICY\] maps web@a on n1, peer 10\.1\.0\.3 port 9090: entry 0\.0\.0\.0\/0 slot TCP 9090: .* from NetworkPolicy a\/p ingress rule 0/);
+    assert.match(r.stdout, /the Kubernetes specification:\n\s+DENY a\/client -> a\/web 9090\/TCP/);
+  });
+  it('gives both verdicts and the mechanism in JSON, and only the specification under --dataplane kubernetes', () => {
+    const j = JSON.parse(podwall(['explain', '--from', c.from, '--to', c.to, '--port', String(c.port), '-f', cluster, '-o', 'json']).stdout);
+    assert.equal(j.dataplane, 'eks');
+    assert.equal(j.allowed, true);
+    assert.equal(j.eks.allowed, true);
+    assert.equal(j.kubernetes.allowed, false);
+    assert.equal(j.agree, false);
+    assert.deepEqual(j.mechanisms.map((m: { id: string }) => m.id), ['ingress-named-port-union']);
+    assert.equal(j.eks.ingress.entry, '0.0.0.0/0');
+    const k = JSON.parse(podwall(['explain', '--from', c.from, '--to', c.to, '--port', String(c.port), '-f', cluster, '-o', 'json', '--dataplane', 'kubernetes']).stdout);
+    assert.equal(k.dataplane, 'kubernetes');
+    assert.equal(k.allowed, false);
+    assert.equal(k.eks, undefined);
+  });
+  it('rejects an unknown --dataplane, and a test file that pins one', () => {
+    const bad = podwall(['explain', '--from', c.from, '--to', c.to, '--port', '80', '-f', cluster, '--dataplane', 'cilium']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--dataplane must be eks or kubernetes/);
+    const file = join(dir, 'bad.test.yaml');
+    writeFileSync(file, 'dataplane: calico\nassertions: [{from: a/client, to: a/web, port: 80, expect: allow}]\n');
+    const t = podwall(['test', file, '-f', cluster]);
+    assert.equal(t.code, 2);
+    assert.match(t.stderr, /bad\.test\.yaml:1: .*dataplane must be eks or kubernetes, got "calico"/);
+  });
+});
