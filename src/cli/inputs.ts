@@ -47,7 +47,7 @@ export function wantsLive(flags: InputFlags, io: CliIO): boolean {
 export async function readInputs(flags: InputFlags, io: CliIO): Promise<SourceObject[]> {
   const objects = flags.filename?.length ? readObjects(flags.filename, io) : [];
   if (wantsLive(flags, io)) {
-    const reader = new LiveReader(loadKubeConfig({ ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}), ...(flags.context ? { context: flags.context } : {}) }));
+    const reader = new LiveReader(await loadKubeConfig({ ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}), ...(flags.context ? { context: flags.context } : {}) }));
     objects.unshift(...(await reader.readAll()).objects);
   }
   if (!flags.filename?.length && !wantsLive(flags, io)) throw new UsageError('no input: give manifests with -f FILE|DIR|-, or a cluster with --kubeconfig/--context');

@@ -46,7 +46,7 @@ export function watchCommand(io: CliIO, setCode: (code: number) => void): Comman
     if (f.webhook && !/^https?:\/\//.test(f.webhook)) throw new UsageError('--webhook must be an http(s) URL');
     const options = buildOptions(f);
     const files = f.filename?.length ? readObjects(f.filename, io) : [];
-    const reader = new LiveReader(loadKubeConfig({ ...(f.kubeconfig ? { kubeconfig: f.kubeconfig } : {}), ...(f.context ? { context: f.context } : {}) }));
+    const reader = new LiveReader(await loadKubeConfig({ ...(f.kubeconfig ? { kubeconfig: f.kubeconfig } : {}), ...(f.context ? { context: f.context } : {}) }));
     let dirty = true;
     const mirror = new ClusterMirror(reader, { change: () => (dirty = true), notice: (m) => io.err(`podwall: ${m}\n`) });
     await mirror.start();

@@ -3,11 +3,11 @@
  * credentials such as `aws eks get-token`, in-cluster service accounts, TLS). It only reads: paged
  * lists (limit/continue) of every kind podwall models; a kind whose CRD is not installed is absent.
  */
-import { KubeConfig } from '@kubernetes/client-node';
+// The Kubernetes client and node-fetch load only when a live cluster is read: they cost a second of start-up.
+import type { KubeConfig } from '@kubernetes/client-node';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import fetch from 'node-fetch';
 import type { SourceObject } from '../model/build.js';
 
 export interface Resource {
@@ -58,7 +58,8 @@ export function defaultClusterAvailable(env: NodeJS.ProcessEnv = process.env): b
   return existsSync(join(homedir(), '.kube', 'config')) || Boolean(env.KUBERNETES_SERVICE_HOST);
 }
 
-export function loadKubeConfig(options: LiveOptions): KubeConfig {
+export async function loadKubeConfig(options: LiveOptions): Promise<KubeConfig> {
+  const { KubeConfig } = await import('@kubernetes/client-node');
   const kc = new KubeConfig();
   try {
     if (options.kubeconfig) kc.loadFromFile(options.kubeconfig);
@@ -100,6 +101,7 @@ export class LiveReader {
     const cluster = this.kc.getCurrentCluster()!;
     const init = await this.kc.applyToFetchOptions({ method: 'GET' });
     (init.headers as { set(k: string, v: string): void }).set('Accept', 'application/json');
+    const { default: fetch } = await import('node-fetch');
     let res;
     try {
       res = await fetch(`${cluster.server}${path}`, init as Parameters<typeof fetch>[1]);

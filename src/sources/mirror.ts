@@ -3,7 +3,6 @@
  * After a dropped connection it resumes from the last resourceVersion seen (bookmarks included);
  * on 410 Gone it lists again. Events it does not understand are reported and ignored.
  */
-import { Watch } from '@kubernetes/client-node';
 import type { SourceObject } from '../model/build.js';
 import { LiveReader, resourceName, resourcePath, withKind, type Resource } from './live.js';
 
@@ -111,6 +110,7 @@ export class ClusterMirror {
     };
     try {
       const path = resourcePath(r);
+      const { Watch } = await import('@kubernetes/client-node'); // loaded only when watching
       const controller = await new Watch(this.reader.kc).watch(path, { resourceVersion: this.version.get(r), allowWatchBookmarks: true }, onEvent, onDone);
       this.controllers.set(r, controller);
     } catch (e) {

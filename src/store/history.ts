@@ -2,8 +2,9 @@
  * The history of audit runs (and later flow summaries) in an embedded SQLite file. WAL mode and a
  * busy timeout let concurrent podwall runs record without corrupting it or failing.
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { AuditResult, Kpis } from '../audit/run.js';
@@ -57,7 +58,9 @@ export class HistoryStore {
 
   constructor(readonly path: string) {
     mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path, { timeout: 15000 });
+    // required here, not imported: commands that never record should not pay for loading SQLite
+    const SQLite = createRequire(import.meta.url)('better-sqlite3') as typeof Database;
+    this.db = new SQLite(path, { timeout: 15000 });
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('foreign_keys = ON');
     this.db.exec(SCHEMA);
