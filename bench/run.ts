@@ -3,6 +3,8 @@
  * parse_ms: YAML text to objects; compile_ms: objects to the cluster model, rules and classes;
  * matrix_ms: the complete class-by-class reachability for every exposed port (not printed);
  * explain_us: the mean of single decisions between random pods on the loaded cluster.
+ * For typical and large, a second line measures parsing the same cluster as a real `kubectl get -A`
+ * dump (parse.ts); `--size startup` (also in the default run) times start-up (startup.ts).
  */
 import { count } from '../src/engine/bitset.js';
 import { ClassIndex } from '../src/engine/classes.js';
@@ -14,6 +16,8 @@ import { Attributor } from '../src/flows/attribute.js';
 import { FlowSummarizer } from '../src/flows/summary.js';
 import { flowsFromLines, newStats } from '../src/sources/flow-files.js';
 import { generateYaml, SHAPES, type Shape } from './generate.js';
+import { measureParse } from './parse.js';
+import { measureStartup } from './startup.js';
 
 function run(shape: Shape): Record<string, unknown> {
   const yaml = generateYaml(shape);
@@ -126,17 +130,22 @@ async function runFlows(lines: number): Promise<Record<string, unknown>> {
 
 const args = process.argv.slice(2);
 const i = args.indexOf('--size');
-const sizes = i >= 0 ? [args[i + 1]!] : ['typical', 'large', 'extreme', 'flows'];
+const sizes = i >= 0 ? [args[i + 1]!] : ['startup', 'typical', 'large', 'extreme', 'flows'];
 const linesArg = args.indexOf('--lines');
 for (const size of sizes) {
+  if (size === 'startup') {
+    console.log(JSON.stringify(measureStartup()));
+    continue;
+  }
   if (size === 'flows') {
     console.log(JSON.stringify(await runFlows(linesArg >= 0 ? Number(args[linesArg + 1]) : 10_000_000)));
     continue;
   }
   const shape = SHAPES[size as Shape['workload']];
   if (!shape) {
-    console.error(`unknown size ${size}: typical, large, extreme or flows`);
+    console.error(`unknown size ${size}: startup, typical, large, extreme or flows`);
     process.exit(2);
   }
   console.log(JSON.stringify(run(shape)));
+  if (size !== 'extreme') console.log(JSON.stringify({ workload: `${size}-dump`, ...measureParse(shape) }));
 }

@@ -54,7 +54,8 @@ export function readText(file: string, options: ReadOptions = {}): string {
 export function readDocuments(paths: readonly string[], options: ReadOptions = {}): ParsedDocument[] {
   const docs: ParsedDocument[] = [];
   for (const file of expandPaths(paths)) {
-    docs.push(...parseDocuments(readText(file, options), file === '-' ? '<stdin>' : file));
+    // a loop, not push(...spread): a file of more than ~125k documents would overflow the stack
+    for (const doc of parseDocuments(readText(file, options), file === '-' ? '<stdin>' : file)) docs.push(doc);
   }
   return docs;
 }
