@@ -123,27 +123,36 @@ class LineScan {
         const i = t.indexOf(ch, from);
         return i === -1 ? Infinity : i;
       };
+      // one cursor per character, each searched again only once passed: every search scans new text
       let p = start;
       let quote = find('"', p);
-      let open = Math.min(find('{', p), find('[', p));
-      let close = Math.min(find('}', p), find(']', p));
+      let brace = find('{', p);
+      let bracket = find('[', p);
+      let braceEnd = find('}', p);
+      let bracketEnd = find(']', p);
       let depth = 0;
       for (;;) {
+        const open = brace < bracket ? brace : bracket;
+        const close = braceEnd < bracketEnd ? braceEnd : bracketEnd;
         if (quote < open && quote < close) {
           this.p = quote;
           this.skipString();
           p = this.p;
           quote = find('"', p);
-          if (open < p) open = Math.min(find('{', p), find('[', p));
-          if (close < p) close = Math.min(find('}', p), find(']', p));
+          if (brace < p) brace = find('{', p);
+          if (bracket < p) bracket = find('[', p);
+          if (braceEnd < p) braceEnd = find('}', p);
+          if (bracketEnd < p) bracketEnd = find(']', p);
         } else if (open < close) {
           if (++depth + outer > MAX_DEPTH) throw tooDeep(this.file, this.line + newlines(t, start, open));
           p = open + 1;
-          open = Math.min(find('{', p), find('[', p));
+          if (open === brace) brace = find('{', p);
+          else bracket = find('[', p);
         } else {
           p = close + 1;
           if (--depth === 0) break;
-          close = Math.min(find('}', p), find(']', p));
+          if (close === braceEnd) braceEnd = find('}', p);
+          else bracketEnd = find(']', p);
         }
       }
       this.p = p;
