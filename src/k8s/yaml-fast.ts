@@ -44,6 +44,8 @@ class FastReader {
   private eof = false;
   /** Reading the value of a document's `items`: its items are units of their own. */
   private inItems = false;
+  /** The current document is a List: its top is recorded, its items and other values are units. */
+  private list = false;
 
   /**
    * @param record record every position now; without it only the top of each document is
@@ -90,9 +92,10 @@ class FastReader {
       }
       if (this.marker('...')) throw OUTSIDE;
       const { line, ls, cs } = this;
+      this.list = false;
       const value = this.node(-1, 1);
       if (!this.eof && !this.marker('---')) throw OUTSIDE; // something less indented than the document's root
-      if (!isMapping(value)) this.unit(value, ls, cs, line, -1, 1); // a mapping's top is recorded, its values are units
+      if (!this.list) this.unit(value, ls, cs, line, -1, 1); // one unit: a WeakMap entry costs more than a small document
       out.push({ value, file: this.file, line });
     }
   }
@@ -194,16 +197,20 @@ class FastReader {
   private mapping(depth: number): Record<string, unknown> {
     const ind = this.ind;
     const obj: Record<string, unknown> = {};
-    // the top of a document is recorded at once: a List's items are found through it
-    const keys = this.record || depth === 1 ? new Map<string, number>() : undefined;
-    if (keys) recordMap(obj, this.line, keys);
+    // the top of a List is recorded at once, its items and other values are units (see documents())
+    const top = depth === 1 && !this.record;
+    const keys = this.record || top ? new Map<string, number>() : undefined;
+    if (this.record) recordMap(obj, this.line, keys!);
+    const line = this.line;
+    const values: [unknown, number, number, number][] = [];
+    let list = false;
     while (!this.eof && this.ind === ind && !this.isDash(this.cs) && !this.marker('---')) {
       const colon = this.keyEnd(this.cs);
       if (colon === -1) throw OUTSIDE;
       const key = this.key(this.cs, colon);
       if (key === '<<' || key === '__proto__' || Object.hasOwn(obj, key)) throw OUTSIDE;
       keys?.set(key, this.line);
-      const listItems = depth === 1 && key === 'items' && !this.record;
+      const listItems = top && key === 'items';
       this.inItems = listItems;
       let p = colon + 1;
       while (p < this.le && this.t.charCodeAt(p) === SPACE) p++;
@@ -217,10 +224,15 @@ class FastReader {
         value = this.inline(p, ind, depth + 1);
       }
       obj[key] = value;
-      // a List's items are units each (sequence() recorded where they are); any other value of the top is one
-      if (depth === 1 && !(listItems && Array.isArray(value))) this.unit(value, at.ls, at.cs, at.line, ind, depth + 1);
+      if (listItems && Array.isArray(value)) list = true; // sequence() made its items units
+      else if (top) values.push([value, at.ls, at.cs, at.line]);
       this.inItems = false;
       if (!this.eof && this.ind > ind) throw OUTSIDE;
+    }
+    if (list) {
+      this.list = true;
+      recordMap(obj, line, keys!);
+      for (const [value, ls, cs, at] of values) this.unit(value, ls, cs, at, ind, depth + 1);
     }
     return obj;
   }
@@ -491,10 +503,6 @@ class FlowReader {
     this.p = q;
     return resolvePlain(text);
   }
-}
-
-function isMapping(v: unknown): boolean {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** The closing quote of the single-quoted scalar at `p` (`''` is an escaped quote), or -1 when not before `le`. */
