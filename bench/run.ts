@@ -5,6 +5,8 @@
  * matrix_ranges_ms: the same for every class of ports (the whole port space of every protocol, as
  * `podwall matrix` computes it), peers outside the pod network included;
  * explain_us: the mean of single decisions between random pods on the loaded cluster.
+ * For typical and large, a second line measures parsing the same cluster as a real `kubectl get -A`
+ * dump (parse.ts); `--size startup` (also in the default run) times start-up (startup.ts).
  */
 import { count } from '../src/engine/bitset.js';
 import { ClassIndex } from '../src/engine/classes.js';
@@ -17,6 +19,8 @@ import { Attributor } from '../src/flows/attribute.js';
 import { FlowSummarizer } from '../src/flows/summary.js';
 import { flowsFromLines, newStats } from '../src/sources/flow-files.js';
 import { generateYaml, SHAPES, type Shape } from './generate.js';
+import { measureParse } from './parse.js';
+import { measureStartup } from './startup.js';
 
 function run(shape: Shape): Record<string, unknown> {
   const yaml = generateYaml(shape);
@@ -143,17 +147,22 @@ async function runFlows(lines: number): Promise<Record<string, unknown>> {
 
 const args = process.argv.slice(2);
 const i = args.indexOf('--size');
-const sizes = i >= 0 ? [args[i + 1]!] : ['typical', 'large', 'extreme', 'flows'];
+const sizes = i >= 0 ? [args[i + 1]!] : ['startup', 'typical', 'large', 'extreme', 'flows'];
 const linesArg = args.indexOf('--lines');
 for (const size of sizes) {
+  if (size === 'startup') {
+    console.log(JSON.stringify(measureStartup()));
+    continue;
+  }
   if (size === 'flows') {
     console.log(JSON.stringify(await runFlows(linesArg >= 0 ? Number(args[linesArg + 1]) : 10_000_000)));
     continue;
   }
   const shape = SHAPES[size as Shape['workload']];
   if (!shape) {
-    console.error(`unknown size ${size}: typical, large, extreme or flows`);
+    console.error(`unknown size ${size}: startup, typical, large, extreme or flows`);
     process.exit(2);
   }
   console.log(JSON.stringify(run(shape)));
+  if (size !== 'extreme') console.log(JSON.stringify({ workload: `${size}-dump`, ...measureParse(shape) }));
 }

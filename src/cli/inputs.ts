@@ -50,7 +50,7 @@ export function wantsLive(flags: InputFlags, io: CliIO): boolean {
 export async function readInputs(flags: InputFlags, io: CliIO): Promise<SourceObject[]> {
   const objects = flags.filename?.length ? readObjects(flags.filename, io) : [];
   if (wantsLive(flags, io)) {
-    const reader = liveReader(flags);
+    const reader = await liveReader(flags);
     objects.unshift(...(await reader.readAll()).objects);
   }
   if (!flags.filename?.length && !wantsLive(flags, io)) throw new UsageError('no input: give manifests with -f FILE|DIR|-, or a cluster with --kubeconfig/--context');
@@ -58,10 +58,10 @@ export async function readInputs(flags: InputFlags, io: CliIO): Promise<SourceOb
 }
 
 /** The live cluster the flags name, read with the flags' request timeout. */
-export function liveReader(flags: InputFlags): LiveReader {
+export async function liveReader(flags: InputFlags): Promise<LiveReader> {
   const timeout = flags.requestTimeout === undefined ? DEFAULT_REQUEST_TIMEOUT_MS : parseRequestTimeout(flags.requestTimeout);
   if (timeout === undefined) throw new UsageError(`--request-timeout ${JSON.stringify(flags.requestTimeout)}: expected 0 or a duration with its unit, such as 30s, 2m or 1h`);
-  const kc = loadKubeConfig({ ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}), ...(flags.context ? { context: flags.context } : {}) });
+  const kc = await loadKubeConfig({ ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}), ...(flags.context ? { context: flags.context } : {}) });
   return new LiveReader(kc, { requestTimeoutMs: timeout });
 }
 

@@ -1,24 +1,41 @@
 import { Command, CommanderError } from 'commander';
 import { InputError, formatDiagnostic } from '../k8s/errors.js';
-import { explainCommand } from './explain.js';
 import { AwsError } from '../sources/aws-eks.js';
 import { LiveError } from '../sources/live.js';
 import { describeSystemError, EnvironmentError, isSystemError } from '../faults/errors.js';
 import { processIO, UsageError, type CliIO } from './io.js';
-import { adviseCommand } from './advise.js';
-import { auditCommand } from './audit.js';
-import { diffCommand } from './diff.js';
-import { flowsCommand } from './flows.js';
-import { historyCommand } from './history.js';
-import { incidentsCommand } from './incidents.js';
-import { matrixCommand } from './matrix.js';
-import { replayCommand } from './replay.js';
-import { serveCommand } from './serve.js';
-import { snapshotCommand } from './snapshot.js';
-import { watchCommand } from './watch.js';
 import { VERSION } from './version.js';
-import { testCommand } from './test.js';
-import { eksCommand } from './eks.js';
+
+type CommandFactory = (io: CliIO, setCode: (c: number) => void) => Command;
+
+/**
+ * Each command's module is imported only when it runs (or for help, all of them): importing them all
+ * costs more start-up than most commands take, and `--version` needs none.
+ */
+const COMMANDS: Record<string, () => Promise<CommandFactory>> = {
+  test: async () => (await import('./test.js')).testCommand,
+  explain: async () => (await import('./explain.js')).explainCommand,
+  matrix: async () => (await import('./matrix.js')).matrixCommand,
+  audit: async () => (await import('./audit.js')).auditCommand,
+  history: async () => (await import('./history.js')).historyCommand,
+  flows: async () => (await import('./flows.js')).flowsCommand,
+  diff: async () => (await import('./diff.js')).diffCommand,
+  replay: async () => (await import('./replay.js')).replayCommand,
+  advise: async () => (await import('./advise.js')).adviseCommand,
+  snapshot: async () => (await import('./snapshot.js')).snapshotCommand,
+  watch: async () => (await import('./watch.js')).watchCommand,
+  serve: async () => (await import('./serve.js')).serveCommand,
+  incidents: async () => (await import('./incidents.js')).incidentsCommand,
+  eks: async () => (await import('./eks.js')).eksCommand,
+};
+
+/** The commands this argv needs: the one it names, none for the version, else all (help, typos). */
+function commandsFor(argv: readonly string[]): string[] {
+  const first = argv[0];
+  if (first !== undefined && first in COMMANDS) return [first];
+  if (first === '--version' || first === '-V') return [];
+  return Object.keys(COMMANDS);
+}
 
 /** Runs podwall with `argv` (without node and script); resolves to the exit code. */
 export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {
@@ -30,20 +47,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     .description('Kubernetes network policy on Amazon EKS: exact verdicts, with the tier, policy and rule that decide them')
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)');
-  program.addCommand(testCommand(io, setCode));
-  program.addCommand(explainCommand(io, setCode));
-  program.addCommand(matrixCommand(io, setCode));
-  program.addCommand(auditCommand(io, setCode));
-  program.addCommand(historyCommand(io, setCode));
-  program.addCommand(flowsCommand(io, setCode));
-  program.addCommand(incidentsCommand(io, setCode));
-  program.addCommand(diffCommand(io, setCode));
-  program.addCommand(replayCommand(io, setCode));
-  program.addCommand(adviseCommand(io, setCode));
-  program.addCommand(snapshotCommand(io, setCode));
-  program.addCommand(watchCommand(io, setCode));
-  program.addCommand(serveCommand(io, setCode));
-  program.addCommand(eksCommand(io, setCode));
+  for (const name of commandsFor(argv)) program.addCommand((await COMMANDS[name]!())(io, setCode));
   const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
   for (const cmd of all(program)) {
     cmd.exitOverride();

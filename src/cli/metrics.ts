@@ -36,7 +36,7 @@ export async function startMetrics(f: MetricsFlags, io: CliIO, live: boolean, in
   }
   const address = parseListenAddress(f.metrics);
   if (!address) throw new UsageError(`--metrics ${JSON.stringify(f.metrics)}: expected HOST:PORT, [IPv6]:PORT or :PORT, e.g. 127.0.0.1:9464`);
-  const cluster = f.clusterName ?? (live ? loadKubeConfig({ ...(f.kubeconfig ? { kubeconfig: f.kubeconfig } : {}), ...(f.context ? { context: f.context } : {}) }).getCurrentContext() : '') ?? '';
+  const cluster = f.clusterName ?? (live ? (await loadKubeConfig({ ...(f.kubeconfig ? { kubeconfig: f.kubeconfig } : {}), ...(f.context ? { context: f.context } : {}) })).getCurrentContext() : '') ?? '';
   const dbPath = f.db ?? defaultDbPath(io.env);
   let store: HistoryStore | undefined;
   // the database may appear later (a `flows summary --record` run): look for it at each scrape

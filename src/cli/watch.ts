@@ -51,17 +51,15 @@ export function watchCommand(io: CliIO, setCode: (code: number) => void): Comman
     const options = buildOptions(f);
     const files = f.filename?.length ? readObjects(f.filename, io) : [];
     if (!f.kubeconfig && !f.context && !defaultClusterAvailable(io.env)) throw new UsageError('watch needs a live cluster: give --kubeconfig or --context (no $KUBECONFIG, ~/.kube/config or in-cluster service account was found)');
-    const reader = liveReader(f);
+    const reader = await liveReader(f);
     let dirty = true;
     // a database that cannot be written is said before the cluster is read
-    const store = f.record ? new HistoryStore(f.db ?? defaultDbPath(io.env), { warn: (m) => io.err(`podwall: warning: ${m}
-`) }) : undefined;
+    const store = f.record ? new HistoryStore(f.db ?? defaultDbPath(io.env), { warn: (m) => io.err(`podwall: warning: ${m}\n`) }) : undefined;
     // --record: policy changes too, for `podwall incidents --db`
     const recorder = store ? new PolicyRecorder(store, reader.label) : undefined;
     const mirror = new ClusterMirror(reader, {
       change: () => (dirty = true),
-      notice: (m) => io.err(`podwall: ${m}
-`),
+      notice: (m) => io.err(`podwall: ${m}\n`),
       ...(recorder ? { object: (type: 'ADDED' | 'MODIFIED' | 'DELETED', item: Record<string, unknown>) => void recorder.event(type, item) } : {}),
     });
     await mirror.start();

@@ -1,5 +1,5 @@
 import { InputError, type SourceLocation } from './errors.js';
-import { lineOf } from './yaml.js';
+import { lineOf, settlePositions } from './positions.js';
 
 /**
  * A position inside one parsed object: reads a field with the type Kubernetes expects, or fails
@@ -12,6 +12,8 @@ export class Cursor {
     readonly path: string,
     private readonly parent?: unknown,
     private readonly key?: string | number,
+    /** The cursor this one was reached from: deferred positions are settled along the way (positions.ts). */
+    private readonly up?: Cursor,
   ) {}
 
   static root(value: unknown, where: SourceLocation): Cursor {
@@ -19,7 +21,20 @@ export class Cursor {
   }
 
   get line(): number | undefined {
-    return lineOf(this.parent, this.key) ?? lineOf(this.value) ?? this.where.line;
+    return this.recorded() ?? (this.settle() ? this.recorded() : undefined) ?? this.where.line;
+  }
+
+  /** Settles the deferred positions of the values on the way here, outermost first. */
+  private settle(): boolean {
+    const way: unknown[] = [];
+    for (let c: Cursor | undefined = this; c; c = c.up) way.push(c.value);
+    let settled = false;
+    for (let i = way.length - 1; i >= 0; i--) if (settlePositions(way[i])) settled = true;
+    return settled;
+  }
+
+  private recorded(): number | undefined {
+    return lineOf(this.parent, this.key) ?? lineOf(this.value);
   }
 
   location(): SourceLocation {
@@ -41,7 +56,7 @@ export class Cursor {
 
   field(name: string): Cursor {
     const v = isRecord(this.value) ? this.value[name] : undefined;
-    return new Cursor(this.where, v, this.path ? `${this.path}.${name}` : name, this.value, name);
+    return new Cursor(this.where, v, this.path ? `${this.path}.${name}` : name, this.value, name, this);
   }
 
   object(): Record<string, unknown> {
@@ -61,7 +76,7 @@ export class Cursor {
   items(): Cursor[] {
     if (this.missing) return [];
     if (!Array.isArray(this.value)) this.fail(`expected a list, got ${describe(this.value)}`);
-    return this.value.map((v, i) => new Cursor(this.where, v, `${this.path}[${i}]`, this.value, i));
+    return this.value.map((v, i) => new Cursor(this.where, v, `${this.path}[${i}]`, this.value, i, this));
   }
 
   string(): string {

@@ -3,13 +3,13 @@
  * credential chain and region settings (AWS_ENDPOINT_URL_EKS / AWS_ENDPOINT_URL override the
  * endpoint, as in every AWS SDK). Service errors become one clear sentence.
  */
-import { DescribeAddonCommand, EKSClient } from '@aws-sdk/client-eks';
 
 export class AwsError extends Error {
   override name = 'AwsError';
 }
 
 export async function describeVpcCniAddon(cluster: string, region: string | undefined): Promise<unknown> {
+  const { DescribeAddonCommand, EKSClient } = await import('@aws-sdk/client-eks'); // loaded only when asked: it costs start-up
   const client = new EKSClient({ ...(region ? { region } : {}), maxAttempts: 3 });
   try {
     const out = await client.send(new DescribeAddonCommand({ clusterName: cluster, addonName: 'vpc-cni' }));

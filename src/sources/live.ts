@@ -3,11 +3,11 @@
  * credentials such as `aws eks get-token`, in-cluster service accounts, TLS). It only reads: paged
  * lists (limit/continue) of every kind podwall models; a kind whose CRD is not installed is absent.
  */
-import { KubeConfig } from '@kubernetes/client-node';
+// The Kubernetes client and node-fetch load only when a live cluster is read: they cost a second of start-up.
+import type { KubeConfig } from '@kubernetes/client-node';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import fetch from 'node-fetch';
 import type { SourceObject } from '../model/build.js';
 import { splitLines, type LongLine } from './lines.js';
 
@@ -77,7 +77,8 @@ export function defaultClusterAvailable(env: NodeJS.ProcessEnv = process.env): b
   return existsSync(join(homedir(), '.kube', 'config')) || Boolean(env.KUBERNETES_SERVICE_HOST);
 }
 
-export function loadKubeConfig(options: LiveOptions): KubeConfig {
+export async function loadKubeConfig(options: LiveOptions): Promise<KubeConfig> {
+  const { KubeConfig } = await import('@kubernetes/client-node');
   const kc = new KubeConfig();
   try {
     if (options.kubeconfig) kc.loadFromFile(options.kubeconfig);
@@ -93,17 +94,17 @@ export function loadKubeConfig(options: LiveOptions): KubeConfig {
   }
   const current = kc.getCurrentCluster();
   if (!current) throw new LiveError('the kubeconfig names no current cluster (use --context)');
-  return allowPlainHttp(kc, current.name);
+  return allowPlainHttp(kc, current.name, KubeConfig);
 }
 
 /**
  * kubectl talks to an `http://` server (what `kubectl proxy` gives) as it is; the client library
  * refuses unless skipTLSVerify is set, which for a server without TLS changes nothing else.
  */
-function allowPlainHttp(kc: KubeConfig, name: string): KubeConfig {
+function allowPlainHttp(kc: KubeConfig, name: string, KubeConfigClass: new () => KubeConfig): KubeConfig {
   const cluster = kc.getCluster(name);
   if (!cluster || !cluster.server.startsWith('http:') || cluster.skipTLSVerify) return kc;
-  const copy = new KubeConfig();
+  const copy = new KubeConfigClass();
   copy.loadFromOptions({
     clusters: kc.getClusters().map((c) => (c.name === name ? { ...c, skipTLSVerify: true } : c)),
     users: kc.getUsers(),
@@ -160,6 +161,7 @@ export class LiveReader {
     const timer = this.requestTimeoutMs > 0 ? setTimeout(() => controller.abort(), this.requestTimeoutMs) : undefined;
     const url = `${cluster.server}${path}`;
     try {
+      const fetch = await nodeFetch();
       const res = await fetch(url, { ...(init as Parameters<typeof fetch>[1]), signal: controller.signal as never });
       const text = await res.text();
       let body: unknown = text;
@@ -240,6 +242,7 @@ export class LiveReader {
     signal.addEventListener('abort', abort);
     const timer = this.requestTimeoutMs > 0 ? setTimeout(abort, this.requestTimeoutMs) : undefined;
     try {
+      const fetch = await nodeFetch();
       const res = await fetch(`${cluster.server}${resourcePath(r)}?${query}`, { ...(init as Parameters<typeof fetch>[1]), signal: controller.signal as never });
       if (timer) clearTimeout(timer);
       if (res.status !== 200) {
@@ -332,4 +335,8 @@ function firstLine(s: string): string {
 function message(body: unknown): string {
   if (body && typeof body === 'object' && 'message' in body) return String((body as { message: unknown }).message);
   return typeof body === 'string' ? body.slice(0, 200) : 'no message';
+}
+
+async function nodeFetch(): Promise<typeof import('node-fetch').default> {
+  return (await import('node-fetch')).default;
 }

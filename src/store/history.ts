@@ -2,7 +2,8 @@
  * The history of audit runs (and later flow summaries) in an embedded SQLite file. WAL mode and a
  * busy timeout let concurrent podwall runs record without corrupting it or failing.
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { createRequire } from 'node:module';
 import { existsSync, mkdirSync, rmdirSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -126,7 +127,9 @@ export class HistoryStore {
     let made: string[] = [];
     try {
       made = makeDirectories(dirname(path));
-      db = new Database(path, { timeout: 15000 });
+      // required here, not imported: commands that never record should not pay for loading SQLite
+      const SQLite = createRequire(import.meta.url)('better-sqlite3') as typeof Database;
+      db = new SQLite(path, { timeout: 15000 });
       db.pragma('journal_mode = WAL');
       db.pragma('foreign_keys = ON');
       db.exec(SCHEMA);
