@@ -53,12 +53,18 @@ export class Addressing {
   private next6 = (0xfd706f6477616c6cn << 64n) + 1n;
   private readonly placeholders = new Map<string, Address>();
   private readonly nodesByName: Map<string, Node>;
+  /** A host-network pod shares its node's address: without a Node object, its IP is the node's. */
+  private readonly hostAddresses = new Map<string, Address>();
   readonly placeholderKeys = new Set<string>();
 
   constructor(cluster: Cluster) {
     this.family = clusterFamily(cluster);
     this.cidrs = policyCidrs(cluster);
     this.nodesByName = new Map(cluster.nodes.map((n) => [n.name, n]));
+    for (const p of cluster.pods) {
+      const a = p.hostNetwork && p.nodeName ? p.ips.find((x) => x.family === this.family) : undefined;
+      if (a && !this.hostAddresses.has(p.nodeName!)) this.hostAddresses.set(p.nodeName!, a);
+    }
   }
 
   /** An address no policy CIDR (other than /0) contains, the same for the same key. */
@@ -85,10 +91,13 @@ export class Addressing {
     return name ? this.nodesByName.get(name) : undefined;
   }
 
-  /** The agent's node IP: the Node's first InternalIP of the cluster's family (else a placeholder). */
+  /**
+   * The agent's node IP: the Node's first InternalIP of the cluster's family, else the address of a
+   * host-network pod on that node (it shares the node's address), else a placeholder.
+   */
   nodeIp(nodeName: string | undefined, podKey: string): Address {
     const node = this.node(nodeName);
-    const a = node?.addresses.find((x) => x.family === this.family);
+    const a = node?.addresses.find((x) => x.family === this.family) ?? (nodeName ? this.hostAddresses.get(nodeName) : undefined);
     if (a) return a;
     return this.placeholder(nodeName ? `node:${nodeName}` : `node-of:${podKey}`);
   }
@@ -100,10 +109,7 @@ export class Addressing {
   podAddress(pod: Pod): Address {
     const own = pod.ips.find((a) => a.family === this.family);
     if (own) return own;
-    if (pod.hostNetwork) {
-      const node = this.node(pod.nodeName)?.addresses.find((x) => x.family === this.family);
-      if (node) return node;
-    }
+    if (pod.hostNetwork && pod.nodeName) return this.nodeIp(pod.nodeName, `${pod.namespace}/${pod.name}`);
     return this.placeholder(`pod:${pod.namespace}/${pod.name}`);
   }
 }

@@ -48,7 +48,17 @@ export function renderJudgement(j: Judgement, style: TextStyle = PLAIN, indent =
   // one pair on EKS: the comparison's own first line (EKS verdict, with the specification's beside it)
   const comparisonLines = only && eks ? renderComparison(only, eks, style, indent).trimEnd().split('\n') : undefined;
   const title = `${indent}${head(j, style)} ${j.from} -> ${j.to} ${j.port}/${j.protocol}`;
-  lines.push(comparisonLines ? comparisonLines[0]! : single ? title : `${title}: ${outcomeText(j)}${eks && j.disagreements ? ` (EKS data plane, agent ${eks.agent}; the specification differs for ${j.disagreements} of them)` : eks ? ` (EKS data plane, agent ${eks.agent})` : ''}`);
+  if (comparisonLines) {
+    // the user's names in the title; the comparison's note on the data plane after it
+    const first = comparisonLines[0]!;
+    // when the data planes agree the title stands alone, as on the specification's data plane
+    const note = first.indexOf('  (');
+    lines.push(note >= 0 && !only!.agree ? title + first.slice(note) : title);
+  } else lines.push(single ? title : `${title}: ${outcomeText(j)}`);
+  if (!single && eks) {
+    const differs = j.disagreements ? `; the Kubernetes specification differs for ${j.disagreements} of ${j.pairs} pairs` : '; the Kubernetes specification agrees';
+    lines.push(`${indent}  EKS data plane: agent ${eks.agent}, compute ${eks.compute}${differs}`);
+  }
   if (j.service) {
     const s = j.service;
     const kind = s.headless ? 'headless Service' : `${s.type}${s.address ? ` ${s.address}` : ''}`;
@@ -62,9 +72,11 @@ export function renderJudgement(j: Judgement, style: TextStyle = PLAIN, indent =
   for (const n of j.notes) lines.push(`${indent}  note: ${n}`);
   const body = (v: Verdict, ind: string): string[] => renderVerdict(v, style, ind).trimEnd().split('\n').slice(1).filter((l) => !l.trimStart().startsWith('warning:'));
   const example = (label: string, v: Verdict): string[] => {
+    const out = [`${indent}  ${label} ${pairName(v)}:`, ...body(v, indent + '  ')];
+    // on EKS, an example whose verdict differs from the specification's says why
     const c = comparisonOf(j, v);
-    if (c && eks) return [`${indent}  ${label}:`, ...renderComparison(c, eks, style, indent + '    ').trimEnd().split('\n')];
-    return [`${indent}  ${label} ${pairName(v)}:`, ...body(v, indent + '  ')];
+    if (c && !c.agree) out.push(`${indent}    EKS gives ${c.eks.allowed ? 'ALLOW' : 'DENY'} here, because: ${c.mechanisms.join(', ') || 'an EKS mechanism podwall cannot name (please report)'}`);
+    return out;
   };
   if (comparisonLines) {
     lines.push(...comparisonLines.slice(1));

@@ -145,7 +145,7 @@ spec: {podSelector: {}, policyTypes: [Ingress]}
   it('explain and matrix agree: a host-network pod on the same spec.nodeName is the pod\'s own node', () => {
     const explain = podwall(['explain', '--from', 'kube-system/agent', '--to', 'app/web', '--port', '8080', '-f', '-'], yaml);
     assert.equal(explain.code, 0, explain.stderr);
-    assert.match(explain.stdout, /^ALLOW kube-system\/agent \(host network\) -> app\/web 8080\/TCP/);
+    assert.match(explain.stdout, /^ALLOW kube-system\/agent -> app\/web 8080\/TCP/);
     assert.match(explain.stdout, /traffic between a pod and its own node \(ip-10-0-1-1\) is always allowed/);
     const other = podwall(['explain', '--from', 'kube-system/agent', '--to', 'app/other', '--port', '8080', '-f', '-'], yaml);
     assert.match(other.stdout, /^DENY /);
