@@ -72,7 +72,7 @@ export function flowsCommand(io: CliIO, setCode: (code: number) => void): Comman
       const { attributor, detector } = await incidentMachinery(f, io, f.db && existsSync(f.db) ? recordedPolicyChanges(f.db) : [], window);
       const summarizer = new FlowSummarizer(attributor, window);
       const stats = newStats();
-      for await (const flow of readFlowsByTime(logs, f, stats)) {
+      for await (const flow of readFlowsByTime(logs, f, stats, io)) {
         summarizer.add(flow);
         detector.add(flow);
       }

@@ -1,3 +1,4 @@
+import { formatDiagnostic } from '../k8s/errors.js';
 /** What `incidents` and `flows summary` share: the thresholds as flags, the time-merged logs, the timeline and the detector. */
 import { Command } from 'commander';
 import { existsSync } from 'node:fs';
@@ -59,10 +60,11 @@ export function timeWindow(f: { since?: string; until?: string }): { since?: num
 }
 
 /** The logs merged in time order (one stream per file), as incident detection needs them. */
-export async function* readFlowsByTime(logs: string[], f: FlowFlags, stats: ReadStats): AsyncGenerator<LocatedFlow> {
+export async function* readFlowsByTime(logs: string[], f: FlowFlags, stats: ReadStats, io?: CliIO): AsyncGenerator<LocatedFlow> {
   const format = flowFormat(f.format);
   const options = { ...(format ? { format } : {}), ...(f.strict ? { strict: true } : {}) };
-  yield* mergeByTime(expandLogPaths(logs).map((p) => readFlowFile(p, stats, options)));
+  // FIFOs and devices in a log directory are skipped with a warning, as for unordered reading
+  yield* mergeByTime(expandLogPaths(logs, (d) => io?.err(`${formatDiagnostic(d)}\n`)).map((p) => readFlowFile(p, stats, options)));
   // files are read side by side: list the first malformed lines in file order
   stats.malformedExamples.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
 }

@@ -29,7 +29,7 @@ export function incidentsCommand(io: CliIO, setCode: (code: number) => void): Co
     const window = timeWindow(f);
     const { detector } = await incidentMachinery(f, io, recordedPolicyChanges(f.db), window);
     const stats = newStats();
-    for await (const flow of readFlowsByTime(logs, f, stats)) detector.add(flow);
+    for await (const flow of readFlowsByTime(logs, f, stats, io)) detector.add(flow);
     io.out(formatIncidents(detector.result(), stats, output));
     setCode(0);
   });

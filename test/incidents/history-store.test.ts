@@ -13,7 +13,7 @@ describe('history store: incidents', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'podwall-mig-')), 'old.db');
     const old = new Database(path);
     old.exec(`CREATE TABLE flow_summaries (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, label TEXT NOT NULL, first TEXT, last TEXT, denied INTEGER NOT NULL, allowed INTEGER NOT NULL, blocked_per_week REAL NOT NULL, summary TEXT NOT NULL);
-      INSERT INTO flow_summaries (at, label, denied, allowed, blocked_per_week, summary) VALUES ('2026-11-01T00:00:00.000Z', 'old', 5, 7, 5, '{"denied":5}');`);
+      INSERT INTO flow_summaries (at, label, denied, allowed, blocked_per_week, summary) VALUES ('2026-11-01T00:00:00.000Z', 'old', 5, 7, 5, '{"denied":5,"allowed":7,"blockedPerWeek":5}');`);
     old.close();
     const store = new HistoryStore(path);
     assert.equal(store.flowSummaries()[0]!.label, 'old');
