@@ -4,6 +4,8 @@ import { AwsError } from '../sources/aws-eks.js';
 import { LiveError } from '../sources/live.js';
 import { describeSystemError, EnvironmentError, isSystemError } from '../faults/errors.js';
 import { processIO, UsageError, type CliIO } from './io.js';
+import { programName } from './program-name.js';
+import { reportUnknownBeforeMissing } from './suggest.js';
 import { VERSION } from './version.js';
 
 type CommandFactory = (io: CliIO, setCode: (c: number) => void) => Command;
@@ -43,7 +45,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
   const setCode = (c: number): void => {
     code = c;
   };
-  const program = new Command('podwall')
+  const program = new Command(programName())
     .description('Kubernetes network policy on Amazon EKS: exact verdicts, with the tier, policy and rule that decide them')
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)');
@@ -51,6 +53,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
   const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
   for (const cmd of all(program)) {
     cmd.exitOverride();
+    reportUnknownBeforeMissing(cmd);
     cmd.configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
   }
   try {
