@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { InputError, formatDiagnostic } from '../k8s/errors.js';
+import { InputError, InputErrors, formatDiagnostic } from '../k8s/errors.js';
 import { AwsError } from '../sources/aws-eks.js';
 import { LiveError } from '../sources/live.js';
 import { describeSystemError, EnvironmentError, isSystemError } from '../faults/errors.js';
@@ -72,6 +72,11 @@ export function handleError(e: unknown, io: CliIO): number {
   if (e instanceof CommanderError) {
     // help and version exit 0; usage mistakes are bad input
     return e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : 2;
+  }
+  if (e instanceof InputErrors) {
+    for (const d of e.diagnostics) io.err(`podwall: ${formatDiagnostic(d)}\n`);
+    io.err(`podwall: ${e.diagnostics.length}${e.more ? ' invalid objects shown; there are more' : ' invalid objects'}\n`);
+    return 2;
   }
   if (e instanceof InputError) {
     io.err(`podwall: ${formatDiagnostic(e.diagnostic)}\n`);

@@ -91,3 +91,22 @@ describe('podwall advise', () => {
     assert.match(r.stdout, /name: default-deny\n/);
   });
 });
+
+describe('validation errors', () => {
+  it('every invalid object of a run is listed, up to 20, not only the first', () => {
+    const bad = (i: number): string => `apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p${i}, namespace: shop}\nspec: {podSelector: {matchLabels: ${i}}}\n`;
+    const three = join(dir, 'three.yaml');
+    writeFileSync(three, [bad(1), 'apiVersion: v1\nkind: Pod\nmetadata: {name: ok, namespace: shop}\nspec: {containers: [{name: c, image: x}]}\n', bad(2), 'apiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: shop}\nspec: {ports: [{port: 99999}]}\n'].join('---\n'));
+    const r = podwall(['matrix', '-f', three]);
+    assert.equal(r.code, 2);
+    assert.equal(r.stdout, '');
+    const lines = r.stderr.trim().split('\n');
+    assert.deepEqual(lines.map((l) => l.replace(/: error: .*/, '')), [`podwall: ${three}:4: NetworkPolicy shop/p1`, `podwall: ${three}:14: NetworkPolicy shop/p2`, `podwall: ${three}:19: Service shop/s`, 'podwall: 3 invalid objects']);
+    const many = join(dir, 'many.yaml');
+    writeFileSync(many, Array.from({ length: 25 }, (_, i) => bad(i)).join('---\n'));
+    const m = podwall(['matrix', '-f', many]);
+    assert.equal(m.stderr.trim().split('\n').filter((l) => / error: /.test(l)).length, 20);
+    assert.match(m.stderr, /podwall: 20 invalid objects shown; there are more\n$/);
+  });
+});
+
