@@ -14,6 +14,7 @@ import { workloadId, type Cluster, type Pod, type Protocol } from '../model/clus
 import type { Address } from '../model/ip.js';
 import type { SourceObject } from '../model/build.js';
 import { mergeAddresses } from './cidrs.js';
+import { avoidTakenNames } from './names.js';
 
 /** Labels that change with every rollout or replica: never select by them. */
 const VOLATILE = [
@@ -53,6 +54,8 @@ export interface Advice {
   stillBlocked: string[];
   flows: number;
   policies: number;
+  /** Advised policies given another name because the cluster has one of that name with other contents. */
+  renamed: string[];
 }
 
 export class Advisor {
@@ -173,6 +176,7 @@ export class Advisor {
       }
     }
     const advised = docs.filter((d) => Object.keys(d.object).length > 0);
+    const renamed = avoidTakenNames(advised.map((d) => d.object), objects);
     const yaml = docs
       .map((d) => `${d.comment.split('\n').map((l) => `# ${l}`).join('\n')}\n${Object.keys(d.object).length ? stringify(d.object, { flowCollectionPadding: false }) : ''}`)
       .join('---\n');
@@ -192,7 +196,7 @@ export class Advisor {
       const v = engine.decide({ from, to, port: o.port, protocol: o.protocol });
       if (!v.allowed) stillBlocked.push(`${o.text}: ${!v.egress.allowed ? v.egress.steps.at(-1)!.reason : v.ingress.steps.at(-1)!.reason}`);
     }
-    return { yaml, stillBlocked, flows: this.flows, policies: advised.length };
+    return { yaml, stillBlocked, flows: this.flows, policies: advised.length, renamed };
   }
 }
 

@@ -23,6 +23,8 @@ export type { Dataplane };
 export interface RunOptions {
   dataplane: Dataplane;
   eks(cluster: Cluster): { version: string; compute: Compute };
+  /** The namespace of bare references (`api`, `svc/api`), as kubectl's `-n`. */
+  namespace?: string;
 }
 
 export interface Assertion {
@@ -119,7 +121,7 @@ export function runAssertions(file: AssertionFile, shared: readonly SourceObject
     throw new InputError(message, { file: file.file, ...(line !== undefined ? { line } : {}), object: 'assertion' });
   };
   const resolve = (ref: string, line: number | undefined): Reference => {
-    const r = resolver.reference(ref);
+    const r = resolver.reference(ref, run?.namespace);
     return r.ok ? r.ref : fail(r.error, line);
   };
   return file.assertions.map((a) => {

@@ -34,6 +34,7 @@ export function adviseCommand(io: CliIO, setCode: (code: number) => void): Comma
         ? `# replay: ${advice.stillBlocked.length} observed connection(s) stay blocked by policies outside this advice (see stderr)`
         : '# replay: these policies allow every observed accepted flow in scope',
     ].join('\n');
+    for (const r of advice.renamed) io.err(`podwall: ${r}\n`);
     for (const b of advice.stillBlocked) io.err(`podwall: still blocked: ${b}\n`);
     io.out(`${header}\n---\n${advice.yaml}`);
     setCode(0);

@@ -23,17 +23,24 @@ export function historyCommand(io: CliIO, setCode: (code: number) => void): Comm
     .action((flags: Flags) => {
       const output = parseOutput(flags.output, ['text', 'json'] as const);
       const path = flags.db ?? defaultDbPath(io.env);
-      if (!existsSync(path)) throw new UsageError(`no history at ${path}: record runs with podwall audit --record`);
       const limit = Number(flags.limit);
       if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be a positive whole number');
+      const nothing = `nothing recorded yet in ${path}: record runs with podwall audit --record (or flows summary --record)\n`;
+      // nothing recorded is an answer, not an error (exit 0): an empty result, and the reason on stderr
+      if (!existsSync(path)) {
+        io.err(nothing);
+        if (output === 'json') io.out(JSON.stringify({ runs: [], flows: [] }, null, 2) + '\n');
+        return setCode(0);
+      }
       const store = new HistoryStore(path, { warn: (m) => io.err(`podwall: warning: ${m}\n`) });
       const runs = store.runs(limit);
       const flows = store.flowSummaries(limit);
       const incidents = store.incidentFigures(flows.map((f) => f.id));
       store.close();
+      if (!runs.length && !flows.length) io.err(nothing);
       if (output === 'json') {
         io.out(JSON.stringify({ runs, flows: flows.map((f) => ({ id: f.id, at: f.at, label: f.label, first: f.summary.first, last: f.summary.last, denied: f.summary.denied, allowed: f.summary.allowed, blockedPerWeek: f.summary.blockedPerWeek, deniedPerWeek: f.summary.deniedPerWeek, ...(incidents.has(f.id) ? { incidents: incidents.get(f.id) } : {}) })) }, null, 2) + '\n');
-      } else {
+      } else if (runs.length || flows.length) {
         const rows = [['RUN', 'WHEN', 'CIS', 'DENY-IN', 'DENY-OUT', 'ISO-IN', 'ISO-OUT', 'ERR', 'WARN', 'STALE', 'SOURCE']];
         for (const r of runs) {
           const k = r.kpis;

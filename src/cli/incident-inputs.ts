@@ -48,15 +48,28 @@ function duration(flag: string, v: string): number {
   return Number(m[1]) * UNITS[m[2]!]!;
 }
 
-export function timeWindow(f: { since?: string; until?: string }): { since?: number; until?: number } {
+/** `--since`/`--until`: a time or date (ISO 8601, epoch seconds), or a duration before `now` (`24h`, `7d`, `1h30m`, as kubectl logs --since). */
+export function timeWindow(f: { since?: string; until?: string }, now = Date.now()): { since?: number; until?: number } {
   const window: { since?: number; until?: number } = {};
   for (const [k, v] of [['since', f.since], ['until', f.until]] as const) {
     if (v === undefined) continue;
-    const t = parseTime(v);
-    if (t === undefined) throw new UsageError(`--${k} ${JSON.stringify(v)} is not an ISO 8601 time`);
+    const ago = relativeDuration(v);
+    const t = ago !== undefined ? now - ago : parseTime(v);
+    if (t === undefined) throw new UsageError(`--${k} ${JSON.stringify(v)}: expected a time or date (2026-11-20, 2026-11-20T08:00:00Z) or how long ago (30m, 24h, 7d)`);
     window[k] = t;
   }
   return window;
+}
+
+const AGO_UNITS: Record<string, number> = { ...UNITS, w: 7 * 86_400_000 };
+
+/** `24h`, `7d`, `1h30m`: milliseconds; undefined for anything else (a number alone is an epoch time). */
+function relativeDuration(v: string): number | undefined {
+  const text = v.trim();
+  if (!/^(\d+(\.\d+)?(ms|s|m|h|d|w))+$/.test(text)) return undefined;
+  let total = 0;
+  for (const m of text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/g)) total += Number(m[1]) * AGO_UNITS[m[2]!]!;
+  return total;
 }
 
 /** The logs merged in time order (one stream per file), as incident detection needs them. */

@@ -18,8 +18,8 @@ export function incidentsCommand(io: CliIO, setCode: (code: number) => void): Co
   const cmd = new Command('incidents')
     .description('legitimate traffic that a policy change blocked: start, end, the responsible change, and the MTTR (docs/incidents.md)')
     .argument('<logs...>', 'flow logs, as for flows summary (merged in time order)')
-    .option('--since <time>', 'only incidents that started at or after this time (earlier flows still count as history)')
-    .option('--until <time>', 'read flows before this time only')
+    .option('--since <time>', 'only incidents that started at or after this time: ISO 8601 time or date, or how long ago (24h, 7d) (earlier flows still count as history)')
+    .option('--until <time>', 'read flows before this time only: ISO 8601 time or date, or how long ago (24h, 7d)')
     .option('-o, --output <format>', 'text|json|csv|md', 'text')
     .option('--db <path>', `also use the policy changes podwall watch --record wrote into this history database (e.g. ${defaultDbPath()})`);
   addFlowOptions(cmd);

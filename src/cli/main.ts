@@ -1,9 +1,11 @@
 import { Command, CommanderError } from 'commander';
-import { InputError, formatDiagnostic } from '../k8s/errors.js';
+import { InputError, InputErrors, formatDiagnostic } from '../k8s/errors.js';
 import { AwsError } from '../sources/aws-eks.js';
 import { LiveError } from '../sources/live.js';
 import { describeSystemError, EnvironmentError, isSystemError } from '../faults/errors.js';
 import { processIO, UsageError, type CliIO } from './io.js';
+import { programName } from './program-name.js';
+import { reportUnknownBeforeMissing } from './suggest.js';
 import { VERSION } from './version.js';
 
 type CommandFactory = (io: CliIO, setCode: (c: number) => void) => Command;
@@ -43,7 +45,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
   const setCode = (c: number): void => {
     code = c;
   };
-  const program = new Command('podwall')
+  const program = new Command(programName())
     .description('Kubernetes network policy on Amazon EKS: exact verdicts, with the tier, policy and rule that decide them')
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)');
@@ -51,6 +53,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
   const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
   for (const cmd of all(program)) {
     cmd.exitOverride();
+    reportUnknownBeforeMissing(cmd);
     cmd.configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
   }
   try {
@@ -69,6 +72,11 @@ export function handleError(e: unknown, io: CliIO): number {
   if (e instanceof CommanderError) {
     // help and version exit 0; usage mistakes are bad input
     return e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : 2;
+  }
+  if (e instanceof InputErrors) {
+    for (const d of e.diagnostics) io.err(`podwall: ${formatDiagnostic(d)}\n`);
+    io.err(`podwall: ${e.diagnostics.length}${e.more ? ' invalid objects shown; there are more' : ' invalid objects'}\n`);
+    return 2;
   }
   if (e instanceof InputError) {
     io.err(`podwall: ${formatDiagnostic(e.diagnostic)}\n`);

@@ -1,14 +1,14 @@
 import { Command } from 'commander';
-import { withPolicies } from '../analysis/overlay.js';
 import { Replayer, type ReplayResult } from '../analysis/replay.js';
 import { describeRanges } from '../engine/ports.js';
 import { buildCluster } from '../model/build.js';
 import { newStats, type ReadStats } from '../sources/flow-files.js';
 import { addFlowOptions, readFlows, type FlowFlags } from './flows.js';
-import { buildOptions, collect, parseOutput, readInputs, readObjects } from './inputs.js';
+import { buildOptions, collect, parseOutput, readInputs } from './inputs.js';
 import { paint, type CliIO } from './io.js';
+import { addProposalOptions, describeProposal, readProposal, type ProposalFlags, type ProposalSummary } from './proposal.js';
 
-interface Flags extends FlowFlags {
+interface Flags extends FlowFlags, ProposalFlags {
   proposed?: string[];
   output?: string;
 }
@@ -17,24 +17,26 @@ export function replayCommand(io: CliIO, setCode: (code: number) => void): Comma
   const cmd = new Command('replay')
     .description('would the proposed policies break the traffic we actually see? (exit 1 if so)')
     .argument('<logs...>', 'flow logs (any format podwall reads)')
-    .requiredOption('--proposed <path>', 'the proposed, complete policy set; repeatable', collect)
+    .requiredOption('--proposed <path>', 'the changed manifests, applied over the current state as kubectl apply does (--replace-all: the complete policy set); repeatable', collect)
     .option('-o, --output <format>', 'text|json', 'text');
+  addProposalOptions(cmd);
   addFlowOptions(cmd);
   return cmd.action(async (logs: string[], f: Flags) => {
     const output = parseOutput(f.output, ['text', 'json'] as const);
     const inputs = await readInputs(f, io);
-    const proposed = buildCluster(withPolicies(inputs, readObjects(f.proposed!, io)), buildOptions(f));
+    const proposal = readProposal(inputs, f.proposed!, f, io);
+    const proposed = buildCluster(proposal.objects, buildOptions(f));
     const replayer = new Replayer(proposed, buildCluster(inputs, buildOptions(f)));
     const stats = newStats();
     for await (const flow of readFlows(logs, f, stats, io)) replayer.add(flow);
     const result = replayer.result();
-    io.out(output === 'json' ? JSON.stringify({ ...result, input: stats }, null, 2) + '\n' : text(result, stats, io));
+    io.out(output === 'json' ? JSON.stringify({ ...result, input: stats, proposal: proposal.summary }, null, 2) + '\n' : text(result, stats, proposal.summary, io));
     setCode(result.wouldBlock.length ? 1 : 0);
   });
 }
 
-function text(r: ReplayResult, stats: ReadStats, io: CliIO): string {
-  const out = [`observed allowed flows: ${r.observedAllowed} (lines ${stats.lines}, malformed ${stats.malformed})`];
+function text(r: ReplayResult, stats: ReadStats, proposal: ProposalSummary, io: CliIO): string {
+  const out = [describeProposal(proposal), `observed allowed flows: ${r.observedAllowed} (lines ${stats.lines}, malformed ${stats.malformed})`];
   if (r.wouldBlock.length) {
     out.push(paint(io, 'red', `the proposal would block ${r.wouldBlock.length} observed connection${r.wouldBlock.length > 1 ? 's' : ''}:`));
     for (const b of r.wouldBlock) out.push(`  ${b.from} -> ${b.to} ${b.port}/${b.protocol} (${b.count} flows, e.g. ${b.example})`, `    ${b.reason}`);

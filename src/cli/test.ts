@@ -5,7 +5,7 @@ import { parseDocuments } from '../k8s/yaml.js';
 import { expandPaths, readText } from '../sources/files.js';
 import type { TextStyle } from '../report/explain.js';
 import { judgementJson, outcomeText, renderJudgement } from '../report/judgement.js';
-import { addInputOptions, buildOptions, parseOutput, readInputs, type InputFlags } from './inputs.js';
+import { addInputOptions, buildOptions, parseOutput, readInputs, readObjects, type InputFlags } from './inputs.js';
 import { addDataplaneOptions, eksChoice, parseDataplane, type DataplaneFlags } from './dataplane.js';
 import type { EksContext } from '../report/dataplanes.js';
 import type { Cluster } from '../model/cluster.js';
@@ -13,18 +13,49 @@ import { textStyle, UsageError, type CliIO } from './io.js';
 
 interface Flags extends InputFlags, DataplaneFlags {
   output?: string;
+  namespace?: string;
+}
+
+/** In a directory, `*.test.yaml` files hold assertions and the rest are manifests (the bundled example's layout). */
+const TEST_FILE = /\.test\.(ya?ml|json)$/;
+
+/**
+ * The assertion files and the manifests `test` arguments stand for. A file named on the command line is
+ * an assertion file; a directory holding `*.test.yaml` files gives those, and its other files are
+ * manifests; a directory with none is assertion files throughout, as before there was this convention.
+ */
+export function splitTestPaths(args: readonly string[], warn: (d: Diagnostic) => void): { tests: string[]; manifests: string[] } {
+  const tests: string[] = [];
+  const manifests: string[] = [];
+  for (const arg of args) {
+    const files = expandPaths([arg], warn);
+    if (arg === '-' || files.length === 1 && files[0] === arg) {
+      tests.push(...files);
+      continue;
+    }
+    const named = files.filter((f) => TEST_FILE.test(f));
+    if (!named.length) tests.push(...files);
+    else {
+      tests.push(...named);
+      manifests.push(...files.filter((f) => !TEST_FILE.test(f)));
+    }
+  }
+  return { tests, manifests };
 }
 
 export function testCommand(io: CliIO, done: (code: number) => void): Command {
   const cmd = new Command('test')
     .description('run assertion files: connections that must be allowed or denied')
-    .argument('<files...>', 'assertion files or directories of them')
+    .argument('<paths...>', 'assertion files, or directories: their *.test.yaml files are run and their other files read as manifests')
+    .option('-n, --namespace <ns>', 'the namespace of bare references (`api`, `svc/api`) in the assertions')
     .option('-o, --output <format>', 'text or json', 'text');
   addInputOptions(cmd);
   addDataplaneOptions(cmd);
   return cmd.action(async (files: string[], flags: Flags) => {
     const output = parseOutput(flags.output, ['text', 'json'] as const);
+    const { tests: paths, manifests } = splitTestPaths(files, (d) => io.err(`${formatDiagnostic(d)}\n`));
     const shared = flags.filename?.length || flags.kubeconfig || flags.context ? await readInputs(flags, io) : [];
+    if (manifests.length) shared.push(...readObjects(manifests, io));
     const options = buildOptions(flags);
     const dataplane = parseDataplane(flags.dataplane);
     const choices = new Map<Cluster, ReturnType<typeof eksChoice>>();
@@ -33,8 +64,7 @@ export function testCommand(io: CliIO, done: (code: number) => void): Command {
       if (!c) choices.set(cluster, (c = eksChoice(flags, cluster)));
       return c;
     };
-    const run = { dataplane, eks };
-    const paths = expandPaths(files);
+    const run = { dataplane, eks, ...(flags.namespace !== undefined ? { namespace: flags.namespace } : {}) };
     if (paths.length === 0) throw new UsageError('no assertion files found');
     // Everything is evaluated before anything is printed: bad input leaves no half-written report.
     const results: AssertionResult[] = [];

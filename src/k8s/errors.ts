@@ -37,3 +37,19 @@ export function objectLabel(kind: string, name: string | undefined, namespace?: 
   const id = namespace ? `${namespace}/${name ?? '?'}` : name ?? '?';
   return `${kind} ${id}`;
 }
+
+/**
+ * Several invalid objects of one run, each with its own diagnostic (up to a limit); `diagnostic` is
+ * the first, so code that reports one error still reports the right one.
+ */
+export class InputErrors extends InputError {
+  readonly diagnostics: readonly Diagnostic[];
+  /** More objects were invalid than the limit let be listed. */
+  readonly more: boolean;
+  constructor(diagnostics: readonly Diagnostic[], more: boolean) {
+    const first = diagnostics[0]!;
+    super(first.message, first);
+    this.diagnostics = diagnostics;
+    this.more = more;
+  }
+}

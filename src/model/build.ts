@@ -1,6 +1,6 @@
 import { Cursor, isRecord } from '../k8s/cursor.js';
 import { dns1123Label, invalidValue } from '../k8s/names.js';
-import { objectLabel, type Diagnostic, type SourceLocation } from '../k8s/errors.js';
+import { InputError, objectLabel, type Diagnostic, type SourceLocation } from '../k8s/errors.js';
 import type { ParsedDocument } from '../k8s/yaml.js';
 import { parseApplicationNetworkPolicy } from '../policy/application-network-policy.js';
 import {
@@ -18,6 +18,7 @@ import { classifyKind, nameErrors } from './kinds.js';
 import { parseLabels } from './labels.js';
 import { parsePodIPs, parsePodSpec } from './pods.js';
 import { parseService } from './services.js';
+import { allInputErrors } from './all-errors.js';
 import { synthesizeWorkloadPods, type Workload } from './workloads.js';
 
 export interface BuildOptions {
@@ -84,8 +85,17 @@ export function expandLists(docs: readonly ParsedDocument[]): SourceObject[] {
   return out;
 }
 
-/** Turns Kubernetes objects into the cluster model; invalid known objects are InputErrors. */
+/** Turns Kubernetes objects into the cluster model; invalid known objects are InputErrors (all of them, up to a limit). */
 export function buildCluster(objects: readonly SourceObject[], options: BuildOptions = {}): Cluster {
+  try {
+    return buildModel(objects, options);
+  } catch (e) {
+    if (!(e instanceof InputError) || objects.length < 2) throw e;
+    throw allInputErrors(e, objects, (o) => buildModel([o], options));
+  }
+}
+
+function buildModel(objects: readonly SourceObject[], options: BuildOptions): Cluster {
   const warnings: Diagnostic[] = [];
   const namespaces = new Map<string, Namespace>();
   const seen = new Map<string, SourceLocation>();

@@ -9,6 +9,11 @@ export class AwsError extends Error {
 }
 
 export async function describeVpcCniAddon(cluster: string, region: string | undefined): Promise<unknown> {
+  // The SDK warns (process.emitWarning, ten lines on stderr) on every Node below 22 that its releases
+  // after January 2027 will need Node 22; podwall supports Node 20 and pins the SDK, so the notice is
+  // the SDK's and not the user's business. The SDK's own switch turns off that warning only (read when
+  // the client is built, @aws-sdk/core emitWarningIfUnsupportedVersion); a value the user set is kept.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const { DescribeAddonCommand, EKSClient } = await import('@aws-sdk/client-eks'); // loaded only when asked: it costs start-up
   const client = new EKSClient({ ...(region ? { region } : {}), maxAttempts: 3 });
   try {

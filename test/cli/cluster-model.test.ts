@@ -181,7 +181,7 @@ describe('flows to a ClusterIP', () => {
     const dir = mkdtempSync(join(tmpdir(), 'podwall-cip-'));
     const dropped = join(dir, 'p.yaml');
     writeFileSync(dropped, readFileSync(`${C}/policies.yaml`, 'utf8').split(/^---$/m).filter((d) => !d.includes('api-from-frontend')).join('---'));
-    const r = podwall(['replay', `${C}/agent.log`, ...inputs, '--proposed', dropped, '-o', 'json']);
+    const r = podwall(['replay', `${C}/agent.log`, ...inputs, '--proposed', dropped, '--replace-all', '-o', 'json']);
     assert.equal(r.code, 1);
     const broken = JSON.parse(r.stdout).wouldBlock.map((b: { from: string; to: string; port: number }) => `${b.from} -> ${b.to}:${b.port}`);
     assert.ok(broken.includes('shop/frontend -> shop/svc/api:80'), broken.join());

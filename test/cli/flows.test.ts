@@ -74,7 +74,7 @@ describe('podwall replay', () => {
   writeFileSync(strict, 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: default-deny, namespace: shop}\nspec: {podSelector: {}, policyTypes: [Ingress, Egress]}\n');
 
   it('exits 1 and names the observed connections a proposal would break', () => {
-    const r = podwall(['replay', `${FX}/logs`, '-f', `${FX}/cluster.yaml`, '--proposed', strict, '-o', 'json']);
+    const r = podwall(['replay', `${FX}/logs`, '-f', `${FX}/cluster.yaml`, '--proposed', strict, '--replace-all', '-o', 'json']);
     assert.equal(r.code, 1, r.stderr);
     const j = JSON.parse(r.stdout);
     const broken = j.wouldBlock.map((b: { from: string; to: string; port: number }) => `${b.from} -> ${b.to}:${b.port}`);

@@ -37,7 +37,9 @@ describe('podwall audit --record and podwall history', () => {
 
   it('says how to start when there is no history yet', () => {
     const r = podwall(['history', '--db', join(tmpdir(), 'podwall-none', 'x.db')]);
-    assert.equal(r.code, 2);
-    assert.match(r.stderr, /record runs with podwall audit --record/);
+    assert.equal(r.code, 0, 'nothing recorded is an answer, not an error');
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /nothing recorded yet in .*x\.db: record runs with podwall audit --record/);
+    assert.deepEqual(JSON.parse(podwall(['history', '--db', join(tmpdir(), 'podwall-none', 'x.db'), '-o', 'json']).stdout), { runs: [], flows: [] });
   });
 });

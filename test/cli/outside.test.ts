@@ -19,14 +19,15 @@ describe('podwall diff sees the world outside and every port', () => {
     text = text.slice(0, text.indexOf('---\n# The API calls its payment provider'));
     writeFileSync(changed, text);
 
-    const r = podwall(['diff', '-f', EX, '--to', changed]);
+    // the file is the whole policy set: api-payments is gone from it
+    const r = podwall(['diff', '-f', EX, '--to', changed, '--replace-all']);
     assert.equal(r.code, 1, r.stdout + r.stderr);
     assert.match(r.stdout, /^\+ allow internet -> shop\/db TCP 1-65535; UDP 1-65535; SCTP 1-65535$/m);
     assert.match(r.stdout, /^- deny {2}shop\/api -> \*\.stripe\.com TCP 443$/m);
     assert.match(r.stdout, /after {2}\(TCP 1\): .*allowed by NetworkPolicy shop\/api-to-db ingress rule 1: 0\.0\.0\.0\/0, any port/);
     assert.match(r.stdout, /before \(TCP 443\): .*allowed by ApplicationNetworkPolicy shop\/api-payments egress rule 0/);
 
-    const j = JSON.parse(podwall(['diff', '-f', EX, '--to', changed, '-o', 'json']).stdout) as {
+    const j = JSON.parse(podwall(['diff', '-f', EX, '--to', changed, '--replace-all', '-o', 'json']).stdout) as {
       changes: { from: string; to: string; change: string; ports: { protocol: string; from: number; to: number }[] }[];
     };
     const opened = j.changes.find((c) => c.from === 'internet' && c.to === 'shop/db')!;

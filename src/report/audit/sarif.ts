@@ -40,7 +40,7 @@ export function auditSarif(r: AuditResult, version: string): string {
   const log = {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
-    runs: [{ tool: { driver: { name: 'podwall', version, informationUri: 'https://github.com/podwall/podwall', rules } }, results }],
+    runs: [{ tool: { driver: { name: 'podwall', version, rules } }, results }],
   };
   return JSON.stringify(log, null, 2) + '\n';
 }
