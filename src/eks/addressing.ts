@@ -8,7 +8,7 @@
  * address-less pod then matches only rules that hold every address, as the specification has it.
  */
 import type { Cluster, Node, Pod } from '../model/cluster.js';
-import { cidrContains, type Address, type Cidr } from '../model/ip.js';
+import { cidrContains, cidrWithin, type Address, type Cidr } from '../model/ip.js';
 import type { Peer } from '../policy/types.js';
 
 export type Family = 4 | 6;
@@ -54,11 +54,21 @@ export class Addressing {
   private readonly placeholders = new Map<string, Address>();
   private readonly nodesByName: Map<string, Node>;
   readonly placeholderKeys = new Set<string>();
+  private readonly byPod = new Map<Pod, Address>();
+  private readonly cidrByPod = new Map<Pod, Cidr>();
 
   constructor(cluster: Cluster) {
     this.family = clusterFamily(cluster);
-    this.cidrs = policyCidrs(cluster);
+    // only CIDRs that reach into the placeholder range can hold a placeholder
+    const range: Cidr = this.family === 4 ? { family: 4, base: 0xf0000000n, bits: 4, text: '240.0.0.0/4' } : { family: 6, base: 0xfd706f6477616c6cn << 64n, bits: 64, text: 'fd70:6f64:7761:6c6c::/64' };
+    this.cidrs = policyCidrs(cluster).filter((c) => c.family === range.family && (cidrWithin(c, range) || cidrWithin(range, c)));
     this.nodesByName = new Map(cluster.nodes.map((n) => [n.name, n]));
+    // every pod's (and its node's) placeholder up front, in the cluster's order: the addresses do not depend on
+    // which questions are asked first (the controller and agent resolve lazily)
+    for (const pod of cluster.pods) {
+      this.podAddress(pod);
+      this.nodeIp(pod.nodeName, `${pod.namespace}/${pod.name}`);
+    }
   }
 
   /** An address no policy CIDR (other than /0) contains, the same for the same key. */
@@ -98,6 +108,19 @@ export class Addressing {
    * node's IP; a pod without one gets a placeholder.
    */
   podAddress(pod: Pod): Address {
+    let a = this.byPod.get(pod);
+    if (!a) this.byPod.set(pod, (a = this.resolvePodAddress(pod)));
+    return a;
+  }
+
+  /** A pod's address as a host CIDR, made once per pod (peers list the same pods many times). */
+  podCidr(pod: Pod): Cidr {
+    let c = this.cidrByPod.get(pod);
+    if (!c) this.cidrByPod.set(pod, (c = hostCidr(this.podAddress(pod))));
+    return c;
+  }
+
+  private resolvePodAddress(pod: Pod): Address {
     const own = pod.ips.find((a) => a.family === this.family);
     if (own) return own;
     if (pod.hostNetwork) {
