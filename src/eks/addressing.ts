@@ -152,8 +152,13 @@ export function canonicalText(c: Cidr): string {
   return `${text}/${c.bits}`;
 }
 
+const keys = new WeakMap<Cidr, string>();
+
+/** A CIDR's identity as text; kept per CIDR object, as turning a bigint into text is the costly part. */
 export function cidrKey(c: Cidr): string {
-  return `${c.family}:${c.base}/${c.bits}`;
+  let k = keys.get(c);
+  if (k === undefined) keys.set(c, (k = `${c.family}:${c.base}/${c.bits}`));
+  return k;
 }
 
 export const ALL_V4: Cidr = { family: 4, base: 0n, bits: 0, text: '0.0.0.0/0' };

@@ -108,6 +108,9 @@ export class Agent {
   /** Identical inputs give identical maps: many identifiers share their policies (and a node), so compute each once. */
   private readonly memo = new Map<string, { entries: NpEntry[]; cpEntries: CpEntry[]; dropped: Dropped[]; nodeKey: string; onNode: Map<string, { entries: NpEntry[]; cpEntries: CpEntry[] }> }>();
   private readonly named = new Map<string, Set<string>>();
+  private readonly slotsOf = new WeakMap<NpEndpoint, L4Slot[]>();
+  private readonly cpRuleOf = new WeakMap<CpEndpoint, CpEndpoint & { tier: 'Admin' | 'Baseline'; priority: number }>();
+  private readonly cpSlotsOf = new WeakMap<CpEndpoint, CpSlot[]>();
 
   /** Every CIDR (and except) the policies write for a direction: does one of them name a node's own address? */
   private cidrsNamed(key: string, d: Direction, pes: PolicyEndpoints[], cpes: ClusterPolicyEndpoints[]): Set<string> {
@@ -167,6 +170,7 @@ export class Agent {
       cpEntries,
       dropped,
       policies: [...policies, ...cpes.map((c) => c.label)],
+      shared: part,
     };
   }
 
@@ -207,7 +211,13 @@ export class Agent {
     let cpEntries: CpEntry[] = [];
     if (cpes.length > 0) {
       const all: (CpEndpoint & { tier: 'Admin' | 'Baseline'; priority: number })[] = [];
-      for (const c of cpes) for (const e of c[d]) all.push({ ...e, tier: c.tier, priority: c.priority });
+      for (const c of cpes) {
+        for (const e of c[d]) {
+          let r = this.cpRuleOf.get(e);
+          if (!r) this.cpRuleOf.set(e, (r = { ...e, tier: c.tier, priority: c.priority }));
+          all.push(r);
+        }
+      }
       cpEntries = this.cpEntries(all, nodeIp, dropped, d, pods);
     }
     return { entries, cpEntries, dropped };
@@ -215,14 +225,18 @@ export class Agent {
 
   /** L4 slots of one endpoint: named ports still unresolved (spec behaviour) resolve on this identifier's pods. */
   private slots(e: NpEndpoint, pods: Pod[]): L4Slot[] {
-    let ports: PortSpec[] = [...e.ports];
-    if (ports.some((p) => p.named !== undefined)) {
-      ports = dedupPorts(pods.flatMap((pod) => resolveOnPod(pod, ports, !this.on('init-container-ports'))));
-      if (ports.length === 0) return [];
+    const toSlots = (ports: readonly PortSpec[]): L4Slot[] =>
+      ports.length === 0 ? [{ protocol: 'ANY', port: 0, endPort: 0, source: e.source }] : ports.map((p) => ({ protocol: p.protocol, port: p.port ?? 0, endPort: p.endPort ?? 0, source: e.source }));
+    if (e.ports.some((p) => p.named !== undefined)) {
+      const ports = dedupPorts(pods.flatMap((pod) => resolveOnPod(pod, e.ports, !this.on('init-container-ports'))));
+      return ports.length === 0 ? [] : toSlots(ports);
     }
-    if (ports.length === 0) return [{ protocol: 'ANY', port: 0, endPort: 0, source: e.source }];
-    return ports.map((p) => ({ protocol: p.protocol, port: p.port ?? 0, endPort: p.endPort ?? 0, source: e.source }));
+    // without named ports the slots are the same for every identifier: made once per endpoint
+    let slots = this.slotsOf.get(e);
+    if (!slots) this.slotsOf.set(e, (slots = toSlots(e.ports)));
+    return slots;
   }
+
 
   /** ComputeMapEntriesFromEndpointRules. */
   private npEntries(rules: FirewallRule[], nodeIp: Address, dropped: Dropped[], d: Direction, catchAll: boolean): NpEntry[] {
@@ -304,6 +318,13 @@ export class Agent {
       out.push({ cidr: nodeCidr, kind: 'node', rules: [{ tier: 'Admin', priority: 0, action: 'allow', protocol: 'ANY', port: 0, endPort: 0 }], overflow: [], sources: [] });
     }
     const slotsOf = (r: (typeof rules)[number]): CpSlot[] => {
+      if (r.ports.some((p) => p.named !== undefined)) return slotsOn(r);
+      // without named ports the slots are the same for every identifier: made once per endpoint
+      let slots = this.cpSlotsOf.get(r);
+      if (!slots) this.cpSlotsOf.set(r, (slots = slotsOn(r)));
+      return slots;
+    };
+    const slotsOn = (r: (typeof rules)[number]): CpSlot[] => {
       let ports = [...r.ports];
       if (ports.some((p) => p.named !== undefined)) ports = dedupPorts(pods.flatMap((pod) => resolveOnPod(pod, ports, !this.on('init-container-ports'))));
       const base = { tier: r.tier, priority: r.priority, action: r.action, ...(r.sources[0] ? { source: r.sources[0] } : {}) };
