@@ -377,6 +377,7 @@ function nodeEntry(nodeIp: Address): NpEntry {
 
 /** mergeDuplicateL4Info: one slot per protocol, port and end port. */
 function mergeDuplicates(slots: L4Slot[]): L4Slot[] {
+  if (slots.length < 2) return slots;
   const seen = new Map<string, L4Slot>();
   for (const s of slots) {
     const key = `${s.protocol}|${s.port}|${s.endPort}`;
