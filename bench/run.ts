@@ -5,10 +5,20 @@
  * matrix_ranges_ms: the same for every class of ports (the whole port space of every protocol, as
  * `podwall matrix` computes it), peers outside the pod network included;
  * explain_us: the mean of single decisions between random pods on the loaded cluster.
+ * Under the EKS data plane (the default for explain and test): eks_setup_ms = building the pipeline
+ * (controller, agent) before the first verdict; explain_eks_us = the mean of the same decisions through the
+ * EKS Decider after setup (both data planes compared, as explain does; an identifier's maps are made when a
+ * question first involves it), explain_eks_warm_us = the same pairs asked again; eks_maps_ms = `podwall eks maps -o json`
+ * for the whole cluster from the cluster model (a fresh pipeline, every identifier and direction).
  * For typical and large, a second line measures parsing the same cluster as a real `kubectl get -A`
  * dump (parse.ts); `--size startup` (also in the default run) times start-up (startup.ts).
  */
+import { eksDecider } from '../src/analysis/deciders.js';
+import { Dataplanes } from '../src/eks/compare.js';
+import { EksDataplane } from '../src/eks/decide.js';
+import { NEWEST_KNOWN } from '../src/eks/versions.js';
 import { count } from '../src/engine/bitset.js';
+import { eksMapsJson } from '../src/report/eks-maps.js';
 import { ClassIndex } from '../src/engine/classes.js';
 import { Engine } from '../src/engine/engine.js';
 import { portClasses, type PortQuery } from '../src/engine/ports.js';
@@ -77,6 +87,31 @@ function run(shape: Shape): Record<string, unknown> {
   }
   const explainUs = ((performance.now() - t) * 1000) / n;
 
+  t = performance.now();
+  const eks = eksDecider(new Dataplanes(cluster, { version: NEWEST_KNOWN, compute: 'ec2' }));
+  const eksSetupMs = performance.now() - t;
+  s = 7; // the same pairs as explain_us
+  t = performance.now();
+  let eksAllowed = 0;
+  for (let i = 0; i < n; i++) {
+    const a = pods[rnd(pods.length)]!;
+    const b = pods[rnd(pods.length)]!;
+    if (eks.decide({ from: { kind: 'pod', pod: a }, to: { kind: 'pod', pod: b }, port: 8080, protocol: 'TCP' }).allowed) eksAllowed++;
+  }
+  const explainEksUs = ((performance.now() - t) * 1000) / n;
+  s = 7; // the same pairs again: every identifier's maps are made by now
+  t = performance.now();
+  for (let i = 0; i < n; i++) {
+    const a = pods[rnd(pods.length)]!;
+    const b = pods[rnd(pods.length)]!;
+    eks.decide({ from: { kind: 'pod', pod: a }, to: { kind: 'pod', pod: b }, port: 8080, protocol: 'TCP' });
+  }
+  const explainEksWarmUs = ((performance.now() - t) * 1000) / n;
+
+  t = performance.now();
+  const mapsJson = JSON.stringify(eksMapsJson(new EksDataplane(cluster, { version: NEWEST_KNOWN, compute: 'ec2' }), cluster.settings.enforcingMode));
+  const eksMapsMs = performance.now() - t;
+
   return {
     workload: shape.workload,
     namespaces: cluster.namespaces.size,
@@ -92,10 +127,16 @@ function run(shape: Shape): Record<string, unknown> {
     matrix_ms: Math.round(matrixMs),
     matrix_ranges_ms: Math.round(rangesMs),
     explain_us: Math.round(explainUs * 10) / 10,
+    eks_setup_ms: Math.round(eksSetupMs),
+    explain_eks_us: Math.round(explainEksUs * 10) / 10,
+    explain_eks_warm_us: Math.round(explainEksWarmUs * 10) / 10,
+    eks_maps_ms: Math.round(eksMapsMs),
+    eks_maps_kb: Math.round(mapsJson.length / 1024),
     rss_mb: Math.round(process.memoryUsage().rss / 1048576),
     allowed_class_pairs: allowedPairs,
     allowed_class_pairs_all_ports: allowedRangePairs,
     sampled_allowed: allowed,
+    sampled_allowed_eks: eksAllowed,
   };
 }
 

@@ -8,7 +8,7 @@
  * address-less pod then matches only rules that hold every address, as the specification has it.
  */
 import type { Cluster, Node, Pod } from '../model/cluster.js';
-import { cidrContains, type Address, type Cidr } from '../model/ip.js';
+import { cidrContains, cidrWithin, type Address, type Cidr } from '../model/ip.js';
 import type { Peer } from '../policy/types.js';
 
 export type Family = 4 | 6;
@@ -56,14 +56,24 @@ export class Addressing {
   /** A host-network pod shares its node's address: without a Node object, its IP is the node's. */
   private readonly hostAddresses = new Map<string, Address>();
   readonly placeholderKeys = new Set<string>();
+  private readonly byPod = new Map<Pod, Address>();
+  private readonly cidrByPod = new Map<Pod, Cidr>();
 
   constructor(cluster: Cluster) {
     this.family = clusterFamily(cluster);
-    this.cidrs = policyCidrs(cluster);
+    // only CIDRs that reach into the placeholder range can hold a placeholder
+    const range: Cidr = this.family === 4 ? { family: 4, base: 0xf0000000n, bits: 4, text: '240.0.0.0/4' } : { family: 6, base: 0xfd706f6477616c6cn << 64n, bits: 64, text: 'fd70:6f64:7761:6c6c::/64' };
+    this.cidrs = policyCidrs(cluster).filter((c) => c.family === range.family && (cidrWithin(c, range) || cidrWithin(range, c)));
     this.nodesByName = new Map(cluster.nodes.map((n) => [n.name, n]));
     for (const p of cluster.pods) {
       const a = p.hostNetwork && p.nodeName ? p.ips.find((x) => x.family === this.family) : undefined;
       if (a && !this.hostAddresses.has(p.nodeName!)) this.hostAddresses.set(p.nodeName!, a);
+    }
+    // every pod's (and its node's) placeholder up front, in the cluster's order: the addresses do not depend on
+    // which questions are asked first (the controller and agent resolve lazily)
+    for (const pod of cluster.pods) {
+      this.podAddress(pod);
+      this.nodeIp(pod.nodeName, `${pod.namespace}/${pod.name}`);
     }
   }
 
@@ -84,6 +94,8 @@ export class Addressing {
   }
 
   isPlaceholder(a: Address): boolean {
+    // every placeholder lies in the reserved range: only there is the (costly, bigint-to-text) key worth making
+    if (a.family === 4 ? a.value < 0xf0000000n : a.value >> 64n !== 0xfd706f6477616c6cn) return false;
     return this.placeholderKeys.has(`${a.family}:${a.value}`);
   }
 
@@ -107,6 +119,19 @@ export class Addressing {
    * node's IP; a pod without one gets a placeholder.
    */
   podAddress(pod: Pod): Address {
+    let a = this.byPod.get(pod);
+    if (!a) this.byPod.set(pod, (a = this.resolvePodAddress(pod)));
+    return a;
+  }
+
+  /** A pod's address as a host CIDR, made once per pod (peers list the same pods many times). */
+  podCidr(pod: Pod): Cidr {
+    let c = this.cidrByPod.get(pod);
+    if (!c) this.cidrByPod.set(pod, (c = hostCidr(this.podAddress(pod))));
+    return c;
+  }
+
+  private resolvePodAddress(pod: Pod): Address {
     const own = pod.ips.find((a) => a.family === this.family);
     if (own) return own;
     if (pod.hostNetwork && pod.nodeName) return this.nodeIp(pod.nodeName, `${pod.namespace}/${pod.name}`);
@@ -135,8 +160,13 @@ export function canonicalText(c: Cidr): string {
   return `${text}/${c.bits}`;
 }
 
+const keys = new WeakMap<Cidr, string>();
+
+/** A CIDR's identity as text; kept per CIDR object, as turning a bigint into text is the costly part. */
 export function cidrKey(c: Cidr): string {
-  return `${c.family}:${c.base}/${c.bits}`;
+  let k = keys.get(c);
+  if (k === undefined) keys.set(c, (k = `${c.family}:${c.base}/${c.bits}`));
+  return k;
 }
 
 export const ALL_V4: Cidr = { family: 4, base: 0n, bits: 0, text: '0.0.0.0/0' };

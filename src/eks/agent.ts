@@ -5,7 +5,7 @@
  */
 import type { Cluster, Pod } from '../model/cluster.js';
 import { cidrContains, cidrWithin, type Address, type Cidr } from '../model/ip.js';
-import type { Direction } from '../policy/types.js';
+import type { Direction, Policy } from '../policy/types.js';
 import { ALL_V4, ALL_V6, canonicalText, cidrKey, hostCidr, podIdentifier, type Addressing } from './addressing.js';
 import type { ControllerOutput } from './controller.js';
 import { dedupPorts, resolveOnPod } from './ports.js';
@@ -67,25 +67,24 @@ export class Agent {
       if (list) list.push(pod);
       else groups.set(key, [pod]);
     }
-    // which PolicyEndpoints and ClusterPolicyEndpoints select each pod, in the controller's order
-    const pesOf = new Map<Pod, PolicyEndpoints[]>();
-    const cpesOf = new Map<Pod, ClusterPolicyEndpoints[]>();
-    const index = <T extends { pods: readonly Pod[] }>(list: readonly T[], into: Map<Pod, T[]>): void => {
-      for (const x of list) for (const p of x.pods) (into.get(p) ?? into.set(p, []).get(p)!).push(x);
-    };
-    index(ctl.policyEndpoints, pesOf);
-    index(ctl.clusterPolicyEndpoints, cpesOf);
-    const union = <T>(pods: Pod[], of: Map<Pod, T[]>, order: readonly T[]): T[] => {
-      if (pods.length === 1) return of.get(pods[0]!) ?? [];
-      const set = new Set(pods.flatMap((p) => of.get(p) ?? []));
-      return order.filter((x) => set.has(x));
+    // which PolicyEndpoints and ClusterPolicyEndpoints select the identifier's pods, in the controller's order
+    // (asked of the controller only when the maps are: it resolves a policy when a pod it selects is asked about)
+    const selecting = (pods: Pod[]): { pes: PolicyEndpoints[]; cpes: ClusterPolicyEndpoints[] } => {
+      const each = pods.map((p) => ctl.selecting(p));
+      if (each.length === 1) return { pes: [...each[0]!.pes], cpes: [...each[0]!.cpes] };
+      const inOrder = <T extends { policy: Policy }>(list: T[]): T[] => [...new Set(list)].sort((a, b) => ctl.order(a.policy) - ctl.order(b.policy));
+      return { pes: inOrder(each.flatMap((x) => x.pes)), cpes: inOrder(each.flatMap((x) => x.cpes)) };
     };
     const out: IdentifierMaps[] = [];
     for (const pods of groups.values()) {
       const first = pods[0]!;
       const nodeIp = this.addressing.nodeIp(first.nodeName, `${first.namespace}/${first.name}`);
-      const pes = union(pods, pesOf, ctl.policyEndpoints).filter((pe) => this.on('selected-without-isolation') || pe.isolation.ingress || pe.isolation.egress || pe.ingress.length + pe.egress.length > 0);
-      const cpes = union(pods, cpesOf, ctl.clusterPolicyEndpoints);
+      let chosen: { pes: PolicyEndpoints[]; cpes: ClusterPolicyEndpoints[] } | undefined;
+      const policies = (): { pes: PolicyEndpoints[]; cpes: ClusterPolicyEndpoints[] } => {
+        if (chosen) return chosen;
+        const { pes, cpes } = selecting(pods);
+        return (chosen = { pes: pes.filter((pe) => this.on('selected-without-isolation') || pe.isolation.ingress || pe.isolation.egress || pe.ingress.length + pe.egress.length > 0), cpes });
+      };
       // the maps are computed when first asked for: explain needs two identifiers, not all of them
       let ingress: DirectionMaps | undefined;
       let egress: DirectionMaps | undefined;
@@ -96,10 +95,10 @@ export class Agent {
         nodeIp,
         pods,
         get ingress() {
-          return (ingress ??= agent.direction('ingress', pods, nodeIp, pes, cpes));
+          return (ingress ??= agent.direction('ingress', pods, nodeIp, policies().pes, policies().cpes));
         },
         get egress() {
-          return (egress ??= agent.direction('egress', pods, nodeIp, pes, cpes));
+          return (egress ??= agent.direction('egress', pods, nodeIp, policies().pes, policies().cpes));
         },
       });
     }
@@ -107,7 +106,26 @@ export class Agent {
   }
 
   /** Identical inputs give identical maps: many identifiers share their policies (and a node), so compute each once. */
-  private readonly memo = new Map<string, { entries: NpEntry[]; cpEntries: CpEntry[]; dropped: Dropped[] }>();
+  private readonly memo = new Map<string, { entries: NpEntry[]; cpEntries: CpEntry[]; dropped: Dropped[]; nodeKey: string; onNode: Map<string, { entries: NpEntry[]; cpEntries: CpEntry[] }> }>();
+  private readonly named = new Map<string, Set<string>>();
+  private readonly slotsOf = new WeakMap<NpEndpoint, L4Slot[]>();
+  private readonly cpRuleOf = new WeakMap<CpEndpoint, CpEndpoint & { tier: 'Admin' | 'Baseline'; priority: number }>();
+  private readonly cpSlotsOf = new WeakMap<CpEndpoint, CpSlot[]>();
+
+  /** Every CIDR (and except) the policies write for a direction: does one of them name a node's own address? */
+  private cidrsNamed(key: string, d: Direction, pes: PolicyEndpoints[], cpes: ClusterPolicyEndpoints[]): Set<string> {
+    let set = this.named.get(key);
+    if (!set) {
+      set = new Set();
+      for (const pe of pes) for (const e of pe[d]) {
+        if (e.cidr) set.add(cidrKey(e.cidr));
+        for (const x of e.except) set.add(cidrKey(x));
+      }
+      for (const c of cpes) for (const e of c[d]) if (e.cidr) set.add(cidrKey(e.cidr));
+      this.named.set(key, set);
+    }
+    return set;
+  }
   private readonly ids = new Map<object, number>();
 
   private id(x: object): number {
@@ -120,16 +138,27 @@ export class Agent {
     const strict = this.cluster.settings.enforcingMode === 'strict';
     // unresolved named ports (spec behaviour only) resolve on the identifier's own pods
     const named = pes.some((pe) => pe[d].some((e) => e.ports.some((p) => p.named !== undefined))) || cpes.some((c) => c[d].some((e) => e.ports.some((p) => p.named !== undefined)));
-    // a placeholder node IP is in no rule: the maps are the same on every such node but for the node entries
-    const placeholder = this.addressing.isPlaceholder(nodeIp);
-    const key = `${d}|${placeholder ? 'placeholder' : `${nodeIp.family}:${nodeIp.value}`}|${pes.map((x) => this.id(x)).join(',')}|${cpes.map((x) => this.id(x)).join(',')}|${named ? pods.map((x) => this.id(x)).join(',') : ''}`;
+    // The node IP appears only in the node entries unless a rule names the node's own address (the agent then
+    // skips that rule): otherwise the maps are the same on every node but for the node entries, so identifiers
+    // with the same policies share one computation (and, on one node, the same arrays).
+    const policiesKey = `${d}|${pes.map((x) => this.id(x)).join(',')}|${cpes.map((x) => this.id(x)).join(',')}`;
+    const nodeFree = this.addressing.isPlaceholder(nodeIp) || !this.cidrsNamed(policiesKey, d, pes, cpes).has(cidrKey(hostCidr(nodeIp)));
+    const nodeKey = `${nodeIp.family}:${nodeIp.value}`;
+    const key = `${policiesKey}|${nodeFree ? 'any node' : nodeKey}|${named ? pods.map((x) => this.id(x)).join(',') : ''}`;
     let part = this.memo.get(key);
-    if (!part) this.memo.set(key, (part = this.compute(d, pods, nodeIp, pes, cpes, strict)));
+    if (!part) this.memo.set(key, (part = { ...this.compute(d, pods, nodeIp, pes, cpes, strict), nodeKey, onNode: new Map() }));
     const { dropped } = part;
     let { entries, cpEntries } = part;
-    if (placeholder) {
-      entries = entries.map((e) => (e.kind === 'node' ? nodeEntry(nodeIp) : e));
-      cpEntries = cpEntries.map((e) => (e.kind === 'node' ? { ...e, cidr: hostCidr(nodeIp) } : e));
+    if (part.nodeKey !== nodeKey) {
+      let patched = part.onNode.get(nodeKey);
+      if (!patched) {
+        patched = {
+          entries: entries.map((e) => (e.kind === 'node' ? nodeEntry(nodeIp) : e)),
+          cpEntries: cpEntries.map((e) => (e.kind === 'node' ? { ...e, cidr: hostCidr(nodeIp) } : e)),
+        };
+        part.onNode.set(nodeKey, patched);
+      }
+      ({ entries, cpEntries } = patched);
     }
     const policies = pes.map((pe) => pe.label);
     // key 1 is written once for both directions: applied when either has cluster-policy rules
@@ -141,6 +170,7 @@ export class Agent {
       cpEntries,
       dropped,
       policies: [...policies, ...cpes.map((c) => c.label)],
+      shared: part,
     };
   }
 
@@ -181,7 +211,13 @@ export class Agent {
     let cpEntries: CpEntry[] = [];
     if (cpes.length > 0) {
       const all: (CpEndpoint & { tier: 'Admin' | 'Baseline'; priority: number })[] = [];
-      for (const c of cpes) for (const e of c[d]) all.push({ ...e, tier: c.tier, priority: c.priority });
+      for (const c of cpes) {
+        for (const e of c[d]) {
+          let r = this.cpRuleOf.get(e);
+          if (!r) this.cpRuleOf.set(e, (r = { ...e, tier: c.tier, priority: c.priority }));
+          all.push(r);
+        }
+      }
       cpEntries = this.cpEntries(all, nodeIp, dropped, d, pods);
     }
     return { entries, cpEntries, dropped };
@@ -189,14 +225,18 @@ export class Agent {
 
   /** L4 slots of one endpoint: named ports still unresolved (spec behaviour) resolve on this identifier's pods. */
   private slots(e: NpEndpoint, pods: Pod[]): L4Slot[] {
-    let ports: PortSpec[] = [...e.ports];
-    if (ports.some((p) => p.named !== undefined)) {
-      ports = dedupPorts(pods.flatMap((pod) => resolveOnPod(pod, ports, !this.on('init-container-ports'))));
-      if (ports.length === 0) return [];
+    const toSlots = (ports: readonly PortSpec[]): L4Slot[] =>
+      ports.length === 0 ? [{ protocol: 'ANY', port: 0, endPort: 0, source: e.source }] : ports.map((p) => ({ protocol: p.protocol, port: p.port ?? 0, endPort: p.endPort ?? 0, source: e.source }));
+    if (e.ports.some((p) => p.named !== undefined)) {
+      const ports = dedupPorts(pods.flatMap((pod) => resolveOnPod(pod, e.ports, !this.on('init-container-ports'))));
+      return ports.length === 0 ? [] : toSlots(ports);
     }
-    if (ports.length === 0) return [{ protocol: 'ANY', port: 0, endPort: 0, source: e.source }];
-    return ports.map((p) => ({ protocol: p.protocol, port: p.port ?? 0, endPort: p.endPort ?? 0, source: e.source }));
+    // without named ports the slots are the same for every identifier: made once per endpoint
+    let slots = this.slotsOf.get(e);
+    if (!slots) this.slotsOf.set(e, (slots = toSlots(e.ports)));
+    return slots;
   }
+
 
   /** ComputeMapEntriesFromEndpointRules. */
   private npEntries(rules: FirewallRule[], nodeIp: Address, dropped: Dropped[], d: Direction, catchAll: boolean): NpEntry[] {
@@ -278,6 +318,13 @@ export class Agent {
       out.push({ cidr: nodeCidr, kind: 'node', rules: [{ tier: 'Admin', priority: 0, action: 'allow', protocol: 'ANY', port: 0, endPort: 0 }], overflow: [], sources: [] });
     }
     const slotsOf = (r: (typeof rules)[number]): CpSlot[] => {
+      if (r.ports.some((p) => p.named !== undefined)) return slotsOn(r);
+      // without named ports the slots are the same for every identifier: made once per endpoint
+      let slots = this.cpSlotsOf.get(r);
+      if (!slots) this.cpSlotsOf.set(r, (slots = slotsOn(r)));
+      return slots;
+    };
+    const slotsOn = (r: (typeof rules)[number]): CpSlot[] => {
       let ports = [...r.ports];
       if (ports.some((p) => p.named !== undefined)) ports = dedupPorts(pods.flatMap((pod) => resolveOnPod(pod, ports, !this.on('init-container-ports'))));
       const base = { tier: r.tier, priority: r.priority, action: r.action, ...(r.sources[0] ? { source: r.sources[0] } : {}) };
@@ -330,6 +377,7 @@ function nodeEntry(nodeIp: Address): NpEntry {
 
 /** mergeDuplicateL4Info: one slot per protocol, port and end port. */
 function mergeDuplicates(slots: L4Slot[]): L4Slot[] {
+  if (slots.length < 2) return slots;
   const seen = new Map<string, L4Slot>();
   for (const s of slots) {
     const key = `${s.protocol}|${s.port}|${s.endPort}`;

@@ -47,7 +47,7 @@ export class Dataplanes {
     let v = this.variants.get(key);
     if (!v) {
       const opts: EksOptions = { ...this.options, spec: new Set(spec) };
-      this.variants.set(key, (v = new EksDataplane(this.cluster, opts)));
+      this.variants.set(key, (v = new EksDataplane(this.cluster, opts, this.eks)));
     }
     return v;
   }

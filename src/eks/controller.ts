@@ -5,7 +5,7 @@
  * pkg/policyendpoints/manager.go). Pure: the cluster in, the endpoints out.
  */
 import { selects, namespaceMatches, type MatchContext } from '../engine/match.js';
-import type { Cluster, Pod } from '../model/cluster.js';
+import type { Cluster, Pod, Service } from '../model/cluster.js';
 import { matches } from '../model/labels.js';
 import { cidrContains } from '../model/ip.js';
 import { policyLabel, type Direction, type Peer, type PodSelection, type Policy, type Rule } from '../policy/types.js';
@@ -14,10 +14,19 @@ import { dedupPorts, portKey, portSpec, resolveOnPod, serviceListenPort } from '
 import type { ClusterPolicyEndpoints, CpEndpoint, Dropped, EntrySource, EksOptions, Mechanism, NpEndpoint, PolicyEndpoints, PortSpec } from './types.js';
 
 export interface ControllerOutput {
-  policyEndpoints: PolicyEndpoints[];
-  clusterPolicyEndpoints: ClusterPolicyEndpoints[];
+  /** Every PolicyEndpoints, in the controller's order (policy label): resolved on first access. */
+  readonly policyEndpoints: readonly PolicyEndpoints[];
+  /** Every ClusterPolicyEndpoints, in the same order: resolved on first access. */
+  readonly clusterPolicyEndpoints: readonly ClusterPolicyEndpoints[];
   /** Policies the EKS controller does not reconcile at all. */
-  notEnforced: { policy: string; why: string }[];
+  readonly notEnforced: readonly { policy: string; why: string }[];
+  /**
+   * The PolicyEndpoints and ClusterPolicyEndpoints whose selector lists this pod, in the controller's order.
+   * Only these are resolved: a question about two pods does not pay for every policy of the cluster.
+   */
+  selecting(pod: Pod): { pes: readonly PolicyEndpoints[]; cpes: readonly ClusterPolicyEndpoints[] };
+  /** A policy's place in the controller's order. */
+  order(policy: Policy): number;
 }
 
 export const isEksClusterPolicy = (p: Policy): boolean => p.ref.kind === 'ClusterNetworkPolicy' && p.ref.apiVersion.startsWith('networking.k8s.aws/');
@@ -35,19 +44,80 @@ export class Controller {
     this.on = (m) => !options.spec?.has(m);
   }
 
+  /**
+   * The controller's output, resolved lazily and once per policy: the policies are sorted and indexed by the
+   * namespace their subject is confined to (as the spec engine indexes them), so finding the policies that
+   * select a pod tests only its namespace's policies and the cluster-wide ones.
+   */
   run(): ControllerOutput {
-    const out: ControllerOutput = { policyEndpoints: [], clusterPolicyEndpoints: [], notEnforced: [] };
     const sorted = [...this.cluster.policies].sort((a, b) => policyLabel(a.ref).localeCompare(policyLabel(b.ref)));
+    const namespaced: Policy[] = [];
+    const clusterWide: Policy[] = [];
+    const notEnforced: { policy: string; why: string }[] = [];
     for (const p of sorted) {
-      if (p.tier === 'namespace') out.policyEndpoints.push(this.policyEndpoints(p));
-      else if (isEksClusterPolicy(p)) out.clusterPolicyEndpoints.push(this.clusterPolicyEndpoints(p));
-      else if (isUpstreamKind(p)) out.notEnforced.push({ policy: policyLabel(p.ref), why: 'the EKS controller reconciles networking.k8s.aws ClusterNetworkPolicy only, not the upstream policy.networking.k8s.io kinds' });
+      if (p.tier === 'namespace') namespaced.push(p);
+      else if (isEksClusterPolicy(p)) clusterWide.push(p);
+      else if (isUpstreamKind(p)) notEnforced.push({ policy: policyLabel(p.ref), why: 'the EKS controller reconciles networking.k8s.aws ClusterNetworkPolicy only, not the upstream policy.networking.k8s.io kinds' });
     }
-    return out;
+    // candidates per namespace, in the controller's order; a subject not confined to one namespace is a candidate everywhere
+    const order = new Map<Policy, number>();
+    [...namespaced, ...clusterWide].forEach((p, i) => order.set(p, i));
+    const anywhere = [...namespaced, ...clusterWide].filter((p) => p.subject.namespaces.kind !== 'named');
+    const inNamespace = new Map<string, Policy[]>();
+    for (const p of [...namespaced, ...clusterWide]) {
+      if (p.subject.namespaces.kind !== 'named') continue;
+      const name = p.subject.namespaces.name;
+      (inNamespace.get(name) ?? inNamespace.set(name, []).get(name)!).push(p);
+    }
+    const candidatesOf = new Map<string, Policy[]>();
+    const candidates = (ns: string): Policy[] => {
+      let list = candidatesOf.get(ns);
+      if (!list) candidatesOf.set(ns, (list = [...(inNamespace.get(ns) ?? []), ...anywhere].sort((a, b) => order.get(a)! - order.get(b)!)));
+      return list;
+    };
+    const pe = new Map<Policy, PolicyEndpoints>();
+    const cpe = new Map<Policy, ClusterPolicyEndpoints>();
+    const peOf = (p: Policy): PolicyEndpoints => pe.get(p) ?? pe.set(p, this.policyEndpoints(p)).get(p)!;
+    const cpeOf = (p: Policy): ClusterPolicyEndpoints => cpe.get(p) ?? cpe.set(p, this.clusterPolicyEndpoints(p)).get(p)!;
+    let allPe: PolicyEndpoints[] | undefined;
+    let allCpe: ClusterPolicyEndpoints[] | undefined;
+    return {
+      notEnforced,
+      order: (p) => order.get(p) ?? -1,
+      get policyEndpoints() {
+        return (allPe ??= namespaced.map(peOf));
+      },
+      get clusterPolicyEndpoints() {
+        return (allCpe ??= clusterWide.map(cpeOf));
+      },
+      selecting: (pod) => {
+        const pes: PolicyEndpoints[] = [];
+        const cpes: ClusterPolicyEndpoints[] = [];
+        if (pod.hostNetwork) return { pes, cpes }; // podSelectorEndpoints never hold host-network pods
+        for (const p of candidates(pod.namespace)) {
+          if (!selects(p.subject, pod, this.ctx)) continue;
+          if (p.tier === 'namespace') pes.push(peOf(p));
+          else cpes.push(cpeOf(p));
+        }
+        return { pes, cpes };
+      },
+    };
+  }
+
+  private podsByNamespace?: Map<string, Pod[]>;
+
+  /** The pods a selection can reach: its one namespace's when it names one (in the cluster's order), else all. */
+  private candidatePods(s: PodSelection): readonly Pod[] {
+    if (s.namespaces.kind !== 'named') return this.cluster.pods;
+    if (!this.podsByNamespace) {
+      this.podsByNamespace = new Map();
+      for (const p of this.cluster.pods) (this.podsByNamespace.get(p.namespace) ?? this.podsByNamespace.set(p.namespace, []).get(p.namespace)!).push(p);
+    }
+    return this.podsByNamespace.get(s.namespaces.name) ?? [];
   }
 
   private subjectPods(s: PodSelection): Pod[] {
-    return this.cluster.pods.filter((p) => selects(s, p, this.ctx));
+    return this.candidatePods(s).filter((p) => selects(s, p, this.ctx));
   }
 
   /** Pods a peer selector lists: host-network pods too (the controller lists pods by label), unless switched off. */
@@ -58,7 +128,7 @@ export class Controller {
     let pods = this.peerCache.get(key);
     if (!pods) {
       const withHost = this.on('host-network-peer');
-      pods = this.cluster.pods.filter((p) => (p.hostNetwork ? withHost && this.labelsMatch(s, p) : selects(s, p, this.ctx)));
+      pods = this.candidatePods(s).filter((p) => (p.hostNetwork ? withHost && this.labelsMatch(s, p) : selects(s, p, this.ctx)));
       this.peerCache.set(key, pods);
     }
     return pods;
@@ -69,7 +139,7 @@ export class Controller {
   }
 
   private podCidr(p: Pod) {
-    return hostCidr(this.addressing.podAddress(p));
+    return this.addressing.podCidr(p);
   }
 
   // ---- NetworkPolicy and ApplicationNetworkPolicy -> PolicyEndpoints
@@ -190,7 +260,7 @@ export class Controller {
       if (!first) continue; // headless
       if (!namespaceMatches(peer.selection.namespaces, this.ctx.namespaces.get(svc.namespace), svc.namespace)) continue;
       if (!matches(peer.selection.pods, svc.selector ?? {})) continue;
-      const backing = svc.selector ? this.cluster.pods.filter((p) => p.namespace === svc.namespace && matches({ requirements: Object.entries(svc.selector!).map(([key, v]) => ({ key, operator: 'In' as const, values: [v] })), key: '' }, p.labels)) : [];
+      const backing = this.backingPods(svc);
       const ports: PortSpec[] = [];
       for (const s of specs) {
         if (s.port === undefined && s.named === undefined) {
@@ -204,6 +274,19 @@ export class Controller {
       out.push({ cidr: hostCidr(first), except: [], ports, source: { ...source } });
     }
     return out;
+  }
+
+  private readonly backing = new Map<Service, Pod[]>();
+
+  /** The pods a Service's selector picks in its namespace (for named target ports), once per Service. */
+  private backingPods(svc: Service): Pod[] {
+    let pods = this.backing.get(svc);
+    if (!pods) {
+      const selector = svc.selector;
+      pods = selector ? this.cluster.pods.filter((p) => p.namespace === svc.namespace && matches({ requirements: Object.entries(selector).map(([key, v]) => ({ key, operator: 'In' as const, values: [v] })), key: '' }, p.labels)) : [];
+      this.backing.set(svc, pods);
+    }
+    return pods;
   }
 
   // ---- EKS ClusterNetworkPolicy -> ClusterPolicyEndpoints

@@ -4,7 +4,7 @@
  * and the policies and rules behind the entry.
  */
 import { describeEndpoint, isPolicyPod, type Connection, type Endpoint } from '../engine/endpoint.js';
-import { makeMatchContext } from '../engine/match.js';
+import { makeMatchContext, type MatchContext } from '../engine/match.js';
 import type { Cluster, Pod, Protocol } from '../model/cluster.js';
 import type { Address } from '../model/ip.js';
 import type { Direction } from '../policy/types.js';
@@ -55,15 +55,18 @@ export class EksDataplane {
   readonly controller: ControllerOutput;
   readonly maps: IdentifierMaps[];
   private readonly byPod = new Map<Pod, IdentifierMaps>();
+  private readonly ctx: MatchContext;
   private readonly on: (m: Mechanism) => boolean;
 
+  /** `like`: a data plane of the same cluster whose addresses and match context this one shares (variants). */
   constructor(
     readonly cluster: Cluster,
     readonly options: EksOptions,
+    like?: EksDataplane,
   ) {
     this.on = (m) => !options.spec?.has(m);
-    this.addressing = new Addressing(cluster);
-    const ctx = makeMatchContext(cluster);
+    this.addressing = like?.addressing ?? new Addressing(cluster);
+    const ctx = (this.ctx = like?.ctx ?? makeMatchContext(cluster));
     this.controller = new Controller(cluster, ctx, this.addressing, options).run();
     const version = parseAgentVersion(options.version, '') ?? parseAgentVersion(NEWEST_KNOWN, '')!;
     this.maps = new Agent(cluster, this.addressing, options, behaviour(version)).program(this.controller);

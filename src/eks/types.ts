@@ -166,6 +166,11 @@ export interface DirectionMaps {
   dropped: readonly Dropped[];
   /** The PolicyEndpoints behind the entries (and why the direction is isolated or caught all). */
   policies: readonly string[];
+  /**
+   * The same object for directions whose maps differ at most in their node entries (the agent computed them
+   * once): renderers may share their work between them.
+   */
+  shared?: object;
 }
 
 /** One set of maps: a pod identifier on one node. */

@@ -27,29 +27,66 @@ function droppedJson(d: Dropped): Record<string, unknown> {
   return { ...(d.cidr ? { cidr: d.cidr } : {}), what: d.what, why: d.why, ...(d.mechanism ? { mechanism: d.mechanism } : {}), ...(d.source ? { policy: d.source.policy, rule: d.source.rule } : {}) };
 }
 
-function directionJson(m: DirectionMaps): Record<string, unknown> {
+// Identifiers with the same policies share their entries (the agent computes them once): their JSON is made once too.
+const entryJson = new WeakMap<NpEntry | CpEntry, Record<string, unknown>>();
+const entrySources = new WeakMap<NpEntry | CpEntry, { key: string; json: Record<string, unknown> }[]>();
+
+function sourcesOf(e: NpEntry | CpEntry): { key: string; json: Record<string, unknown> }[] {
+  let list = entrySources.get(e);
+  if (!list) {
+    const cidr = where(e);
+    const at = e.cidr ? cidr.cidr! : e.domain!;
+    list = e.sources.filter((s) => s.rule >= 0).map((s) => ({ key: `${at}|${s.policy}|${s.rule}`, json: sourceJson(cidr, s) }));
+    entrySources.set(e, list);
+  }
+  return list;
+}
+
+function npEntryJson(e: NpEntry): Record<string, unknown> {
+  let j = entryJson.get(e);
+  if (!j) entryJson.set(e, (j = { ...where(e), l4: e.l4.map(l4Json) }));
+  return j;
+}
+
+function cpEntryJson(e: CpEntry): Record<string, unknown> {
+  let j = entryJson.get(e);
+  if (!j) {
+    j = { ...where(e), rules: e.rules.map((r) => ({ tier: r.tier, priority: r.priority, action: ACTION[r.action], ...(r.protocol === 'ANY' ? { protocol: 'ANY' } : { protocol: r.protocol, port: r.port, end_port: r.endPort }) })) };
+    entryJson.set(e, j);
+  }
+  return j;
+}
+
+/** The sources and drops of a direction: node entries have no sources, so directions the agent shares share these. */
+const sharedParts = new WeakMap<object, { sources: Record<string, unknown>[]; dropped: Record<string, unknown>[] }>();
+
+function directionParts(m: DirectionMaps): { sources: Record<string, unknown>[]; dropped: Record<string, unknown>[] } {
+  const cached = m.shared && sharedParts.get(m.shared);
+  if (cached) return cached;
   const sources: Record<string, unknown>[] = [];
   const seen = new Set<string>();
   const addSources = (e: NpEntry | CpEntry): void => {
-    for (const s of e.sources) {
-      if (s.rule < 0) continue;
-      const key = `${e.cidr ? canonicalText(e.cidr) : e.domain}|${s.policy}|${s.rule}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      sources.push(sourceJson(where(e), s));
+    for (const s of sourcesOf(e)) {
+      if (seen.has(s.key)) continue;
+      seen.add(s.key);
+      sources.push(s.json);
     }
   };
   m.entries.forEach(addSources);
   m.cpEntries.forEach(addSources);
+  const parts = { sources, dropped: m.dropped.map(droppedJson) };
+  if (m.shared) sharedParts.set(m.shared, parts);
+  return parts;
+}
+
+function directionJson(m: DirectionMaps): Record<string, unknown> {
+  const { sources, dropped } = directionParts(m);
   return {
     pod_state: m.podState,
     cp_pod_state: m.cpPodState,
-    entries: m.entries.map((e) => ({ ...where(e), l4: e.l4.map(l4Json) })),
-    cp_entries: m.cpEntries.map((e) => ({
-      ...where(e),
-      rules: e.rules.map((r) => ({ tier: r.tier, priority: r.priority, action: ACTION[r.action], ...(r.protocol === 'ANY' ? { protocol: 'ANY' } : { protocol: r.protocol, port: r.port, end_port: r.endPort }) })),
-    })),
-    dropped: m.dropped.map(droppedJson),
+    entries: m.entries.map(npEntryJson),
+    cp_entries: m.cpEntries.map(cpEntryJson),
+    dropped,
     sources,
   };
 }
