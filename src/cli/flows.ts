@@ -4,8 +4,7 @@ import { existsSync } from 'node:fs';
 import type { FlowFormat } from '../flows/record.js';
 import { FlowSummarizer, type GroupBy } from '../flows/summary.js';
 import { formatFlowSummary } from '../report/flows.js';
-import { FlowTally } from '../flows/tally.js';
-import { expandLogPaths, newStats, readFlowFiles, tallyFlowFiles, type LocatedFlow, type ReadFlowOptions, type ReadStats } from '../sources/flow-files.js';
+import { expandLogPaths, newStats, readFlowFiles, type LocatedFlow, type ReadStats } from '../sources/flow-files.js';
 import { defaultDbPath, HistoryStore } from '../store/history.js';
 import { addIncidentOptions, incidentMachinery, readFlowsByTime, recordedPolicyChanges, timeWindow, type IncidentFlags } from './incident-inputs.js';
 import { addInputOptions, collect, parseOutput, type InputFlags } from './inputs.js';
@@ -32,11 +31,6 @@ export function addFlowOptions(cmd: Command): Command {
 export function readFlows(logs: string[], f: FlowFlags, stats: ReadStats, io?: CliIO): AsyncGenerator<LocatedFlow> {
   const format = flowFormat(f.format);
   return readFlowFiles(expandLogPaths(logs, (d) => io?.err(`${formatDiagnostic(d)}\n`)), stats, { ...(format ? { format } : {}), ...(f.strict ? { strict: true } : {}) });
-}
-
-function readOptions(f: FlowFlags): ReadFlowOptions {
-  const format = flowFormat(f.format);
-  return { ...(format ? { format } : {}), ...(f.strict ? { strict: true } : {}) };
 }
 
 export function flowFormat(v: string | undefined): FlowFormat | undefined {
@@ -78,16 +72,9 @@ export function flowsCommand(io: CliIO, setCode: (code: number) => void): Comman
       const { attributor, detector } = await incidentMachinery(f, io, f.db && existsSync(f.db) ? recordedPolicyChanges(f.db) : [], window);
       const summarizer = new FlowSummarizer(attributor, window);
       const stats = newStats();
-      if (detector.watching) {
-        for await (const flow of readFlowsByTime(logs, f, stats)) {
-          summarizer.add(flow);
-          detector.add(flow);
-        }
-      } else {
-        // no policy change to look for incidents at: count distinct flows, attribute each once
-        const tally = new FlowTally(summarizer, window, attributor.boundaries());
-        await tallyFlowFiles(expandLogPaths(logs), stats, tally, readOptions(f));
-        tally.flush();
+      for await (const flow of readFlowsByTime(logs, f, stats)) {
+        summarizer.add(flow);
+        detector.add(flow);
       }
       const result = { ...summarizer.result(), incidents: detector.result().figures };
       if (store) {

@@ -63,11 +63,6 @@ export class Attributor {
     this.snapshots = [...snapshots].sort((a, b) => (a.at ?? -Infinity) - (b.at ?? -Infinity)).map((s) => prepare(s));
   }
 
-  /** The times at which a later snapshot comes into force: attribution may change there. */
-  boundaries(): number[] {
-    return this.snapshots.flatMap((s) => (s.at === undefined ? [] : [s.at]));
-  }
-
   /** The latest snapshot taken at or before `time`; the earliest when the flow predates them all. */
   private snapshotFor(time: number | undefined): PreparedSnapshot {
     if (time === undefined) return this.snapshots[this.snapshots.length - 1]!;

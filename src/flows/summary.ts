@@ -58,39 +58,37 @@ export class FlowSummarizer {
     private readonly window: { since?: number; until?: number } = {},
   ) {}
 
-  /** `count` identical flows (one tuple, counted by a FlowTally), from `flow.time` to `last`. */
-  add(flow: FlowRecord & { file?: string; line?: number }, count = 1, last = flow.time): void {
+  add(flow: FlowRecord & { file?: string; line?: number }): void {
     if (this.window.since !== undefined && (flow.time === undefined || flow.time < this.window.since)) return;
     if (this.window.until !== undefined && (flow.time === undefined || flow.time >= this.window.until)) return;
     const a = this.attributor.attribute(flow);
-    this.flows += count;
+    this.flows++;
     if (flow.time !== undefined) {
       if (flow.time < this.first) this.first = flow.time;
-      if (last! > this.last) this.last = last!;
+      if (flow.time > this.last) this.last = flow.time;
     }
-    if (!a.src.inCluster && !a.dst.inCluster) this.unattributed += count;
+    if (!a.src.inCluster && !a.dst.inCluster) this.unattributed++;
     if (!a.agrees) {
-      this.disagreements += count;
+      this.disagreements++;
       if (this.examples.length < 10) this.examples.push({ ...(flow.file ? { file: flow.file, line: flow.line } : {}), text: `${describe(flow, a)}: log says ${flow.verdict}, the model says ${a.modelAllowed ? 'allow' : 'deny'} (${a.decidedBy})` });
     }
     if (flow.verdict === 'expired') {
-      this.expired += count;
+      this.expired++;
       return;
     }
     if (flow.verdict === 'allow') {
-      this.allowed += count;
+      this.allowed++;
       return;
     }
-    this.denied += count;
+    this.denied++;
     if (flow.time !== undefined) {
-      // a tally's tuple lies within one hour, hence one day
       const day = Math.floor(flow.time / DAY);
-      this.perDay.set(day, (this.perDay.get(day) ?? 0) + count);
+      this.perDay.set(day, (this.perDay.get(day) ?? 0) + 1);
     }
-    bump(this.by.namespace, a.deciderNamespace ?? a.dst.namespace ?? '(outside the cluster)', count);
-    bump(this.by.workload, a.deciderNamespace === a.src.namespace && !a.egressAllowed ? a.src.label : a.dst.label, count);
-    bump(this.by.policy, a.decidedBy, count);
-    bump(this.by.pair, a.pair, count);
+    bump(this.by.namespace, a.deciderNamespace ?? a.dst.namespace ?? '(outside the cluster)');
+    bump(this.by.workload, a.deciderNamespace === a.src.namespace && !a.egressAllowed ? a.src.label : a.dst.label);
+    bump(this.by.policy, a.decidedBy);
+    bump(this.by.pair, a.pair);
     if (!this.pairDecider.has(a.pair)) this.pairDecider.set(a.pair, a.decidedBy);
   }
 
@@ -119,8 +117,8 @@ function describe(f: FlowRecord, a: Attribution): string {
   return `${a.src.label}${f.srcPort !== undefined ? `:${f.srcPort}` : ''} -> ${a.dst.label}:${f.dstPort}/${f.protocol}${f.direction ? ` (${f.direction})` : ''}`;
 }
 
-function bump(m: Map<string, number>, k: string, n: number): void {
-  m.set(k, (m.get(k) ?? 0) + n);
+function bump(m: Map<string, number>, k: string): void {
+  m.set(k, (m.get(k) ?? 0) + 1);
 }
 
 function rekey(m: Map<number, number>, key: (k: number) => string): Map<string, number> {

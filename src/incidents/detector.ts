@@ -57,11 +57,6 @@ export class IncidentDetector {
     private readonly window: { since?: number; until?: number } = {},
   ) {}
 
-  /** Without a change point no incident can start: the flows need not be given in time order, or at all. */
-  get watching(): boolean {
-    return this.changes.length > 0;
-  }
-
   add(flow: Flow): void {
     if (flow.time === undefined) {
       this.withoutTime++;

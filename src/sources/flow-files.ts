@@ -4,10 +4,9 @@ import { join } from 'node:path';
 import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { InputError, type Diagnostic } from '../k8s/errors.js';
-import { splitLineBatches, splitLines, type LongLine } from './lines.js';
+import { splitLines, type LongLine } from './lines.js';
 import { detectFormat, PARSERS } from '../flows/formats.js';
-import type { FlowFormat, FlowRecord, LineResult } from '../flows/record.js';
-import type { FlowTally } from '../flows/tally.js';
+import type { FlowFormat, FlowRecord } from '../flows/record.js';
 
 export interface ReadStats {
   lines: number;
@@ -52,19 +51,15 @@ function cannotRead(e: unknown, file: string): InputError {
   return new InputError(`cannot read: ${code ?? (e as Error).message}`, { file });
 }
 
-async function openLog(path: string, chunk?: number): Promise<NodeJS.ReadableStream> {
+async function* fileLines(path: string): AsyncGenerator<string | LongLine> {
+  let stream: NodeJS.ReadableStream;
   try {
     // a pipe cannot be peeked at without losing bytes: it is read as plain text
     const regular = statSync(path).isFile();
-    const size = chunk ? { highWaterMark: chunk } : {};
-    return regular && (await isGzip(path)) ? createReadStream(path, size).pipe(createGunzip(chunk ? { chunkSize: chunk } : {})) : createReadStream(path, size);
+    stream = regular && (await isGzip(path)) ? createReadStream(path).pipe(createGunzip()) : createReadStream(path);
   } catch (e) {
     throw cannotRead(e, path);
   }
-}
-
-async function* fileLines(path: string): AsyncGenerator<string | LongLine> {
-  const stream = await openLog(path);
   try {
     yield* splitLines(stream as AsyncIterable<Buffer>, MAX_LINE_BYTES);
   } catch (e) {
@@ -119,62 +114,6 @@ export async function* flowsFromLines(lines: AsyncIterable<string | LongLine>, f
   if (!format && head.length) {
     format = detect(head, file);
     for (const h of head) yield* handle(h);
-  }
-}
-
-/**
- * Counts the flows of logs into a tally, file after file, in no time order (counters do not need
- * one): the fast path of `flows summary`. Counting, the line bound, --strict and the malformed
- * examples are those of `flowsFromLines`.
- */
-export async function tallyFlowFiles(paths: readonly string[], stats: ReadStats, tally: FlowTally, options: ReadFlowOptions = {}): Promise<void> {
-  for (const path of paths) {
-    const stream = await openLog(path, 1 << 20);
-    try {
-      await tallyLines(splitLineBatches(stream as AsyncIterable<Buffer>, MAX_LINE_BYTES), path, stats, tally, options);
-    } catch (e) {
-      if (e instanceof InputError) throw e;
-      throw cannotRead(e, path);
-    } finally {
-      (stream as unknown as { destroy?: () => void }).destroy?.();
-    }
-  }
-}
-
-export async function tallyLines(batches: AsyncIterable<(string | LongLine)[]>, file: string, stats: ReadStats, tally: FlowTally, options: ReadFlowOptions = {}): Promise<void> {
-  let format = options.format;
-  let head: (string | LongLine)[] | undefined = format ? undefined : [];
-  let n = 0;
-  const bad = (reason: string, what: string): void => {
-    stats.malformed++;
-    if (options.strict) throw new InputError(`malformed ${what}flow line: ${reason}`, { file, line: n });
-    if (stats.malformedExamples.length < 5) stats.malformedExamples.push({ file, line: n, reason });
-  };
-  const handle = (line: string | LongLine): void => {
-    n++;
-    stats.lines++;
-    if (typeof line !== 'string') return bad(`the line is ${line.tooLong} bytes long, more than the ${MAX_LINE_BYTES} podwall reads`, '');
-    if (line.length === 0 || line.trim() === '') return;
-    const r: LineResult = tally.line(line, format!, file, n);
-    if (r.kind === 'flow') stats.flows++;
-    else if (r.kind === 'skip') stats.skipped++;
-    else bad(r.reason, `${format} `);
-  };
-  for await (const batch of batches) {
-    if (head) {
-      head.push(...batch);
-      if (head.length < 20) continue;
-      format = detect(head.slice(0, 20), file);
-      const held = head;
-      head = undefined;
-      for (const line of held) handle(line);
-      continue;
-    }
-    for (const line of batch) handle(line);
-  }
-  if (head?.length) {
-    format = detect(head.slice(0, 20), file);
-    for (const line of head) handle(line);
   }
 }
 
