@@ -11,7 +11,8 @@
  * question first involves it), explain_eks_warm_us = the same pairs asked again; eks_maps_ms = `podwall eks maps -o json`
  * for the whole cluster from the cluster model (a fresh pipeline, every identifier and direction).
  * For typical and large, a second line measures parsing the same cluster as a real `kubectl get -A`
- * dump (parse.ts); `--size startup` (also in the default run) times start-up (startup.ts).
+ * dump (parse.ts); `--size startup` (also in the default run) times start-up (startup.ts); `--size flows
+ * [--lines N]` times `flows summary` on an N-line agent log (default 2,000,000) against a read-and-split (flows.ts).
  */
 import { eksDecider } from '../src/analysis/deciders.js';
 import { Dataplanes } from '../src/eks/compare.js';
@@ -25,10 +26,8 @@ import { portClasses, type PortQuery } from '../src/engine/ports.js';
 import { Reachability } from '../src/engine/reachability.js';
 import { parseDocuments } from '../src/k8s/yaml.js';
 import { buildCluster, expandLists } from '../src/model/build.js';
-import { Attributor } from '../src/flows/attribute.js';
-import { FlowSummarizer } from '../src/flows/summary.js';
-import { flowsFromLines, newStats } from '../src/sources/flow-files.js';
 import { generateYaml, SHAPES, type Shape } from './generate.js';
+import { measureFlows } from './flows.js';
 import { measureParse } from './parse.js';
 import { measureStartup } from './startup.js';
 
@@ -146,46 +145,6 @@ function hashRow(b: Uint32Array): number {
   return h >>> 0;
 }
 
-/** Lines per second through `flows summary` with attribution: agent v1.3 lines between the large cluster's pods. */
-async function runFlows(lines: number): Promise<Record<string, unknown>> {
-  const cluster = buildCluster(expandLists(parseDocuments(generateYaml(SHAPES.large), 'large.yaml')));
-  const pods = cluster.pods.filter((p) => p.ips.length);
-  let s = 11;
-  const rnd = (n: number): number => {
-    s = (s * 1103515245 + 12345) & 0x7fffffff;
-    return s % n;
-  };
-  // a pool of distinct connections, as real traffic repeats its paths
-  const pool: string[] = [];
-  for (let i = 0; i < 100_000; i++) {
-    const a = pods[rnd(pods.length)]!;
-    const b = pods[rnd(pods.length)]!;
-    const port = b.ports[0]?.port ?? 8080;
-    const verdict = rnd(4) === 0 ? 'DENY' : 'ACCEPT';
-    const ts = new Date(Date.UTC(2026, 10, 1) + rnd(28 * 86_400_000)).toISOString();
-    pool.push(`{"level":"info","ts":"${ts}","logger":"ebpf-client","msg":"Flow Info: Src IP: ${a.ips[0]!.text} Src Port: ${30000 + rnd(30000)} Dest IP: ${b.ips[0]!.text} Dest Port: ${port} Proto TCP Verdict ${verdict} Direction ingress, Tier NETWORK_POLICY"}`);
-  }
-  async function* source(): AsyncGenerator<string> {
-    for (let i = 0; i < lines; i++) yield pool[i % pool.length]!;
-  }
-  const summarizer = new FlowSummarizer(new Attributor([{ label: 'large', cluster }]));
-  const stats = newStats();
-  const t = performance.now();
-  for await (const flow of flowsFromLines(source(), 'generated', stats)) summarizer.add(flow);
-  const ms = performance.now() - t;
-  const result = summarizer.result();
-  return {
-    workload: 'flows',
-    cluster: 'large',
-    lines,
-    flows: stats.flows,
-    denied: result.denied,
-    ms: Math.round(ms),
-    lines_per_s: Math.round(lines / (ms / 1000)),
-    rss_mb: Math.round(process.memoryUsage().rss / 1048576),
-  };
-}
-
 const args = process.argv.slice(2);
 const i = args.indexOf('--size');
 const sizes = i >= 0 ? [args[i + 1]!] : ['startup', 'typical', 'large', 'extreme', 'flows'];
@@ -196,7 +155,7 @@ for (const size of sizes) {
     continue;
   }
   if (size === 'flows') {
-    console.log(JSON.stringify(await runFlows(linesArg >= 0 ? Number(args[linesArg + 1]) : 10_000_000)));
+    console.log(JSON.stringify(await measureFlows(linesArg >= 0 ? Number(args[linesArg + 1]) : 2_000_000)));
     continue;
   }
   const shape = SHAPES[size as Shape['workload']];
