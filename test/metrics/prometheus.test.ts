@@ -179,7 +179,12 @@ describe('a real Prometheus scraping podwall', { skip: skip ?? false }, () => {
     for (const panel of dashboard.panels) {
       for (const t of panel.targets) {
         for (const name of t.expr.match(/podwall_[a-z_]+/g) ?? []) assert.ok(names.has(name), `${panel.title}: ${name} is not a podwall series`);
-        const r = await query(t.expr.replaceAll('$cluster', 'shop-test'));
+        // increase() and rate() need two samples of a series in range: give the 1 s scrapes a few seconds (bounded)
+        let r = await query(t.expr.replaceAll('$cluster', 'shop-test'));
+        for (let i = 0; r.length === 0 && i < 15; i++) {
+          await new Promise((done) => setTimeout(done, 1000));
+          r = await query(t.expr.replaceAll('$cluster', 'shop-test'));
+        }
         assert.ok(r.length > 0, `${panel.title}: ${t.expr} returned nothing`);
       }
     }
