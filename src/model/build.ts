@@ -226,7 +226,8 @@ function buildModel(objects: readonly SourceObject[], options: BuildOptions): Cl
   }
 
   resolveOwners(podOwners, workloads);
-  pods.push(...synthesizeWorkloadPods(workloads, pods, nodes, warnings));
+  // a loop, not push(...spread): a cluster of more than ~125k synthesized pods would overflow the stack
+  for (const pod of synthesizeWorkloadPods(workloads, pods, nodes, warnings)) pods.push(pod);
 
   const mode = options.enforcingMode ?? enforcingMode ?? 'standard';
   const source = options.enforcingMode ? '--enforcing-mode' : enforcingModeSource;

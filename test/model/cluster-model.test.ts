@@ -136,4 +136,9 @@ describe('Services', () => {
     const direct = flows.destination(parseAddress('10.0.0.2')!, 8081, 'TCP');
     assert.deepEqual([direct.label, direct.targets.length], ['ns/b', 1]);
   });
+
+  it('builds a workload of 200,000 replicas (the synthesized pods are added without spreading an array)', () => {
+    const c = clusterFrom('apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: w, namespace: a}\nspec:\n  replicas: 200000\n  template:\n    metadata: {labels: {app: w}}\n    spec: {containers: [{name: c, image: x}]}\n');
+    assert.equal(c.pods.length, 200000);
+  });
 });
