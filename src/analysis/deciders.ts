@@ -5,6 +5,7 @@
  */
 import type { Comparison } from '../eks/compare.js';
 import { Dataplanes } from '../eks/compare.js';
+import { podIdentifier } from '../eks/addressing.js';
 import type { Compute } from '../eks/types.js';
 import type { Connection } from '../engine/endpoint.js';
 import type { Engine } from '../engine/engine.js';
@@ -46,7 +47,7 @@ export function eksDecider(planes: Dataplanes): Decider {
   return {
     dataplane: 'eks',
     engine: planes.engine,
-    podKey: (pod) => `${policyKey(pod)}\u0000${eksIdentifierName(pod.name)}`,
+    podKey: (pod) => `${policyKey(pod)}\u0000${podIdentifier(pod)}`,
     decide: (conn) => {
       const comparison = planes.compare(conn);
       return { allowed: comparison.eks.allowed, verdict: comparison.kubernetes, comparison };
@@ -58,7 +59,3 @@ export function makeDecider(engine: Engine, dataplane: Dataplane, eks: () => { v
   return dataplane === 'kubernetes' ? specDecider(engine) : eksDecider(new Dataplanes(engine.cluster, eks()));
 }
 
-function eksIdentifierName(name: string): string {
-  const dash = name.lastIndexOf('-');
-  return dash > 0 ? name.slice(0, dash) : name;
-}

@@ -3,6 +3,7 @@
  * sets of protocols and port ranges. Built on the class-level reachability, one query per class of
  * ports (ports.ts), then expanded to workloads and peers, with adjacent ranges of equal answers merged.
  */
+import { members as eachMember } from '../engine/bitset.js';
 import { ClassIndex, type EndpointClass } from '../engine/classes.js';
 import { Engine } from '../engine/engine.js';
 import type { OutsideKind, OutsideWorld } from '../engine/outside.js';
@@ -266,17 +267,6 @@ function summarizeOutside(edges: MatrixEdge[], peers: Map<string, OutsideNode>):
   }
   if (emitted.size) peers.set(OUTSIDE, { id: OUTSIDE, kind: 'outside', members: [...peers.values()].reduce((n, p) => n + (p.members ?? 1), 0) });
   return out;
-}
-
-function* eachMember(b: Uint32Array): Generator<number> {
-  for (let w = 0; w < b.length; w++) {
-    let v = b[w]!;
-    while (v !== 0) {
-      const t = v & -v;
-      yield (w << 5) + (31 - Math.clz32(t));
-      v ^= t;
-    }
-  }
 }
 
 export interface NamespaceEdge {
