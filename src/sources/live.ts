@@ -61,6 +61,15 @@ export const MAX_EVENT_BYTES = 8 * 1024 * 1024;
 export const MAX_PAGES = 10_000;
 /** How often a list restarts after its continue token expired (410 Gone) before it gives up. */
 const MAX_LIST_RESTARTS = 3;
+/**
+ * The largest answer podwall holds in memory at once. A list page beyond it is asked again in
+ * smaller pages (objects are at most 1.5 MiB in etcd by default), so only a server that sends
+ * something else than the objects it stores meets the error.
+ */
+export const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
+
+/** An answer longer than MAX_ANSWER_BYTES: list() asks for smaller pages, anything else fails. */
+class AnswerTooLarge extends LiveError {}
 
 /** kubectl's --request-timeout: "0" (no limit), or a number with a unit: 500ms, 30s, 2m, 1h. */
 export function parseRequestTimeout(v: string): number | undefined {
@@ -163,7 +172,11 @@ export class LiveReader {
     try {
       const fetch = await nodeFetch();
       const res = await fetch(url, { ...(init as Parameters<typeof fetch>[1]), signal: controller.signal as never });
-      const text = await res.text();
+      const text = await readCapped(res.body as AsyncIterable<Buffer> | null, MAX_ANSWER_BYTES);
+      if (text === undefined) {
+        controller.abort();
+        throw new AnswerTooLarge(`${what}: the answer from ${cluster.server} is larger than ${MAX_ANSWER_BYTES / 1024 / 1024} MiB`);
+      }
       let body: unknown = text;
       let json = false;
       try {
@@ -176,6 +189,7 @@ export class LiveReader {
       }
       return { status: res.status, body, json, contentType: res.headers.get('content-type') ?? 'none' };
     } catch (e) {
+      if (e instanceof AnswerTooLarge) throw e;
       if (controller.signal.aborted) {
         throw new LiveError(`${what}: no complete answer from ${cluster.server} within ${this.requestTimeoutMs / 1000}s (raise --request-timeout, or check the server)`);
       }
@@ -202,7 +216,21 @@ export class LiveReader {
     for (;;) {
       if (++pages > MAX_PAGES) throw new LiveError(`${what}: the server handed out more than ${MAX_PAGES} pages (continue tokens); giving up rather than reading for ever`);
       const query = new URLSearchParams({ limit: String(pageSize), ...(token ? { continue: token } : {}) });
-      const { status, body, json, contentType } = await this.get(`${resourcePath(r)}?${query}`, what);
+      let answer;
+      try {
+        answer = await this.get(`${resourcePath(r)}?${query}`, what);
+      } catch (e) {
+        if (!(e instanceof AnswerTooLarge)) throw e;
+        // a page of big objects: start over with pages a tenth the size, down to one object a page
+        if (pageSize === 1) throw new LiveError(`${e.message} for a single object; podwall holds at most that much at once (is it an API server?)`);
+        pageSize = Math.max(1, Math.floor(pageSize / 10));
+        items.length = 0;
+        token = undefined;
+        tokens.clear();
+        pages = 0;
+        continue;
+      }
+      const { status, body, json, contentType } = answer;
       if (status === 404 && r.optional) return undefined;
       if (status === 403) throw new LiveError(`forbidden: podwall needs "list ${resourceName(r)}" at cluster scope (${message(body)}); see the README for a read-only ClusterRole`);
       if (status === 401) throw new LiveError(`unauthorized: the credentials of ${this.label} were refused (${message(body)})`);
@@ -305,6 +333,19 @@ export function withKind(item: Record<string, unknown>, r: Resource): Record<str
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The body as text, or undefined as soon as it passes `max` bytes (the rest is never read). */
+async function readCapped(body: AsyncIterable<Buffer> | null, max: number): Promise<string | undefined> {
+  if (!body) return '';
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > max) return undefined;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
 
 function notJson(what: string, body: unknown, contentType: string): LiveError {
   const text = typeof body === 'string' ? body : JSON.stringify(body);

@@ -5,6 +5,7 @@
  */
 import type { SourceObject } from '../model/build.js';
 import { LiveReader, resourceName, withKind, type Resource } from './live.js';
+import { slim } from './slim.js';
 
 type Item = Record<string, unknown> & { metadata?: { name?: string; namespace?: string; resourceVersion?: string } };
 
@@ -62,7 +63,7 @@ export class ClusterMirror {
     }
     const before = this.store.get(r);
     const raw = new Map(l.items.map((i) => [key(i as Item), i as Item]));
-    // what is kept is slimmed (no managedFields); a change is told with the whole object
+    // what is kept is slimmed (src/sources/slim.ts); a change is told with the whole object
     this.store.set(r, new Map([...raw].map(([k, i]) => [k, slim(i) as Item])));
     this.version.set(r, l.resourceVersion);
     // what changed while the watch was gone is still a change
@@ -186,25 +187,4 @@ export class ClusterMirror {
 
 function key(i: Item): string {
   return `${i.metadata?.namespace ?? ''}/${i.metadata?.name ?? ''}`;
-}
-
-
-/**
- * What the mirror keeps of an object: everything but the server's bookkeeping that says nothing
- * about policy and can dwarf the object (managedFields, the last-applied copy of the whole object).
- */
-function slim(item: Record<string, unknown>): Record<string, unknown> {
-  const meta = item.metadata as Record<string, unknown> | undefined;
-  if (!meta || typeof meta !== 'object') return item;
-  const annotations = meta.annotations as Record<string, unknown> | undefined;
-  const lastApplied = annotations && typeof annotations === 'object' && 'kubectl.kubernetes.io/last-applied-configuration' in annotations;
-  if (!('managedFields' in meta) && !lastApplied) return item;
-  const m = { ...meta };
-  delete m.managedFields;
-  if (lastApplied) {
-    const a = { ...annotations };
-    delete a['kubectl.kubernetes.io/last-applied-configuration'];
-    m.annotations = a;
-  }
-  return { ...item, metadata: m };
 }

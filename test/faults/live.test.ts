@@ -60,6 +60,25 @@ describe('a hostile API server: fail closed, never an empty cluster', () => {
     assert.match(r.stderr, /list pods: the server handed out more than 10000 pages/);
   });
 
+  it('a page larger than podwall holds is asked again in smaller pages, and the cluster is read whole', async () => {
+    api.mode = 'big-pages';
+    api.pageSizes = [];
+    const r = await run(['explain', '--kubeconfig', kubeconfig, '--from', 'shop/web-1', '--to', 'shop/web-1', '--port', '80'], { timeoutMs: 60_000, env: { NODE_OPTIONS: '--max-old-space-size=256' } });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^ALLOW shop\/web-1 -> shop\/web-1/);
+    assert.deepEqual(api.pageSizes, [500, 50, 5]);
+  });
+
+  it('an answer that never ends is an error at the size bound, in bounded memory', async () => {
+    api.mode = 'endless-body';
+    api.pageSizes = [];
+    const r = await run(['audit', '--kubeconfig', kubeconfig], { timeoutMs: 60_000, env: { NODE_OPTIONS: '--max-old-space-size=256' } });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /list pods: the answer from http:\/\/127\.0\.0\.1:\d+ is larger than 64 MiB for a single object/);
+    assert.doesNotMatch(r.stderr, /internal error|    at /);
+    assert.deepEqual(api.pageSizes, [500, 50, 5, 1]);
+  });
+
   it('a server that never answers: --request-timeout ends every command with exit 2, and snapshot writes nothing', async () => {
     api.mode = 'slow';
     const dir = mkdtempSync(join(tmpdir(), 'podwall-snap-'));
