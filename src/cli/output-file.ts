@@ -1,10 +1,12 @@
 /**
  * `-o FILE`: the whole output or nothing. It is written to a temporary file beside the target and
  * renamed over it, so a reader never sees half a file; the temporary file is removed on every
- * failure, at exit and on SIGINT/SIGTERM. Faults name the target and say what to do.
+ * failure, at exit and on SIGINT/SIGTERM. A process killed outright (SIGKILL, power loss) cannot
+ * clean up: the next write to the same target removes the temporary files of writers that are no
+ * longer running (their pid is in the name). Faults name the target and say what to do.
  */
 import { randomBytes } from 'node:crypto';
-import { renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { describeSystemError, EnvironmentError } from '../faults/errors.js';
 
@@ -70,10 +72,48 @@ export function checkOutputTarget(target: string): void {
   }
 }
 
+const tempPrefix = (target: string): string => `.${basename(target)}.podwall-`;
+
+/** Is a process of this pid running here? (EPERM: it runs, as another user.) */
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Removes temporary files a killed writer left beside `target`; a running writer's are kept. */
+export function removeStaleTemporaries(target: string): string[] {
+  const dir = dirname(target);
+  const prefix = tempPrefix(target);
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return removed; // the write itself says what is wrong with the directory
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const m = /^(\d+)-[0-9a-f]{8}\.tmp$/.exec(name.slice(prefix.length));
+    if (!m || Number(m[1]) === process.pid || running(Number(m[1]))) continue;
+    try {
+      unlinkSync(join(dir, name));
+      removed.push(name);
+    } catch {
+      // gone already, or not ours to remove
+    }
+  }
+  return removed;
+}
+
 /** Writes `text` to `target` atomically (temporary file in the same directory, then rename). */
 export function writeOutputFile(target: string, text: string): void {
   checkOutputTarget(target);
-  const tmp = join(dirname(target), `.${basename(target)}.podwall-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+  removeStaleTemporaries(target);
+  const tmp = join(dirname(target), `${tempPrefix(target)}${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
   track(tmp);
   try {
     writeFileSync(tmp, text, { flag: 'wx' });

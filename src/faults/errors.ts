@@ -32,6 +32,15 @@ export function describeSystemError(e: unknown): string {
   return code ? `${firstLine((e as Error).message)} (${code})` : firstLine(e instanceof Error ? e.message : String(e));
 }
 
+/** Why a file or directory could not be read, for `cannot read: ...`: a user's words, then the code. */
+export function describeReadError(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'EACCES' || code === 'EPERM') return `permission denied (${code}); fix its permissions, or run podwall as a user who may read it`;
+  if (code === 'EIO') return 'an input/output error of the device (EIO)';
+  if (code === 'EMFILE' || code === 'ENFILE') return `too many open files (${code}); raise the open-file limit (ulimit -n)`;
+  return code ?? firstLine(e instanceof Error ? e.message : String(e));
+}
+
 /** A Node system error (errno): the environment failed, not podwall. */
 export function isSystemError(e: unknown): e is NodeJS.ErrnoException {
   return e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string' && /^E[A-Z0-9]+$/.test((e as NodeJS.ErrnoException).code!) && typeof (e as NodeJS.ErrnoException).syscall === 'string';

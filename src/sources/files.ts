@@ -2,6 +2,7 @@
 import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { InputError, type Diagnostic } from '../k8s/errors.js';
+import { describeReadError } from '../faults/errors.js';
 import { parseDocuments, type ParsedDocument } from '../k8s/yaml.js';
 import { checkText } from './text-content.js';
 
@@ -34,7 +35,7 @@ function cannot(what: string, e: unknown, file: string): InputError {
   if (code === 'ENOENT') return new InputError('no such file or directory', { file });
   if (code === 'ENOTDIR') return new InputError('no such file or directory (a part of the path is a file)', { file });
   if (code === 'ELOOP') return new InputError('a loop of symbolic links', { file });
-  return new InputError(`cannot ${what}: ${code ?? String(e)}`, { file });
+  return new InputError(`cannot ${what}: ${describeReadError(e)}`, { file });
 }
 
 /**

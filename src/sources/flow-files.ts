@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { InputError, type Diagnostic } from '../k8s/errors.js';
+import { describeReadError } from '../faults/errors.js';
 import { splitLines, type LongLine } from './lines.js';
 import { detectFormat, PARSERS } from '../flows/formats.js';
 import type { FlowFormat, FlowRecord } from '../flows/record.js';
@@ -48,7 +49,7 @@ function cannotRead(e: unknown, file: string): InputError {
   const code = (e as NodeJS.ErrnoException).code;
   if (code === 'Z_DATA_ERROR' || code === 'Z_BUF_ERROR') return new InputError(`the gzip data is corrupt or truncated (${(e as Error).message})`, { file });
   if (code === 'EISDIR') return new InputError('is a directory', { file });
-  return new InputError(`cannot read: ${code ?? (e as Error).message}`, { file });
+  return new InputError(`cannot read: ${describeReadError(e)}`, { file });
 }
 
 async function* fileLines(path: string): AsyncGenerator<string | LongLine> {
@@ -147,7 +148,7 @@ export function expandLogPaths(paths: readonly string[], warn: (d: Diagnostic) =
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ENOTDIR') throw new InputError('no such file or directory', { file: p });
-      throw new InputError(`cannot read: ${code ?? String(e)}`, { file: p });
+      throw new InputError(`cannot read: ${describeReadError(e)}`, { file: p });
     }
     if (st.isDirectory()) {
       const id = `${st.dev}:${st.ino}`;
@@ -157,7 +158,7 @@ export function expandLogPaths(paths: readonly string[], warn: (d: Diagnostic) =
       try {
         entries = readdirSync(p);
       } catch (e) {
-        throw new InputError(`cannot read the directory: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { file: p });
+        throw new InputError(`cannot read the directory: ${describeReadError(e)}`, { file: p });
       }
       for (const e of entries.sort()) if (!e.startsWith('.')) walk(join(p, e), false);
       return;

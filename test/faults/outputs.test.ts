@@ -90,6 +90,23 @@ describe('snapshot -o', () => {
     assert.deepEqual(listing(join(dir, 'adir')), []);
   });
 
+  it('a temporary file left by a writer that was killed outright is removed by the next write; a running writer\'s is kept', async () => {
+    const dir = tmp();
+    const target = join(dir, 'snap.yaml');
+    // a pid that ran and is gone, and one that is running (this test's own)
+    const gone = await new Promise<number>((resolve) => {
+      const c = spawn(process.execPath, ['-e', '0']);
+      c.on('exit', () => resolve(c.pid!));
+    });
+    const stale = `.snap.yaml.podwall-${gone}-0123abcd.tmp`;
+    const live = `.snap.yaml.podwall-${process.pid}-89abcdef.tmp`;
+    const other = `.other.yaml.podwall-${gone}-0123abcd.tmp`;
+    for (const name of [stale, live, other]) writeFileSync(join(dir, name), 'half a snapshot');
+    const r = await run(['snapshot', '-f', SHOP, '-o', target]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(listing(dir), [other, live, 'snap.yaml'].sort(), 'only the dead writer\'s file of this target went');
+  });
+
   it('a full disk: exit 2, no temporary file, no half-written snapshot', async (t) => {
     const small = tmp();
     if (!tryMount(['-t', 'tmpfs', '-o', 'size=4k', 'tmpfs', small])) return t.skip('mount is not allowed here');

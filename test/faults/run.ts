@@ -12,11 +12,12 @@ export interface Run {
   ms: number;
 }
 
-export function run(args: string[], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv; stdin?: number; stdout?: number; onStdout?: (chunk: Buffer, stop: () => void) => void } = {}): Promise<Run> {
+export function run(args: string[], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv; stdin?: number; stdout?: number; onStdout?: (chunk: Buffer, stop: () => void) => void; prefix?: string[] } = {}): Promise<Run> {
   const started = Date.now();
   return new Promise((resolve) => {
     const stdio: StdioOptions = [options.stdin ?? 'ignore', options.stdout ?? 'pipe', 'pipe'];
-    const child = spawn(process.execPath, [join(ROOT, 'bin', 'podwall.js'), ...args], { cwd: ROOT, stdio, env: { ...process.env, NO_COLOR: '1', ...options.env } });
+    const command = [...(options.prefix ?? []), process.execPath, join(ROOT, 'bin', 'podwall.js'), ...args];
+    const child = spawn(command[0]!, command.slice(1), { cwd: ROOT, stdio, env: { ...process.env, NO_COLOR: '1', ...options.env } });
     let stdout = '';
     let stderr = '';
     child.stdout?.on('data', (d: Buffer) => {
@@ -44,4 +45,16 @@ export function tryMount(args: string[]): boolean {
 
 export function unmount(dir: string): void {
   spawnSync('umount', [dir], { stdio: 'ignore' });
+}
+
+/**
+ * How to run podwall as a user that file modes stop: as root (who reads everything whatever the
+ * mode) it is `nobody` through setpriv; otherwise the test's own user. undefined where root cannot
+ * switch, or `nobody` cannot read the checkout.
+ */
+export function unprivileged(): string[] | undefined {
+  if (process.getuid?.() !== 0) return [];
+  const prefix = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
+  const probe = spawnSync(prefix[0]!, [...prefix.slice(1), process.execPath, join(ROOT, 'bin', 'podwall.js'), '--version'], { cwd: ROOT, stdio: 'ignore' });
+  return probe.status === 0 ? prefix : undefined;
 }
