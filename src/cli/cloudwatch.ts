@@ -14,15 +14,19 @@ import { forTerminal } from './terminal.js';
 export interface CloudWatchFlags {
   cloudwatch?: string;
   region?: string;
+  cloudwatchTimeout?: string;
   since?: string;
   until?: string;
+  format?: string;
+  strict?: boolean;
 }
 
 /** --cloudwatch and --region; --since/--until too where the command has no time window of its own. */
 export function addCloudWatchOptions(cmd: Command, withWindow: boolean): Command {
   cmd
     .option('--cloudwatch <log-group>', 'read the flows from this CloudWatch Logs group (the EKS agent writes to /aws/eks/CLUSTER/cluster), counted there by a Logs Insights query; needs --since')
-    .option('--region <region>', 'AWS region of --cloudwatch (default: AWS_REGION / the shared config)');
+    .option('--region <region>', 'AWS region of --cloudwatch (default: AWS_REGION / the shared config)')
+    .option('--cloudwatch-timeout <duration>', 'the longest one Logs Insights query may run before podwall stops it (e.g. 90s, 10m, 1h)', '15m');
   if (withWindow) {
     cmd
       .option('--since <time>', 'with --cloudwatch: flows at or after this time: ISO 8601 time or date, or how long ago (30m, 24h, 7d)')
@@ -36,6 +40,7 @@ export function flowSource(logs: readonly string[], f: CloudWatchFlags): 'files'
   if (f.cloudwatch !== undefined) {
     if (logs.length) throw new UsageError(`give flow log files or --cloudwatch ${f.cloudwatch}, not both`);
     if (f.cloudwatch.trim() === '') throw new UsageError('--cloudwatch needs a log group name (the EKS agent writes to /aws/eks/CLUSTER/cluster)');
+    if (f.format !== undefined) throw new UsageError('--format is for log files: a log group holds the agent\'s CloudWatch events');
     return 'cloudwatch';
   }
   if (f.region !== undefined) throw new UsageError('--region goes with --cloudwatch');
@@ -57,10 +62,11 @@ export async function cloudWatchFlows(f: CloudWatchFlags, window: { since?: numb
   // Insights is paid per byte scanned: how far back to read is the user's choice, never a default
   if (window.since === undefined) throw new UsageError(`--cloudwatch ${logGroup} needs --since (how far back to read, e.g. --since 24h or --since 2026-11-20): CloudWatch charges for the data each query scans`);
   const until = window.until ?? Date.now();
+  const maxWaitMs = queryTimeout(f.cloudwatchTimeout);
   const progress = terminalProgress(logGroup);
   let result;
   try {
-    result = await queryFlowTuples({ logGroup, since: window.since, until, cutAt, ...(f.region ? { region: f.region } : {}), onProgress: progress.update });
+    result = await queryFlowTuples({ logGroup, since: window.since, until, cutAt, ...(f.region ? { region: f.region } : {}), maxWaitMs, onProgress: progress.update });
   } finally {
     progress.done();
   }
@@ -68,6 +74,8 @@ export async function cloudWatchFlows(f: CloudWatchFlags, window: { since?: numb
   stats.flows += result.flows;
   stats.skipped += result.skipped;
   stats.malformed += result.malformed;
+  // --strict: a broken line stops the run, as in a file (which line it was, the log group does not say)
+  if (f.strict && result.malformedExamples.length) throw new UsageError(`log group ${logGroup}: malformed flow line: ${result.malformedExamples[0]!.reason} (${result.malformedExamples[0]!.count} line(s); --strict)`);
   for (const m of result.malformedExamples) io.err(`podwall: warning: log group ${logGroup}: ${m.count} line(s) not read: ${m.reason}\n`);
   for (const t of result.truncated) {
     io.err(
@@ -76,6 +84,15 @@ export async function cloudWatchFlows(f: CloudWatchFlags, window: { since?: numb
   }
   io.err(`podwall: log group ${logGroup}: ${result.lines} flow lines in ${result.tuples.length} distinct flows, ${result.queries} Logs Insights quer${result.queries === 1 ? 'y' : 'ies'}, ${(result.bytesScanned / 1e6).toFixed(1)} MB scanned\n`);
   return flowsInTimeOrder(result.tuples);
+}
+
+const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000 };
+
+function queryTimeout(v: string | undefined): number {
+  const m = /^(\d+(?:\.\d+)?)(s|m|h)$/.exec((v ?? '15m').trim());
+  const ms = m ? Number(m[1]) * UNITS[m[2]!]! : NaN;
+  if (!(ms > 0)) throw new UsageError(`--cloudwatch-timeout ${JSON.stringify(v)}: expected a duration such as 90s, 10m or 1h`);
+  return ms;
 }
 
 /** Progress on stderr, on a terminal only (never on a pipe or into a file), rewritten in place. */

@@ -184,7 +184,7 @@ async function runQuery(client: LogsClient, sdk: Sdk, q: CloudWatchQuery, since:
     }
     if (Date.now() + wait > deadline) {
       await client.send(new sdk.StopQueryCommand({ queryId })).catch(() => undefined);
-      throw new AwsError(`log group ${q.logGroup}: the Logs Insights query ${queryId} did not finish within ${Math.round((q.maxWaitMs ?? 15 * 60_000) / 1000)} s (${span(since, until)}); it was stopped: give a shorter --since/--until range`);
+      throw new AwsError(`log group ${q.logGroup}: the Logs Insights query ${queryId} did not finish within ${Math.round((q.maxWaitMs ?? 15 * 60_000) / 1000)} s (${span(since, until)}); it was stopped: give a shorter --since/--until range, or a longer --cloudwatch-timeout`);
     }
     await sleep(wait);
     wait = Math.min(wait * 1.5, 5000);

@@ -112,6 +112,9 @@ describe('--cloudwatch: flows counted by a Logs Insights query', () => {
     assert.ok(b.input.malformed > 0 && b.input.skipped > 0, 'broken addresses and ICMP are counted, as in files');
     assert.match(r.stderr, new RegExp(`log group ${GROUP}: ${b.input.lines} flow lines in \\d+ distinct flows, \\d+ Logs Insights queries`));
     assert.match(r.stderr, /line\(s\) not read: invalid source address "10\.0\.1\.300"/);
+    const strict = await run(['flows', 'summary', '--cloudwatch', GROUP, ...SNAPSHOTS, ...WINDOW, '--strict']);
+    assert.equal(strict.code, 2);
+    assert.match(strict.stderr, /^podwall: log group \/aws\/eks\/shop\/cluster: malformed flow line: invalid source address "10\.0\.1\.300" \(\d+ line\(s\); --strict\)\n$/);
     // the row limit forced splits, and the spans were cut where the second snapshot comes into force
     const started = cw.started.filter((s) => s.group === GROUP);
     assert.ok(started.length > 4, `${started.length} queries`);
@@ -188,10 +191,19 @@ describe('--cloudwatch: flows counted by a Logs Insights query', () => {
     cw.endIn.set('/aws/eks/failing/cluster', 'Failed');
     cw.groups.set('/aws/eks/cancelled/cluster', []);
     cw.endIn.set('/aws/eks/cancelled/cluster', 'Cancelled');
+    cw.groups.set('/aws/eks/slow/cluster', []);
+    cw.endIn.set('/aws/eks/slow/cluster', 'Timeout');
+    cw.groups.set('/aws/eks/endless/cluster', []);
+    cw.endless.add('/aws/eks/endless/cluster');
+    cw.groups.set('/aws/eks/private/cluster', []);
+    cw.denied.add('/aws/eks/private/cluster');
     const base = ['-f', `${FX}/cluster.yaml`, ...WINDOW];
     const cases: [string[], NodeJS.ProcessEnv, RegExp][] = [
       [['--cloudwatch', '/aws/eks/failing/cluster'], {}, /log group \/aws\/eks\/failing\/cluster: the Logs Insights query q-\d+ failed \(2026-11-18T00:00:00.000Z to 2026-11-25T00:00:00.000Z\); try again/],
       [['--cloudwatch', '/aws/eks/cancelled/cluster'], {}, /log group \/aws\/eks\/cancelled\/cluster: the Logs Insights query q-\d+ was cancelled/],
+      [['--cloudwatch', '/aws/eks/slow/cluster'], {}, /log group \/aws\/eks\/slow\/cluster: the Logs Insights query q-\d+ timed out in CloudWatch .*; give a shorter --since\/--until range/],
+      [['--cloudwatch', '/aws/eks/endless/cluster', '--cloudwatch-timeout', '2s'], {}, /log group \/aws\/eks\/endless\/cluster: the Logs Insights query q-\d+ did not finish within 2 s .*; it was stopped/],
+      [['--cloudwatch', '/aws/eks/private/cluster'], {}, /log group \/aws\/eks\/private\/cluster: access denied: the credentials need logs:StartQuery, logs:GetQueryResults and logs:StopQuery/],
       [['--cloudwatch', '/aws/eks/nope/cluster', '--region', 'us-east-2'], {}, /log group \/aws\/eks\/nope\/cluster in us-east-2: no such log group \(The specified log group does not exist\.\); the EKS agent writes to \/aws\/eks\/CLUSTER\/cluster/],
       [['--cloudwatch', GROUP], { AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: 'podwall-no-such-profile' }, /log group \/aws\/eks\/shop\/cluster: .*(credentials|profile)/i],
       [['--cloudwatch', GROUP], { AWS_REGION: undefined, AWS_DEFAULT_REGION: undefined }, /log group \/aws\/eks\/shop\/cluster: no AWS region: give --region or set AWS_REGION/],
@@ -204,6 +216,9 @@ describe('--cloudwatch: flows counted by a Logs Insights query', () => {
       assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
       assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
     }
+    // the query that ran too long was stopped, not left running (and paid for) in the account
+    const endless = cw.started.findIndex((s) => s.group === '/aws/eks/endless/cluster');
+    assert.ok(endless >= 0 && cw.stopped.length === 1, String(cw.stopped));
   });
 
   it('asks for --since, and for one source', async () => {
@@ -216,5 +231,11 @@ describe('--cloudwatch: flows counted by a Logs Insights query', () => {
     const none = await run(['advise', '-f', `${FX}/cluster.yaml`]);
     assert.equal(none.code, 2);
     assert.match(none.stderr, /give flow log files \(or --cloudwatch LOG_GROUP\)/);
+    const format = await run(['flows', 'summary', '--cloudwatch', GROUP, '--format', 'agent', '-f', `${FX}/cluster.yaml`, ...WINDOW]);
+    assert.equal(format.code, 2);
+    assert.match(format.stderr, /--format is for log files/);
+    const window = await run(['replay', exported, '--since', '1d', '--proposed', `${FX}/cluster.yaml`, '-f', `${FX}/cluster.yaml`]);
+    assert.equal(window.code, 2);
+    assert.match(window.stderr, /--since and --until go with --cloudwatch here/);
   });
 });
