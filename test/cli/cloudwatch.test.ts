@@ -1,12 +1,13 @@
 // --cloudwatch LOG_GROUP: flows counted by a Logs Insights query, through the real AWS SDK and real
 // HTTP, against a stand-in CloudWatch Logs on 127.0.0.1 that evaluates the query over its events.
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { FakeCloudWatchLogs, type LogEvent } from '../fixtures/cloudwatch-logs.js';
-import { podwall, podwallAsync } from '../helpers.js';
+import { podwall, podwallAsync, ROOT } from '../helpers.js';
 
 const FX = 'test/fixtures/flows';
 // the second snapshot comes into force at half past midnight: an hour's tuples must be cut there
@@ -219,6 +220,19 @@ describe('--cloudwatch: flows counted by a Logs Insights query', () => {
     // the query that ran too long was stopped, not left running (and paid for) in the account
     const endless = cw.started.findIndex((s) => s.group === '/aws/eks/endless/cluster');
     assert.ok(endless >= 0 && cw.stopped.length === 1, String(cw.stopped));
+  });
+
+  it('shows progress on a terminal', { skip: !existsSync('/usr/bin/script') && 'no script(1) to give podwall a terminal' }, async () => {
+    cw.groups.set('/aws/eks/small/cluster', cw.groups.get(GROUP)!.slice(0, 200));
+    const cmd = [process.execPath, join(ROOT, 'bin', 'podwall.js'), 'flows', 'summary', '--cloudwatch', '/aws/eks/small/cluster', '-f', `${FX}/cluster.yaml`, ...WINDOW].map((a) => `'${a}'`).join(' ');
+    const out = await new Promise<string>((resolve) => {
+      const child = spawn('/usr/bin/script', ['-qefc', cmd, '/dev/null'], { cwd: ROOT, env: { ...process.env, ...env(), NO_COLOR: '1' } });
+      let text = '';
+      child.stdout.on('data', (d) => (text += d));
+      child.on('close', () => resolve(text));
+    });
+    assert.match(out, /\r\x1b\[Kpodwall: \/aws\/eks\/small\/cluster: Logs Insights queries 0 done, 1 to go/);
+    assert.match(out, /denied/, 'and then the summary');
   });
 
   it('asks for --since, and for one source', async () => {
