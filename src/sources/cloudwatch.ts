@@ -6,7 +6,8 @@
  * A query returns at most ROW_LIMIT rows: a span whose query hits it is cut in two and each half
  * asked again, down to MIN_SPAN_MS, where the rows that came back are kept and the lines left
  * uncounted are said. Throttling (too many concurrent queries, request rate) is waited out with a
- * bounded exponential back-off; every other failure is one sentence naming the log group.
+ * bounded exponential back-off; every other failure is one sentence naming the log group. At most
+ * CONCURRENCY queries run at once.
  */
 import { AwsError } from './aws-eks.js';
 import { flowQuery, readRow, rowFromResult, type RowResult } from './cloudwatch-query.js';
@@ -18,7 +19,9 @@ export const ROW_LIMIT = 10_000;
 export const MIN_SPAN_MS = 60_000;
 /** Attempts of one call while CloudWatch throttles (LimitExceededException, ThrottlingException). */
 const THROTTLE_ATTEMPTS = 6;
-const THROTTLE_BASE_MS = 500;
+const THROTTLE_BASE_MS = 300;
+/** Queries running at once. */
+const CONCURRENCY = 4;
 
 export interface CloudWatchQuery {
   logGroup: string;
@@ -81,39 +84,54 @@ export async function queryFlowTuples(q: CloudWatchQuery): Promise<CloudWatchRes
   const spans = cut(q.since, q.until, q.cutAt ?? []);
   let pending = spans.length;
   const progress = (): void => q.onProgress?.({ queriesDone: result.queries, queriesPending: pending, rows: result.tuples.length, recordsScanned: result.recordsScanned });
-  try {
-    // spans are queried one after another: CloudWatch allows few concurrent queries per account
-    while (spans.length) {
-      const [since, until] = spans.shift()!;
-      progress();
-      const out = await runQuery(client, sdk, q, since, until);
-      result.queries++;
-      pending--;
-      result.recordsScanned += out.scanned;
-      result.bytesScanned += out.bytes;
-      const full = out.rowsReturned >= ROW_LIMIT || out.counted < out.matched;
-      if (full && until - since > MIN_SPAN_MS) {
-        const mid = since + Math.floor((until - since) / 2);
-        spans.unshift([since, mid], [mid, until]);
-        pending += 2;
-        continue;
-      }
-      if (full) result.truncated.push({ since, until, uncounted: Math.max(0, out.matched - out.counted) });
-      for (const r of out.rows) {
-        if (r.kind === 'flow') {
-          result.tuples.push(r.tuple);
-          result.lines += r.tuple.count;
-          result.flows += r.tuple.count;
-        } else if (r.kind === 'skip') {
-          result.lines += r.count;
-          result.skipped += r.count;
-        } else {
-          result.lines += r.count;
-          result.malformed += r.count;
-          if (result.malformedExamples.length < 5) result.malformedExamples.push({ reason: r.reason, count: r.count });
-        }
+  /** One span's answer: its rows kept, or its two halves to ask again when it hit the row limit. */
+  const settle = (out: QueryOutput, since: number, until: number): [number, number][] => {
+    result.queries++;
+    pending--;
+    result.recordsScanned += out.scanned;
+    result.bytesScanned += out.bytes;
+    const full = out.rowsReturned >= ROW_LIMIT || out.counted < out.matched;
+    if (full && until - since > MIN_SPAN_MS) {
+      const mid = since + Math.floor((until - since) / 2);
+      pending += 2;
+      return [
+        [since, mid],
+        [mid, until],
+      ];
+    }
+    if (full) result.truncated.push({ since, until, uncounted: Math.max(0, out.matched - out.counted) });
+    for (const r of out.rows) {
+      if (r.kind === 'flow') {
+        result.tuples.push(r.tuple);
+        result.lines += r.tuple.count;
+        result.flows += r.tuple.count;
+      } else if (r.kind === 'skip') {
+        result.lines += r.count;
+        result.skipped += r.count;
+      } else {
+        result.lines += r.count;
+        result.malformed += r.count;
+        if (result.malformedExamples.length < 5) result.malformedExamples.push({ reason: r.reason, count: r.count });
       }
     }
+    return [];
+  };
+  // a few queries at a time: an account runs few Logs Insights queries at once (more are throttled)
+  const slot = slots(CONCURRENCY);
+  let failed = false;
+  const ask = async ([since, until]: [number, number]): Promise<void> => {
+    const out = await slot(() => {
+      if (failed) throw new AwsError('stopped after another query failed');
+      progress();
+      return runQuery(client, sdk, q, since, until);
+    });
+    await Promise.all(settle(out, since, until).map(ask));
+  };
+  try {
+    await Promise.all(spans.map(ask)).catch((e: unknown) => {
+      failed = true; // queries still waiting for a slot are not started
+      throw e;
+    });
     progress();
     return result;
   } catch (e) {
@@ -121,6 +139,23 @@ export async function queryFlowTuples(q: CloudWatchQuery): Promise<CloudWatchRes
   } finally {
     client.destroy();
   }
+}
+
+/** Runs the tasks given to it, at most `n` at a time. */
+function slots(n: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let free = n;
+  const waiting: (() => void)[] = [];
+  return async (task) => {
+    if (free > 0) free--;
+    else await new Promise<void>((r) => waiting.push(r));
+    try {
+      return await task();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else free++;
+    }
+  };
 }
 
 /** [since, until) cut at the given times that fall inside it. */

@@ -119,6 +119,7 @@ describe('--cloudwatch: flows counted by a Logs Insights query', () => {
     // the row limit forced splits, and the spans were cut where the second snapshot comes into force
     const started = cw.started.filter((s) => s.group === GROUP);
     assert.ok(started.length > 4, `${started.length} queries`);
+    assert.ok(cw.maxRunning > 1 && cw.maxRunning <= 4, `${cw.maxRunning} queries at once: a few, never more`);
     assert.ok(started.some((s) => s.queryString.includes(`ms < ${Date.parse(CUT)}`)));
     assert.ok(started.every((s) => s.queryString.includes('bin(1h)')));
     assert.doesNotMatch(r.stderr, /not counted/);
