@@ -67,7 +67,7 @@ export function readRow(row: QueryRow): RowResult {
 function insightsTime(v: string | undefined): number | undefined {
   if (v === undefined || v.trim() === '') return undefined;
   const t = v.trim();
-  if (/^\d+(\.\d+)?$/.test(t)) return Math.round(Number(t));
+  if (/^\d+(\.\d+)?([eE][+]?\d+)?$/.test(t)) return Math.round(Number(t)); // 1795161600000, or 1.7951616E12
   const ms = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(t) ? t : `${t.replace(' ', 'T')}Z`);
   return Number.isNaN(ms) ? undefined : ms;
 }

@@ -47,6 +47,8 @@ describe('the Insights query and its rows', () => {
     const base = { sip: '10.0.0.1', dip: '10.0.0.2', dport: '80', proto: 'TCP', verdict: 'ACCEPT', flows: '4', first: '2026-11-20 08:00:00.000', last: '2026-11-20 08:59:59.999' };
     const ok = readRow(base);
     assert.ok(ok.kind === 'flow' && ok.tuple.first === Date.parse('2026-11-20T08:00:00Z') && ok.tuple.last === Date.parse('2026-11-20T08:59:59.999Z'));
+    const exp = readRow({ ...base, first: '1.7951616E12', last: '1795161600001' });
+    assert.ok(exp.kind === 'flow' && exp.tuple.first === 1795161600000 && exp.tuple.last === 1795161600001);
     assert.deepEqual(readRow({ ...base, proto: 'ICMP' }), { kind: 'skip', count: 4 });
     assert.deepEqual(readRow({ ...base, sip: '10.0.0.300' }), { kind: 'malformed', count: 4, reason: 'invalid source address "10.0.0.300"' });
     assert.equal(readRow({ ...base, dport: '70000' }).kind, 'malformed');
