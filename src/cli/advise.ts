@@ -2,11 +2,13 @@ import { Command } from 'commander';
 import { Advisor } from '../advise/advise.js';
 import { buildCluster } from '../model/build.js';
 import { newStats } from '../sources/flow-files.js';
+import { addCloudWatchOptions, cloudWatchFlows, flowSource, windowOnlyWithCloudWatch, type CloudWatchFlags } from './cloudwatch.js';
 import { addFlowOptions, readFlows, type FlowFlags } from './flows.js';
+import { timeWindow } from './incident-inputs.js';
 import { buildOptions, collect, parseOutput, readInputs } from './inputs.js';
 import { UsageError, type CliIO } from './io.js';
 
-interface Flags extends FlowFlags {
+interface Flags extends FlowFlags, CloudWatchFlags {
   namespace?: string[];
   output?: string;
 }
@@ -14,19 +16,22 @@ interface Flags extends FlowFlags {
 export function adviseCommand(io: CliIO, setCode: (code: number) => void): Command {
   const cmd = new Command('advise')
     .description('least-privilege NetworkPolicies from observed traffic, checked by replay before they are printed')
-    .argument('<logs...>', 'flow logs (any format podwall reads)')
+    .argument('[logs...]', 'flow logs (any format podwall reads), or --cloudwatch')
     .option('-n, --namespace <ns>', 'advise for this namespace; repeatable (default: every namespace seen, but kube-system)', collect)
     .option('-o, --output <format>', 'yaml', 'yaml');
   addFlowOptions(cmd);
+  addCloudWatchOptions(cmd, true);
   return cmd.action(async (logs: string[], f: Flags) => {
     parseOutput(f.output, ['yaml'] as const);
+    const source = flowSource(logs, f);
+    windowOnlyWithCloudWatch(f);
     const options = buildOptions(f);
     const objects = await readInputs(f, io);
     const cluster = buildCluster(objects, options);
     for (const ns of f.namespace ?? []) if (!cluster.namespaces.has(ns)) throw new UsageError(`-n ${ns}: no such namespace in the input`);
     const advisor = new Advisor(cluster, f.namespace);
     const stats = newStats();
-    for await (const flow of readFlows(logs, f, stats, io)) advisor.add(flow);
+    for await (const flow of source === 'cloudwatch' ? await cloudWatchFlows(f, timeWindow(f), stats, io) : readFlows(logs, f, stats, io)) advisor.add(flow);
     const advice = advisor.result(objects, (objs) => buildCluster(objs, options));
     const header = [
       `# podwall advise: ${advice.policies} NetworkPolicies from ${advice.flows} observed accepted flows (${stats.lines} lines, ${stats.malformed} malformed)`,

@@ -6,6 +6,7 @@ import { FlowSummarizer, type GroupBy } from '../flows/summary.js';
 import { formatFlowSummary } from '../report/flows.js';
 import { expandLogPaths, newStats, readFlowFiles, type LocatedFlow, type ReadStats } from '../sources/flow-files.js';
 import { defaultDbPath, HistoryStore } from '../store/history.js';
+import { addCloudWatchOptions, cloudWatchFlows, flowSource, snapshotTimes, type CloudWatchFlags } from './cloudwatch.js';
 import { addIncidentOptions, incidentMachinery, readFlowsByTime, recordedPolicyChanges, timeWindow, type IncidentFlags } from './incident-inputs.js';
 import { addInputOptions, collect, parseOutput, type InputFlags } from './inputs.js';
 import { UsageError, type CliIO } from './io.js';
@@ -39,7 +40,7 @@ export function flowFormat(v: string | undefined): FlowFormat | undefined {
   return v as FlowFormat;
 }
 
-interface Flags extends FlowFlags, IncidentFlags {
+interface Flags extends FlowFlags, IncidentFlags, CloudWatchFlags {
   since?: string;
   until?: string;
   by?: string;
@@ -52,7 +53,7 @@ export function flowsCommand(io: CliIO, setCode: (code: number) => void): Comman
   const flows = new Command('flows').description('read network policy flow logs: what the policies blocked, and which policy blocked it');
   const summary = new Command('summary')
     .description('denied attempts per day and week, by namespace, workload, deciding policy or pair')
-    .argument('<logs...>', 'flow logs: agent log, CloudWatch export, VPC Flow Logs, or the generic CSV/JSON lines; plain or gzip')
+    .argument('[logs...]', 'flow logs: agent log, CloudWatch export, VPC Flow Logs, or the generic CSV/JSON lines; plain or gzip (or --cloudwatch)')
     .option('--since <time>', 'only flows at or after this time: ISO 8601 time or date, or how long ago (30m, 24h, 7d)')
     .option('--until <time>', 'only flows before this time: ISO 8601 time or date, or how long ago (30m, 24h, 7d)')
     .option('--by <group>', 'namespace|workload|policy|pair', 'namespace')
@@ -61,24 +62,28 @@ export function flowsCommand(io: CliIO, setCode: (code: number) => void): Comman
     .option('--db <path>', `history database: written with --record; its recorded policy changes, if any, join the snapshots for incidents (default: ${defaultDbPath()})`);
   addFlowOptions(summary);
   addIncidentOptions(summary);
+  addCloudWatchOptions(summary, false);
   summary.action(async (logs: string[], f: Flags) => {
     const output = parseOutput(f.output, ['text', 'json', 'csv', 'md'] as const);
     const by = parseOutput(f.by, ['namespace', 'workload', 'policy', 'pair'] as const) as GroupBy;
     const window = timeWindow(f);
+    const source = flowSource(logs, f);
     // a database that cannot be written is said before the work, not after it
     const store = f.record ? new HistoryStore(f.db ?? defaultDbPath(io.env), { warn: (m) => io.err(`podwall: warning: ${m}\n`) }) : undefined;
     try {
       // incidents (docs/incidents.md) need the flows in time order; the counters do not mind
-      const { attributor, detector } = await incidentMachinery(f, io, f.db && existsSync(f.db) ? recordedPolicyChanges(f.db) : [], window);
+      const { attributor, detector, snapshots } = await incidentMachinery(f, io, f.db && existsSync(f.db) ? recordedPolicyChanges(f.db) : [], window);
       const summarizer = new FlowSummarizer(attributor, window);
       const stats = newStats();
-      for await (const flow of readFlowsByTime(logs, f, stats, io)) {
+      // from CloudWatch: counted per flow and hour there, in spans cut where a snapshot comes into force
+      const flows = source === 'cloudwatch' ? await cloudWatchFlows(f, window, stats, io, snapshotTimes(snapshots)) : readFlowsByTime(logs, f, stats, io);
+      for await (const flow of flows) {
         summarizer.add(flow);
         detector.add(flow);
       }
       const result = { ...summarizer.result(), incidents: detector.result().figures };
       if (store) {
-        const id = store.recordFlows(result, logs.join(','));
+        const id = store.recordFlows(result, source === 'cloudwatch' ? `cloudwatch:${f.cloudwatch}` : logs.join(','));
         store.recordIncidentFigures(id, result.incidents);
         io.err(`podwall: recorded flow summary ${id} in ${store.path}\n`);
       }

@@ -3,12 +3,14 @@ import { Replayer, type ReplayResult } from '../analysis/replay.js';
 import { describeRanges } from '../engine/ports.js';
 import { buildCluster } from '../model/build.js';
 import { newStats, type ReadStats } from '../sources/flow-files.js';
+import { addCloudWatchOptions, cloudWatchFlows, flowSource, windowOnlyWithCloudWatch, type CloudWatchFlags } from './cloudwatch.js';
 import { addFlowOptions, readFlows, type FlowFlags } from './flows.js';
+import { timeWindow } from './incident-inputs.js';
 import { buildOptions, collect, parseOutput, readInputs } from './inputs.js';
 import { paint, type CliIO } from './io.js';
 import { addProposalOptions, describeProposal, readProposal, type ProposalFlags, type ProposalSummary } from './proposal.js';
 
-interface Flags extends FlowFlags, ProposalFlags {
+interface Flags extends FlowFlags, ProposalFlags, CloudWatchFlags {
   proposed?: string[];
   output?: string;
 }
@@ -16,19 +18,22 @@ interface Flags extends FlowFlags, ProposalFlags {
 export function replayCommand(io: CliIO, setCode: (code: number) => void): Command {
   const cmd = new Command('replay')
     .description('would the proposed policies break the traffic we actually see? (exit 1 if so)')
-    .argument('<logs...>', 'flow logs (any format podwall reads)')
+    .argument('[logs...]', 'flow logs (any format podwall reads), or --cloudwatch')
     .requiredOption('--proposed <path>', 'the changed manifests, applied over the current state as kubectl apply does (--replace-all: the complete policy set); repeatable', collect)
     .option('-o, --output <format>', 'text|json', 'text');
   addProposalOptions(cmd);
   addFlowOptions(cmd);
+  addCloudWatchOptions(cmd, true);
   return cmd.action(async (logs: string[], f: Flags) => {
     const output = parseOutput(f.output, ['text', 'json'] as const);
+    const source = flowSource(logs, f);
+    windowOnlyWithCloudWatch(f);
     const inputs = await readInputs(f, io);
     const proposal = readProposal(inputs, f.proposed!, f, io);
     const proposed = buildCluster(proposal.objects, buildOptions(f));
     const replayer = new Replayer(proposed, buildCluster(inputs, buildOptions(f)));
     const stats = newStats();
-    for await (const flow of readFlows(logs, f, stats, io)) replayer.add(flow);
+    for await (const flow of source === 'cloudwatch' ? await cloudWatchFlows(f, timeWindow(f), stats, io) : readFlows(logs, f, stats, io)) replayer.add(flow);
     const result = replayer.result();
     io.out(output === 'json' ? JSON.stringify({ ...result, input: stats, proposal: proposal.summary }, null, 2) + '\n' : text(result, stats, proposal.summary, io));
     setCode(result.wouldBlock.length ? 1 : 0);
