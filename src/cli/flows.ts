@@ -1,10 +1,12 @@
 import { Command } from 'commander';
 import { formatDiagnostic } from '../k8s/errors.js';
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import type { FlowFormat } from '../flows/record.js';
 import { FlowSummarizer, type GroupBy } from '../flows/summary.js';
 import { formatFlowSummary } from '../report/flows.js';
 import { expandLogPaths, newStats, readFlowFiles, type LocatedFlow, type ReadStats } from '../sources/flow-files.js';
+import { tallyFiles } from '../sources/flow-tally.js';
 import { defaultDbPath, HistoryStore } from '../store/history.js';
 import { addIncidentOptions, incidentMachinery, readFlowsByTime, recordedPolicyChanges, timeWindow, type IncidentFlags } from './incident-inputs.js';
 import { addInputOptions, collect, parseOutput, type InputFlags } from './inputs.js';
@@ -31,6 +33,13 @@ export function addFlowOptions(cmd: Command): Command {
 export function readFlows(logs: string[], f: FlowFlags, stats: ReadStats, io?: CliIO): AsyncGenerator<LocatedFlow> {
   const format = flowFormat(f.format);
   return readFlowFiles(expandLogPaths(logs, (d) => io?.err(`${formatDiagnostic(d)}\n`)), stats, { ...(format ? { format } : {}), ...(f.strict ? { strict: true } : {}) });
+}
+
+/** Threads to read flow logs with: every core (PODWALL_FLOW_THREADS overrides; 1 reads in the main thread). */
+export function flowThreads(): number {
+  const env = Number(process.env.PODWALL_FLOW_THREADS);
+  if (Number.isInteger(env) && env >= 1) return env;
+  return Math.max(1, Math.min(availableParallelism(), 8));
 }
 
 export function flowFormat(v: string | undefined): FlowFormat | undefined {
@@ -69,12 +78,21 @@ export function flowsCommand(io: CliIO, setCode: (code: number) => void): Comman
     const store = f.record ? new HistoryStore(f.db ?? defaultDbPath(io.env), { warn: (m) => io.err(`podwall: warning: ${m}\n`) }) : undefined;
     try {
       // incidents (docs/incidents.md) need the flows in time order; the counters do not mind
-      const { attributor, detector } = await incidentMachinery(f, io, f.db && existsSync(f.db) ? recordedPolicyChanges(f.db) : [], window);
+      const { attributor, detector, changePoints } = await incidentMachinery(f, io, f.db && existsSync(f.db) ? recordedPolicyChanges(f.db) : [], window);
       const summarizer = new FlowSummarizer(attributor, window);
       const stats = newStats();
-      for await (const flow of readFlowsByTime(logs, f, stats, io)) {
-        summarizer.add(flow);
-        detector.add(flow);
+      if (changePoints === 0 && attributor.snapshotCount === 1 && !f.strict) {
+        // one state of the cluster and no change: no incident can open, and a flow's time does not
+        // change its attribution, so distinct connections are counted (on every core) and each
+        // attributed once (docs/architecture.md, flow logs)
+        const paths = expandLogPaths(logs, (d) => io.err(`${formatDiagnostic(d)}\n`));
+        const format = flowFormat(f.format);
+        summarizer.addTally(await tallyFiles(paths, stats, { ...(format ? { format } : {}), window, ordering: 'time', threads: flowThreads() }), paths);
+      } else {
+        for await (const flow of readFlowsByTime(logs, f, stats, io)) {
+          summarizer.add(flow);
+          detector.add(flow);
+        }
       }
       const result = { ...summarizer.result(), incidents: detector.result().figures };
       if (store) {
