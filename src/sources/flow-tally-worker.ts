@@ -9,10 +9,11 @@ interface Job {
   part: TallyPart;
   window: TallyWindow;
   ordering: Ordering;
+  chunk: number;
 }
 
 parentPort!.on('message', (job: Job) => {
-  tallyPart(job.part, job.window, job.ordering).then(
+  tallyPart(job.part, job.window, job.ordering, job.chunk).then(
     (r) => parentPort!.postMessage({ id: job.id, result: { ...r, tally: r.tally.toData() } }),
     (e: unknown) => parentPort!.postMessage({ id: job.id, error: e instanceof InputError ? { message: e.message, location: e.diagnostic } : { message: String((e as Error)?.message ?? e) } }),
   );

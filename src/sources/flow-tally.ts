@@ -49,7 +49,6 @@ const HEAD_LINES = 20;
 
 /** Lines of one part, one at a time, into its tally. */
 class PartReader {
-  private format: FlowFormat | undefined;
   private parse: ((line: string) => LineResult) | undefined;
   private head: (string | number)[] | undefined;
   private n = 0;
@@ -65,9 +64,7 @@ class PartReader {
     part: TallyPart,
     window: TallyWindow,
     private readonly ordering: Ordering,
-    private readonly strict: boolean,
   ) {
-    this.format = part.format;
     this.parse = part.format ? PARSERS[part.format] : undefined;
     if (!part.format) this.head = [];
     this.result = { part, tally: new FlowTally(window), lines: 0, flows: 0, skipped: 0, malformed: 0, malformedNotes: [], maxTime: -Infinity };
@@ -126,7 +123,6 @@ class PartReader {
     if (head.length === 0) return;
     const f = detectFormat(head.filter((l): l is string => typeof l === 'string'));
     if (!f) throw new InputError('cannot tell the flow log format from its first lines (use --format agent|cloudwatch|vpc|csv|jsonl)', { file: this.result.part.path, line: 1 });
-    this.format = f;
     this.parse = PARSERS[f];
     for (const l of head) this.handle(l);
   }
@@ -136,7 +132,7 @@ class PartReader {
     const n = ++this.n;
     r.lines++;
     if (typeof l === 'number') {
-      this.malformed(n, `the line is ${l} bytes long, more than the ${MAX_LINE_BYTES} podwall reads`, 'flow');
+      this.malformed(n, `the line is ${l} bytes long, more than the ${MAX_LINE_BYTES} podwall reads`);
       return;
     }
     if (l.trim() === '') return;
@@ -152,14 +148,13 @@ class PartReader {
     } else if (p.kind === 'skip') {
       r.skipped++;
     } else {
-      this.malformed(n, p.reason, this.format!);
+      this.malformed(n, p.reason);
     }
   }
 
-  private malformed(n: number, reason: string, format: string): void {
+  private malformed(n: number, reason: string): void {
     const r = this.result;
     r.malformed++;
-    if (this.strict) throw new InputError(format === 'flow' ? `malformed flow line: ${reason}` : `malformed ${format} flow line: ${reason}`, { file: r.part.path, line: n });
     if (r.malformedNotes.length < 5) r.malformedNotes.push({ line: n, reason, order: this.lastFlowLine ? this.runMax : -Infinity, after: this.lastFlowLine });
   }
 
@@ -175,15 +170,15 @@ function text(b: Buffer): string {
 const CHUNK = 1 << 20;
 
 /** Reads one part into a tally. */
-export async function tallyPart(part: TallyPart, window: TallyWindow, ordering: Ordering, strict = false): Promise<PartResult> {
-  const reader = new PartReader(part, window, ordering, strict);
+export async function tallyPart(part: TallyPart, window: TallyWindow, ordering: Ordering, chunk = CHUNK): Promise<PartResult> {
+  const reader = new PartReader(part, window, ordering);
   try {
     if (part.range) {
       const fd = openSync(part.path, 'r');
       try {
-        const buf = Buffer.allocUnsafe(CHUNK);
+        const buf = Buffer.allocUnsafe(chunk);
         for (let pos = part.range.start; pos < part.range.end; ) {
-          const got = readSync(fd, buf, 0, Math.min(CHUNK, part.range.end - pos), pos);
+          const got = readSync(fd, buf, 0, Math.min(chunk, part.range.end - pos), pos);
           if (got === 0) break;
           pos += got;
           reader.feed(buf.subarray(0, got));
@@ -193,7 +188,7 @@ export async function tallyPart(part: TallyPart, window: TallyWindow, ordering: 
       }
     } else {
       const regular = statSync(part.path).isFile();
-      const stream = regular && (await isGzip(part.path)) ? createReadStream(part.path).pipe(createGunzip()) : createReadStream(part.path, { highWaterMark: CHUNK });
+      const stream = regular && (await isGzip(part.path)) ? createReadStream(part.path, { highWaterMark: chunk }).pipe(createGunzip({ chunkSize: Math.max(64, Math.min(chunk, 1 << 16)) })) : createReadStream(part.path, { highWaterMark: chunk });
       try {
         for await (const chunk of stream as AsyncIterable<Buffer>) reader.feed(chunk);
       } finally {
@@ -213,12 +208,12 @@ export async function tallyPart(part: TallyPart, window: TallyWindow, ordering: 
  * The parts of a file: two byte ranges split at a newline near the middle when the file is plain,
  * large, and its format is known (given, or detected from its first lines here); else the whole file.
  */
-export async function splitParts(path: string, file: number, format: FlowFormat | undefined, pieces: number): Promise<TallyPart[]> {
+export async function splitParts(path: string, file: number, format: FlowFormat | undefined, pieces: number, splitBytes = 16 * CHUNK): Promise<TallyPart[]> {
   const whole: TallyPart[] = [{ path, file, ...(format ? { format } : {}) }];
   let size: number;
   try {
     const st = statSync(path);
-    if (!st.isFile() || pieces < 2 || st.size < 16 * CHUNK || (await isGzip(path))) return whole;
+    if (!st.isFile() || pieces < 2 || st.size < splitBytes || (await isGzip(path))) return whole;
     size = st.size;
   } catch {
     return whole; // the reader reports it
@@ -316,6 +311,8 @@ export interface TallyOptions {
   ordering: Ordering;
   /** Worker threads to read with; 1 reads in this thread. */
   threads: number;
+  /** For tests: byte ranges per file, the smallest file split, the read size, the least input for threads. */
+  tuning?: { pieces?: number; splitBytes?: number; chunkBytes?: number; threadedBytes?: number };
 }
 
 /** Below this many bytes in all, threads cost more than they save. */
@@ -333,15 +330,17 @@ export async function tallyFiles(paths: readonly string[], stats: ReadStats, opt
       // the reader reports it
     }
   }
-  const threads = bytes >= THREADED_BYTES ? options.threads : 1;
+  const tuning = options.tuning ?? {};
+  const threads = bytes >= (tuning.threadedBytes ?? THREADED_BYTES) ? options.threads : 1;
   const parts: TallyPart[] = [];
-  for (const [file, path] of paths.entries()) parts.push(...(await splitParts(path, file, options.format, paths.length === 1 ? threads : 1)));
-  const results = threads > 1 && parts.length > 1 ? await onWorkers(parts, window, options.ordering, threads) : [];
-  if (!results.length) for (const part of parts) results.push(await tallyPart(part, window, options.ordering));
+  for (const [file, path] of paths.entries()) parts.push(...(await splitParts(path, file, options.format, tuning.pieces ?? (paths.length === 1 ? threads : 1), tuning.splitBytes)));
+  const chunk = tuning.chunkBytes ?? CHUNK;
+  const results = threads > 1 && parts.length > 1 ? await onWorkers(parts, window, options.ordering, threads, chunk) : [];
+  if (!results.length) for (const part of parts) results.push(await tallyPart(part, window, options.ordering, chunk));
   return mergeParts(results, stats, options.ordering);
 }
 
-async function onWorkers(parts: TallyPart[], window: TallyWindow, ordering: Ordering, threads: number): Promise<PartResult[]> {
+async function onWorkers(parts: TallyPart[], window: TallyWindow, ordering: Ordering, threads: number, chunk: number): Promise<PartResult[]> {
   const { Worker } = await import('node:worker_threads');
   const results: PartResult[] = new Array(parts.length);
   const workers = Array.from({ length: Math.min(threads, parts.length) }, () => new Worker(new URL('./flow-tally-worker.js', import.meta.url)));
@@ -355,7 +354,7 @@ async function onWorkers(parts: TallyPart[], window: TallyWindow, ordering: Orde
             const send = (): void => {
               if (next >= parts.length || failures.length) return done();
               const id = next++;
-              w.postMessage({ id, part: parts[id], window, ordering });
+              w.postMessage({ id, part: parts[id], window, ordering, chunk });
             };
             w.on('message', (m: { id: number; result?: PartResult & { tally: TallyData }; error?: { message: string; location?: SourceLocation } }) => {
               if (m.error) {
