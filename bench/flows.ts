@@ -10,13 +10,24 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDocuments } from '../src/k8s/yaml.js';
+import { Engine } from '../src/engine/engine.js';
 import { buildCluster, expandLists } from '../src/model/build.js';
+import { workloadId, type Pod } from '../src/model/cluster.js';
 import { generateYaml, SHAPES } from './generate.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-export async function writeLog(path: string, yaml: string, lines: number): Promise<void> {
+/**
+ * Real traffic is a service graph: each workload calls a few others, every replica of the caller
+ * every replica of the callee, over and over with a new source port; a few stray connections
+ * between unrelated pods (probes, misconfigured clients) make most of the denials. The agent logs
+ * each side on its own node with that side's verdict, so the log agrees with the model. With
+ * 2,000,000 lines over ~39k distinct connections a connection repeats ~50 times in four weeks,
+ * far fewer than a real one (thousands a day): the worst case for counting distinct connections.
+ */
+export async function writeLog(path: string, yaml: string, lines: number): Promise<{ connections: number }> {
   const cluster = buildCluster(expandLists(parseDocuments(yaml, 'large.yaml')));
+  const engine = new Engine(cluster);
   const pods = cluster.pods.filter((p) => p.ips.length);
   let s = 11;
   const rnd = (n: number): number => {
@@ -24,20 +35,61 @@ export async function writeLog(path: string, yaml: string, lines: number): Promi
     s = (Math.imul(s, 1103515245) + 12345) & 0x7fffffff;
     return (s >>> 8) % n;
   };
-  const pool: { a: string; b: string; port: number; verdict: string }[] = [];
-  for (let i = 0; i < 100_000; i++) {
+  // an app's replicas (bare Pods here: each its own workload to the model, one app to its callers)
+  const byWorkload = new Map<string, Pod[]>();
+  for (const p of pods) {
+    const w = `${p.namespace}/${p.labels.app ?? workloadId(p)}`;
+    byWorkload.set(w, [...(byWorkload.get(w) ?? []), p]);
+  }
+  const workloads = [...byWorkload.values()];
+  const verdicts = new Map<string, { ingress: boolean; egress: boolean }>();
+  const judge = (a: Pod, b: Pod, port: number): { ingress: boolean; egress: boolean } => {
+    const k = `${a.namespace}/${a.labels.app}|${b.namespace}/${b.labels.app}|${port}`;
+    let v = verdicts.get(k);
+    if (!v) {
+      const d = engine.decide({ from: { kind: 'pod', pod: a }, to: { kind: 'pod', pod: b }, port, protocol: 'TCP' });
+      verdicts.set(k, (v = { ingress: d.ingress.allowed, egress: d.egress.allowed }));
+    }
+    return v;
+  };
+  const pool: { a: string; b: string; port: number; ingress: boolean; egress: boolean; weight: number }[] = [];
+  for (const callers of workloads) {
+    for (let k = 0; k < 3; k++) {
+      const callees = workloads[rnd(workloads.length)]!;
+      if (callees === callers) continue;
+      for (const a of callers) for (const b of callees) pool.push({ a: a.ips[0]!.text, b: b.ips[0]!.text, port: b.ports[0]?.port ?? 8080, ...judge(a, b, b.ports[0]?.port ?? 8080), weight: 20 });
+    }
+  }
+  for (let i = 0; i < 2000; i++) {
     const a = pods[rnd(pods.length)]!;
     const b = pods[rnd(pods.length)]!;
-    pool.push({ a: a.ips[0]!.text, b: b.ips[0]!.text, port: b.ports[0]?.port ?? 8080, verdict: rnd(4) === 0 ? 'DENY' : 'ACCEPT' });
+    pool.push({ a: a.ips[0]!.text, b: b.ips[0]!.text, port: b.ports[0]?.port ?? 8080, ...judge(a, b, b.ports[0]?.port ?? 8080), weight: 1 });
   }
+  // the graph carries 20 times the traffic of a stray connection
+  const cumulative: number[] = [];
+  let total = 0;
+  for (const c of pool) cumulative.push((total += c.weight));
+  const pick = (): (typeof pool)[number] => {
+    const x = rnd(total);
+    let lo = 0;
+    let hi = cumulative.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cumulative[mid]! > x) hi = mid;
+      else lo = mid + 1;
+    }
+    return pool[lo]!;
+  };
   const out = createWriteStream(path);
   const start = Date.UTC(2026, 10, 1);
   let buf = '';
   for (let i = 0; i < lines; i++) {
-    const c = pool[rnd(pool.length)]!;
+    const c = pick();
+    const side = rnd(2) === 0 ? 'ingress' : 'egress';
+    const verdict = c[side] ? 'ACCEPT' : 'DENY';
     // time runs forward over four weeks, as a log does
     const ts = new Date(start + Math.floor((i / lines) * 28 * 86_400_000)).toISOString();
-    buf += `{"level":"info","ts":"${ts}","logger":"ebpf-client","msg":"Flow Info: Src IP: ${c.a} Src Port: ${30000 + rnd(30000)} Dest IP: ${c.b} Dest Port: ${c.port} Proto TCP Verdict ${c.verdict} Direction ingress, Tier NETWORK_POLICY"}\n`;
+    buf += `{"level":"info","ts":"${ts}","logger":"ebpf-client","msg":"Flow Info: Src IP: ${c.a} Src Port: ${30000 + rnd(30000)} Dest IP: ${c.b} Dest Port: ${c.port} Proto TCP Verdict ${verdict} Direction ${side}, Tier NETWORK_POLICY"}\n`;
     if (buf.length > 1 << 20) {
       if (!out.write(buf)) await new Promise<void>((r) => out.once('drain', () => r()));
       buf = '';
@@ -45,6 +97,7 @@ export async function writeLog(path: string, yaml: string, lines: number): Promi
   }
   out.end(buf);
   await new Promise<void>((r) => out.on('finish', () => r()));
+  return { connections: pool.length };
 }
 
 /** The floor: read the file and split it into line strings, nothing else. */
@@ -67,7 +120,7 @@ export async function measureFlows(lines: number): Promise<Record<string, unknow
     const yaml = generateYaml(SHAPES.large);
     writeFileSync(join(dir, 'large.yaml'), yaml);
     const log = join(dir, 'agent.log');
-    await writeLog(log, yaml, lines);
+    const { connections } = await writeLog(log, yaml, lines);
     const split = await readAndSplit(log);
     const runSummary = (file: string): { ms: number; stdout: string } => {
       const t = performance.now();
@@ -91,6 +144,7 @@ export async function measureFlows(lines: number): Promise<Record<string, unknow
       workload: 'flows',
       cluster: 'large',
       lines,
+      connections,
       mb: Math.round(statSync(log).size / 1048576),
       flows: s.flows,
       denied: s.denied,

@@ -1,10 +1,12 @@
 import { Command } from 'commander';
 import { formatDiagnostic } from '../k8s/errors.js';
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import type { FlowFormat } from '../flows/record.js';
 import { FlowSummarizer, type GroupBy } from '../flows/summary.js';
 import { formatFlowSummary } from '../report/flows.js';
 import { expandLogPaths, newStats, readFlowFiles, type LocatedFlow, type ReadStats } from '../sources/flow-files.js';
+import { tallyFiles } from '../sources/flow-tally.js';
 import { defaultDbPath, HistoryStore } from '../store/history.js';
 import { addCloudWatchOptions, cloudWatchFlows, flowSource, snapshotTimes, type CloudWatchFlags } from './cloudwatch.js';
 import { addIncidentOptions, incidentMachinery, readFlowsByTime, recordedPolicyChanges, timeWindow, type IncidentFlags } from './incident-inputs.js';
@@ -32,6 +34,13 @@ export function addFlowOptions(cmd: Command): Command {
 export function readFlows(logs: string[], f: FlowFlags, stats: ReadStats, io?: CliIO): AsyncGenerator<LocatedFlow> {
   const format = flowFormat(f.format);
   return readFlowFiles(expandLogPaths(logs, (d) => io?.err(`${formatDiagnostic(d)}\n`)), stats, { ...(format ? { format } : {}), ...(f.strict ? { strict: true } : {}) });
+}
+
+/** Threads to read flow logs with: every core (PODWALL_FLOW_THREADS overrides; 1 reads in the main thread). */
+export function flowThreads(): number {
+  const env = Number(process.env.PODWALL_FLOW_THREADS);
+  if (Number.isInteger(env) && env >= 1) return env;
+  return Math.max(1, Math.min(availableParallelism(), 8));
 }
 
 export function flowFormat(v: string | undefined): FlowFormat | undefined {
@@ -72,14 +81,23 @@ export function flowsCommand(io: CliIO, setCode: (code: number) => void): Comman
     const store = f.record ? new HistoryStore(f.db ?? defaultDbPath(io.env), { warn: (m) => io.err(`podwall: warning: ${m}\n`) }) : undefined;
     try {
       // incidents (docs/incidents.md) need the flows in time order; the counters do not mind
-      const { attributor, detector, snapshots } = await incidentMachinery(f, io, f.db && existsSync(f.db) ? recordedPolicyChanges(f.db) : [], window);
+      const { attributor, detector, snapshots, changePoints } = await incidentMachinery(f, io, f.db && existsSync(f.db) ? recordedPolicyChanges(f.db) : [], window);
       const summarizer = new FlowSummarizer(attributor, window);
       const stats = newStats();
-      // from CloudWatch: counted per flow and hour there, in spans cut where a snapshot comes into force
-      const flows = source === 'cloudwatch' ? await cloudWatchFlows(f, window, stats, io, snapshotTimes(snapshots)) : readFlowsByTime(logs, f, stats, io);
-      for await (const flow of flows) {
-        summarizer.add(flow);
-        detector.add(flow);
+      if (source !== 'cloudwatch' && changePoints === 0 && attributor.snapshotCount === 1 && !f.strict) {
+        // one state of the cluster and no change: no incident can open, and a flow's time does not
+        // change its attribution, so distinct connections are counted (on every core) and each
+        // attributed once (docs/architecture.md, flow logs)
+        const paths = expandLogPaths(logs, (d) => io.err(`${formatDiagnostic(d)}\n`));
+        const format = flowFormat(f.format);
+        summarizer.addTally(await tallyFiles(paths, stats, { ...(format ? { format } : {}), window, ordering: 'time', threads: flowThreads() }), paths);
+      } else {
+        // from CloudWatch: counted per flow and hour there, in spans cut where a snapshot comes into force
+        const flows = source === 'cloudwatch' ? await cloudWatchFlows(f, window, stats, io, snapshotTimes(snapshots)) : readFlowsByTime(logs, f, stats, io);
+        for await (const flow of flows) {
+          summarizer.add(flow);
+          detector.add(flow);
+        }
       }
       const result = { ...summarizer.result(), incidents: detector.result().figures };
       if (store) {

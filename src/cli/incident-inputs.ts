@@ -95,7 +95,7 @@ export function recordedPolicyChanges(db: string | undefined): RecordedPolicyCha
 }
 
 /** Snapshots and recorded changes -> the timeline, the attribution over it, and the detector. */
-export async function incidentMachinery(f: IncidentFlags, io: CliIO, records: RecordedPolicyChange[], window: { since?: number; until?: number }): Promise<{ attributor: Attributor; detector: IncidentDetector; snapshots: Snapshot[] }> {
+export async function incidentMachinery(f: IncidentFlags, io: CliIO, records: RecordedPolicyChange[], window: { since?: number; until?: number }): Promise<{ attributor: Attributor; detector: IncidentDetector; snapshots: Snapshot[]; changePoints: number }> {
   const options = incidentOptions(f);
   const timeline = buildTimeline(await loadSnapshots(f, io), records);
   if (timeline.ignoredRecords) io.err(`podwall: ${timeline.ignoredRecords} recorded policy changes came before any snapshot or baseline and were left out\n`);
@@ -103,5 +103,5 @@ export async function incidentMachinery(f: IncidentFlags, io: CliIO, records: Re
   const snapshots = timelineSnapshots(timeline, build);
   const attributor = new Attributor(snapshots);
   const detector = new IncidentDetector(attributor, timeline.changes, new CauseFinder(timeline, snapshots, attributor, build), options, window);
-  return { attributor, detector, snapshots };
+  return { attributor, detector, snapshots, changePoints: timeline.changes.length };
 }

@@ -9,7 +9,8 @@ import type { SideVerdict, Verdict } from '../engine/verdict.js';
 import type { SourceObject } from '../model/build.js';
 import type { Cluster } from '../model/cluster.js';
 import type { Address } from '../model/ip.js';
-import { decideTargets, FlowEndpoints, type FlowDestination } from './endpoints.js';
+import { ClassVerdicts } from './class-verdicts.js';
+import { FlowEndpoints, type FlowDestination } from './endpoints.js';
 import { tierLabel } from '../report/summary.js';
 import type { FlowRecord } from './record.js';
 
@@ -50,6 +51,8 @@ export interface Attribution {
 interface PreparedSnapshot extends Snapshot {
   engine: Engine;
   endpoints: FlowEndpoints;
+  /** Verdicts per (source, destination) as the policies see them: endpoints of one class share them. */
+  verdicts?: ClassVerdicts;
 }
 
 const CACHE_LIMIT = 200_000;
@@ -61,6 +64,11 @@ export class Attributor {
   constructor(snapshots: Snapshot[]) {
     if (snapshots.length === 0) throw new Error('attribution needs a cluster snapshot');
     this.snapshots = [...snapshots].sort((a, b) => (a.at ?? -Infinity) - (b.at ?? -Infinity)).map((s) => prepare(s));
+  }
+
+  /** How many states of the cluster flows are attributed in: with one, a flow's time does not matter. */
+  get snapshotCount(): number {
+    return this.snapshots.length;
   }
 
   /** The latest snapshot taken at or before `time`; the earliest when the flow predates them all. */
@@ -81,7 +89,7 @@ export class Attributor {
     const dstInfo: EndpointInfo = destinationInfo(dst);
     // A ClusterIP flow went to one backend, and the log does not say which: the model agrees with
     // the log when some backend gets the log's verdict, and that backend's verdict is shown.
-    const judged = decideTargets(snap.engine, src.endpoint, dst, flow.protocol);
+    const judged = (snap.verdicts ??= new ClassVerdicts(snap.engine)).decide(src.endpoint, dst, flow.protocol);
     const sideAllowed = (v: Verdict): boolean => (flow.direction ? v[flow.direction].allowed : v.allowed);
     const logAllowed = flow.verdict === 'allow';
     const match = flow.verdict === 'expired' ? undefined : judged.find((j) => sideAllowed(j.verdict) === logAllowed);

@@ -3,6 +3,7 @@
  * for lines of the same log that are not flows, and `malformed` with a reason for broken ones.
  */
 import { parseAddress, type Address } from '../model/ip.js';
+import { isoMillis, scanAgentFields } from './agent-scan.js';
 import { malformed, parseProtocolName, parseTime, parseVerdict, SKIP, type FlowFormat, type FlowRecord, type LineResult } from './record.js';
 
 // The agent's message, in all its versions: "Src IP: a Src Port: n Dest IP: b Dest Port: m"
@@ -24,14 +25,16 @@ function address(text: string): Address | undefined {
 
 function build(f: {
   time?: string | number;
+  /** The time already read (the agent's fast path). */
+  ms?: number;
   src: string;
   srcPort?: string | number;
   dst: string;
   dstPort: string | number;
   protocol: string | undefined;
   verdict: string | undefined;
-  direction?: string;
-  tier?: string;
+  direction?: string | undefined;
+  tier?: string | undefined;
   node?: string;
 }): LineResult {
   const src = address(String(f.src));
@@ -47,7 +50,7 @@ function build(f: {
   const verdict = parseVerdict(f.verdict);
   if (!verdict) return malformed(`unknown verdict ${JSON.stringify(f.verdict)}`);
   const flow: FlowRecord = { src, dst, dstPort, protocol, verdict };
-  const time = parseTime(f.time);
+  const time = f.ms ?? parseTime(f.time);
   if (time !== undefined) flow.time = time;
   if (f.srcPort !== undefined && f.srcPort !== '') flow.srcPort = Number(f.srcPort);
   const dir = f.direction?.toLowerCase();
@@ -59,6 +62,14 @@ function build(f: {
 
 /** /var/log/aws-routed-eni/network-policy-agent.log: zap JSON lines. */
 export function parseAgentLine(line: string): LineResult {
+  const fields = scanAgentFields(line);
+  if (fields) {
+    const msg = fields.msg ?? '';
+    if (!msg.startsWith('Flow Info')) return SKIP;
+    const time = fields.ts ?? fields.time ?? fields.timestamp;
+    const ms = time === undefined ? undefined : isoMillis(time);
+    return agentMessage(msg, time, ms);
+  }
   let o: Record<string, unknown>;
   try {
     o = JSON.parse(line) as Record<string, unknown>;
@@ -72,9 +83,14 @@ export function parseAgentLine(line: string): LineResult {
     // before v1.2.2: structured fields
     return build({ time, src: String(o['Src IP']), srcPort: o['Src Port'] as number, dst: String(o['Dest IP']), dstPort: o['Dest Port'] as number, protocol: o.Proto as string | undefined, verdict: o.Verdict as string | undefined });
   }
+  return agentMessage(msg, time, undefined);
+}
+
+// (no object spread here: V8 builds such a literal far slower than a plain one)
+function agentMessage(msg: string, time: string | number | undefined, ms: number | undefined): LineResult {
   const m = AGENT_MESSAGE.exec(msg);
   if (!m) return malformed('a Flow Info message podwall cannot read');
-  return build({ time, src: m[1]!, srcPort: m[2]!, dst: m[3]!, dstPort: m[4]!, protocol: m[7] ?? m[5], verdict: m[8] ?? m[6], ...(m[9] ? { direction: m[9] } : {}), ...(m[10] ? { tier: m[10] } : {}) });
+  return build({ time, ms, src: m[1]!, srcPort: m[2]!, dst: m[3]!, dstPort: m[4]!, protocol: m[7] ?? m[5], verdict: m[8] ?? m[6], direction: m[9], tier: m[10] });
 }
 
 /** The agent's CloudWatch Logs events (`Node: ...;SIP: ...;...;PolicyVerdict: DENY[;Tier: T]`), as exported to a file. */

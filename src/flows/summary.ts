@@ -6,6 +6,7 @@
 import type { IncidentFigures } from '../incidents/figures.js';
 import type { Attribution, Attributor } from './attribute.js';
 import type { FlowRecord } from './record.js';
+import { comparePositions, type ConnectionCount, type FlowTally, type Occurrence } from './tally.js';
 
 export type GroupBy = 'namespace' | 'workload' | 'policy' | 'pair';
 
@@ -67,29 +68,62 @@ export class FlowSummarizer {
       if (flow.time < this.first) this.first = flow.time;
       if (flow.time > this.last) this.last = flow.time;
     }
-    if (!a.src.inCluster && !a.dst.inCluster) this.unattributed++;
-    if (!a.agrees) {
-      this.disagreements++;
-      if (this.examples.length < 10) this.examples.push({ ...(flow.file ? { file: flow.file, line: flow.line } : {}), text: `${describe(flow, a)}: log says ${flow.verdict}, the model says ${a.modelAllowed ? 'allow' : 'deny'} (${a.decidedBy})` });
+    if (!a.agrees && this.examples.length < 10) this.examples.push(example(flow, a));
+    if (flow.verdict === 'deny') {
+      if (flow.time !== undefined) {
+        const day = Math.floor(flow.time / DAY);
+        this.perDay.set(day, (this.perDay.get(day) ?? 0) + 1);
+      }
+      if (!this.pairDecider.has(a.pair)) this.pairDecider.set(a.pair, a.decidedBy);
     }
+    this.count(flow, a, 1);
+  }
+
+  /**
+   * A tally's connections (src/flows/tally.ts), each attributed once: the same figures as adding
+   * its lines one by one in the tally's order (the window was applied while counting).
+   */
+  addTally(tally: FlowTally, files: readonly string[]): void {
+    this.flows += tally.flows;
+    if (tally.first < this.first) this.first = tally.first;
+    if (tally.last > this.last) this.last = tally.last;
+    for (const [d, n] of tally.deniedPerDay) this.perDay.set(d, (this.perDay.get(d) ?? 0) + n);
+    const examples: { at: Occurrence; flow: ConnectionCount['flow']; a: Attribution }[] = [];
+    const deciders = new Map<string, { at: Occurrence; decidedBy: string }>();
+    for (const c of tally.connections()) {
+      const a = this.attributor.attribute(c.flow);
+      this.count(c.flow, a, c.count);
+      if (!a.agrees) for (const at of c.firsts) examples.push({ at, flow: c.flow, a });
+      if (c.flow.verdict === 'deny') {
+        const d = deciders.get(a.pair);
+        if (!d || comparePositions(c.firsts[0]!, d.at) < 0) deciders.set(a.pair, { at: c.firsts[0]!, decidedBy: a.decidedBy });
+      }
+    }
+    examples.sort((x, y) => comparePositions(x.at, y.at));
+    for (const e of examples.slice(0, 10 - this.examples.length)) {
+      const flow = { ...e.flow, file: files[e.at.file]!, line: e.at.line, ...(e.at.srcPort !== undefined ? { srcPort: e.at.srcPort } : {}) };
+      this.examples.push(example(flow, e.a));
+    }
+    for (const [pair, d] of deciders) if (!this.pairDecider.has(pair)) this.pairDecider.set(pair, d.decidedBy);
+  }
+
+  /** `n` flows of one connection, attributed as `a`. */
+  private count(flow: FlowRecord, a: Attribution, n: number): void {
+    if (!a.src.inCluster && !a.dst.inCluster) this.unattributed += n;
+    if (!a.agrees) this.disagreements += n;
     if (flow.verdict === 'expired') {
-      this.expired++;
+      this.expired += n;
       return;
     }
     if (flow.verdict === 'allow') {
-      this.allowed++;
+      this.allowed += n;
       return;
     }
-    this.denied++;
-    if (flow.time !== undefined) {
-      const day = Math.floor(flow.time / DAY);
-      this.perDay.set(day, (this.perDay.get(day) ?? 0) + 1);
-    }
-    bump(this.by.namespace, a.deciderNamespace ?? a.dst.namespace ?? '(outside the cluster)');
-    bump(this.by.workload, a.deciderNamespace === a.src.namespace && !a.egressAllowed ? a.src.label : a.dst.label);
-    bump(this.by.policy, a.decidedBy);
-    bump(this.by.pair, a.pair);
-    if (!this.pairDecider.has(a.pair)) this.pairDecider.set(a.pair, a.decidedBy);
+    this.denied += n;
+    bump(this.by.namespace, a.deciderNamespace ?? a.dst.namespace ?? '(outside the cluster)', n);
+    bump(this.by.workload, a.deciderNamespace === a.src.namespace && !a.egressAllowed ? a.src.label : a.dst.label, n);
+    bump(this.by.policy, a.decidedBy, n);
+    bump(this.by.pair, a.pair, n);
   }
 
   result(top = 10): FlowSummary {
@@ -117,8 +151,12 @@ function describe(f: FlowRecord, a: Attribution): string {
   return `${a.src.label}${f.srcPort !== undefined ? `:${f.srcPort}` : ''} -> ${a.dst.label}:${f.dstPort}/${f.protocol}${f.direction ? ` (${f.direction})` : ''}`;
 }
 
-function bump(m: Map<string, number>, k: string): void {
-  m.set(k, (m.get(k) ?? 0) + 1);
+function bump(m: Map<string, number>, k: string, n: number): void {
+  m.set(k, (m.get(k) ?? 0) + n);
+}
+
+function example(f: FlowRecord & { file?: string; line?: number }, a: Attribution): FlowExample {
+  return { ...(f.file ? { file: f.file, line: f.line } : {}), text: `${describe(f, a)}: log says ${f.verdict}, the model says ${a.modelAllowed ? 'allow' : 'deny'} (${a.decidedBy})` };
 }
 
 function rekey(m: Map<number, number>, key: (k: number) => string): Map<string, number> {

@@ -32,7 +32,7 @@ export interface ReadFlowOptions {
   strict?: boolean;
 }
 
-async function isGzip(path: string): Promise<boolean> {
+export async function isGzip(path: string): Promise<boolean> {
   const fh = await open(path, 'r');
   try {
     const { buffer, bytesRead } = await fh.read(Buffer.alloc(2), 0, 2, 0);
@@ -45,7 +45,7 @@ async function isGzip(path: string): Promise<boolean> {
 /** The longest flow log line podwall reads; a longer one is counted as malformed and never held whole. */
 export const MAX_LINE_BYTES = 1024 * 1024;
 
-function cannotRead(e: unknown, file: string): InputError {
+export function cannotRead(e: unknown, file: string): InputError {
   const code = (e as NodeJS.ErrnoException).code;
   if (code === 'Z_DATA_ERROR' || code === 'Z_BUF_ERROR') return new InputError(`the gzip data is corrupt or truncated (${(e as Error).message})`, { file });
   if (code === 'EISDIR') return new InputError('is a directory', { file });

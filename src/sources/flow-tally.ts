@@ -1,0 +1,379 @@
+/**
+ * Flow logs read into a FlowTally (src/flows/tally.ts) rather than a stream of flows: lines are split
+ * and parsed a chunk at a time, with no promise per line. Every line counts as the streaming reader
+ * (flow-files.ts) counts it: the same splitting, over-long lines, empty lines, format detection and
+ * malformed lines. A plain file may be read in byte ranges that start after a newline (parts), each
+ * with line numbers and times relative to its start; merging parts puts them back in place.
+ */
+import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:fs';
+import { createGunzip } from 'node:zlib';
+import { InputError, type SourceLocation } from '../k8s/errors.js';
+import { detectFormat, PARSERS } from '../flows/formats.js';
+import type { FlowFormat, FlowRecord, LineResult } from '../flows/record.js';
+import { FlowTally, type TallyData, type TallyWindow } from '../flows/tally.js';
+import { cannotRead, isGzip, MAX_LINE_BYTES, type ReadStats } from './flow-files.js';
+
+/** How lines are ordered: merged by time across files (flows summary), or file after file (replay, advise). */
+export type Ordering = 'time' | 'sequence';
+
+export interface TallyPart {
+  path: string;
+  file: number;
+  /** Byte range [start, end) of a plain file, starting after a newline; whole file when absent. */
+  range?: { start: number; end: number };
+  format?: FlowFormat;
+}
+
+export interface MalformedNote {
+  line: number;
+  reason: string;
+  /** When the merged reading meets it: after the flow before it (its order and line), or before any flow (-Infinity, 0). */
+  order: number;
+  after: number;
+}
+
+export interface PartResult {
+  part: TallyPart;
+  tally: FlowTally;
+  lines: number;
+  flows: number;
+  skipped: number;
+  malformed: number;
+  /** The first malformed lines of the part (line numbers relative to the part). */
+  malformedNotes: MalformedNote[];
+  /** The largest flow time of the part (-Infinity when none). */
+  maxTime: number;
+}
+
+const HEAD_LINES = 20;
+
+/** Lines of one part, one at a time, into its tally. */
+class PartReader {
+  private parse: ((line: string) => LineResult) | undefined;
+  private head: (string | number)[] | undefined;
+  private n = 0;
+  private runMax = -Infinity;
+  private lastFlowLine = 0;
+  readonly result: PartResult;
+  // line splitting, as splitLines does it
+  private parts: Buffer[] = [];
+  private held = 0;
+  private discarding = 0;
+
+  constructor(
+    part: TallyPart,
+    window: TallyWindow,
+    private readonly ordering: Ordering,
+  ) {
+    this.parse = part.format ? PARSERS[part.format] : undefined;
+    if (!part.format) this.head = [];
+    this.result = { part, tally: new FlowTally(window), lines: 0, flows: 0, skipped: 0, malformed: 0, malformedNotes: [], maxTime: -Infinity };
+  }
+
+  feed(chunk: Buffer): void {
+    let start = 0;
+    for (let nl = chunk.indexOf(10, start); nl >= 0; nl = chunk.indexOf(10, start)) {
+      const end = nl;
+      const s = start;
+      start = nl + 1;
+      if (this.discarding || this.held + (end - s) > MAX_LINE_BYTES) {
+        this.line(this.discarding + this.held + (end - s));
+        this.discarding = 0;
+      } else if (this.held) {
+        this.parts.push(chunk.subarray(s, end));
+        this.line(text(Buffer.concat(this.parts)));
+      } else {
+        this.line(end > s && chunk[end - 1] === 13 ? chunk.toString('utf8', s, end - 1) : chunk.toString('utf8', s, end));
+      }
+      this.parts = [];
+      this.held = 0;
+    }
+    const rest = chunk.length - start;
+    if (!rest) return;
+    if (this.discarding || this.held + rest > MAX_LINE_BYTES) {
+      this.discarding += this.held + rest;
+      this.parts = [];
+      this.held = 0;
+    } else {
+      this.parts.push(Buffer.from(chunk.subarray(start))); // the chunk buffer is reused
+      this.held += rest;
+    }
+  }
+
+  end(): PartResult {
+    if (this.discarding) this.line(this.discarding);
+    else if (this.held) this.line(text(Buffer.concat(this.parts)));
+    if (this.head) this.detectAndReplay();
+    return this.result;
+  }
+
+  /** A line's text, or the length of an over-long one. */
+  private line(l: string | number): void {
+    if (this.head) {
+      this.head.push(l);
+      if (this.head.length >= HEAD_LINES) this.detectAndReplay();
+      return;
+    }
+    this.handle(l);
+  }
+
+  private detectAndReplay(): void {
+    const head = this.head!;
+    this.head = undefined;
+    if (head.length === 0) return;
+    const f = detectFormat(head.filter((l): l is string => typeof l === 'string'));
+    if (!f) throw new InputError('cannot tell the flow log format from its first lines (use --format agent|cloudwatch|vpc|csv|jsonl)', { file: this.result.part.path, line: 1 });
+    this.parse = PARSERS[f];
+    for (const l of head) this.handle(l);
+  }
+
+  private handle(l: string | number): void {
+    const r = this.result;
+    const n = ++this.n;
+    r.lines++;
+    if (typeof l === 'number') {
+      this.malformed(n, `the line is ${l} bytes long, more than the ${MAX_LINE_BYTES} podwall reads`);
+      return;
+    }
+    if (l.trim() === '') return;
+    const p = this.parse!(l);
+    if (p.kind === 'flow') {
+      r.flows++;
+      const flow: FlowRecord = p.flow;
+      let order = 0;
+      if (flow.time !== undefined && flow.time > this.runMax) this.runMax = flow.time;
+      if (this.ordering === 'time') order = this.runMax;
+      this.lastFlowLine = n;
+      r.tally.add(flow, order, r.part.file, n);
+    } else if (p.kind === 'skip') {
+      r.skipped++;
+    } else {
+      this.malformed(n, p.reason);
+    }
+  }
+
+  private malformed(n: number, reason: string): void {
+    const r = this.result;
+    r.malformed++;
+    if (r.malformedNotes.length < 5) r.malformedNotes.push({ line: n, reason, order: this.lastFlowLine ? this.runMax : -Infinity, after: this.lastFlowLine });
+  }
+
+  get maxTime(): number {
+    return this.runMax;
+  }
+}
+
+function text(b: Buffer): string {
+  return (b.length && b[b.length - 1] === 13 ? b.subarray(0, b.length - 1) : b).toString('utf8');
+}
+
+const CHUNK = 1 << 20;
+
+/** Reads one part into a tally. */
+export async function tallyPart(part: TallyPart, window: TallyWindow, ordering: Ordering, chunk = CHUNK): Promise<PartResult> {
+  const reader = new PartReader(part, window, ordering);
+  try {
+    if (part.range) {
+      const fd = openSync(part.path, 'r');
+      try {
+        const buf = Buffer.allocUnsafe(chunk);
+        for (let pos = part.range.start; pos < part.range.end; ) {
+          const got = readSync(fd, buf, 0, Math.min(chunk, part.range.end - pos), pos);
+          if (got === 0) break;
+          pos += got;
+          reader.feed(buf.subarray(0, got));
+        }
+      } finally {
+        closeSync(fd);
+      }
+    } else {
+      const regular = statSync(part.path).isFile();
+      const stream = regular && (await isGzip(part.path)) ? createReadStream(part.path, { highWaterMark: chunk }).pipe(createGunzip({ chunkSize: Math.max(64, Math.min(chunk, 1 << 16)) })) : createReadStream(part.path, { highWaterMark: chunk });
+      try {
+        for await (const chunk of stream as AsyncIterable<Buffer>) reader.feed(chunk);
+      } finally {
+        stream.destroy();
+      }
+    }
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    throw cannotRead(e, part.path);
+  }
+  const r = reader.end();
+  r.maxTime = reader.maxTime;
+  return r;
+}
+
+/**
+ * The parts of a file: two byte ranges split at a newline near the middle when the file is plain,
+ * large, and its format is known (given, or detected from its first lines here); else the whole file.
+ */
+export async function splitParts(path: string, file: number, format: FlowFormat | undefined, pieces: number, splitBytes = 16 * CHUNK): Promise<TallyPart[]> {
+  const whole: TallyPart[] = [{ path, file, ...(format ? { format } : {}) }];
+  let size: number;
+  try {
+    const st = statSync(path);
+    if (!st.isFile() || pieces < 2 || st.size < splitBytes || (await isGzip(path))) return whole;
+    size = st.size;
+  } catch {
+    return whole; // the reader reports it
+  }
+  const fd = openSync(path, 'r');
+  try {
+    const f = format ?? detectHead(fd);
+    if (!f) return whole;
+    const cuts = [0];
+    const probe = Buffer.allocUnsafe(64 * 1024);
+    for (let i = 1; i < pieces; i++) {
+      const at = Math.floor((size * i) / pieces);
+      const got = readSync(fd, probe, 0, probe.length, at);
+      const nl = probe.subarray(0, got).indexOf(10);
+      if (nl < 0) return whole;
+      const cut = at + nl + 1;
+      if (cut > cuts[cuts.length - 1]! && cut < size) cuts.push(cut);
+    }
+    cuts.push(size);
+    return cuts.slice(1).map((end, i) => ({ path, file, range: { start: cuts[i]!, end }, format: f }));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The format of a plain file from its first lines, as the reader would detect it; undefined when unsure. */
+function detectHead(fd: number): FlowFormat | undefined {
+  const buf = Buffer.allocUnsafe(256 * 1024);
+  const got = readSync(fd, buf, 0, buf.length, 0);
+  const lines: string[] = [];
+  let start = 0;
+  for (let nl = buf.indexOf(10, start); nl >= 0 && nl < got && lines.length < HEAD_LINES; nl = buf.indexOf(10, start)) {
+    lines.push(text(buf.subarray(start, nl)));
+    start = nl + 1;
+  }
+  if (lines.length < HEAD_LINES) return undefined;
+  return detectFormat(lines);
+}
+
+/**
+ * Part results (in file order, each file's parts in byte order) into one tally and the read
+ * statistics: line numbers, times and examples put back in place.
+ */
+export function mergeParts(results: PartResult[], stats: ReadStats, ordering: Ordering): FlowTally {
+  const tally = results[0]?.tally ?? new FlowTally();
+  const notes: { file: number; path: string; line: number; reason: string; order: number; after: number }[] = [];
+  let file = -1;
+  let lineOffset = 0;
+  let prefixMax = -Infinity;
+  let flowsBefore = 0;
+  for (const r of results) {
+    if (r.part.file !== file) {
+      file = r.part.file;
+      lineOffset = 0;
+      prefixMax = -Infinity;
+      flowsBefore = 0;
+    }
+    if (lineOffset || prefixMax !== -Infinity) {
+      for (const c of r.tally.connections()) {
+        for (const o of c.firsts) {
+          o.line += lineOffset;
+          if (ordering === 'time' && prefixMax > o.order) o.order = prefixMax;
+        }
+      }
+    }
+    for (const m of r.malformedNotes) {
+      // a malformed line is met after the flow before it in its file; before any, as the reading starts
+      const shifted = m.after ? { order: ordering === 'time' ? Math.max(m.order, prefixMax) : 0, after: m.after + lineOffset } : flowsBefore ? { order: ordering === 'time' ? prefixMax : 0, after: lineOffset } : { order: -Infinity, after: 0 };
+      notes.push({ file: r.part.file, path: r.part.path, line: m.line + lineOffset, reason: m.reason, ...shifted });
+    }
+    stats.lines += r.lines;
+    stats.flows += r.flows;
+    stats.skipped += r.skipped;
+    stats.malformed += r.malformed;
+    lineOffset += r.lines;
+    flowsBefore += r.flows;
+    prefixMax = Math.max(prefixMax, r.maxTime);
+    if (r.tally !== tally) tally.merge(r.tally);
+  }
+  // the first malformed lines as the reading meets them, then listed in file order
+  // (merged by time: each file's lines before its first flow as the reading starts, then as the merge goes)
+  const met = ordering === 'sequence' ? notes.sort((a, b) => a.file - b.file || a.line - b.line) : notes.sort((a, b) => ((a.after === 0) !== (b.after === 0) ? (a.after === 0 ? -1 : 1) : comparePos(a, b)));
+  for (const m of met.slice(0, 5 - stats.malformedExamples.length)) stats.malformedExamples.push({ file: m.path, line: m.line, reason: m.reason });
+  if (ordering === 'time') stats.malformedExamples.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
+  return tally;
+}
+
+function comparePos(a: { order: number; file: number; after: number; line: number }, b: { order: number; file: number; after: number; line: number }): number {
+  return a.order < b.order ? -1 : a.order > b.order ? 1 : a.file - b.file || a.after - b.after || a.line - b.line;
+}
+
+export interface TallyOptions {
+  format?: FlowFormat;
+  window?: TallyWindow;
+  ordering: Ordering;
+  /** Worker threads to read with; 1 reads in this thread. */
+  threads: number;
+  /** For tests: byte ranges per file, the smallest file split, the read size, the least input for threads. */
+  tuning?: { pieces?: number; splitBytes?: number; chunkBytes?: number; threadedBytes?: number };
+}
+
+/** Below this many bytes in all, threads cost more than they save. */
+const THREADED_BYTES = 32 * CHUNK;
+
+/** The logs counted into one tally, their parts read on `threads` worker threads; counts go into `stats`. */
+export async function tallyFiles(paths: readonly string[], stats: ReadStats, options: TallyOptions): Promise<FlowTally> {
+  const window = options.window ?? {};
+  let bytes = 0;
+  for (const p of paths) {
+    try {
+      const st = statSync(p);
+      bytes += st.isFile() ? st.size : THREADED_BYTES;
+    } catch {
+      // the reader reports it
+    }
+  }
+  const tuning = options.tuning ?? {};
+  const threads = bytes >= (tuning.threadedBytes ?? THREADED_BYTES) ? options.threads : 1;
+  const parts: TallyPart[] = [];
+  for (const [file, path] of paths.entries()) parts.push(...(await splitParts(path, file, options.format, tuning.pieces ?? (paths.length === 1 ? threads : 1), tuning.splitBytes)));
+  const chunk = tuning.chunkBytes ?? CHUNK;
+  const results = threads > 1 && parts.length > 1 ? await onWorkers(parts, window, options.ordering, threads, chunk) : [];
+  if (!results.length) for (const part of parts) results.push(await tallyPart(part, window, options.ordering, chunk));
+  return mergeParts(results, stats, options.ordering);
+}
+
+async function onWorkers(parts: TallyPart[], window: TallyWindow, ordering: Ordering, threads: number, chunk: number): Promise<PartResult[]> {
+  const { Worker } = await import('node:worker_threads');
+  const results: PartResult[] = new Array(parts.length);
+  const workers = Array.from({ length: Math.min(threads, parts.length) }, () => new Worker(new URL('./flow-tally-worker.js', import.meta.url)));
+  let next = 0;
+  const failures: (InputError | Error)[] = [];
+  try {
+    await Promise.all(
+      workers.map(
+        (w) =>
+          new Promise<void>((done, fail) => {
+            const send = (): void => {
+              if (next >= parts.length || failures.length) return done();
+              const id = next++;
+              w.postMessage({ id, part: parts[id], window, ordering, chunk });
+            };
+            w.on('message', (m: { id: number; result?: PartResult & { tally: TallyData }; error?: { message: string; location?: SourceLocation } }) => {
+              if (m.error) {
+                failures[m.id] = m.error.location ? new InputError(m.error.message, m.error.location) : new Error(m.error.message);
+                return done();
+              }
+              results[m.id] = { ...m.result!, tally: FlowTally.fromData(m.result!.tally) };
+              send();
+            });
+            w.on('error', fail);
+            send();
+          }),
+      ),
+    );
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+  // the first part in reading order that failed is the one reported
+  const failure = failures.find((f) => f !== undefined);
+  if (failure) throw failure;
+  return results;
+}
