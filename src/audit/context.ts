@@ -13,6 +13,9 @@ import { workloadId, type Cluster, type Namespace, type Pod, type Protocol } fro
 import { parseAddress } from '../model/ip.js';
 import type { Direction, Policy, Rule } from '../policy/types.js';
 import type { AuditConfig } from './config.js';
+import { eksDifferences, type EksDifferences } from './eks-differences.js';
+import { chooseVersion } from '../eks/versions.js';
+import type { Compute } from '../eks/types.js';
 
 /** What is known about the VPC CNI's network policy switch, from one source. */
 export interface EnforcementState {
@@ -38,8 +41,11 @@ export class AuditContext {
     readonly cluster: Cluster,
     readonly config: AuditConfig,
     readonly enforcement: EnforcementState[],
+    /** The EKS agent version and compute kind the EKS comparison models (default: from the inputs). */
+    eks?: { version: string; compute: Compute },
   ) {
     this.engine = new Engine(cluster);
+    this.eksOptions = eks ?? defaultEksOptions(cluster);
     const probe = (namespace: string): Pod => ({
       name: 'podwall-probe',
       namespace,
@@ -131,6 +137,14 @@ export class AuditContext {
     return !this.probeEngine.decide({ from, to, port: PROBE_PORT, protocol: 'TCP' })[direction].allowed;
   }
 
+  readonly eksOptions: { version: string; compute: Compute };
+  private eksDiff?: EksDifferences;
+  /** Where EKS and the specification disagree, asked as explain asks (computed once, for every EKS check). */
+  get eksDifferences(): EksDifferences {
+    this.eksDiff ??= eksDifferences(this.cluster, this.eksOptions);
+    return this.eksDiff;
+  }
+
   dnsPods(): { pods: Pod[]; hypothetical: boolean } {
     return this.dns;
   }
@@ -149,4 +163,10 @@ export class AuditContext {
   podLabel(p: Pod): string {
     return p.workload ? objectLabel(p.workload.kind, p.workload.name, p.namespace) : objectLabel('Pod', p.name, p.namespace);
   }
+}
+
+/** As the CLI infers them without flags: the aws-node image tag, else the newest known agent; EC2 when aws-node is in the inputs. */
+function defaultEksOptions(cluster: Cluster): { version: string; compute: Compute } {
+  const v = chooseVersion(undefined, cluster);
+  return { version: 'error' in v ? 'v1.4.1' : v.text, compute: cluster.settings.awsNode ? 'ec2' : 'auto' };
 }

@@ -13,11 +13,12 @@ import { auditText } from '../report/audit/text.js';
 import { describeVpcCniAddon } from '../sources/aws-eks.js';
 import { readText } from '../sources/files.js';
 import { defaultDbPath, HistoryStore } from '../store/history.js';
+import { addEksOptions, eksChoice, type DataplaneFlags } from './dataplane.js';
 import { addInputOptions, loadCluster, parseOutput, printWarnings, type InputFlags } from './inputs.js';
 import { paint, UsageError, type CliIO } from './io.js';
 import { VERSION } from './version.js';
 
-interface Flags extends InputFlags {
+interface Flags extends InputFlags, DataplaneFlags {
   addonConfig?: string;
   cluster?: string;
   region?: string;
@@ -42,6 +43,7 @@ export function auditCommand(io: CliIO, setCode: (code: number) => void): Comman
     .option('--record', 'store this run\'s KPIs and findings in the history database')
     .option('--db <path>', `history database (default: ${defaultDbPath()})`);
   addInputOptions(cmd);
+  addEksOptions(cmd);
   return cmd.action(async (flags: Flags) => {
     const output = parseOutput(flags.output, FORMATS);
     const failOn = flags.failOn as FindingSeverity;
@@ -56,7 +58,8 @@ export function auditCommand(io: CliIO, setCode: (code: number) => void): Comman
     if (flags.addonConfig) enforcement.push(enforcementFromDescribeAddonJson(readText(flags.addonConfig), flags.addonConfig));
     if (flags.cluster) enforcement.push(enforcementFromAddon(await describeVpcCniAddon(flags.cluster, flags.region), `eks:${flags.cluster}`, `vpc-cni add-on of ${flags.cluster}`));
 
-    const result = runAudit(cluster, config, enforcement);
+    const choice = eksChoice(flags, cluster);
+    const result = runAudit(cluster, config, enforcement, { version: choice.version, compute: choice.compute });
     printWarnings(cluster, io);
     let text: string;
     switch (output) {

@@ -53,7 +53,7 @@ describe('podwall audit checks', () => {
   it('reports the EKS hazards', () => {
     assert.match(by('eks-same-priority-conflict')[0]!.message, /Accept rule accept-shop .* overlaps Deny rule deny-everyone .* Deny wins/);
     assert.match(by('eks-one-direction-isolation')[0]!.message, /solo\/gateway .* ingress only; on EKS Baseline rules of baseline-no-internet never apply to its egress/);
-    assert.match(by('eks-port-limit')[0]!.message, /25 port entries/);
+    assert.match(by('eks-port-limit')[0]!.message, /has 25 port entries; the agent keeps 24/);
     assert.equal(by('anp-policytypes-missing')[0]!.object, 'ApplicationNetworkPolicy open/forgot-types');
     assert.equal(by('enforcement-disabled').length, 1);
     assert.match(by('enforcement-disabled')[0]!.message, /does not set enableNetworkPolicy/);
@@ -109,7 +109,7 @@ describe('podwall audit outputs', () => {
     assert.match(md, /^## podwall audit/);
     assert.match(md, /\| error \| `egress-blocks-dns` \|/);
     const text = podwall(base).stdout;
-    assert.match(text, /ERROR egress-blocks-dns \(4\)/);
+    assert.match(text, /ERROR egress-blocks-dns \(6\)/);
     assert.doesNotMatch(text, /\x1b\[/);
   });
 });
