@@ -16,6 +16,8 @@ import type { AuditConfig } from './config.js';
 import { eksDifferences, type EksDifferences } from './eks-differences.js';
 import { chooseVersion } from '../eks/versions.js';
 import type { Compute } from '../eks/types.js';
+import { EksDataplane } from '../eks/decide.js';
+import { compareEndpoints, type DriftReport, type WrittenEndpoints } from '../eks/drift.js';
 
 /** What is known about the VPC CNI's network policy switch, from one source. */
 export interface EnforcementState {
@@ -42,10 +44,11 @@ export class AuditContext {
     readonly config: AuditConfig,
     readonly enforcement: EnforcementState[],
     /** The EKS agent version and compute kind the EKS comparison models (default: from the inputs). */
-    eks?: { version: string; compute: Compute },
+    eks?: { version: string; compute: Compute; endpoints?: WrittenEndpoints },
   ) {
     this.engine = new Engine(cluster);
-    this.eksOptions = eks ?? defaultEksOptions(cluster);
+    this.eksOptions = eks ? { version: eks.version, compute: eks.compute } : defaultEksOptions(cluster);
+    this.writtenEndpoints = eks?.endpoints;
     const probe = (namespace: string): Pod => ({
       name: 'podwall-probe',
       namespace,
@@ -138,6 +141,18 @@ export class AuditContext {
   }
 
   readonly eksOptions: { version: string; compute: Compute };
+  /** The PolicyEndpoints the controller wrote, when a live cluster was read. */
+  readonly writtenEndpoints?: WrittenEndpoints;
+  private drift?: DriftReport;
+  /** Live only: the written endpoints against podwall's controller model (undefined without a live cluster). */
+  get eksDrift(): DriftReport | undefined {
+    if (!this.writtenEndpoints) return undefined;
+    if (!this.drift) {
+      const dp = new EksDataplane(this.cluster, this.eksOptions);
+      this.drift = compareEndpoints(this.cluster, dp.controller, dp.addressing, this.writtenEndpoints);
+    }
+    return this.drift;
+  }
   private eksDiff?: EksDifferences;
   /** Where EKS and the specification disagree, asked as explain asks (computed once, for every EKS check). */
   get eksDifferences(): EksDifferences {

@@ -78,11 +78,18 @@ export function eksDifferences(cluster: Cluster, options: { version: string; com
     for (const s of services) for (const sp of s.ports) pairs.push({ from: a, to: `${s.namespace}/svc/${s.name}`, ports: [sp.port], protocol: sp.protocol });
   }
 
+  // round robin over the sources, so that a bound cut short still asks about every pod
+  const bySource = new Map<string, typeof pairs>();
+  for (const p of pairs) (bySource.get(p.from) ?? bySource.set(p.from, []).get(p.from)!).push(p);
+  const queues = [...bySource.values()];
+  const ordered: typeof pairs = [];
+  for (let i = 0; ordered.length < pairs.length; i++) for (const q of queues) if (i < q.length) ordered.push(q[i]!);
+
   const found = new Map<string, EksDifference>();
   const unexplained: Probe[] = [];
   let probes = 0;
   let truncated = false;
-  outer: for (const pair of pairs) {
+  outer: for (const pair of ordered) {
     const from = ref(pair.from);
     const to = ref(pair.to);
     if (!from || !to || from.kind === 'service') continue;

@@ -1,4 +1,5 @@
 import type { Compute } from '../eks/types.js';
+import type { WrittenEndpoints } from '../eks/drift.js';
 import type { Cluster } from '../model/cluster.js';
 import { CHECKS } from './checks/index.js';
 import type { AuditConfig } from './config.js';
@@ -28,8 +29,11 @@ export interface AuditResult {
 
 const share = (n: number, d: number): number => (d === 0 ? 1 : Math.round((n / d) * 1000) / 1000);
 
-/** `eks`: the agent version and compute kind the EKS checks model (default: inferred from the inputs, as the CLI does). */
-export function runAudit(cluster: Cluster, config: AuditConfig, enforcement: EnforcementState[], eks?: { version: string; compute: Compute }): AuditResult {
+/**
+ * `eks`: the agent version and compute kind the EKS checks model (default: inferred from the inputs, as the CLI does),
+ * and, from a live cluster, the PolicyEndpoints the controller wrote (for eks-drift).
+ */
+export function runAudit(cluster: Cluster, config: AuditConfig, enforcement: EnforcementState[], eks?: { version: string; compute: Compute; endpoints?: WrittenEndpoints }): AuditResult {
   const ctx = new AuditContext(cluster, config, enforcement, eks);
   const findings: Finding[] = [];
   CHECKS.forEach((check) => {

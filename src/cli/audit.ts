@@ -14,7 +14,8 @@ import { describeVpcCniAddon } from '../sources/aws-eks.js';
 import { readText } from '../sources/files.js';
 import { defaultDbPath, HistoryStore } from '../store/history.js';
 import { addEksOptions, eksChoice, type DataplaneFlags } from './dataplane.js';
-import { addInputOptions, loadCluster, parseOutput, printWarnings, type InputFlags } from './inputs.js';
+import { addInputOptions, liveReader, loadCluster, parseOutput, printWarnings, wantsLive, type InputFlags } from './inputs.js';
+import { readPolicyEndpoints } from '../sources/policy-endpoints.js';
 import { paint, UsageError, type CliIO } from './io.js';
 import { VERSION } from './version.js';
 
@@ -59,7 +60,9 @@ export function auditCommand(io: CliIO, setCode: (code: number) => void): Comman
     if (flags.cluster) enforcement.push(enforcementFromAddon(await describeVpcCniAddon(flags.cluster, flags.region), `eks:${flags.cluster}`, `vpc-cni add-on of ${flags.cluster}`));
 
     const choice = eksChoice(flags, cluster);
-    const result = runAudit(cluster, config, enforcement, { version: choice.version, compute: choice.compute });
+    // a live EKS cluster: what the controller wrote, for eks-drift (a cluster without the controller has none)
+    const endpoints = wantsLive(flags, io) ? await readPolicyEndpoints(await liveReader(flags), true) : undefined;
+    const result = runAudit(cluster, config, enforcement, { version: choice.version, compute: choice.compute, ...(endpoints ? { endpoints } : {}) });
     printWarnings(cluster, io);
     let text: string;
     switch (output) {

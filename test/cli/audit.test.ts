@@ -32,7 +32,8 @@ describe('podwall audit checks', () => {
 
   it('every check but the disabled one finds its problem in the fixture', () => {
     const found = new Set(json.findings.map((f) => f.check));
-    for (const id of CHECK_IDS.filter((x) => x !== 'allow-all-egress')) assert.ok(found.has(id), `${id} found nothing`);
+    // eks-drift reads a live cluster's PolicyEndpoints: a file fixture has none (test/cli/eks-drift.test.ts)
+    for (const id of CHECK_IDS.filter((x) => x !== 'allow-all-egress' && x !== 'eks-drift')) assert.ok(found.has(id), `${id} found nothing`);
     assert.ok(!found.has('allow-all-egress'), 'disabled in podwall.yaml');
     assert.equal(code, 1, 'errors reach the default --fail-on error');
   });

@@ -2,6 +2,7 @@ import type { Check } from '../check.js';
 import { allowAllEgress, allowAllIngress } from './allow-all.js';
 import { egressBlocksDns } from './egress-blocks-dns.js';
 import { anpPolicyTypesMissing, eksDiffers, eksNamedPortIpBlock, eksPortLimit } from './eks-differs.js';
+import { eksDrift } from './eks-drift.js';
 import { eksOneDirectionIsolation } from './eks-hazards.js';
 import { eksSamePriorityConflict } from './eks-same-priority-conflict.js';
 import { enforcementDisabled } from './enforcement-disabled.js';
@@ -33,6 +34,7 @@ export const CHECKS: readonly Check[] = [
   eksNamedPortIpBlock,
   anpPolicyTypesMissing,
   eksDiffers,
+  eksDrift,
 ];
 
 export const CHECK_IDS = CHECKS.map((c) => c.id);
