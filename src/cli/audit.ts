@@ -16,6 +16,8 @@ import { defaultDbPath, HistoryStore } from '../store/history.js';
 import { addEksOptions, eksChoice, type DataplaneFlags } from './dataplane.js';
 import { addInputOptions, liveReader, loadCluster, parseOutput, printWarnings, wantsLive, type InputFlags } from './inputs.js';
 import { readPolicyEndpoints } from '../sources/policy-endpoints.js';
+import { LiveError } from '../sources/live.js';
+import type { WrittenEndpoints } from '../eks/drift.js';
 import { paint, UsageError, type CliIO } from './io.js';
 import { VERSION } from './version.js';
 
@@ -31,6 +33,17 @@ interface Flags extends InputFlags, DataplaneFlags {
 }
 
 const FORMATS = ['text', 'json', 'sarif', 'junit', 'md'] as const;
+
+/** The controller's PolicyEndpoints for eks-drift; a role that may not list them costs that check only, said on stderr. */
+async function writtenEndpoints(flags: Flags, io: CliIO): Promise<WrittenEndpoints | undefined> {
+  try {
+    return await readPolicyEndpoints(await liveReader(flags), true);
+  } catch (e) {
+    if (!(e instanceof LiveError) || !/^forbidden/.test(e.message)) throw e;
+    io.err(`podwall: warning: eks-drift skipped: ${e.message}\n`);
+    return undefined;
+  }
+}
 
 export function auditCommand(io: CliIO, setCode: (code: number) => void): Command {
   const cmd = new Command('audit')
@@ -61,7 +74,7 @@ export function auditCommand(io: CliIO, setCode: (code: number) => void): Comman
 
     const choice = eksChoice(flags, cluster);
     // a live EKS cluster: what the controller wrote, for eks-drift (a cluster without the controller has none)
-    const endpoints = wantsLive(flags, io) ? await readPolicyEndpoints(await liveReader(flags), true) : undefined;
+    const endpoints = wantsLive(flags, io) ? await writtenEndpoints(flags, io) : undefined;
     const result = runAudit(cluster, config, enforcement, { version: choice.version, compute: choice.compute, ...(endpoints ? { endpoints } : {}) });
     printWarnings(cluster, io);
     let text: string;

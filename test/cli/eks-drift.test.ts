@@ -133,6 +133,17 @@ describe('podwall eks drift errors', () => {
     api.remove(POLICY_ENDPOINTS_PATH, 'shop', 'api-from-frontend-bad00');
   });
 
+  it('a role that may not list PolicyEndpoints: eks drift exits 2 naming the permission; the audit warns and goes on', async () => {
+    api.forbidden.add(POLICY_ENDPOINTS_PATH);
+    const r = await podwallAsync(['eks', 'drift', '--kubeconfig', kubeconfig]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /forbidden: podwall needs "list policyendpoints\.networking\.k8s\.aws"/);
+    const a = await podwallAsync(['audit', '--kubeconfig', kubeconfig, '-o', 'json']);
+    assert.ok(a.code === 0 || a.code === 1, a.stderr);
+    assert.match(a.stderr, /warning: eks-drift skipped: forbidden/);
+    api.forbidden.delete(POLICY_ENDPOINTS_PATH);
+  });
+
   it('no PolicyEndpoint CRD: exit 2 saying the controller is missing; the audit goes on without eks-drift', async () => {
     api.missing.add(POLICY_ENDPOINTS_PATH);
     const r = await podwallAsync(['eks', 'drift', '--kubeconfig', kubeconfig]);
