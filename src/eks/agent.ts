@@ -61,7 +61,7 @@ export class Agent {
     const groups = new Map<string, Pod[]>();
     for (const pod of this.cluster.pods) {
       if (pod.hostNetwork) continue;
-      const id = this.on('identifier-sharing') ? podIdentifier(pod) : `${pod.namespace}/${pod.name}`;
+      const id = this.on('identifier-sharing') ? podIdentifier(pod, this.versioned.identifierSeparator) : `${pod.namespace}/${pod.name}`;
       const key = `${id}|${pod.nodeName ?? `?${pod.namespace}/${pod.name}`}`;
       const list = groups.get(key);
       if (list) list.push(pod);
@@ -90,7 +90,7 @@ export class Agent {
       let egress: DirectionMaps | undefined;
       const agent = this;
       out.push({
-        identifier: podIdentifier(first),
+        identifier: podIdentifier(first, this.versioned.identifierSeparator),
         node: first.nodeName ?? '(not scheduled)',
         nodeIp,
         pods,
