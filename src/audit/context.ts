@@ -13,6 +13,11 @@ import { workloadId, type Cluster, type Namespace, type Pod, type Protocol } fro
 import { parseAddress } from '../model/ip.js';
 import type { Direction, Policy, Rule } from '../policy/types.js';
 import type { AuditConfig } from './config.js';
+import { eksDifferences, type EksDifferences } from './eks-differences.js';
+import { chooseVersion } from '../eks/versions.js';
+import type { Compute } from '../eks/types.js';
+import { EksDataplane } from '../eks/decide.js';
+import { compareEndpoints, type DriftReport, type WrittenEndpoints } from '../eks/drift.js';
 
 /** What is known about the VPC CNI's network policy switch, from one source. */
 export interface EnforcementState {
@@ -38,8 +43,12 @@ export class AuditContext {
     readonly cluster: Cluster,
     readonly config: AuditConfig,
     readonly enforcement: EnforcementState[],
+    /** The EKS agent version and compute kind the EKS comparison models (default: from the inputs). */
+    eks?: { version: string; compute: Compute; endpoints?: WrittenEndpoints },
   ) {
     this.engine = new Engine(cluster);
+    this.eksOptions = eks ? { version: eks.version, compute: eks.compute } : defaultEksOptions(cluster);
+    this.writtenEndpoints = eks?.endpoints;
     const probe = (namespace: string): Pod => ({
       name: 'podwall-probe',
       namespace,
@@ -131,6 +140,26 @@ export class AuditContext {
     return !this.probeEngine.decide({ from, to, port: PROBE_PORT, protocol: 'TCP' })[direction].allowed;
   }
 
+  readonly eksOptions: { version: string; compute: Compute };
+  /** The PolicyEndpoints the controller wrote, when a live cluster was read. */
+  readonly writtenEndpoints?: WrittenEndpoints;
+  private drift?: DriftReport;
+  /** Live only: the written endpoints against podwall's controller model (undefined without a live cluster). */
+  get eksDrift(): DriftReport | undefined {
+    if (!this.writtenEndpoints) return undefined;
+    if (!this.drift) {
+      const dp = new EksDataplane(this.cluster, this.eksOptions);
+      this.drift = compareEndpoints(this.cluster, dp.controller, dp.addressing, this.writtenEndpoints);
+    }
+    return this.drift;
+  }
+  private eksDiff?: EksDifferences;
+  /** Where EKS and the specification disagree, asked as explain asks (computed once, for every EKS check). */
+  get eksDifferences(): EksDifferences {
+    this.eksDiff ??= eksDifferences(this.cluster, this.eksOptions);
+    return this.eksDiff;
+  }
+
   dnsPods(): { pods: Pod[]; hypothetical: boolean } {
     return this.dns;
   }
@@ -149,4 +178,10 @@ export class AuditContext {
   podLabel(p: Pod): string {
     return p.workload ? objectLabel(p.workload.kind, p.workload.name, p.namespace) : objectLabel('Pod', p.name, p.namespace);
   }
+}
+
+/** As the CLI infers them without flags: the aws-node image tag, else the newest known agent; EC2 when aws-node is in the inputs. */
+function defaultEksOptions(cluster: Cluster): { version: string; compute: Compute } {
+  const v = chooseVersion(undefined, cluster);
+  return { version: 'error' in v ? 'v1.4.1' : v.text, compute: cluster.settings.awsNode ? 'ec2' : 'auto' };
 }

@@ -1,3 +1,5 @@
+import type { Compute } from '../eks/types.js';
+import type { WrittenEndpoints } from '../eks/drift.js';
 import type { Cluster } from '../model/cluster.js';
 import { CHECKS } from './checks/index.js';
 import type { AuditConfig } from './config.js';
@@ -27,13 +29,17 @@ export interface AuditResult {
 
 const share = (n: number, d: number): number => (d === 0 ? 1 : Math.round((n / d) * 1000) / 1000);
 
-export function runAudit(cluster: Cluster, config: AuditConfig, enforcement: EnforcementState[]): AuditResult {
-  const ctx = new AuditContext(cluster, config, enforcement);
+/**
+ * `eks`: the agent version and compute kind the EKS checks model (default: inferred from the inputs, as the CLI does),
+ * and, from a live cluster, the PolicyEndpoints the controller wrote (for eks-drift).
+ */
+export function runAudit(cluster: Cluster, config: AuditConfig, enforcement: EnforcementState[], eks?: { version: string; compute: Compute; endpoints?: WrittenEndpoints }): AuditResult {
+  const ctx = new AuditContext(cluster, config, enforcement, eks);
   const findings: Finding[] = [];
   CHECKS.forEach((check) => {
     if (config.disabled.includes(check.id)) return;
-    const severity = config.severity[check.id] ?? check.severity;
-    for (const d of check.run(ctx)) findings.push({ check: check.id, severity, ...d });
+    const configured = config.severity[check.id];
+    for (const { severity, ...d } of check.run(ctx)) findings.push({ check: check.id, severity: configured ?? severity ?? check.severity, ...d });
   });
   const order = new Map(CHECKS.map((c, i) => [c.id, i]));
   findings.sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || order.get(a.check)! - order.get(b.check)! || a.object.localeCompare(b.object));

@@ -16,6 +16,8 @@ export interface Finding {
   remedy: string;
   /** Where one fits: the YAML that fixes it. */
   fix?: string;
+  /** EKS checks: the mechanism, and a connection on which `podwall explain` shows it. */
+  eks?: { mechanism: string; kind: 'over-allow' | 'under-allow' | 'uncertain'; from: string; to: string; port: number; protocol: string; probes: number };
 }
 
 export interface CheckInfo {

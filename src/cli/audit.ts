@@ -13,11 +13,15 @@ import { auditText } from '../report/audit/text.js';
 import { describeVpcCniAddon } from '../sources/aws-eks.js';
 import { readText } from '../sources/files.js';
 import { defaultDbPath, HistoryStore } from '../store/history.js';
-import { addInputOptions, loadCluster, parseOutput, printWarnings, type InputFlags } from './inputs.js';
+import { addEksOptions, eksChoice, type DataplaneFlags } from './dataplane.js';
+import { addInputOptions, liveReader, loadCluster, parseOutput, printWarnings, wantsLive, type InputFlags } from './inputs.js';
+import { readPolicyEndpoints } from '../sources/policy-endpoints.js';
+import { LiveError } from '../sources/live.js';
+import type { WrittenEndpoints } from '../eks/drift.js';
 import { paint, UsageError, type CliIO } from './io.js';
 import { VERSION } from './version.js';
 
-interface Flags extends InputFlags {
+interface Flags extends InputFlags, DataplaneFlags {
   addonConfig?: string;
   cluster?: string;
   region?: string;
@@ -29,6 +33,17 @@ interface Flags extends InputFlags {
 }
 
 const FORMATS = ['text', 'json', 'sarif', 'junit', 'md'] as const;
+
+/** The controller's PolicyEndpoints for eks-drift; a role that may not list them costs that check only, said on stderr. */
+async function writtenEndpoints(flags: Flags, io: CliIO): Promise<WrittenEndpoints | undefined> {
+  try {
+    return await readPolicyEndpoints(await liveReader(flags), true);
+  } catch (e) {
+    if (!(e instanceof LiveError) || !/^forbidden/.test(e.message)) throw e;
+    io.err(`podwall: warning: eks-drift skipped: ${e.message}\n`);
+    return undefined;
+  }
+}
 
 export function auditCommand(io: CliIO, setCode: (code: number) => void): Command {
   const cmd = new Command('audit')
@@ -42,6 +57,7 @@ export function auditCommand(io: CliIO, setCode: (code: number) => void): Comman
     .option('--record', 'store this run\'s KPIs and findings in the history database')
     .option('--db <path>', `history database (default: ${defaultDbPath()})`);
   addInputOptions(cmd);
+  addEksOptions(cmd);
   return cmd.action(async (flags: Flags) => {
     const output = parseOutput(flags.output, FORMATS);
     const failOn = flags.failOn as FindingSeverity;
@@ -56,7 +72,10 @@ export function auditCommand(io: CliIO, setCode: (code: number) => void): Comman
     if (flags.addonConfig) enforcement.push(enforcementFromDescribeAddonJson(readText(flags.addonConfig), flags.addonConfig));
     if (flags.cluster) enforcement.push(enforcementFromAddon(await describeVpcCniAddon(flags.cluster, flags.region), `eks:${flags.cluster}`, `vpc-cni add-on of ${flags.cluster}`));
 
-    const result = runAudit(cluster, config, enforcement);
+    const choice = eksChoice(flags, cluster);
+    // a live EKS cluster: what the controller wrote, for eks-drift (a cluster without the controller has none)
+    const endpoints = wantsLive(flags, io) ? await writtenEndpoints(flags, io) : undefined;
+    const result = runAudit(cluster, config, enforcement, { version: choice.version, compute: choice.compute, ...(endpoints ? { endpoints } : {}) });
     printWarnings(cluster, io);
     let text: string;
     switch (output) {

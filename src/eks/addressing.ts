@@ -24,11 +24,14 @@ export function clusterFamily(cluster: Cluster): Family {
   return v6 > v4 ? 6 : 4;
 }
 
-/** The pod identifier: the name without its last `-segment`, `@`, the namespace; `.` becomes `_` (agent utils.go). */
-export function podIdentifier(pod: Pod): string {
+/**
+ * The pod identifier: the name without its last `-segment`, `@` (agents up to v1.3.7: `-`), the namespace; `.`
+ * becomes `_` (agent utils.go). The `@` form is the finer one: pods it groups are grouped by `-` too.
+ */
+export function podIdentifier(pod: Pod, separator: '@' | '-' = '@'): string {
   const dash = pod.name.lastIndexOf('-');
   const base = dash > 0 ? pod.name.slice(0, dash) : pod.name;
-  return `${base}@${pod.namespace}`.replaceAll('.', '_');
+  return `${base}${separator}${pod.namespace}`.replaceAll('.', '_');
 }
 
 function policyCidrs(cluster: Cluster): Cidr[] {

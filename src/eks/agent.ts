@@ -61,7 +61,7 @@ export class Agent {
     const groups = new Map<string, Pod[]>();
     for (const pod of this.cluster.pods) {
       if (pod.hostNetwork) continue;
-      const id = this.on('identifier-sharing') ? podIdentifier(pod) : `${pod.namespace}/${pod.name}`;
+      const id = this.on('identifier-sharing') ? podIdentifier(pod, this.versioned.identifierSeparator) : `${pod.namespace}/${pod.name}`;
       const key = `${id}|${pod.nodeName ?? `?${pod.namespace}/${pod.name}`}`;
       const list = groups.get(key);
       if (list) list.push(pod);
@@ -90,7 +90,7 @@ export class Agent {
       let egress: DirectionMaps | undefined;
       const agent = this;
       out.push({
-        identifier: podIdentifier(first),
+        identifier: podIdentifier(first, this.versioned.identifierSeparator),
         node: first.nodeName ?? '(not scheduled)',
         nodeIp,
         pods,
@@ -270,7 +270,11 @@ export class Agent {
         // the specification: the excepted range keeps what the other rules allow there
         byCidr.set(cidrKey(x), { cidr: x, items: this.inherited(x, containers, true), except: [], sources: [] });
       } else {
-        out.push({ cidr: x, kind: 'except', l4: [{ protocol: 'RESERVED', port: 0, endPort: 0 }], overflow: [], sources: [] });
+        const entry: NpEntry = { cidr: x, kind: 'except', l4: [{ protocol: 'RESERVED', port: 0, endPort: 0 }], overflow: [], sources: [] };
+        // an except equal to the node IP is written under the node entry's key after it and overwrites it
+        // (fw_rule_processor.go c8619c05 l.81-85, then l.162-171): the node is denied in this direction
+        if (cidrKey(x) === cidrKey(nodeCidr)) out[0] = entry;
+        else out.push(entry);
       }
     }
     for (const e of byCidr.values()) {

@@ -55,8 +55,14 @@ export interface VersionBehaviour {
   cpMissingProtocolIsTcp: boolean;
   /** The controller respects policyTypes (controller PR #229, open: no release has it). */
   policyTypesRespected: boolean;
+  /**
+   * What joins the pod name prefix and the namespace in the pod identifier: `-` up to v1.3.7, which lets pods of two
+   * namespaces share maps (`web-x-abc` in prod and `web-abc` in x-prod are both `web-x-prod`); `@` since v1.4.0
+   * (PR #576, 8e2bd30).
+   */
+  identifierSeparator: '@' | '-';
 }
 
 export function behaviour(v: AgentVersion): VersionBehaviour {
-  return { cpNodeEntry: after(v, 1, 4, 1), cpMissingProtocolIsTcp: true, policyTypesRespected: false };
+  return { cpNodeEntry: after(v, 1, 4, 1), cpMissingProtocolIsTcp: true, policyTypesRespected: false, identifierSeparator: after(v, 1, 3, 7) ? '@' : '-' };
 }

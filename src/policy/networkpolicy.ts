@@ -46,7 +46,7 @@ export function parseNetworkPolicy(root: Cursor, ctx: KindContext, dialect: Netw
       types = egress.length > 0 ? ['Ingress', 'Egress'] : ['Ingress'];
     } else {
       types = [];
-      ctx.warn(`${ctx.ref.kind} without policyTypes isolates nothing on EKS (it is not defaulted as NetworkPolicy is): its rules have no effect; set policyTypes: [Egress]`, spec);
+      ctx.warn(`${ctx.ref.kind} without policyTypes (not defaulted as NetworkPolicy's is): by the specification it isolates nothing, but the EKS agent still enforces its rules and allows everything in a direction without rules; set policyTypes: [Egress]`, spec);
     }
   } else {
     if (!dialect.crd && typeItems.length > 2) typesCursor.fail(`Invalid value: ${JSON.stringify(typesCursor.value)}: may not specify more than two policyTypes`);

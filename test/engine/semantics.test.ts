@@ -59,7 +59,7 @@ describe('ApplicationNetworkPolicy', () => {
   it('without policyTypes isolates nothing, and says so', () => {
     const c = clusterFrom(pod('a', 'web', { app: 'web' }) + anp(''));
     assert.equal(decide(c, 'a/web', 'anything.org', 80).allowed, true);
-    assert.ok(c.warnings.some((w) => /isolates nothing on EKS/.test(w.message)));
+    assert.ok(c.warnings.some((w) => /without policyTypes .*isolates nothing, but the EKS agent still enforces its rules/.test(w.message)));
   });
 });
 

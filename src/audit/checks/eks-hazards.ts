@@ -1,11 +1,7 @@
 /** Where the same YAML does something different on EKS than upstream. */
 import { selects } from '../../engine/match.js';
-import { policyLabel } from '../../policy/types.js';
 import type { Check, Draft } from '../check.js';
 
-/** Kinds the EKS network policy agent enforces with NetworkPolicy semantics. */
-const isEksNamespaced = (kind: string): boolean => kind === 'NetworkPolicy' || kind === 'ApplicationNetworkPolicy';
-const EKS_PORT_LIMIT = 24;
 
 export const eksOneDirectionIsolation: Check = {
   id: 'eks-one-direction-isolation',
@@ -32,64 +28,5 @@ export const eksOneDirectionIsolation: Check = {
       }
     }
     return out;
-  },
-};
-
-export const eksPortLimit: Check = {
-  id: 'eks-port-limit',
-  title: 'More than 24 port entries for one peer',
-  severity: 'error',
-  help: `The EKS agent keeps at most ${EKS_PORT_LIMIT} port/protocol entries per peer address; it drops the rest silently, so traffic the policy allows is denied.`,
-  run(ctx) {
-    const out: Draft[] = [];
-    for (const { policy: p, direction, rule: r } of ctx.rules(true)) {
-      if (!isEksNamespaced(p.ref.kind) && p.semantics !== 'priority-action') continue;
-      const n = r.ports?.length ?? 0;
-      if (n <= EKS_PORT_LIMIT) continue;
-      out.push({
-        object: policyLabel(p.ref),
-        location: r.location,
-        message: `${direction} rule ${r.name ?? r.index} of ${policyLabel(p.ref)} lists ${n} port entries; EKS keeps ${EKS_PORT_LIMIT} per peer and drops the rest silently`,
-        remedy: 'merge adjacent ports into ranges (endPort / portRange), or split the peers across rules',
-      });
-    }
-    return out;
-  },
-};
-
-export const eksNamedPortIpBlock: Check = {
-  id: 'eks-named-port-ipblock',
-  title: 'Named port in a rule whose peers are ipBlocks',
-  severity: 'warning',
-  help: 'EKS resolves named ports against pods; in a rule whose peers are ipBlocks it has no pod to resolve against and drops the port, so the rule does not allow what it says.',
-  run(ctx) {
-    const out: Draft[] = [];
-    for (const { policy: p, direction, rule: r } of ctx.rules(true)) {
-      if (!isEksNamespaced(p.ref.kind) || !r.ports?.some((pm) => pm.type === 'named') || !r.peers?.some((x) => x.type === 'ipBlock')) continue;
-      out.push({
-        object: policyLabel(p.ref),
-        location: r.location,
-        message: `${direction} rule ${r.index} of ${policyLabel(p.ref)} combines a named port with ipBlock peers; EKS drops the named port`,
-        remedy: 'use the port number for ipBlock peers',
-      });
-    }
-    return out;
-  },
-};
-
-export const anpPolicyTypesMissing: Check = {
-  id: 'anp-policytypes-missing',
-  title: 'ApplicationNetworkPolicy without policyTypes',
-  severity: 'error',
-  help: 'EKS does not default policyTypes for ApplicationNetworkPolicy as Kubernetes does for NetworkPolicy: without them it isolates nothing and its rules have no effect.',
-  run(ctx) {
-    return ctx.cluster.policies
-      .filter((p) => p.ref.kind === 'ApplicationNetworkPolicy' && p.policyTypesGiven === false)
-      .map((p) => ({
-        object: policyLabel(p.ref),
-        location: p.ref.location,
-        message: `${policyLabel(p.ref)} has no policyTypes: on EKS it isolates nothing and its rules have no effect`,
-        remedy: 'set spec.policyTypes: [Egress] (and Ingress if it has ingress rules)',
-      }));
   },
 };

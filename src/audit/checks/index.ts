@@ -1,7 +1,9 @@
 import type { Check } from '../check.js';
 import { allowAllEgress, allowAllIngress } from './allow-all.js';
 import { egressBlocksDns } from './egress-blocks-dns.js';
-import { anpPolicyTypesMissing, eksNamedPortIpBlock, eksOneDirectionIsolation, eksPortLimit } from './eks-hazards.js';
+import { anpPolicyTypesMissing, eksDiffers, eksNamedPortIpBlock, eksPortLimit } from './eks-differs.js';
+import { eksDrift } from './eks-drift.js';
+import { eksOneDirectionIsolation } from './eks-hazards.js';
 import { eksSamePriorityConflict } from './eks-same-priority-conflict.js';
 import { enforcementDisabled } from './enforcement-disabled.js';
 import { missingLabels, missingOwner } from './missing-metadata.js';
@@ -31,6 +33,8 @@ export const CHECKS: readonly Check[] = [
   eksPortLimit,
   eksNamedPortIpBlock,
   anpPolicyTypesMissing,
+  eksDiffers,
+  eksDrift,
 ];
 
 export const CHECK_IDS = CHECKS.map((c) => c.id);
