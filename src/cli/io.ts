@@ -5,6 +5,8 @@ import { COLOUR_MARK, forTerminal } from './terminal.js';
 /** What a command may touch of the process: injectable so commands can run in-process in tests. */
 export interface CliIO {
   out(text: string): void;
+  /** Writes a piece of a long result and resolves when stdout takes more (a slow reader holds back the producer). */
+  outChunk?(text: string): Promise<void>;
   err(text: string): void;
   /** Colour only on a terminal, and never when NO_COLOR is set. */
   color: boolean;
@@ -20,11 +22,21 @@ export function processIO(): CliIO {
   guardStdout();
   return {
     out: (t) => void process.stdout.write(forTerminal(t, Boolean(process.stdout.isTTY))),
+    outChunk: (t) => (process.stdout.write(forTerminal(t, Boolean(process.stdout.isTTY))) ? Promise.resolve() : new Promise((resolve) => process.stdout.once('drain', resolve))),
     err: (t) => void process.stderr.write(forTerminal(t)),
     color: Boolean(process.stdout.isTTY) && !('NO_COLOR' in process.env) && process.env.TERM !== 'dumb',
     readStdin: readStdinText,
     env: process.env,
   };
+}
+
+/** A long result, piece by piece, in bounded memory where the IO allows it. */
+export async function writeChunks(io: CliIO, chunks: Iterable<string>): Promise<void> {
+  for (const chunk of chunks) {
+    if (!chunk) continue;
+    if (io.outChunk) await io.outChunk(chunk);
+    else io.out(chunk);
+  }
 }
 
 let guarded = false;
