@@ -87,11 +87,19 @@ function* csv(m: MatrixSource): Generator<string> {
 /** JSON.stringify(m, null, 2) of the whole result, written as the edges come. */
 function* json(m: MatrixSource): Generator<string> {
   const item = (v: unknown): string => '    ' + JSON.stringify(v, null, 2).replace(/\n/g, '\n    ');
-  const array = function* (key: string, items: Iterable<unknown>, last: boolean): Generator<string> {
+  // an edge of the five usual fields is written by hand around its ports' text, made once per ports list
+  const portsText = new WeakMap<PortRange[], string>();
+  const edgeItem = (e: MatrixEdge): string => {
+    if (Object.keys(e).length !== 5) return item(e);
+    let ports = portsText.get(e.ports);
+    if (ports === undefined) portsText.set(e.ports, (ports = JSON.stringify(e.ports, null, 2).replace(/\n/g, '\n      ')));
+    return `    {\n      "from": ${JSON.stringify(e.from)},\n      "to": ${JSON.stringify(e.to)},\n      "allowed": ${e.allowed},\n      "partial": ${e.partial},\n      "ports": ${ports}\n    }`;
+  };
+  const array = function* <T>(key: string, items: Iterable<T>, last: boolean, write: (v: T) => string = item): Generator<string> {
     let text = '';
     let first = true;
     for (const v of items) {
-      text += first ? `  ${JSON.stringify(key)}: [\n${item(v)}` : `,\n${item(v)}`;
+      text += first ? `  ${JSON.stringify(key)}: [\n${write(v)}` : `,\n${write(v)}`;
       first = false;
       if (text.length >= CHUNK) {
         yield text;
@@ -104,7 +112,7 @@ function* json(m: MatrixSource): Generator<string> {
   yield '{\n';
   yield* array('workloads', nodes.workloads, false);
   yield* array('outside', nodes.outside, false);
-  yield* array('edges', m.edges(), true);
+  yield* array('edges', m.edges(), true, edgeItem);
   yield '}\n';
 }
 
