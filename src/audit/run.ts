@@ -27,11 +27,13 @@ export interface AuditResult {
 
 const share = (n: number, d: number): number => (d === 0 ? 1 : Math.round((n / d) * 1000) / 1000);
 
-export function runAudit(cluster: Cluster, config: AuditConfig, enforcement: EnforcementState[]): AuditResult {
+/** `onCheck`: told before each check runs (progress on a terminal). */
+export function runAudit(cluster: Cluster, config: AuditConfig, enforcement: EnforcementState[], onCheck?: (id: string, index: number, checks: number) => void): AuditResult {
   const ctx = new AuditContext(cluster, config, enforcement);
   const findings: Finding[] = [];
-  CHECKS.forEach((check) => {
+  CHECKS.forEach((check, i) => {
     if (config.disabled.includes(check.id)) return;
+    onCheck?.(check.id, i, CHECKS.length);
     const severity = config.severity[check.id] ?? check.severity;
     for (const d of check.run(ctx)) findings.push({ check: check.id, severity, ...d });
   });

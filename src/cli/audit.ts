@@ -56,7 +56,8 @@ export function auditCommand(io: CliIO, setCode: (code: number) => void): Comman
     if (flags.addonConfig) enforcement.push(enforcementFromDescribeAddonJson(readText(flags.addonConfig), flags.addonConfig));
     if (flags.cluster) enforcement.push(enforcementFromAddon(await describeVpcCniAddon(flags.cluster, flags.region), `eks:${flags.cluster}`, `vpc-cni add-on of ${flags.cluster}`));
 
-    const result = runAudit(cluster, config, enforcement);
+    const result = runAudit(cluster, config, enforcement, io.progress ? (id, i, n) => io.progress!.step(`audit: ${id} (check ${i + 1} of ${n})`) : undefined);
+    io.progress?.end();
     printWarnings(cluster, io);
     let text: string;
     switch (output) {

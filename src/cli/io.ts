@@ -1,5 +1,6 @@
 import { describeSystemError } from '../faults/errors.js';
 import { readStdinText } from '../sources/files.js';
+import { terminalProgress, type Progress } from './progress.js';
 import { COLOUR_MARK, forTerminal } from './terminal.js';
 
 /** What a command may touch of the process: injectable so commands can run in-process in tests. */
@@ -12,6 +13,8 @@ export interface CliIO {
   color: boolean;
   readStdin(): string;
   env: NodeJS.ProcessEnv;
+  /** Progress of long steps (progress.ts): on a terminal's stderr only; absent in tests run in-process. */
+  progress?: Progress;
 }
 
 export class UsageError extends Error {
@@ -27,16 +30,21 @@ export function processIO(): CliIO {
     color: Boolean(process.stdout.isTTY) && !('NO_COLOR' in process.env) && process.env.TERM !== 'dumb',
     readStdin: readStdinText,
     env: process.env,
+    progress: terminalProgress(process.stderr, process.env),
   };
 }
 
 /** A long result, piece by piece, in bounded memory where the IO allows it. */
 export async function writeChunks(io: CliIO, chunks: Iterable<string>): Promise<void> {
+  // progress shares the terminal with the results only when stdout is that terminal: erased first
+  const sameTerminal = process.stdout.isTTY && io.progress;
   for (const chunk of chunks) {
+    if (sameTerminal) io.progress!.end();
     if (!chunk) continue;
     if (io.outChunk) await io.outChunk(chunk);
     else io.out(chunk);
   }
+  io.progress?.end();
 }
 
 let guarded = false;

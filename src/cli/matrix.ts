@@ -47,6 +47,9 @@ export function matrixCommand(io: CliIO, setCode: (code: number) => void): Comma
     const world = new OutsideWorld([cluster]);
     const peer = typeof flags.exposure === 'string' ? resolvePeer(world, flags.exposure, mode) : undefined;
     // streamed: a matrix of thousands of workloads is printed as it is computed, never held whole
+    // progress per row of sources, unless the rows themselves go to the terminal
+    const progress = io.progress && !process.stdout.isTTY ? io.progress : undefined;
+    progress?.step('matrix: preparing');
     const stream = streamMatrix(new Engine(cluster), {
       ...(flags.namespace ? { namespaces: flags.namespace } : {}),
       ...(port !== undefined ? { port } : {}),
@@ -55,8 +58,9 @@ export function matrixCommand(io: CliIO, setCode: (code: number) => void): Comma
       ...(exposure ? { exposure } : {}),
       ...(peer ? { peer } : {}),
       world,
-    });
+    }, progress ? (done) => progress.update(done) : undefined);
     printWarnings(cluster, io);
+    progress?.step('matrix: workload rows', stream.sources);
     await writeChunks(io, matrixChunks(stream, format));
     setCode(0);
   });
