@@ -166,32 +166,42 @@ export function computeNamespaceMatrix(
   const queries = queriesFor(engine, options);
   const groupOf = (c: EndpointClass): string => (c.pod ? c.pod.namespace : c.outside!.kind === 'node' ? NODES : c.outside!.name);
   const sizeOf = (c: EndpointClass): number => (c.pod ? c.pods.length : 1);
-  const edges = new Map<string, NamespaceEdge>();
+  // from -> to, nested: a Map keyed by namespace pairs would exceed its 2^24 entries past ~4,096 namespaces
+  const edges = new Map<string, Map<string, NamespaceEdge>>();
+  const list: NamespaceEdge[] = [];
   for (const q of queries) {
-    const pairs = new Map<string, number>();
+    const pairs = new Map<string, Map<string, number>>();
     for (const { from: s, allowed } of reach.rows(q.rep)) {
       for (const di of eachMember(allowed)) {
         const d = classes.classes[di]!;
         if ((s.outside && d.outside) || groupOf(d) === groupOf(s)) continue;
-        const k = `${groupOf(s)}\u0000${groupOf(d)}`;
-        pairs.set(k, (pairs.get(k) ?? 0) + sizeOf(s) * sizeOf(d));
+        let row = pairs.get(groupOf(s));
+        if (!row) pairs.set(groupOf(s), (row = new Map()));
+        row.set(groupOf(d), (row.get(groupOf(d)) ?? 0) + sizeOf(s) * sizeOf(d));
       }
     }
-    for (const [k, n] of pairs) {
-      const [from, to] = k.split('\u0000') as [string, string];
-      const e = edges.get(k);
-      if (e) {
-        e.ports.push(...q.ranges);
-        e.podPairs = Math.max(e.podPairs, n);
-      } else edges.set(k, { from, to, ports: [...q.ranges], podPairs: n });
+    for (const [from, row] of pairs) {
+      let known = edges.get(from);
+      if (!known) edges.set(from, (known = new Map()));
+      for (const [to, n] of row) {
+        const e = known.get(to);
+        if (e) {
+          e.ports.push(...q.ranges);
+          e.podPairs = Math.max(e.podPairs, n);
+        } else {
+          const made = { from, to, ports: [...q.ranges], podPairs: n };
+          known.set(to, made);
+          list.push(made);
+        }
+      }
     }
   }
-  for (const e of edges.values()) e.ports = mergeRanges(e.ports);
+  for (const e of list) e.ports = mergeRanges(e.ports);
   const outside = new Map<string, OutsideNode>();
   for (const c of classes.classes) {
     if (!c.outside) continue;
     const id = groupOf(c);
     if (!outside.has(id)) outside.set(id, id === NODES ? { id, kind: 'nodes', members: engine.cluster.nodes.length } : { id, kind: c.outside.kind });
   }
-  return { namespaces: [...engine.cluster.namespaces.keys()].sort(), outside: [...outside.values()], edges: [...edges.values()] };
+  return { namespaces: [...engine.cluster.namespaces.keys()].sort(), outside: [...outside.values()], edges: list };
 }
