@@ -22,8 +22,7 @@ function time(f: () => unknown, runs = 3): number {
   return ms.sort((a, b) => a - b)[Math.floor(runs / 2)]!;
 }
 
-export function measureParse(shape: Shape): Record<string, unknown> {
-  const dump = generateDump(shape);
+export function measureParse(shape: Shape, dump = generateDump(shape)): Record<string, unknown> {
   const yamlMs = time(() => parseDocuments(dump.yaml, 'dump.yaml'));
   const jsYamlMs = time(() => loadAll(dump.yaml));
   const jsonMs = time(() => parseDocuments(dump.json, 'dump.json'));

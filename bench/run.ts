@@ -13,7 +13,12 @@
  * For typical and large, a second line measures parsing the same cluster as a real `kubectl get -A`
  * dump (parse.ts); `--size startup` (also in the default run) times start-up (startup.ts); `--size flows
  * [--lines N]` times `flows summary` on an N-line agent log (default 2,000,000) against a read-and-split (flows.ts).
+ * The dump line also runs the real CLI end to end on that dump (e2e.ts): `audit -o json` and `matrix -o csv`,
+ * wall time and peak RSS, beside the parse phase and its ratios to js-yaml and JSON.parse from the same run.
+ * `--size matrix` (also in the default run) times `podwall matrix` on ~2,000 workloads in each format against
+ * its target (<= 10 s, <= 500 MB), with a bare write of the same bytes as the same-run reference.
  */
+import { loadavg } from 'node:os';
 import { eksDecider } from '../src/analysis/deciders.js';
 import { Dataplanes } from '../src/eks/compare.js';
 import { EksDataplane } from '../src/eks/decide.js';
@@ -27,6 +32,8 @@ import { Reachability } from '../src/engine/reachability.js';
 import { parseDocuments } from '../src/k8s/yaml.js';
 import { buildCluster, expandLists } from '../src/model/build.js';
 import { generateYaml, SHAPES, type Shape } from './generate.js';
+import { generateDump } from './dump.js';
+import { measureEndToEnd, measureMatrixCli } from './e2e.js';
 import { measureFlows } from './flows.js';
 import { measureParse } from './parse.js';
 import { measureStartup } from './startup.js';
@@ -139,6 +146,11 @@ function run(shape: Shape): Record<string, unknown> {
   };
 }
 
+/** The one-minute load average when measured: eight helpers share two cores, so absolute times vary. */
+function loadAverage(): number {
+  return Math.round(loadavg()[0]! * 10) / 10;
+}
+
 function hashRow(b: Uint32Array): number {
   let h = 2166136261;
   for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b[i]!, 16777619);
@@ -147,11 +159,15 @@ function hashRow(b: Uint32Array): number {
 
 const args = process.argv.slice(2);
 const i = args.indexOf('--size');
-const sizes = i >= 0 ? [args[i + 1]!] : ['startup', 'typical', 'large', 'extreme', 'flows'];
+const sizes = i >= 0 ? [args[i + 1]!] : ['startup', 'typical', 'large', 'extreme', 'matrix', 'flows'];
 const linesArg = args.indexOf('--lines');
 for (const size of sizes) {
   if (size === 'startup') {
     console.log(JSON.stringify(measureStartup()));
+    continue;
+  }
+  if (size === 'matrix') {
+    console.log(JSON.stringify(measureMatrixCli()));
     continue;
   }
   if (size === 'flows') {
@@ -160,9 +176,13 @@ for (const size of sizes) {
   }
   const shape = SHAPES[size as Shape['workload']];
   if (!shape) {
-    console.error(`unknown size ${size}: startup, typical, large, extreme or flows`);
+    console.error(`unknown size ${size}: startup, typical, large, extreme, matrix or flows`);
     process.exit(2);
   }
   console.log(JSON.stringify(run(shape)));
-  if (size !== 'extreme') console.log(JSON.stringify({ workload: `${size}-dump`, ...measureParse(shape) }));
+  if (size !== 'extreme' || args.includes('--extreme-dump')) {
+    // the extreme dump (about 2 GB of YAML) exceeds the 256 MiB a manifest file may have: only with --extreme-dump
+    const dump = generateDump(shape);
+    console.log(JSON.stringify({ workload: `${size}-dump`, ...measureParse(shape, dump), ...measureEndToEnd(dump.yaml), load: loadAverage() }));
+  }
 }

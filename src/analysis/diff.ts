@@ -10,7 +10,8 @@ import { OutsideWorld } from '../engine/outside.js';
 import { describeRanges, mergeRanges, type PortRange } from '../engine/ports.js';
 import { PROTOCOLS, workloadId, type Cluster, type Pod } from '../model/cluster.js';
 import { summarize } from '../report/summary.js';
-import { computeMatrix, type MatrixEdge } from './matrix.js';
+import type { MatrixEdge } from './matrix.js';
+import { streamMatrix } from './matrix-stream.js';
 
 export interface DiffChange {
   from: string;
@@ -38,16 +39,20 @@ export function diffClusters(oldCluster: Cluster, newCluster: Cluster, namespace
   const newEngine = new Engine(newCluster);
   const world = new OutsideWorld([oldCluster, newCluster]);
   const scope = { allowedOnly: true, outside: 'each' as const, world, ...(namespaces ? { namespaces } : {}) };
-  const byPair = (edges: MatrixEdge[]): Map<string, MatrixEdge[]> => {
-    const m = new Map<string, MatrixEdge[]>();
+  // from -> to -> edges: nested, as a Map keyed by pairs would exceed its 2^24 entries past ~4,096 workloads
+  const byPair = (edges: Iterable<MatrixEdge>): Map<string, Map<string, MatrixEdge[]>> => {
+    const m = new Map<string, Map<string, MatrixEdge[]>>();
     for (const e of edges) {
-      const k = `${e.from}\u0000${e.to}`;
-      m.set(k, [...(m.get(k) ?? []), e]);
+      let row = m.get(e.from);
+      if (!row) m.set(e.from, (row = new Map()));
+      let list = row.get(e.to);
+      if (!list) row.set(e.to, (list = []));
+      list.push(e);
     }
     return m;
   };
-  const before = byPair(computeMatrix(oldEngine, scope).edges);
-  const after = byPair(computeMatrix(newEngine, scope).edges);
+  const before = byPair(streamMatrix(oldEngine, scope).edges());
+  const after = byPair(streamMatrix(newEngine, scope).edges());
   const endpoints = (c: Cluster): Map<string, Endpoint> => {
     const m = new Map<string, Endpoint>();
     for (const p of c.pods) if (!m.has(workloadId(p))) m.set(workloadId(p), { kind: 'pod', pod: p as Pod });
@@ -63,10 +68,16 @@ export function diffClusters(oldCluster: Cluster, newCluster: Cluster, namespace
     return summarize(engine.decide({ from: f, to: t, port: r.from, protocol: r.protocol }));
   };
   const changes: DiffChange[] = [];
-  for (const k of new Set([...before.keys(), ...after.keys()])) {
-    const [from, to] = k.split('\u0000') as [string, string];
+  const pairs = function* (): Generator<[string, string]> {
+    for (const from of new Set([...before.keys(), ...after.keys()])) {
+      const was = before.get(from);
+      const is = after.get(from);
+      for (const to of new Set([...(was?.keys() ?? []), ...(is?.keys() ?? [])])) yield [from, to];
+    }
+  };
+  for (const [from, to] of pairs()) {
     const groups = new Map<string, PortRange[]>();
-    for (const { range, was, is } of compare(before.get(k) ?? [], after.get(k) ?? [])) {
+    for (const { range, was, is } of compare(before.get(from)?.get(to) ?? [], after.get(from)?.get(to) ?? [])) {
       if (was === is) continue;
       const g = `${is > was ? 'newly-allowed' : 'newly-denied'}|${was === 1 || is === 1}`;
       groups.set(g, [...(groups.get(g) ?? []), range]);

@@ -10,6 +10,7 @@ import type { OutsideKind, OutsideWorld } from '../engine/outside.js';
 import { mergeRanges, onlyProtocol, portClasses, singlePort, type PortClass, type PortRange } from '../engine/ports.js';
 import { Reachability } from '../engine/reachability.js';
 import { workloadId, type Protocol } from '../model/cluster.js';
+import { streamMatrix } from './matrix-stream.js';
 
 /**
  * Peers outside the pod network: `summary` folds the Node objects into one peer `nodes`, and when a
@@ -73,7 +74,7 @@ export interface MatrixResult {
 export const OUTSIDE = 'outside';
 export const NODES = 'nodes';
 
-interface Group {
+export interface Group {
   id: string;
   size: number;
   outside: boolean;
@@ -82,110 +83,25 @@ interface Group {
 }
 
 export function computeMatrix(engine: Engine, options: MatrixOptions = {}): MatrixResult {
-  const classes = new ClassIndex(engine.cluster, engine.ctx, options.world);
-  const reach = new Reachability(engine, classes);
-  const mode = options.outside ?? 'summary';
-  const { groups, members } = groupClasses(engine, classes, mode, options.namespaces);
-  const queries = queriesFor(engine, options);
-  const G = groups.length;
-  const Q = queries.length;
-  const peerOk = (g: Group): boolean => !options.peer || g.id === options.peer;
-  const wanted = (gs: Group, gd: Group): boolean => {
-    if (gs.outside && gd.outside) return false; // outside to outside is no connection of the cluster
-    if (options.exposure && (gs.outside === gd.outside || !peerOk(gs.outside ? gs : gd))) return false;
-    return !options.namespaces || gs.inScope || gd.inScope;
-  };
-  const total = (gs: number, gd: number): number => groups[gs]!.size * groups[gd]!.size - (gs === gd ? groups[gs]!.size : 0);
-
-  // (source group, destination group) -> allowed member pairs per query
-  const counts = new Map<number, Uint32Array>();
-  for (let qi = 0; qi < Q; qi++) {
-    for (const { from: s, allowed } of reach.rows(queries[qi]!.rep)) {
-      const sm = members[s.index]!;
-      if (sm.length === 0) continue;
-      for (const di of eachMember(allowed)) {
-        const dm = members[di]!;
-        for (let a = 0; a < sm.length; a += 2) {
-          const gs = sm[a]!;
-          for (let b = 0; b < dm.length; b += 2) {
-            const gd = dm[b]!;
-            // a pod talking to itself is not a connection between two pods
-            const pairs = sm[a + 1]! * dm[b + 1]! - (s.index === di && gs === gd ? sm[a + 1]! : 0);
-            if (pairs === 0 || !wanted(groups[gs]!, groups[gd]!)) continue;
-            const k = gs * G + gd;
-            let c = counts.get(k);
-            if (!c) counts.set(k, (c = new Uint32Array(Q)));
-            c[qi]! += pairs;
-          }
-        }
-      }
-    }
-  }
-
-  let edges: MatrixEdge[] = [];
-  const everywhere = mergeRanges(queries.flatMap((q) => q.ranges));
-  for (const [k, c] of counts) {
-    const gs = Math.floor(k / G);
-    const gd = k % G;
-    edges.push(...edgesOf(groups[gs]!.id, groups[gd]!.id, c, total(gs, gd), queries, options.allowedOnly));
-  }
-  if (!options.allowedOnly) {
-    // the pairs with nothing allowed on any port
-    for (let gs = 0; gs < G; gs++) {
-      for (let gd = 0; gd < G; gd++) {
-        if (counts.has(gs * G + gd) || total(gs, gd) === 0 || !wanted(groups[gs]!, groups[gd]!)) continue;
-        edges.push({ from: groups[gs]!.id, to: groups[gd]!.id, allowed: false, partial: false, ports: everywhere });
-      }
-    }
-  }
-  const outsideNodes = new Map(groups.filter((g) => g.node).map((g) => [g.id, g.node!]));
-  if (mode === 'summary') edges = summarizeOutside(edges, outsideNodes);
-  // workloads first, peers outside after them
-  const outsideFirst = (x: string, y: string): number => Number(outsideNodes.has(x)) - Number(outsideNodes.has(y)) || x.localeCompare(y);
-  edges.sort((a, b) => outsideFirst(a.from, b.from) || outsideFirst(a.to, b.to) || Number(b.allowed) - Number(a.allowed) || Number(a.partial) - Number(b.partial));
-  const used = new Set(edges.flatMap((e) => [e.from, e.to]));
-  const workloads = new Map<string, WorkloadNode>();
-  for (const p of engine.cluster.pods) {
-    const id = workloadId(p);
-    const w = workloads.get(id);
-    if (w) w.pods++;
-    else workloads.set(id, { id, namespace: p.namespace, name: p.workload?.name ?? p.name, kind: p.workload?.kind ?? 'Pod', pods: 1 });
-  }
-  return {
-    workloads: [...workloads.values()].filter((w) => used.has(w.id)).sort((a, b) => a.id.localeCompare(b.id)),
-    outside: [...outsideNodes.values()].filter((n) => used.has(n.id)),
-    edges,
-  };
+  // the stream makes the edges in order, one source at a time; this keeps them all (callers that print
+  // a large matrix take the stream itself: streamMatrix)
+  const stream = streamMatrix(engine, options);
+  const edges = [...stream.edges()];
+  return { ...stream.nodes(), edges };
 }
 
 /** One port (`port`, TCP unless `protocol`), every port of `protocol`, or every port of every protocol. */
-function queriesFor(engine: Engine, options: { port?: number; protocol?: Protocol }): PortClass[] {
+export function queriesFor(engine: Engine, options: { port?: number; protocol?: Protocol }): PortClass[] {
   if (options.port !== undefined) return singlePort(options.port, options.protocol ?? 'TCP');
   const all = portClasses([engine.cluster]);
   return options.protocol ? onlyProtocol(all, options.protocol) : all;
-}
-
-/** A pair's answer per class of ports, as up to three edges (allowed, partial, denied) of merged ranges. */
-function edgesOf(from: string, to: string, c: Uint32Array, total: number, queries: PortClass[], allowedOnly?: boolean): MatrixEdge[] {
-  const allow: PortRange[] = [];
-  const partial: PortRange[] = [];
-  const deny: PortRange[] = [];
-  for (let qi = 0; qi < queries.length; qi++) {
-    const n = c[qi]!;
-    (n === 0 ? deny : n < total ? partial : allow).push(...queries[qi]!.ranges);
-  }
-  const out: MatrixEdge[] = [];
-  if (allow.length) out.push({ from, to, allowed: true, partial: false, ports: mergeRanges(allow) });
-  if (partial.length) out.push({ from, to, allowed: true, partial: true, ports: mergeRanges(partial) });
-  if (deny.length && !allowedOnly) out.push({ from, to, allowed: false, partial: false, ports: mergeRanges(deny) });
-  return out;
 }
 
 /**
  * The groups edges are shown between (workloads; peers outside, with nodes folded in summary mode),
  * and for each class the groups of its members with their counts, as flat [group, count, ...] lists.
  */
-function groupClasses(engine: Engine, classes: ClassIndex, mode: OutsideMode, namespaces?: readonly string[]): { groups: Group[]; members: number[][] } {
+export function groupClasses(engine: Engine, classes: ClassIndex, mode: OutsideMode, namespaces?: readonly string[]): { groups: Group[]; members: number[][] } {
   const groups: Group[] = [];
   const index = new Map<string, number>();
   const groupOf = (id: string, make: () => Group): number => {
@@ -227,48 +143,6 @@ function groupClasses(engine: Engine, classes: ClassIndex, mode: OutsideMode, na
   return { groups, members };
 }
 
-/**
- * Summary mode: a workload whose answer is the same toward every peer outside (or from every peer
- * outside) gets one row with `outside` instead of one per peer.
- */
-function summarizeOutside(edges: MatrixEdge[], peers: Map<string, OutsideNode>): MatrixEdge[] {
-  if (peers.size < 2) return edges;
-  // (workload, direction) -> peer -> what its edges say
-  const answers = new Map<string, Map<string, string>>();
-  const keyOf = (e: MatrixEdge): string | undefined => (peers.has(e.to) ? `${e.from}\u0000>` : peers.has(e.from) ? `${e.to}\u0000<` : undefined);
-  for (const e of edges) {
-    const k = keyOf(e);
-    if (!k) continue;
-    const peer = k.endsWith('>') ? e.to : e.from;
-    let m = answers.get(k);
-    if (!m) answers.set(k, (m = new Map()));
-    m.set(peer, `${m.get(peer) ?? ''}|${e.allowed}${e.partial}${JSON.stringify(e.ports)}`);
-  }
-  const collapsed = new Set<string>();
-  for (const [k, m] of answers) {
-    // with allowedOnly, a peer without edges is denied everywhere: the same answer as another such peer only
-    const values = [...peers.keys()].map((p) => m.get(p) ?? '');
-    if (values.every((v) => v === values[0])) collapsed.add(k);
-  }
-  if (collapsed.size === 0) return edges;
-  const out: MatrixEdge[] = [];
-  const emitted = new Set<string>();
-  for (const e of edges) {
-    const k = keyOf(e);
-    if (!k || !collapsed.has(k)) {
-      out.push(e);
-      continue;
-    }
-    const outward = k.endsWith('>');
-    const first = [...peers.keys()][0]!;
-    if ((outward ? e.to : e.from) !== first) continue; // one peer's edges stand for all
-    out.push({ ...e, ...(outward ? { to: OUTSIDE } : { from: OUTSIDE }) });
-    emitted.add(k);
-  }
-  if (emitted.size) peers.set(OUTSIDE, { id: OUTSIDE, kind: 'outside', members: [...peers.values()].reduce((n, p) => n + (p.members ?? 1), 0) });
-  return out;
-}
-
 export interface NamespaceEdge {
   from: string;
   to: string;
@@ -292,32 +166,42 @@ export function computeNamespaceMatrix(
   const queries = queriesFor(engine, options);
   const groupOf = (c: EndpointClass): string => (c.pod ? c.pod.namespace : c.outside!.kind === 'node' ? NODES : c.outside!.name);
   const sizeOf = (c: EndpointClass): number => (c.pod ? c.pods.length : 1);
-  const edges = new Map<string, NamespaceEdge>();
+  // from -> to, nested: a Map keyed by namespace pairs would exceed its 2^24 entries past ~4,096 namespaces
+  const edges = new Map<string, Map<string, NamespaceEdge>>();
+  const list: NamespaceEdge[] = [];
   for (const q of queries) {
-    const pairs = new Map<string, number>();
+    const pairs = new Map<string, Map<string, number>>();
     for (const { from: s, allowed } of reach.rows(q.rep)) {
       for (const di of eachMember(allowed)) {
         const d = classes.classes[di]!;
         if ((s.outside && d.outside) || groupOf(d) === groupOf(s)) continue;
-        const k = `${groupOf(s)}\u0000${groupOf(d)}`;
-        pairs.set(k, (pairs.get(k) ?? 0) + sizeOf(s) * sizeOf(d));
+        let row = pairs.get(groupOf(s));
+        if (!row) pairs.set(groupOf(s), (row = new Map()));
+        row.set(groupOf(d), (row.get(groupOf(d)) ?? 0) + sizeOf(s) * sizeOf(d));
       }
     }
-    for (const [k, n] of pairs) {
-      const [from, to] = k.split('\u0000') as [string, string];
-      const e = edges.get(k);
-      if (e) {
-        e.ports.push(...q.ranges);
-        e.podPairs = Math.max(e.podPairs, n);
-      } else edges.set(k, { from, to, ports: [...q.ranges], podPairs: n });
+    for (const [from, row] of pairs) {
+      let known = edges.get(from);
+      if (!known) edges.set(from, (known = new Map()));
+      for (const [to, n] of row) {
+        const e = known.get(to);
+        if (e) {
+          e.ports.push(...q.ranges);
+          e.podPairs = Math.max(e.podPairs, n);
+        } else {
+          const made = { from, to, ports: [...q.ranges], podPairs: n };
+          known.set(to, made);
+          list.push(made);
+        }
+      }
     }
   }
-  for (const e of edges.values()) e.ports = mergeRanges(e.ports);
+  for (const e of list) e.ports = mergeRanges(e.ports);
   const outside = new Map<string, OutsideNode>();
   for (const c of classes.classes) {
     if (!c.outside) continue;
     const id = groupOf(c);
     if (!outside.has(id)) outside.set(id, id === NODES ? { id, kind: 'nodes', members: engine.cluster.nodes.length } : { id, kind: c.outside.kind });
   }
-  return { namespaces: [...engine.cluster.namespaces.keys()].sort(), outside: [...outside.values()], edges: [...edges.values()] };
+  return { namespaces: [...engine.cluster.namespaces.keys()].sort(), outside: [...outside.values()], edges: list };
 }

@@ -11,7 +11,7 @@ import { decideTargets, FlowEndpoints, type FlowDestination, type FlowTarget } f
 import type { FlowRecord } from '../flows/record.js';
 import { workloadId, type Cluster, type Protocol } from '../model/cluster.js';
 import { summarize } from '../report/summary.js';
-import { computeMatrix } from './matrix.js';
+import { streamMatrix } from './matrix-stream.js';
 
 export interface BrokenFlow {
   from: string;
@@ -111,20 +111,23 @@ export class Replayer {
   }
 
   result(): ReplayResult {
-    const matrix = computeMatrix(this.engine, { allowedOnly: true, outside: 'each', world: this.world });
     const domains = new Set(this.world.peers.filter((p) => p.kind === 'domain').map((p) => p.name));
-    const allowed = new Map<string, PortRange[]>();
-    for (const e of matrix.edges) {
-      if (domains.has(e.from) || domains.has(e.to)) continue;
-      const k = `${e.from}\u0000${e.to}`;
-      allowed.set(k, [...(allowed.get(k) ?? []), ...e.ports]);
-    }
     const unusedAllowed: ReplayResult['unusedAllowed'] = [];
-    for (const [k, ports] of allowed) {
-      const unused = subtractRanges(mergeRanges(ports), this.observedPorts.get(k) ?? []);
-      const [from, to] = k.split('\u0000') as [string, string];
-      if (unused.length) unusedAllowed.push({ from, to, ports: unused });
+    // the matrix streamed: a pair's edges are adjacent, so no map of every allowed pair is needed
+    let pair: { from: string; to: string; ports: PortRange[] } | undefined;
+    const settle = (p: { from: string; to: string; ports: PortRange[] }): void => {
+      const unused = subtractRanges(mergeRanges(p.ports), this.observedPorts.get(`${p.from}\u0000${p.to}`) ?? []);
+      if (unused.length) unusedAllowed.push({ from: p.from, to: p.to, ports: unused });
+    };
+    for (const e of streamMatrix(this.engine, { allowedOnly: true, outside: 'each', world: this.world }).edges()) {
+      if (domains.has(e.from) || domains.has(e.to)) continue;
+      if (!pair || pair.from !== e.from || pair.to !== e.to) {
+        if (pair) settle(pair);
+        pair = { from: e.from, to: e.to, ports: [] };
+      }
+      pair.ports.push(...e.ports);
     }
+    if (pair) settle(pair);
     unusedAllowed.sort((a, b) => a.from.localeCompare(b.from) || a.to.localeCompare(b.to));
     return {
       observedAllowed: this.observed,

@@ -31,13 +31,21 @@ const share = (n: number, d: number): number => (d === 0 ? 1 : Math.round((n / d
 
 /**
  * `eks`: the agent version and compute kind the EKS checks model (default: inferred from the inputs, as the CLI does),
- * and, from a live cluster, the PolicyEndpoints the controller wrote (for eks-drift).
+ * and, from a live cluster, the PolicyEndpoints the controller wrote (for eks-drift). `onCheck`: told before each
+ * check runs (progress on a terminal).
  */
-export function runAudit(cluster: Cluster, config: AuditConfig, enforcement: EnforcementState[], eks?: { version: string; compute: Compute; endpoints?: WrittenEndpoints }): AuditResult {
+export function runAudit(
+  cluster: Cluster,
+  config: AuditConfig,
+  enforcement: EnforcementState[],
+  eks?: { version: string; compute: Compute; endpoints?: WrittenEndpoints },
+  onCheck?: (id: string, index: number, checks: number) => void,
+): AuditResult {
   const ctx = new AuditContext(cluster, config, enforcement, eks);
   const findings: Finding[] = [];
-  CHECKS.forEach((check) => {
+  CHECKS.forEach((check, i) => {
     if (config.disabled.includes(check.id)) return;
+    onCheck?.(check.id, i, CHECKS.length);
     const configured = config.severity[check.id];
     for (const { severity, ...d } of check.run(ctx)) findings.push({ check: check.id, severity: configured ?? severity ?? check.severity, ...d });
   });

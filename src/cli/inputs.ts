@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { formatDiagnostic } from '../k8s/errors.js';
+import { formatDiagnostic, type Diagnostic } from '../k8s/errors.js';
 import { buildCluster, expandLists, type BuildOptions, type SourceObject } from '../model/build.js';
 import type { Cluster, EnforcingMode, Protocol } from '../model/cluster.js';
 import { PROTOCOLS } from '../model/cluster.js';
@@ -38,7 +38,12 @@ export function buildOptions(flags: InputFlags): BuildOptions {
 }
 
 export function readObjects(paths: readonly string[], io: CliIO): SourceObject[] {
-  return expandLists(readDocuments(paths, { readStdin: () => io.readStdin(), warn: (d) => io.err(`${formatDiagnostic(d)}\n`) }));
+  const onFile = io.progress ? (name: string, i: number, n: number): void => io.progress!.step(n > 1 ? `reading ${name} (file ${i + 1} of ${n})` : `reading ${name}`) : undefined;
+  const warn = (d: Diagnostic): void => {
+    io.progress?.end();
+    io.err(`${formatDiagnostic(d)}\n`);
+  };
+  return expandLists(readDocuments(paths, { readStdin: () => io.readStdin(), warn, ...(onFile ? { onFile } : {}) }));
 }
 
 /** Should this run read a live cluster? When asked to, or, as kubectl does, when nothing else is given. */
@@ -50,6 +55,7 @@ export function wantsLive(flags: InputFlags, io: CliIO): boolean {
 export async function readInputs(flags: InputFlags, io: CliIO): Promise<SourceObject[]> {
   const objects = flags.filename?.length ? readObjects(flags.filename, io) : [];
   if (wantsLive(flags, io)) {
+    io.progress?.step('reading the cluster');
     const reader = await liveReader(flags);
     objects.unshift(...(await reader.readAll()).objects);
   }
@@ -66,7 +72,11 @@ export async function liveReader(flags: InputFlags): Promise<LiveReader> {
 }
 
 export async function loadCluster(flags: InputFlags, io: CliIO): Promise<Cluster> {
-  return buildCluster(await readInputs(flags, io), buildOptions(flags));
+  const objects = await readInputs(flags, io);
+  io.progress?.step('building the model');
+  const cluster = buildCluster(objects, buildOptions(flags));
+  io.progress?.end();
+  return cluster;
 }
 
 export function parsePortFlag(v: string | undefined): number | undefined {
@@ -89,5 +99,6 @@ export function parseOutput<T extends string>(v: string | undefined, allowed: re
 
 /** Warnings about the inputs go to stderr, never into results. */
 export function printWarnings(cluster: Cluster, io: CliIO): void {
+  if (cluster.warnings.length) io.progress?.end();
   for (const w of cluster.warnings) io.err(`${w.file}${w.line ? `:${w.line}` : ''}: ${w.object ?? ''}: warning: ${w.message}\n`);
 }

@@ -1,15 +1,20 @@
 import { describeSystemError } from '../faults/errors.js';
 import { readStdinText } from '../sources/files.js';
+import { terminalProgress, type Progress } from './progress.js';
 import { COLOUR_MARK, forTerminal } from './terminal.js';
 
 /** What a command may touch of the process: injectable so commands can run in-process in tests. */
 export interface CliIO {
   out(text: string): void;
+  /** Writes a piece of a long result and resolves when stdout takes more (a slow reader holds back the producer). */
+  outChunk?(text: string): Promise<void>;
   err(text: string): void;
   /** Colour only on a terminal, and never when NO_COLOR is set. */
   color: boolean;
   readStdin(): string;
   env: NodeJS.ProcessEnv;
+  /** Progress of long steps (progress.ts): on a terminal's stderr only; absent in tests run in-process. */
+  progress?: Progress;
 }
 
 export class UsageError extends Error {
@@ -20,11 +25,26 @@ export function processIO(): CliIO {
   guardStdout();
   return {
     out: (t) => void process.stdout.write(forTerminal(t, Boolean(process.stdout.isTTY))),
+    outChunk: (t) => (process.stdout.write(forTerminal(t, Boolean(process.stdout.isTTY))) ? Promise.resolve() : new Promise((resolve) => process.stdout.once('drain', resolve))),
     err: (t) => void process.stderr.write(forTerminal(t)),
     color: Boolean(process.stdout.isTTY) && !('NO_COLOR' in process.env) && process.env.TERM !== 'dumb',
     readStdin: readStdinText,
     env: process.env,
+    progress: terminalProgress(process.stderr, process.env),
   };
+}
+
+/** A long result, piece by piece, in bounded memory where the IO allows it. */
+export async function writeChunks(io: CliIO, chunks: Iterable<string>): Promise<void> {
+  // progress shares the terminal with the results only when stdout is that terminal: erased first
+  const sameTerminal = process.stdout.isTTY && io.progress;
+  for (const chunk of chunks) {
+    if (sameTerminal) io.progress!.end();
+    if (!chunk) continue;
+    if (io.outChunk) await io.outChunk(chunk);
+    else io.out(chunk);
+  }
+  io.progress?.end();
 }
 
 let guarded = false;

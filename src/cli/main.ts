@@ -69,6 +69,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
  * URL or resource, exit 2; a closed output pipe ends quietly; only a bug in podwall is exit 3.
  */
 export function handleError(e: unknown, io: CliIO): number {
+  io.progress?.end();
   if (e instanceof CommanderError) {
     // help and version exit 0; usage mistakes are bad input
     return e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : 2;

@@ -1,12 +1,13 @@
 import { Command } from 'commander';
-import { computeMatrix, type OutsideMode } from '../analysis/matrix.js';
+import { type OutsideMode } from '../analysis/matrix.js';
+import { streamMatrix } from '../analysis/matrix-stream.js';
 import { Engine } from '../engine/engine.js';
 import { OutsideWorld } from '../engine/outside.js';
 import { parseAddress } from '../model/ip.js';
 import { normalizeDomain } from '../policy/domains.js';
-import { formatMatrix, MATRIX_FORMATS } from '../report/matrix.js';
+import { MATRIX_FORMATS, matrixChunks } from '../report/matrix.js';
 import { addInputOptions, collect, loadCluster, parseOutput, parsePortFlag, parseProtocolFlag, printWarnings, type InputFlags } from './inputs.js';
-import { UsageError, type CliIO } from './io.js';
+import { UsageError, writeChunks, type CliIO } from './io.js';
 
 interface Flags extends InputFlags {
   namespace?: string[];
@@ -45,7 +46,11 @@ export function matrixCommand(io: CliIO, setCode: (code: number) => void): Comma
     }
     const world = new OutsideWorld([cluster]);
     const peer = typeof flags.exposure === 'string' ? resolvePeer(world, flags.exposure, mode) : undefined;
-    const result = computeMatrix(new Engine(cluster), {
+    // streamed: a matrix of thousands of workloads is printed as it is computed, never held whole
+    // progress per row of sources, unless the rows themselves go to the terminal
+    const progress = io.progress && !process.stdout.isTTY ? io.progress : undefined;
+    progress?.step('matrix: preparing');
+    const stream = streamMatrix(new Engine(cluster), {
       ...(flags.namespace ? { namespaces: flags.namespace } : {}),
       ...(port !== undefined ? { port } : {}),
       ...(protocol ? { protocol } : {}),
@@ -53,9 +58,10 @@ export function matrixCommand(io: CliIO, setCode: (code: number) => void): Comma
       ...(exposure ? { exposure } : {}),
       ...(peer ? { peer } : {}),
       world,
-    });
+    }, progress ? (done) => progress.update(done) : undefined);
     printWarnings(cluster, io);
-    io.out(formatMatrix(result, format));
+    progress?.step('matrix: workload rows', stream.sources);
+    await writeChunks(io, matrixChunks(stream, format));
     setCode(0);
   });
 }

@@ -242,6 +242,15 @@ export class Reachability {
    * over the groups rather than one test per destination.
    */
   *rows(q: PortQuery): Generator<{ from: EndpointClass; allowed: Bits }> {
+    const row = this.rowOf(q);
+    for (const s of this.classes.classes) yield { from: s, allowed: row(s) };
+  }
+
+  /**
+   * The same rows one source class at a time, in any order (the matrix walks sources in the order it
+   * prints them). The destinations' grouping by ingress answer is made once per query.
+   */
+  rowOf(q: PortQuery): (s: EndpointClass) => Bits {
     const groups = new Map<Bits, Bits>();
     for (const d of this.classes.classes) {
       const ingress = this.side('ingress', d, q);
@@ -250,14 +259,14 @@ export class Reachability {
       set(members, d.index);
     }
     const entries = [...groups.entries()].map(([ingress, members]) => ({ ingress, members, span: spanOf(members) }));
-    for (const s of this.classes.classes) {
+    return (s) => {
       const row = this.side('egress', s, q).slice();
       for (const g of entries) {
         if (has(g.ingress, s.index)) continue;
         for (let w = g.span[0]; w <= g.span[1]; w++) row[w]! &= ~g.members[w]!;
       }
-      yield { from: s, allowed: row };
-    }
+      return row;
+    };
   }
 
   /** May a pod of class `from` reach a pod of class `to`? (Both sides.) */

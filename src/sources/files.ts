@@ -16,6 +16,8 @@ export interface ReadOptions {
   readStdin?: () => string;
   /** Where warnings about the inputs go (an empty file, a FIFO skipped in a directory). */
   warn?: (d: Diagnostic) => void;
+  /** Told before each file is read and parsed (progress on a terminal). */
+  onFile?: (name: string, index: number, files: number) => void;
 }
 
 type Warn = (d: Diagnostic) => void;
@@ -182,8 +184,10 @@ export function readText(file: string, options: ReadOptions = {}): string {
 export function readDocuments(paths: readonly string[], options: ReadOptions = {}): ParsedDocument[] {
   const warn = options.warn ?? ignore;
   const docs: ParsedDocument[] = [];
-  for (const file of expandPaths(paths, warn)) {
+  const files = expandPaths(paths, warn);
+  for (const [index, file] of files.entries()) {
     const name = file === '-' ? '<stdin>' : file;
+    options.onFile?.(name, index, files.length);
     const parsed = parseDocuments(readText(file, options), name);
     if (parsed.length === 0) warn({ file: name, severity: 'warning', message: 'no objects: the file is empty or holds only comments' });
     for (const d of parsed) {

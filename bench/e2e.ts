@@ -1,0 +1,87 @@
+/**
+ * The real command line, end to end, as a user runs it: wall time and peak RSS of a fresh `podwall`
+ * process (GNU time's maximum resident set size, when /usr/bin/time is there). Output goes to
+ * /dev/null, so what is timed is podwall's work and writing, not a reader's.
+ * - measureMatrixCli: `matrix -o csv` (and text, md, json) on a generated cluster of ~2,000 workloads,
+ *   against the targets (<= 10 s, <= 500 MB), beside a reference measured in the same run: a Node
+ *   process writing the same number of bytes to /dev/null in the same chunks.
+ * - measureEndToEnd: `audit` and `matrix` on a realistic dump (dump.ts) written to a file.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, openSync, closeSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generateYaml, type Shape } from './generate.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const GNU_TIME = '/usr/bin/time';
+
+/** ~2,000 workloads: the typical shape's density (six pods an app, half of them bare Pods) over more namespaces. */
+export const MATRIX_SHAPE: Shape = { workload: 'typical', namespaces: 134, pods: 3350, policies: 470, clusterPolicies: 20 };
+export const MATRIX_TARGET = { seconds: 10, mb: 500 };
+
+interface Run {
+  s: number;
+  rss_mb: number | null;
+  out_mb: number;
+}
+
+/** One run of `argv` (node and its arguments) with stdout to `out`; exit code 0 or 1 expected. */
+function timed(argv: string[], out: string): Run {
+  const gnu = existsSync(GNU_TIME);
+  const fd = openSync(out, 'w');
+  const t = performance.now();
+  const r = spawnSync(gnu ? GNU_TIME : argv[0]!, gnu ? ['-f', '%M', ...argv] : argv.slice(1), { cwd: ROOT, stdio: ['ignore', fd, 'pipe'], encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, NO_COLOR: '1' } });
+  const s = (performance.now() - t) / 1000;
+  closeSync(fd);
+  if (r.status !== 0 && r.status !== 1) throw new Error(`${argv.join(' ')}: exit ${r.status}: ${r.stderr.slice(-500)}`);
+  const kb = gnu ? Number(/(\d+)\s*$/.exec(r.stderr)?.[1]) : NaN;
+  return { s: Math.round(s * 100) / 100, rss_mb: Number.isFinite(kb) ? Math.round(kb / 1024) : null, out_mb: Math.round(statSync(out).size / 104857.6) / 10 };
+}
+
+const podwall = (...args: string[]): string[] => [process.execPath, join(ROOT, 'bin', 'podwall.js'), ...args];
+
+/** `matrix -o FORMAT` on ~2,000 workloads, to /dev/null; the bytes are counted by a run to a scratch file for csv. */
+export function measureMatrixCli(formats: readonly string[] = ['csv', 'table', 'md', 'json']): Record<string, unknown> {
+  const dir = mkdtempSync(join(tmpdir(), 'podwall-bench-'));
+  try {
+    const input = join(dir, 'cluster.yaml');
+    writeFileSync(input, generateYaml(MATRIX_SHAPE));
+    const result: Record<string, unknown> = { workload: 'matrix-cli', target: `<= ${MATRIX_TARGET.seconds} s and <= ${MATRIX_TARGET.mb} MB per format` };
+    for (const f of formats) {
+      const r = timed(podwall('matrix', '-f', input, '-o', f), join(dir, `out.${f}`));
+      rmSync(join(dir, `out.${f}`));
+      result[`${f}_s`] = r.s;
+      result[`${f}_rss_mb`] = r.rss_mb;
+      result[`${f}_out_mb`] = r.out_mb;
+      result[`${f}_meets_target`] = r.s <= MATRIX_TARGET.seconds && (r.rss_mb === null || r.rss_mb <= MATRIX_TARGET.mb);
+      if (f === 'csv') {
+        // the same bytes written by a bare Node process in the same run: what writing alone costs here now
+        const bytes = Math.round(r.out_mb * 1048576);
+        const ref = timed([process.execPath, '-e', `const c='x'.repeat(65535)+'\\n';let n=${bytes};const w=()=>{while(n>0){n-=65536;if(!process.stdout.write(c))return process.stdout.once('drain',w)}};w()`], '/dev/null');
+        result.write_ref_s = ref.s;
+        result.csv_vs_write_ref = Math.round((r.s / ref.s) * 10) / 10;
+      }
+    }
+    const node = timed([process.execPath, '-e', '1'], '/dev/null');
+    result.node_s = node.s;
+    return result;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** `audit -o json` and `matrix -o csv` on a dump's YAML text, through a file as a user would. */
+export function measureEndToEnd(yaml: string): Record<string, unknown> {
+  const dir = mkdtempSync(join(tmpdir(), 'podwall-bench-'));
+  try {
+    const input = join(dir, 'dump.yaml');
+    writeFileSync(input, yaml);
+    const audit = timed(podwall('audit', '-f', input, '-o', 'json'), '/dev/null');
+    const matrix = timed(podwall('matrix', '-f', input, '-o', 'csv'), join(dir, 'matrix.csv'));
+    return { audit_e2e_s: audit.s, audit_rss_mb: audit.rss_mb, matrix_e2e_s: matrix.s, matrix_rss_mb: matrix.rss_mb, matrix_csv_mb: matrix.out_mb };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
