@@ -42,7 +42,8 @@ export function incidentOptions(f: IncidentFlags): IncidentOptions {
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
-function duration(flag: string, v: string): number {
+/** A duration flag (`500ms`, `30s`, `10m`, `2h`, `1d`) in ms. */
+export function duration(flag: string, v: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(v.trim());
   if (!m) throw new UsageError(`${flag} ${JSON.stringify(v)}: expected a duration such as 30s, 10m, 2h or 1d`);
   return Number(m[1]) * UNITS[m[2]!]!;

@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import type { Kpis } from '../audit/run.js';
-import { PodwallMetrics } from '../metrics/metrics.js';
+import { PodwallMetrics, type IncidentTotals, type WatchTotals } from '../metrics/metrics.js';
 import { createMetricsServer, parseListenAddress } from '../metrics/server.js';
 import { loadKubeConfig } from '../sources/live.js';
 import { defaultDbPath, HistoryStore } from '../store/history.js';
@@ -25,11 +25,18 @@ export function addMetricsOptions(cmd: Command): Command {
     .option('--cluster-name <name>', 'the cluster label of the metrics (default: the kubeconfig context, else "default")');
 }
 
+/** What `watch` knows itself: incidents as they happen (with --flows) and its flow sources. */
+export interface LiveMetrics {
+  incidents?: () => IncidentTotals;
+  watch: () => WatchTotals;
+}
+
 /**
  * Starts the endpoint when `--metrics` is given. `live` says whether the run reads a cluster
- * through a kubeconfig (its context names the cluster); `initial` is an audit already made.
+ * through a kubeconfig (its context names the cluster); `initial` is an audit already made;
+ * `own`: what watch knows itself (else incidents come from the recorded flow summaries).
  */
-export async function startMetrics(f: MetricsFlags, io: CliIO, live: boolean, initial?: Kpis): Promise<PodwallMetrics | undefined> {
+export async function startMetrics(f: MetricsFlags, io: CliIO, live: boolean, initial?: Kpis, own?: LiveMetrics): Promise<PodwallMetrics | undefined> {
   if (f.metrics === undefined) {
     if (f.clusterName !== undefined) throw new UsageError('--cluster-name labels the metrics: give --metrics too');
     return undefined;
@@ -40,8 +47,13 @@ export async function startMetrics(f: MetricsFlags, io: CliIO, live: boolean, in
   const dbPath = f.db ?? defaultDbPath(io.env);
   let store: HistoryStore | undefined;
   // the database may appear later (a `flows summary --record` run): look for it at each scrape
-  const flows = () => (store ??= existsSync(dbPath) ? new HistoryStore(dbPath) : undefined)?.flowTotals();
-  const metrics = new PodwallMetrics(cluster || 'default', VERSION, flows);
+  const history = (): HistoryStore | undefined => (store ??= existsSync(dbPath) ? new HistoryStore(dbPath) : undefined);
+  const flows = () => history()?.flowTotals();
+  const recorded = (): IncidentTotals | undefined => {
+    const t = history()?.incidentTotals();
+    return t && { opened: t.opened, resolved: t.resolved, open: t.open, resolutionSeconds: t.resolutionMs / 1000, ...(t.mttrMs !== undefined ? { mttrSeconds: t.mttrMs / 1000 } : {}) };
+  };
+  const metrics = new PodwallMetrics(cluster || 'default', VERSION, flows, own?.incidents ?? recorded, own?.watch);
   if (initial) metrics.audit(initial);
   const server = createMetricsServer(metrics, (l) => io.err(`${l}\n`));
   await new Promise<void>((resolve, reject) => {

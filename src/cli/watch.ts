@@ -6,7 +6,7 @@ import { runAudit, type Kpis } from '../audit/run.js';
 import type { Finding } from '../audit/types.js';
 import { Engine } from '../engine/engine.js';
 import { InputError } from '../k8s/errors.js';
-import { buildCluster } from '../model/build.js';
+import { buildCluster, type SourceObject } from '../model/build.js';
 import { defaultClusterAvailable } from '../sources/live.js';
 import { ClusterMirror } from '../sources/mirror.js';
 import { PolicyRecorder } from '../sources/policy-recorder.js';
@@ -15,8 +15,19 @@ import { addInputOptions, buildOptions, liveReader, readObjects, type InputFlags
 import { UsageError, type CliIO } from './io.js';
 import { addMetricsOptions, startMetrics, type MetricsFlags } from './metrics.js';
 import { WebhookSender } from './webhook.js';
+import type { FlowFollower } from '../flows/follow.js';
+import { DEFAULT_LIVE_SETTINGS, LiveIncidents, type LiveEvent } from '../incidents/live.js';
+import { PolicySetTracker } from '../incidents/policy-set.js';
+import { policyObject } from '../incidents/policy-objects.js';
+import { incidentJson } from '../report/incidents/json.js';
+import { FileFollower } from '../sources/flow-tail.js';
+import { flowFormat } from './flows.js';
+import { addIncidentOptions, duration, incidentOptions, type IncidentFlags } from './incident-inputs.js';
+import { collect } from './inputs.js';
 
-interface Flags extends InputFlags, MetricsFlags {
+interface Flags extends InputFlags, MetricsFlags, IncidentFlags {
+  flows?: string[];
+  mttrWindow?: string;
   interval?: string;
   webhook?: string;
   record?: boolean;
@@ -28,6 +39,8 @@ type WatchEvent =
   | { type: 'finding'; change: 'new' | 'resolved'; at: string; finding: Finding }
   /** A range of ports (port to endPort) of one protocol that opened or closed between two workloads or peers outside. */
   | { type: 'connection'; change: 'opened' | 'closed'; at: string; from: string; to: string; port: number; endPort: number; protocol: string }
+  /** A policy-caused incident (docs/incidents.md) opened or closed: the incident as `podwall incidents -o json` shows it. */
+  | { type: 'incident'; change: LiveEvent['change']; at: string; incident: Record<string, unknown> }
   | { type: 'error'; at: string; message: string };
 
 export function parseDuration(v: string): number {
@@ -43,28 +56,64 @@ export function watchCommand(io: CliIO, setCode: (code: number) => void): Comman
     .option('--interval <duration>', 'how often to re-evaluate after changes (e.g. 500ms, 10s, 1m)', '10s')
     .option('--webhook <url>', 'also POST each batch of events to this URL as JSON')
     .option('--record', 'record the KPIs of every re-audit, and every policy change (for podwall incidents --db), in the history database')
-    .option('--db <path>', `history database (default: ${defaultDbPath()})`);
+    .option('--db <path>', `history database (default: ${defaultDbPath()})`)
+    .option('--flows <path>', 'follow flow logs as they grow (tail -F: a file, or a directory such as /var/log/aws-routed-eni); report policy-caused incidents as they open and close; repeatable', collect)
+    .option('--format <format>', 'the format of the followed flow logs: agent|cloudwatch|vpc|csv|jsonl (default: detected per file)')
+    .option('--mttr-window <duration>', 'the metrics\' MTTR covers the incidents that started this long ago at most', '7d');
+  addIncidentOptions(cmd);
   addInputOptions(addMetricsOptions(cmd));
   return cmd.action(async (f: Flags) => {
     const interval = parseDuration(f.interval ?? '10s');
     if (f.webhook && !/^https?:\/\//.test(f.webhook)) throw new UsageError('--webhook must be an http(s) URL');
     const options = buildOptions(f);
+    // flow sources: files now; a CloudWatch follower implements the same FlowFollower
+    const format = flowFormat(f.format);
+    const followers: FlowFollower[] = f.flows?.length ? [new FileFollower(f.flows, format ? { format } : {})] : [];
+    const live = followers.length ? new LiveIncidents(incidentOptions(f), options, { ...DEFAULT_LIVE_SETTINGS, mttrWindowMs: duration('--mttr-window', f.mttrWindow ?? '7d') }) : undefined;
+    const policySet = new PolicySetTracker();
     const files = f.filename?.length ? readObjects(f.filename, io) : [];
     if (!f.kubeconfig && !f.context && !defaultClusterAvailable(io.env)) throw new UsageError('watch needs a live cluster: give --kubeconfig or --context (no $KUBECONFIG, ~/.kube/config or in-cluster service account was found)');
+    // what the logs already hold is read first: it is the history that makes traffic legitimate
+    for (const follower of followers) await follower.start({ flow: (x) => live!.flow(x), notice: (m) => io.err(`podwall: ${m}\n`) });
     const reader = await liveReader(f);
     let dirty = true;
+    /** When the cluster first changed since the last re-evaluation: the new state is in force from then. */
+    let pendingSince: number | undefined;
+    /** ... and when a policy object first changed: the new policies are in force from then (as --record dates them). */
+    let policySince: number | undefined;
+    /** The policy objects the watch events told whole since then (the mirror keeps them without managedFields). */
+    let told: SourceObject[] = [];
     // a database that cannot be written is said before the cluster is read
     const store = f.record ? new HistoryStore(f.db ?? defaultDbPath(io.env), { warn: (m) => io.err(`podwall: warning: ${m}\n`) }) : undefined;
     // --record: policy changes too, for `podwall incidents --db`
     const recorder = store ? new PolicyRecorder(store, reader.label) : undefined;
     const mirror = new ClusterMirror(reader, {
-      change: () => (dirty = true),
+      change: () => {
+        dirty = true;
+        pendingSince ??= Date.now();
+      },
       notice: (m) => io.err(`podwall: ${m}\n`),
-      ...(recorder ? { object: (type: 'ADDED' | 'MODIFIED' | 'DELETED', item: Record<string, unknown>) => void recorder.event(type, item) } : {}),
+      ...(recorder || live
+        ? {
+            object: (type: 'ADDED' | 'MODIFIED' | 'DELETED', item: Record<string, unknown>) => {
+              // one clock reading for the record and the live timeline, so both place the change alike
+              const now = Date.now();
+              pendingSince ??= now;
+              if (policyObject({ value: item, file: reader.label })) {
+                policySince ??= now;
+                if (type !== 'DELETED') told.push({ value: item, file: reader.label });
+              }
+              recorder?.event(type, item, new Date(now));
+            },
+          }
+        : {}),
     });
     await mirror.start();
     recorder?.baseline(mirror.objects());
-    const metrics = await startMetrics(f, io, true);
+    const metrics = await startMetrics(f, io, true, undefined, {
+      ...(live ? { incidents: () => liveTotals(live) } : {}),
+      watch: () => ({ flowSources: followers.length, policyChanges: policySet.changes }),
+    });
 
     let findings = new Map<string, Finding>();
     let edges = new Set<string>();
@@ -79,9 +128,16 @@ export function watchCommand(io: CliIO, setCode: (code: number) => void): Comman
       if (!dirty) return;
       dirty = false;
       const at = new Date().toISOString();
+      const stateAt = policySince ?? pendingSince ?? Date.now();
+      const changed = told;
+      pendingSince = policySince = undefined;
+      told = [];
+      const objects = [...mirror.objects(), ...files];
       let cluster;
       try {
-        cluster = buildCluster([...mirror.objects(), ...files], options);
+        cluster = buildCluster(objects, options);
+        policySet.update(objects);
+        live?.state(stateAt, objects, cluster, changed);
       } catch (e) {
         // a bad object in the cluster: report it, keep the last good model
         if (e instanceof InputError) return emit([{ type: 'error', at, message: e.message }]);
@@ -111,18 +167,29 @@ export function watchCommand(io: CliIO, setCode: (code: number) => void): Comman
       await emit(events);
     };
 
+    // flows are judged once the policy timeline is known up to their time: up to now, or to just
+    // before a change the next re-evaluation has yet to take in
+    const judgeFlows = async (): Promise<void> => {
+      if (!live) return;
+      const now = new Date().toISOString();
+      await emit(live.advance(pendingSince !== undefined ? pendingSince - 1 : Date.now()).map((e) => ({ type: 'incident', change: e.change, at: now, incident: incidentJson(e.incident) })));
+    };
+
     await cycle();
+    await judgeFlows();
     await new Promise<void>((resolve) => {
       let running = false;
       const timer = setInterval(() => {
         if (running) return;
         running = true;
         cycle()
+          .then(judgeFlows)
           .catch((e: Error) => io.err(`podwall: re-evaluation failed: ${e.message}\n`))
           .finally(() => (running = false));
       }, interval);
       const stop = (): void => {
         clearInterval(timer);
+        for (const follower of followers) follower.stop();
         mirror.stop();
         store?.close();
         resolve();
@@ -134,4 +201,9 @@ export function watchCommand(io: CliIO, setCode: (code: number) => void): Comman
     });
     setCode(0);
   });
+}
+
+function liveTotals(live: LiveIncidents): { opened: number; resolved: number; open: number; resolutionSeconds: number; mttrSeconds?: number } {
+  const x = live.figures(Date.now());
+  return { opened: x.opened, resolved: x.resolved, open: x.open, resolutionSeconds: x.resolutionMs / 1000, ...(x.mttrMs !== undefined ? { mttrSeconds: x.mttrMs / 1000 } : {}) };
 }

@@ -71,6 +71,19 @@ export class Attributor {
     return this.snapshots.length;
   }
 
+  /** A snapshot that came into force after every one held (`watch`: the cluster as it is now). */
+  add(snapshot: Snapshot): void {
+    const last = this.snapshots[this.snapshots.length - 1]!;
+    if (snapshot.at === undefined || (last.at !== undefined && snapshot.at < last.at)) throw new Error('snapshots are added in time order');
+    this.snapshots.push(prepare(snapshot));
+  }
+
+  /** Forgets snapshots no flow will be placed in again (a long-running `watch` bounds its memory). */
+  drop(labels: ReadonlySet<string>): void {
+    for (let i = this.snapshots.length - 1; i >= 0 && this.snapshots.length > 1; i--) if (labels.has(this.snapshots[i]!.label)) this.snapshots.splice(i, 1);
+    this.cache.clear();
+  }
+
   /** The latest snapshot taken at or before `time`; the earliest when the flow predates them all. */
   private snapshotFor(time: number | undefined): PreparedSnapshot {
     if (time === undefined) return this.snapshots[this.snapshots.length - 1]!;

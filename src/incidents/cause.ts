@@ -27,11 +27,15 @@ interface StateIndex {
   match: MatchContext;
   /** `apiVersion|Kind ns/name` -> the compiled policy. */
   policies: Map<string, Policy>;
+  /** Admin- and Baseline-tier policies: they may select a pod in any namespace. */
+  clusterWide: Policy[];
+  /** Namespace -> its NetworkPolicy-tier policies. */
+  byNamespace: Map<string, Policy[]>;
 }
 
 export class CauseFinder {
-  /** (change point, object) -> the model with only that object's change undone; null when it cannot be built. */
-  private readonly undone = new Map<string, Engine | null>();
+  /** State after a change point -> (change point, object, namespaces of the ends) -> the model with only that object's change undone; null when it cannot be built. */
+  private readonly undone = new Map<number, Map<string, Engine | null>>();
   private readonly indexes = new Map<number, StateIndex>();
 
   /** `snapshots`: the timeline's states as built for the attributor (same order). */
@@ -104,31 +108,46 @@ export class CauseFinder {
     let i = this.indexes.get(state);
     if (!i) {
       const cluster = this.snapshots[state]!.cluster;
-      i = { cluster, endpoints: new FlowEndpoints(cluster), match: makeMatchContext(cluster), policies: new Map(cluster.policies.map((p) => [`${p.ref.apiVersion}|${policyLabel(p.ref)}`, p])) };
+      const clusterWide: Policy[] = [];
+      const byNamespace = new Map<string, Policy[]>();
+      for (const p of cluster.policies) {
+        if (p.tier !== 'namespace') clusterWide.push(p);
+        else byNamespace.set(p.ref.namespace!, [...(byNamespace.get(p.ref.namespace!) ?? []), p]);
+      }
+      i = { cluster, endpoints: new FlowEndpoints(cluster), match: makeMatchContext(cluster), policies: new Map(cluster.policies.map((p) => [`${p.ref.apiVersion}|${policyLabel(p.ref)}`, p])), clusterWide, byNamespace };
       this.indexes.set(state, i);
     }
     return i;
   }
 
   /**
-   * The model after the change with only this object's change undone. A compiled policy depends on
-   * its own object alone, so the cluster after the change is reused with that one policy swapped
-   * back (no rebuild of workloads); the flow's ends resolve as after the change.
+   * The model after the change with only this object's change undone, for the connection's ends.
+   * A compiled policy depends on its own object alone, so the cluster after the change is reused
+   * with that one policy swapped back (no rebuild of workloads); the flow's ends resolve as after
+   * the change. The engine consults, for a pod, the cluster-wide tiers and its own namespace's
+   * policies only (their relative order is all that breaks ties), so the counterfactual holds just
+   * those of the ends' namespaces: a change point that touches a thousand policies of a large
+   * cluster costs a thousand small models, not a thousand copies of the cluster's policies.
    */
   private undoAllows(flow: FlowRecord, cp: ChangePoint, change: ObjectChange): boolean {
-    const key = `${cp.index}\u0000${change.key}`;
-    let engine = this.undone.get(key);
+    const ends = this.index(cp.state).endpoints;
+    const from = ends.resolve(flow.src).endpoint;
+    const to = ends.resolve(flow.dst).endpoint;
+    const namespaces = [...new Set([from, to].filter(isPolicyPod).map((e) => e.pod.namespace))].sort();
+    const key = `${cp.index}\u0000${change.key}\u0000${namespaces.join('\u0000')}`;
+    let built = this.undone.get(cp.state);
+    if (!built) this.undone.set(cp.state, (built = new Map()));
+    let engine = built.get(key);
     if (engine === undefined) {
-      engine = this.undoneEngine(cp, change);
-      this.undone.set(key, engine);
+      engine = this.undoneEngine(cp, change, namespaces);
+      built.set(key, engine);
     }
     if (engine === null) return false;
-    const ends = this.index(cp.state).endpoints;
-    const v = engine.decide({ from: ends.resolve(flow.src).endpoint, to: ends.resolve(flow.dst).endpoint, port: flow.dstPort, protocol: flow.protocol });
+    const v = engine.decide({ from, to, port: flow.dstPort, protocol: flow.protocol });
     return flow.direction ? v[flow.direction].allowed : v.allowed;
   }
 
-  private undoneEngine(cp: ChangePoint, change: ObjectChange): Engine | null {
+  private undoneEngine(cp: ChangePoint, change: ObjectChange, namespaces: readonly string[]): Engine | null {
     const after = this.index(cp.state);
     const before = this.index(cp.state - 1);
     const drop = change.after ? after.policies.get(`${change.after.apiVersion}|${change.after.label}`) : undefined;
@@ -144,8 +163,15 @@ export class CauseFinder {
         return null; // the older version does not build alongside the rest: it cannot be the sole cause
       }
     }
-    const policies = after.cluster.policies.filter((p) => p !== drop);
+    const policies = [...after.clusterWide, ...namespaces.flatMap((ns) => after.byNamespace.get(ns) ?? [])].filter((p) => p !== drop);
     if (restore) policies.push(restore);
     return new Engine({ ...after.cluster, policies });
+  }
+
+  /** Forgets what it built for a state (a long-running `watch` bounds its memory). */
+  forget(state: number): void {
+    this.indexes.delete(state);
+    this.undone.delete(state);
+    this.undone.delete(state + 1);
   }
 }

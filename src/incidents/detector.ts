@@ -40,6 +40,19 @@ export interface IncidentResult {
 
 type Flow = FlowRecord & { file?: string; line?: number };
 
+/** Told as incidents open and close, for a caller that reports them as they happen (`watch`). */
+export interface IncidentEvents {
+  opened?(incident: Incident): void;
+  closed?(incident: Incident): void;
+}
+
+/** For a detector fed while the timeline grows (`watch`): see LiveIncidents. */
+export interface LiveOptions {
+  events?: IncidentEvents;
+  /** Change points older than this before a denial are not looked at (their states may be gone). */
+  horizonMs?: number;
+}
+
 export class IncidentDetector {
   private readonly connections = new Map<string, ConnectionState>();
   private readonly open = new Map<string, OpenIncident>();
@@ -48,13 +61,16 @@ export class IncidentDetector {
   private nextChange = 0;
   private withoutTime = 0;
   private outOfOrder = 0;
+  private opened = 0;
 
+  /** `changes` may grow while the detector runs (appended in time order, after every flow seen). */
   constructor(
     private readonly attributor: Attributor,
     private readonly changes: readonly ChangePoint[],
     private readonly causes: CauseFinder,
     private readonly options: IncidentOptions,
     private readonly window: { since?: number; until?: number } = {},
+    private readonly live: LiveOptions = {},
   ) {}
 
   add(flow: Flow): void {
@@ -90,7 +106,8 @@ export class IncidentDetector {
       st.open.incident.flows.lastDenied = t;
       return;
     }
-    const candidates = this.changesIn(Math.max(st.lastAllowed, st.lastEnd ?? -Infinity), t);
+    const horizon = this.live.horizonMs === undefined ? -Infinity : t - this.live.horizonMs;
+    const candidates = this.changesIn(Math.max(st.lastAllowed, st.lastEnd ?? -Infinity, horizon), t);
     if (candidates.length === 0) return; // no change of policies since it was last allowed
     if (st.allowed < this.options.minAllowed || st.lastAllowed - st.firstAllowed < this.options.minHistoryMs) return;
     const timed = { ...flow, time: t };
@@ -98,7 +115,7 @@ export class IncidentDetector {
     const cp = blocking ?? candidates[candidates.length - 1]!;
     if (st.lastAllowed < cp.at - this.options.recentMs) return; // long dead before the change: noise
     const incident: Incident = {
-      id: this.incidents.length + 1,
+      id: ++this.opened,
       connection: key,
       from: a.src.label,
       to: a.dst.label,
@@ -113,6 +130,24 @@ export class IncidentDetector {
     this.incidents.push(incident);
     st.open = { incident, flow: timed };
     this.open.set(key, st.open);
+    this.live.events?.opened?.(incident);
+  }
+
+  /** Passes the change points up to `t` without a flow (a revert seen while the logs are quiet closes incidents). */
+  advanceTo(t: number): void {
+    this.passChanges(t);
+  }
+
+  /** The incidents still open. */
+  openIncidents(): Incident[] {
+    return [...this.open.values()].map((o) => o.incident);
+  }
+
+  /** Drops the closed incidents it keeps for result(): a long-running caller has told them already. */
+  forgetClosed(): void {
+    const open = this.incidents.filter((i) => i.open);
+    this.incidents.length = 0;
+    this.incidents.push(...open);
   }
 
   /** Ends the observation: later changes known from the timeline may still end open incidents. */
@@ -144,6 +179,7 @@ export class IncidentDetector {
     st.lastEnd = end.at;
     delete st.open;
     this.open.delete(key);
+    this.live.events?.closed?.(incident);
   }
 
   /** Change points in (after, upTo]. */

@@ -169,7 +169,8 @@ function recordKey(r: RecordedPolicyChange): string {
   return `${group}/${r.kind}/${r.namespace ?? ''}/${r.name}`;
 }
 
-function diffStates(before: ReadonlyMap<string, PolicyObject>, after: ReadonlyMap<string, PolicyObject>, recordedBy: ReadonlyMap<string, string>): ObjectChange[] {
+/** The objects that differ between two policy sets (`recordedBy`: who watch saw make each change). */
+export function diffStates(before: ReadonlyMap<string, PolicyObject>, after: ReadonlyMap<string, PolicyObject>, recordedBy: ReadonlyMap<string, string>): ObjectChange[] {
   const out: ObjectChange[] = [];
   const by = (key: string): { recordedBy?: string } => (recordedBy.has(key) ? { recordedBy: recordedBy.get(key)! } : {});
   for (const [key, a] of after) {

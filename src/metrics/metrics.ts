@@ -7,6 +7,26 @@ import { Counter, Gauge, Registry } from 'prom-client';
 import type { Kpis } from '../audit/run.js';
 import type { FlowTotals } from '../store/history.js';
 
+/**
+ * Policy-caused incidents (docs/incidents.md), from `watch --flows` as they happen, else from the
+ * figures recorded with the flow summaries. Counters only grow; the MTTR is over a window.
+ */
+export interface IncidentTotals {
+  opened: number;
+  resolved: number;
+  open: number;
+  /** Sum of the durations of the resolved incidents. */
+  resolutionSeconds: number;
+  /** Mean time to resolution over the window; undefined when no incident was resolved in it. */
+  mttrSeconds?: number;
+}
+
+/** What only `watch` knows: the flow sources it follows and the policy changes it saw. */
+export interface WatchTotals {
+  flowSources: number;
+  policyChanges: number;
+}
+
 const ENFORCEMENT_STATES = ['enabled', 'disabled', 'unknown'] as const;
 const SEVERITIES = ['error', 'warning', 'info'] as const;
 
@@ -21,19 +41,26 @@ export class PodwallMetrics {
   private readonly kpiRegistry = new Registry();
   private readonly cisRegistry = new Registry();
   private readonly flowRegistry = new Registry();
+  private readonly incidentRegistry = new Registry();
+  private readonly mttrRegistry = new Registry();
+  private readonly watchRegistry = new Registry();
   private audited = false;
   private hasCis = false;
   private readonly g: ReturnType<PodwallMetrics['gauges']>;
   private readonly audits: Counter;
   private readonly f = this.flowMetrics();
+  private readonly i = this.incidentMetrics();
+  private readonly w = this.watchMetrics();
 
-  /** `flows` is asked at every scrape, so summaries recorded while podwall runs show up. */
+  /** `flows`, `incidents` and `watch` are asked at every scrape, so what is recorded or seen while podwall runs shows up. */
   constructor(
     cluster: string,
     version: string,
     private readonly flows: () => FlowTotals | undefined = () => undefined,
+    private readonly incidents: () => IncidentTotals | undefined = () => undefined,
+    private readonly watch: () => WatchTotals | undefined = () => undefined,
   ) {
-    for (const r of [this.registry, this.kpiRegistry, this.cisRegistry, this.flowRegistry]) r.setDefaultLabels({ cluster });
+    for (const r of [this.registry, this.kpiRegistry, this.cisRegistry, this.flowRegistry, this.incidentRegistry, this.mttrRegistry, this.watchRegistry]) r.setDefaultLabels({ cluster });
     new Gauge({ name: 'podwall_info', help: 'podwall is running; the version is a label', labelNames: ['version'], registers: [this.registry] }).set({ version }, 1);
     this.g = this.gauges();
     this.audits = new Counter({ name: 'podwall_audits_total', help: 'Audits evaluated since podwall started', registers: [this.registry] });
@@ -62,6 +89,25 @@ export class PodwallMetrics {
       allowed: new Counter({ name: 'podwall_flows_allowed_total', help: 'Allowed flows in the recorded flow summaries', registers }),
       deniedByNamespace: new Counter({ name: 'podwall_flows_denied_by_namespace_total', help: 'Denied attempts per namespace of the deciding policy (else the destination)', labelNames: ['namespace'], registers }),
       perWeek: new Gauge({ name: 'podwall_flows_blocked_per_week', help: 'Unauthorized connection attempts blocked per week, from the latest recorded flow summary', registers }),
+    };
+  }
+
+  private incidentMetrics() {
+    const registers = [this.incidentRegistry];
+    return {
+      open: new Gauge({ name: 'podwall_incidents_open', help: 'Policy-caused incidents open now: legitimate traffic a policy change blocks (docs/incidents.md)', registers }),
+      opened: new Counter({ name: 'podwall_incidents_opened_total', help: 'Policy-caused incidents opened', registers }),
+      resolved: new Counter({ name: 'podwall_incidents_resolved_total', help: 'Policy-caused incidents resolved (the traffic flowed again, or a change let it through)', registers }),
+      resolution: new Counter({ name: 'podwall_incidents_resolution_seconds_total', help: 'Summed duration of the resolved incidents: MTTR over a range is increase(this) / increase(podwall_incidents_resolved_total)', registers }),
+      mttr: new Gauge({ name: 'podwall_incidents_mttr_seconds', help: 'Mean time to resolution of the incidents resolved in the window (watch: --mttr-window; recorded: the latest flow summary); absent when none', registers: [this.mttrRegistry] }),
+    };
+  }
+
+  private watchMetrics() {
+    const registers = [this.watchRegistry];
+    return {
+      sources: new Gauge({ name: 'podwall_flow_sources', help: 'Flow sources watch follows (--flows); 0: policy changes are not checked against traffic', registers }),
+      changes: new Counter({ name: 'podwall_policy_changes_total', help: 'Changes of the policy set watch saw (one per re-evaluation that found policy objects added, removed or modified)', registers }),
     };
   }
 
@@ -96,16 +142,38 @@ export class PodwallMetrics {
     const parts = [await this.registry.metrics()];
     if (this.audited) parts.push(await this.kpiRegistry.metrics());
     if (this.hasCis) parts.push(await this.cisRegistry.metrics());
-    const audit = parts.join('\n');
     const t = this.flows();
-    if (!t || t.summaries === 0) return audit;
-    const f = this.f;
-    for (const x of Object.values(f)) x.reset();
-    f.denied.inc(t.denied);
-    f.allowed.inc(t.allowed);
-    for (const [namespace, n] of Object.entries(t.deniedByNamespace)) f.deniedByNamespace.inc({ namespace }, n);
-    if (t.blockedPerWeek !== undefined) f.perWeek.set(t.blockedPerWeek);
-    return `${audit}\n${await this.flowRegistry.metrics()}`;
+    if (t && t.summaries > 0) {
+      const f = this.f;
+      for (const x of Object.values(f)) x.reset();
+      f.denied.inc(t.denied);
+      f.allowed.inc(t.allowed);
+      for (const [namespace, n] of Object.entries(t.deniedByNamespace)) f.deniedByNamespace.inc({ namespace }, n);
+      if (t.blockedPerWeek !== undefined) f.perWeek.set(t.blockedPerWeek);
+      parts.push(await this.flowRegistry.metrics());
+    }
+    const inc = this.incidents();
+    if (inc) {
+      const i = this.i;
+      for (const x of Object.values(i)) x.reset();
+      i.open.set(inc.open);
+      i.opened.inc(inc.opened);
+      i.resolved.inc(inc.resolved);
+      i.resolution.inc(inc.resolutionSeconds);
+      parts.push(await this.incidentRegistry.metrics());
+      if (inc.mttrSeconds !== undefined) {
+        i.mttr.set(inc.mttrSeconds);
+        parts.push(await this.mttrRegistry.metrics());
+      }
+    }
+    const w = this.watch();
+    if (w) {
+      this.w.sources.set(w.flowSources);
+      this.w.changes.reset();
+      this.w.changes.inc(w.policyChanges);
+      parts.push(await this.watchRegistry.metrics());
+    }
+    return parts.join('\n');
   }
 
   get contentType(): string {

@@ -33,8 +33,8 @@ export class PolicyRecorder {
     this.store.recordPolicyChanges(rows);
   }
 
-  /** A watch event: recorded when it changes a policy object. Returns whether it did. */
-  event(type: 'ADDED' | 'MODIFIED' | 'DELETED', item: Record<string, unknown>): boolean {
+  /** A watch event: recorded (at `at`, default now) when it changes a policy object. Returns whether it did. */
+  event(type: 'ADDED' | 'MODIFIED' | 'DELETED', item: Record<string, unknown>, at = new Date()): boolean {
     const p = policyObject({ value: item, file: this.file });
     if (!p) return false;
     const known = this.digests.get(p.key);
@@ -42,12 +42,12 @@ export class PolicyRecorder {
       if (known === undefined) return false;
       this.digests.delete(p.key);
       // the deleted object names its last writer, not who deleted it
-      this.store.recordPolicyChanges([{ ...this.row('deleted', item, p), manager: undefined }]);
+      this.store.recordPolicyChanges([{ ...this.row('deleted', item, p), manager: undefined }], at);
       return true;
     }
     if (known === p.digest) return false;
     this.digests.set(p.key, p.digest);
-    this.store.recordPolicyChanges([this.row(known === undefined ? 'added' : 'modified', item, p)]);
+    this.store.recordPolicyChanges([this.row(known === undefined ? 'added' : 'modified', item, p)], at);
     return true;
   }
 

@@ -199,6 +199,20 @@ export class HistoryStore {
     return out;
   }
 
+  /**
+   * The incident figures over every recorded flow summary that has them, for the metrics: sums
+   * (like the flow counters), and the open incidents and MTTR of the latest such summary.
+   * Undefined when no summary carries incident figures.
+   */
+  incidentTotals(): { summaries: number; opened: number; resolved: number; resolutionMs: number; open: number; mttrMs?: number } | undefined {
+    const t = this.db
+      .prepare('SELECT COUNT(*) AS summaries, COALESCE(SUM(incidents), 0) AS opened, COALESCE(SUM(incidents - open_incidents), 0) AS resolved, COALESCE(SUM(COALESCE(mttr_ms, 0) * (incidents - open_incidents)), 0) AS resolutionMs FROM flow_summaries WHERE incidents IS NOT NULL')
+      .get() as { summaries: number; opened: number; resolved: number; resolutionMs: number };
+    if (t.summaries === 0) return undefined;
+    const latest = this.db.prepare('SELECT open_incidents AS open, mttr_ms AS mttrMs FROM flow_summaries WHERE incidents IS NOT NULL ORDER BY at DESC, id DESC LIMIT 1').get() as { open: number; mttrMs: number | null };
+    return { ...t, open: latest.open, ...(latest.mttrMs !== null ? { mttrMs: latest.mttrMs } : {}) };
+  }
+
   /** Policy changes seen by `watch`, in one transaction (a baseline and its listed objects together). */
   recordPolicyChanges(rows: readonly PolicyChangeRow[], at = new Date()): void {
     const insert = this.db.prepare('INSERT INTO policy_changes (at, session, change, api_version, kind, namespace, name, manager, hash, object) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');

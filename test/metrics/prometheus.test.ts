@@ -26,6 +26,9 @@ function ensurePrometheus(): string | undefined {
 }
 
 const FLOWS = ['flows', 'summary', 'test/fixtures/flows/logs', '--snapshot', 'test/fixtures/flows/before.yaml', '--snapshot', 'test/fixtures/flows/cluster.yaml@2026-11-20T00:00:00Z'];
+/** The hand-made incident timeline (test/cli/incidents.test.ts): recorded too, so the incident series have data. */
+const INCIDENT_TIMELINE = ['--snapshot', 'test/fixtures/incidents/before.yaml', '--snapshot', 'test/fixtures/incidents/after.yaml@2026-11-20T10:00:00Z', '--snapshot', 'test/fixtures/incidents/fixed.yaml@2026-11-20T11:00:00Z'];
+const INCIDENT_FLOWS = ['flows', 'summary', 'test/fixtures/incidents/logs', ...INCIDENT_TIMELINE];
 
 /** Starts a long-running podwall and resolves with its metrics port, read from what it prints. */
 function startPodwall(args: string[], stdout?: (line: string) => void): Promise<{ child: ChildProcess; port: number }> {
@@ -106,6 +109,7 @@ describe('a real Prometheus scraping podwall', { skip: skip ?? false }, () => {
   before(async () => {
     // recorded flows for the counters, then podwall serve (files) and podwall watch (a live cluster)
     assert.equal(podwall([...FLOWS, '--record', '--db', db]).code, 0);
+    assert.equal(podwall([...INCIDENT_FLOWS, '--record', '--db', db]).code, 0);
     const s = await startPodwall(['serve', '-f', 'examples/shop', '--port', '0', '--db', db, '--metrics', '127.0.0.1:0', '--cluster-name', 'shop-test']);
     serve = s.child;
     await api.start();
@@ -153,13 +157,33 @@ describe('a real Prometheus scraping podwall', { skip: skip ?? false }, () => {
 
   it('counts the recorded flows as counters: blocked attempts in total and per namespace', async () => {
     const summary = JSON.parse(podwall([...FLOWS, '-o', 'json']).stdout).summary;
+    // recorded second: its blocked-per-week is the latest, its counts add to the first's
+    const second = JSON.parse(podwall([...INCIDENT_FLOWS, '-o', 'json']).stdout).summary;
     assert.ok(summary.denied > 0, 'the fixture has denied flows');
-    assert.equal(await one('podwall_flows_denied_total{cluster="shop-test"}'), summary.denied);
-    assert.equal(await one('podwall_flows_allowed_total{cluster="shop-test"}'), summary.allowed);
-    assert.equal(await one('sum(podwall_flows_denied_by_namespace_total{cluster="shop-test"})'), summary.denied);
+    assert.equal(await one('podwall_flows_denied_total{cluster="shop-test"}'), summary.denied + second.denied);
+    assert.equal(await one('podwall_flows_allowed_total{cluster="shop-test"}'), summary.allowed + second.allowed);
+    assert.equal(await one('sum(podwall_flows_denied_by_namespace_total{cluster="shop-test"})'), summary.denied + second.denied);
     const perNs = await query('podwall_flows_denied_by_namespace_total{cluster="shop-test"}');
-    assert.deepEqual(Object.fromEntries(perNs.map((r) => [r.metric.namespace, Number(r.value[1])])), summary.by.namespace);
-    assert.equal(await one('podwall_flows_blocked_per_week{cluster="shop-test"}'), summary.blockedPerWeek);
+    const expected: Record<string, number> = { ...summary.by.namespace };
+    for (const [ns, n] of Object.entries(second.by.namespace as Record<string, number>)) expected[ns] = (expected[ns] ?? 0) + n;
+    assert.deepEqual(Object.fromEntries(perNs.map((r) => [r.metric.namespace, Number(r.value[1])])), expected);
+    assert.equal(await one('podwall_flows_blocked_per_week{cluster="shop-test"}'), second.blockedPerWeek);
+  });
+
+  it('holds the incident figures of `podwall incidents -o json` for the recorded flow summaries (count, open, resolved, MTTR)', async () => {
+    const inc = JSON.parse(podwall(['incidents', 'test/fixtures/incidents/logs', ...INCIDENT_TIMELINE, '-o', 'json']).stdout).summary;
+    const none = JSON.parse(podwall([...FLOWS, '-o', 'json']).stdout).summary.incidents;
+    assert.equal(none.count, 0, 'the first recorded summary has no incident');
+    assert.ok(inc.count >= 3 && inc.open >= 1 && inc.mttrMs > 0, JSON.stringify(inc));
+    assert.equal(await one('podwall_incidents_opened_total{cluster="shop-test"}'), inc.count);
+    assert.equal(await one('podwall_incidents_resolved_total{cluster="shop-test"}'), inc.closed);
+    assert.equal(await one('podwall_incidents_open{cluster="shop-test"}'), inc.open);
+    assert.equal(await one('podwall_incidents_mttr_seconds{cluster="shop-test"}'), inc.mttrMs / 1000);
+    // the MTTR from the counters, as the dashboard and the alerts compute it over a range
+    assert.equal(await one('podwall_incidents_resolution_seconds_total{cluster="shop-test"} / podwall_incidents_resolved_total{cluster="shop-test"}'), inc.mttrMs / 1000);
+    // watch without --flows: its own series say nothing is checked, and no incident series pretends otherwise
+    assert.equal(await one('podwall_flow_sources{cluster="fake"}'), 0);
+    assert.deepEqual(await query('podwall_incidents_open{cluster="fake"}'), []);
   });
 
   it('labels watch with the kubeconfig context, shows its audit, and no flow series without recorded flows', async () => {
