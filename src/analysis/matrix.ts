@@ -33,6 +33,24 @@ export interface MatrixOptions {
   peer?: string;
   /** The outside as split for several clusters at once (diff compares two on the same atoms). */
   world?: OutsideWorld;
+  /**
+   * Whose answer the edges give: `kubernetes` (the specification; the default of this function, the fast
+   * class-level path) or `eks` (what the EKS controller and agent enforce, with `disagreement` marks).
+   */
+  dataplane?: MatrixDataplane;
+}
+
+/** The EKS data plane to model (agent version and compute kind), or the specification. */
+export type MatrixDataplane = { name: 'kubernetes' } | { name: 'eks'; version: string; compute: 'auto' | 'ec2' };
+
+/** Where the other data plane answers differently on some of an edge's ports. */
+export interface Disagreement {
+  /** The ports of the edge on which the other plane's answer differs, merged into ranges. */
+  ports: PortRange[];
+  /** The other plane's answer there (allowed for every pod pair, for some, or for none). */
+  other: 'allowed' | 'denied' | 'partial';
+  /** The EKS mechanisms that make the difference (src/eks/types.ts MECHANISMS), as compare.ts names them. */
+  mechanisms: string[];
 }
 
 export interface WorkloadNode {
@@ -62,12 +80,20 @@ export interface MatrixEdge {
   partial: boolean;
   /** The ports with this answer, merged into ranges. */
   ports: PortRange[];
+  /**
+   * Set when the other data plane (the specification under eks, EKS under kubernetes) answers differently on
+   * some of `ports`. An edge carries one `other`: when the other plane answers in two ways on an edge's ports,
+   * the edge is split in two with the same answer.
+   */
+  disagreement?: Disagreement;
 }
 
 export interface MatrixResult {
   workloads: WorkloadNode[];
   outside: OutsideNode[];
   edges: MatrixEdge[];
+  /** The data plane the edges answer for (absent = the specification, as before). */
+  dataplane?: MatrixDataplane;
 }
 
 export const OUTSIDE = 'outside';
