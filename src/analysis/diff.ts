@@ -32,6 +32,11 @@ export interface DiffChange {
 
 export interface DiffResult {
   changes: DiffChange[];
+  /**
+   * Under a named data plane: changes the other plane would show where this one shows none (the EKS answer
+   * stays while the specification's changes, or the other way round); absent when there are none.
+   */
+  otherPlaneOnly?: { from: string; to: string; ports: PortRange[]; change: DiffChange['change'] }[];
   newlyAllowed: number;
   newlyDenied: number;
 }
@@ -86,10 +91,18 @@ export function diffClusters(oldCluster: Cluster, newCluster: Cluster, namespace
     return { ports: on, mechanisms: [...new Set(edges.flatMap((e) => e.disagreement?.mechanisms ?? []))].sort() };
   };
   const changes: DiffChange[] = [];
+  const otherOnly = new Map<string, { from: string; to: string; ports: PortRange[]; change: DiffChange['change'] }>();
   for (const k of new Set([...before.keys(), ...after.keys()])) {
     const [from, to] = k.split('\u0000') as [string, string];
     const groups = new Map<string, PortRange[]>();
-    for (const { range, was, is } of compare(before.get(k) ?? [], after.get(k) ?? [])) {
+    for (const { range, was, is, wasOther, isOther } of compare(before.get(k) ?? [], after.get(k) ?? [])) {
+      if (was === is && wasOther !== isOther) {
+        const change = isOther > wasOther ? 'newly-allowed' : 'newly-denied';
+        const ok = `${k}\u0000${change}`;
+        const o = otherOnly.get(ok);
+        if (o) o.ports.push(range);
+        else otherOnly.set(ok, { from, to, ports: [range], change });
+      }
       if (was === is) continue;
       const g = `${is > was ? 'newly-allowed' : 'newly-denied'}|${was === 1 || is === 1}`;
       groups.set(g, [...(groups.get(g) ?? []), range]);
@@ -113,24 +126,41 @@ export function diffClusters(oldCluster: Cluster, newCluster: Cluster, namespace
     }
   }
   changes.sort((x, y) => x.change.localeCompare(y.change) || x.from.localeCompare(y.from) || x.to.localeCompare(y.to) || describeRanges(x.ports).localeCompare(describeRanges(y.ports)));
-  return { changes, newlyAllowed: changes.filter((c) => c.change === 'newly-allowed').length, newlyDenied: changes.filter((c) => c.change === 'newly-denied').length };
+  const others = [...otherOnly.values()].map((o) => ({ ...o, ports: mergeRanges(o.ports) }));
+  others.sort((x, y) => x.change.localeCompare(y.change) || x.from.localeCompare(y.from) || x.to.localeCompare(y.to));
+  return {
+    changes,
+    ...(others.length ? { otherPlaneOnly: others } : {}),
+    newlyAllowed: changes.filter((c) => c.change === 'newly-allowed').length,
+    newlyDenied: changes.filter((c) => c.change === 'newly-denied').length,
+  };
 }
 
 /** The port space cut where either side's answer changes, with both answers per piece. */
-function compare(before: MatrixEdge[], after: MatrixEdge[]): { range: PortRange; was: Rank; is: Rank }[] {
+function compare(before: MatrixEdge[], after: MatrixEdge[]): { range: PortRange; was: Rank; is: Rank; wasOther: Rank; isOther: Rank }[] {
+  // the other data plane's answer: the edge's own, unless its disagreement covers the port
+  const rankOther = (edges: MatrixEdge[], protocol: string, port: number): Rank => {
+    const on = (r: PortRange): boolean => r.protocol === protocol && port >= r.from && port <= r.to;
+    for (const e of edges) {
+      if (!e.ports.some(on)) continue;
+      if (e.disagreement?.ports.some(on)) return e.disagreement.other === 'allowed' ? 2 : e.disagreement.other === 'partial' ? 1 : 0;
+      if (e.allowed) return e.partial ? 1 : 2;
+    }
+    return 0;
+  };
   const rank = (edges: MatrixEdge[], protocol: string, port: number): Rank => {
     // denied edges come along when the other data plane allows some of their ports
     for (const e of edges) if (e.allowed && e.ports.some((r) => r.protocol === protocol && port >= r.from && port <= r.to)) return e.partial ? 1 : 2;
     return 0;
   };
-  const out: { range: PortRange; was: Rank; is: Rank }[] = [];
+  const out: { range: PortRange; was: Rank; is: Rank; wasOther: Rank; isOther: Rank }[] = [];
   for (const protocol of PROTOCOLS) {
     const cuts = new Set<number>([1, 65536]);
     for (const e of [...before, ...after]) for (const r of e.ports) if (r.protocol === protocol) cuts.add(r.from).add(r.to + 1);
     const sorted = [...cuts].sort((a, b) => a - b);
     for (let i = 0; i + 1 < sorted.length; i++) {
       const from = sorted[i]!;
-      out.push({ range: { protocol, from, to: sorted[i + 1]! - 1 }, was: rank(before, protocol, from), is: rank(after, protocol, from) });
+      out.push({ range: { protocol, from, to: sorted[i + 1]! - 1 }, was: rank(before, protocol, from), is: rank(after, protocol, from), wasOther: rankOther(before, protocol, from), isOther: rankOther(after, protocol, from) });
     }
   }
   return out;

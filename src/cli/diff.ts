@@ -40,7 +40,7 @@ export function diffCommand(io: CliIO, setCode: (code: number) => void): Command
 }
 
 function text(r: DiffResult, proposal: ProposalSummary, io: CliIO): string {
-  if (!r.changes.length) return `${describeProposal(proposal)}\nno connection changes\n`;
+  if (!r.changes.length) return [describeProposal(proposal), 'no connection changes', ...otherOnlyLines(r, io)].join('\n') + '\n';
   const out = [describeProposal(proposal), `${r.newlyAllowed} newly allowed, ${r.newlyDenied} newly denied`, ''];
   for (const c of r.changes) {
     const mark = c.change === 'newly-allowed' ? paint(io, 'yellow', '+ allow') : paint(io, 'red', '- deny ');
@@ -51,14 +51,27 @@ function text(r: DiffResult, proposal: ProposalSummary, io: CliIO): string {
       `    after  (${on.protocol} ${on.from}): ${c.after}`,
     );
   }
+  out.push(...otherOnlyLines(r, io));
   return out.join('\n') + '\n';
+}
+
+/** Changes only the other data plane would show. */
+function otherOnlyLines(r: DiffResult, io?: CliIO): string[] {
+  if (!r.otherPlaneOnly) return [];
+  const out = ['', 'only on the other data plane (eks≠spec; this one keeps its answer):'];
+  for (const c of r.otherPlaneOnly) {
+    const mark = c.change === 'newly-allowed' ? '+ allow' : '- deny ';
+    out.push(`  ${io ? paint(io, 'dim', mark) : mark} ${c.from} -> ${c.to} ${describeRanges(c.ports)}`);
+  }
+  return out;
 }
 
 function markdown(r: DiffResult, proposal: ProposalSummary): string {
   const out = ['## podwall diff', '', describeProposal(proposal), '', `${r.newlyAllowed} newly allowed, ${r.newlyDenied} newly denied`, ''];
-  if (!r.changes.length) return out.join('\n') + '\n';
+  if (!r.changes.length) return [...out, ...otherOnlyLines(r)].join('\n') + '\n';
   const marks = r.changes.some((c) => c.disagreement);
   out.push(`| change | from | to | ports | after |${marks ? ' eks≠spec |' : ''}`, `| --- | --- | --- | --- | --- |${marks ? ' --- |' : ''}`);
   for (const c of r.changes) out.push(`| ${c.change}${c.somePods ? ' (some pods)' : ''} | ${c.from} | ${c.to} | ${describeRanges(c.ports)} | ${c.after.replace(/\|/g, '\\|')} |${marks ? ` ${c.disagreement ? `${describeRanges(c.disagreement.ports)}: ${c.disagreement.mechanisms.join(', ')}` : ''} |` : ''}`);
+  out.push(...otherOnlyLines(r));
   return out.join('\n') + '\n';
 }

@@ -100,5 +100,12 @@ describe('matrix and diff under both data planes', () => {
     const sweb = s.changes.find((c) => c.from === 'a/client' && c.to === 'a/web')!;
     assert.ok(sweb.ports.some((r) => r.protocol === 'TCP' && r.from <= 9090 && 9090 <= r.to), 'the specification closes 9090 to a/web');
     assert.ok(s.changes.every((c) => c.disagreement === undefined));
+    assert.equal((s as { otherPlaneOnly?: unknown }).otherPlaneOnly, undefined);
+    // under eks, the port the specification closes but EKS keeps open is listed apart, as the other plane's
+    const only = (d as { otherPlaneOnly?: { from: string; to: string; change: string; ports: Edge['ports'] }[] }).otherPlaneOnly ?? [];
+    assert.deepEqual(only.find((c) => c.from === 'a/client' && c.to === 'a/web'), { from: 'a/client', to: 'a/web', ports: [{ protocol: 'TCP', from: 9090, to: 9090 }], change: 'newly-denied' });
+    assert.deepEqual(only.find((c) => c.from === 'a/client' && c.to === 'a/api')?.ports, [{ protocol: 'TCP', from: 8080, to: 8080 }]);
+    const text = podwall(['diff', '-f', current, '--to', proposed]);
+    assert.match(text.stdout, /only on the other data plane[^\n]*\n(  .*\n)*  - deny  a\/client -> a\/web TCP 9090\n/);
   });
 });
