@@ -38,6 +38,10 @@ interface JointClass {
   domain?: string;
   egress?: DirectionMaps;
   ingress?: DirectionMaps;
+  /** Numbers for the caches: its maps per direction (-1: no probes) and its signature as a peer. */
+  egressKey: number;
+  ingressKey: number;
+  sig: number;
 }
 
 export interface PlaneCounts {
@@ -45,7 +49,10 @@ export interface PlaneCounts {
   /** (source group * G + destination group) -> allowed member pairs per query, EKS's and the specification's. */
   eks: Map<number, Uint32Array>;
   spec: Map<number, Uint32Array>;
-  /** (group pair * Q + query) -> a pair of endpoints on which the two planes disagree there. */
+  /**
+   * (group pair * Q + query) -> a pair of endpoints on which the two planes disagree there; pairs of the same
+   * classes are the same object (callers may cache by it).
+   */
   witness: Map<number, [Endpoint, Endpoint]>;
 }
 
@@ -217,22 +224,38 @@ export function countBothPlanes(
   };
 
   // the joint classes: a specification class split by maps (as subject) and signature (as peer)
+  const sigIds = new Map<string, number>();
+  const sigId = (text: string): number => {
+    let n = sigIds.get(text);
+    if (n === undefined) sigIds.set(text, (n = sigIds.size));
+    return n;
+  };
+  const mapsIds = new Map<string, number>();
+  const mapsId = (d: DirectionMaps): number => {
+    const text = `${id(d.entries)},${id(d.cpEntries)},${d.podState}`;
+    let n = mapsIds.get(text);
+    if (n === undefined) mapsIds.set(text, (n = mapsIds.size));
+    return n;
+  };
   const joint: JointClass[] = [];
   for (const c of classes.classes) {
     if (c.outside) {
       const rep = c.rep;
       const domain = rep.kind === 'external' ? rep.domain : undefined;
-      joint.push({ spec: c, rep, pods: [], members: view.outsideMembers(c), address: eks.address(rep), ...(domain ? { domain } : {}) });
+      joint.push({ spec: c, rep, pods: [], members: view.outsideMembers(c), address: eks.address(rep), ...(domain ? { domain } : {}), egressKey: -1, ingressKey: -1, sig: sigId(`outside:${c.index}`) });
       continue;
     }
     const byKey = new Map<string, JointClass>();
     for (const pod of c.pods) {
       const m = mapsOf.get(pod);
       const address = eks.address({ kind: 'pod', pod });
-      const key = `${m ? `${id(m.egress.entries)},${id(m.egress.cpEntries)},${m.egress.podState},${id(m.ingress.entries)},${id(m.ingress.cpEntries)},${m.ingress.podState}` : 'host'}#${peerSignature(address)}`;
+      const egressKey = m ? mapsId(m.egress) : -1;
+      const ingressKey = m ? mapsId(m.ingress) : -1;
+      const sig = sigId(peerSignature(address));
+      const key = `${egressKey},${ingressKey},${sig}`;
       let j = byKey.get(key);
       if (!j) {
-        byKey.set(key, (j = { spec: c, rep: { kind: 'pod', pod }, pods: [], members: [], address, ...(m ? { egress: m.egress, ingress: m.ingress } : {}) }));
+        byKey.set(key, (j = { spec: c, rep: { kind: 'pod', pod }, pods: [], members: [], address, ...(m ? { egress: m.egress, ingress: m.ingress } : {}), egressKey, ingressKey, sig }));
         joint.push(j);
       }
       j.pods.push(pod);
@@ -250,6 +273,15 @@ export function countBothPlanes(
   // one side's answer per class of ports: it depends only on the pod state and the entries found
   const ALL = new Uint8Array(Q).fill(1);
   const vectors = new Map<string, Uint8Array>();
+  const bySubjectAndPeer = new Map<number, Uint8Array>();
+  const S = sigIds.size;
+  const sideOf = (maps: DirectionMaps | undefined, subjectKey: number, peer: JointClass): Uint8Array => {
+    if (!maps) return ALL;
+    const k = subjectKey * S + peer.sig;
+    let v = bySubjectAndPeer.get(k);
+    if (!v) bySubjectAndPeer.set(k, (v = sideVector(maps, peer)));
+    return v;
+  };
   const sideVector = (maps: DirectionMaps | undefined, peer: JointClass): Uint8Array => {
     if (!maps) return ALL; // no probes: a host-network pod or a peer outside
     if (peer.address.family !== family) return ALL; // the other family's packets are not inspected
@@ -281,6 +313,9 @@ export function countBothPlanes(
   const eksCounts = new Map<number, Uint32Array>();
   const specCounts = new Map<number, Uint32Array>();
   const witness = new Map<number, [Endpoint, Endpoint]>();
+  const witnessOf = new Map<number, [Endpoint, Endpoint]>();
+  const J = joint.length;
+  joint.forEach((j, i) => ((j as JointClass & { i?: number }).i = i));
   const eksAllowed = new Uint8Array(Q);
   const specAllowed = new Uint8Array(Q);
   for (const s of joint) {
@@ -290,8 +325,8 @@ export function countBothPlanes(
       let any = false;
       for (let a = 0; a < s.members.length && !any; a += 2) for (let b = 0; b < d.members.length && !any; b += 2) any = view.wanted(s.members[a]!, d.members[b]!);
       if (!any) continue;
-      const eg = sideVector(s.egress, d);
-      const ing = sideVector(d.ingress, s);
+      const eg = sideOf(s.egress, s.egressKey, d);
+      const ing = sideOf(d.ingress, d.ingressKey, s);
       for (let qi = 0; qi < Q; qi++) {
         eksAllowed[qi] = eg[qi]! & ing[qi]!;
         specAllowed[qi] = has(specRows[queries[qi]!.parent]![s.spec.index]!, d.spec.index) ? 1 : 0;
@@ -314,7 +349,10 @@ export function countBothPlanes(
             if (eksAllowed[qi]) ce[qi]! += pairs;
             if (specAllowed[qi]) cs[qi]! += pairs;
             if (eksAllowed[qi] !== specAllowed[qi] && !witness.has(k * Q + qi)) {
-              witness.set(k * Q + qi, s === d ? [{ kind: 'pod', pod: s.pods[0]! }, { kind: 'pod', pod: s.pods[1]! }] : [s.rep, d.rep]);
+              const wk = (s as JointClass & { i: number }).i * J + (d as JointClass & { i: number }).i;
+              let w = witnessOf.get(wk);
+              if (!w) witnessOf.set(wk, (w = s === d ? [{ kind: 'pod', pod: s.pods[0]! }, { kind: 'pod', pod: s.pods[1]! }] : [s.rep, d.rep]));
+              witness.set(k * Q + qi, w);
             }
           }
         }

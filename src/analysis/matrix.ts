@@ -97,7 +97,12 @@ export interface MatrixResult {
   edges: MatrixEdge[];
   /** The data plane the edges answer for (absent = the specification, as before). */
   dataplane?: MatrixDataplane;
+  /** Marks left without mechanisms: more distinct disagreements than MECHANISM_LIMIT (explain names them). */
+  unnamedDisagreements?: number;
 }
+
+/** At most this many comparisons (each switches every mechanism) name the mechanisms of one matrix. */
+export const MECHANISM_LIMIT = 2000;
 
 export const OUTSIDE = 'outside';
 export const NODES = 'nodes';
@@ -126,6 +131,7 @@ export function computeMatrix(engine: Engine, options: MatrixOptions = {}): Matr
   const total = (gs: number, gd: number): number => groups[gs]!.size * groups[gd]!.size - (gs === gd ? groups[gs]!.size : 0);
 
   const dataplane = options.dataplane;
+  let unnamed = 0;
   let counts: Map<number, Uint32Array>;
   let ports: PortClass[] = queries;
   let other: ((k: number) => Other | undefined) | undefined;
@@ -141,7 +147,23 @@ export function computeMatrix(engine: Engine, options: MatrixOptions = {}): Matr
     const both = countBothPlanes(planes, classes, reach, queries, view);
     counts = both.eks;
     ports = both.queries;
-    other = (k) => ({ counts: both.spec.get(k)!, mechanisms: (qi) => mechanismsOf(planes, both.witness.get(k * both.queries.length + qi), both.queries[qi]!.rep) });
+    // one comparison per witness pair and class of ports, however many workload pairs it stands for; a
+    // comparison switches every mechanism in turn, so past MECHANISM_LIMIT of them the rest go unnamed
+    const named = new Map<[Endpoint, Endpoint], string[][]>();
+    let compared = 0;
+    const mechanisms = (k: number, qi: number): string[] => {
+      const w = both.witness.get(k * both.queries.length + qi);
+      if (!w) return [];
+      let list = named.get(w);
+      if (!list) named.set(w, (list = []));
+      if (list[qi] === undefined && compared >= MECHANISM_LIMIT) {
+        unnamed++;
+        return [];
+      }
+      if (list[qi] === undefined) compared++;
+      return (list[qi] ??= mechanismsOf(planes, w, both.queries[qi]!.rep));
+    };
+    other = (k) => ({ counts: both.spec.get(k)!, mechanisms: (qi) => mechanisms(k, qi) });
   } else counts = specCounts(reach, queries, members, groups, wanted);
 
   let edges: MatrixEdge[] = [];
@@ -178,6 +200,7 @@ export function computeMatrix(engine: Engine, options: MatrixOptions = {}): Matr
     outside: [...outsideNodes.values()].filter((n) => used.has(n.id)),
     edges,
     ...(dataplane ? { dataplane } : {}),
+    ...(unnamed ? { unnamedDisagreements: unnamed } : {}),
   };
 }
 

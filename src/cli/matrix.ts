@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { computeMatrix, type OutsideMode } from '../analysis/matrix.js';
+import { computeMatrix, MECHANISM_LIMIT, type OutsideMode } from '../analysis/matrix.js';
 import { Engine } from '../engine/engine.js';
 import { OutsideWorld } from '../engine/outside.js';
 import { parseAddress } from '../model/ip.js';
@@ -62,6 +62,7 @@ export function matrixCommand(io: CliIO, setCode: (code: number) => void): Comma
       world,
     });
     printWarnings(cluster, io);
+    if (result.unnamedDisagreements) io.err(`podwall: ${result.unnamedDisagreements} marks where EKS and the specification disagree are left without their mechanism (more than ${MECHANISM_LIMIT} distinct ones); podwall explain names it for any connection\n`);
     io.out(formatMatrix(result, format));
     setCode(0);
   });
