@@ -50,7 +50,7 @@ export function measureMatrixCli(formats: readonly string[] = ['csv', 'table', '
     writeFileSync(input, generateYaml(MATRIX_SHAPE));
     const result: Record<string, unknown> = { workload: 'matrix-cli', target: `<= ${MATRIX_TARGET.seconds} s and <= ${MATRIX_TARGET.mb} MB per format` };
     for (const f of formats) {
-      const r = timed(podwall('matrix', '-f', input, '-o', f), join(dir, `out.${f}`));
+      const r = timed(podwall('matrix', '--dataplane', 'kubernetes', '-f', input, '-o', f), join(dir, `out.${f}`));
       rmSync(join(dir, `out.${f}`));
       result[`${f}_s`] = r.s;
       result[`${f}_rss_mb`] = r.rss_mb;
@@ -79,7 +79,7 @@ export function measureEndToEnd(yaml: string): Record<string, unknown> {
     const input = join(dir, 'dump.yaml');
     writeFileSync(input, yaml);
     const audit = timed(podwall('audit', '-f', input, '-o', 'json'), '/dev/null');
-    const matrix = timed(podwall('matrix', '-f', input, '-o', 'csv'), join(dir, 'matrix.csv'));
+    const matrix = timed(podwall('matrix', '--dataplane', 'kubernetes', '-f', input, '-o', 'csv'), join(dir, 'matrix.csv'));
     return { audit_e2e_s: audit.s, audit_rss_mb: audit.rss_mb, matrix_e2e_s: matrix.s, matrix_rss_mb: matrix.rss_mb, matrix_csv_mb: matrix.out_mb };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -9,7 +9,10 @@
  * (controller, agent) before the first verdict; explain_eks_us = the mean of the same decisions through the
  * EKS Decider after setup (both data planes compared, as explain does; an identifier's maps are made when a
  * question first involves it), explain_eks_warm_us = the same pairs asked again; eks_maps_ms = `podwall eks maps -o json`
- * for the whole cluster from the cluster model (a fresh pipeline, every identifier and direction).
+ * for the whole cluster from the cluster model (a fresh pipeline, every identifier and direction);
+ * eks_maps_stream_ms = what `eks maps -o json` does now (indented text, streamed, each distinct direction
+ * serialised once), with its ratio to matrix_ranges_ms. The matrix under EKS is measured apart
+ * (bench/eks-matrix.ts: both matrices end to end and eks maps, in one run).
  * For typical and large, a second line measures parsing the same cluster as a real `kubectl get -A`
  * dump (parse.ts); `--size startup` (also in the default run) times start-up (startup.ts); `--size flows
  * [--lines N]` times `flows summary` on an N-line agent log (default 2,000,000) against a read-and-split (flows.ts).
@@ -24,7 +27,7 @@ import { Dataplanes } from '../src/eks/compare.js';
 import { EksDataplane } from '../src/eks/decide.js';
 import { NEWEST_KNOWN } from '../src/eks/versions.js';
 import { count } from '../src/engine/bitset.js';
-import { eksMapsJson } from '../src/report/eks-maps.js';
+import { eksMapsJson, writeEksMapsJson } from '../src/report/eks-maps.js';
 import { ClassIndex } from '../src/engine/classes.js';
 import { Engine } from '../src/engine/engine.js';
 import { portClasses, type PortQuery } from '../src/engine/ports.js';
@@ -117,6 +120,13 @@ function run(shape: Shape): Record<string, unknown> {
   t = performance.now();
   const mapsJson = JSON.stringify(eksMapsJson(new EksDataplane(cluster, { version: NEWEST_KNOWN, compute: 'ec2' }), cluster.settings.enforcingMode));
   const eksMapsMs = performance.now() - t;
+  // what `podwall eks maps -o json` does: indented, streamed, each distinct direction serialised once
+  t = performance.now();
+  let streamedBytes = 0;
+  writeEksMapsJson(new EksDataplane(cluster, { version: NEWEST_KNOWN, compute: 'ec2' }), cluster.settings.enforcingMode, (c) => {
+    streamedBytes += c.length;
+  });
+  const eksMapsStreamMs = performance.now() - t;
 
   return {
     workload: shape.workload,
@@ -137,6 +147,9 @@ function run(shape: Shape): Record<string, unknown> {
     explain_eks_us: Math.round(explainEksUs * 10) / 10,
     explain_eks_warm_us: Math.round(explainEksWarmUs * 10) / 10,
     eks_maps_ms: Math.round(eksMapsMs),
+    eks_maps_stream_ms: Math.round(eksMapsStreamMs),
+    eks_maps_stream_kb: Math.round(streamedBytes / 1024),
+    eks_maps_stream_vs_matrix_ranges: Math.round((eksMapsStreamMs / rangesMs) * 10) / 10,
     eks_maps_kb: Math.round(mapsJson.length / 1024),
     rss_mb: Math.round(process.memoryUsage().rss / 1048576),
     allowed_class_pairs: allowedPairs,

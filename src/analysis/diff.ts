@@ -7,11 +7,11 @@
 import type { Endpoint } from '../engine/endpoint.js';
 import { Engine } from '../engine/engine.js';
 import { OutsideWorld } from '../engine/outside.js';
-import { describeRanges, mergeRanges, type PortRange } from '../engine/ports.js';
+import { describeRanges, intersectRanges, mergeRanges, type PortRange } from '../engine/ports.js';
+import { Dataplanes } from '../eks/compare.js';
 import { PROTOCOLS, workloadId, type Cluster, type Pod } from '../model/cluster.js';
 import { summarize } from '../report/summary.js';
-import type { MatrixEdge } from './matrix.js';
-import { streamMatrix } from './matrix-stream.js';
+import { computeMatrix, type MatrixDataplane, type MatrixEdge } from './matrix.js';
 
 export interface DiffChange {
   from: string;
@@ -23,10 +23,20 @@ export interface DiffChange {
   /** The explanations, on the first port of the ranges. */
   before: string;
   after: string;
+  /**
+   * Under a named data plane: the ranges of the change on which the other plane answers differently before
+   * or after (so the change itself may differ there), and the mechanisms behind it.
+   */
+  disagreement?: { ports: PortRange[]; mechanisms: string[] };
 }
 
 export interface DiffResult {
   changes: DiffChange[];
+  /**
+   * Under a named data plane: changes the other plane would show where this one shows none (the EKS answer
+   * stays while the specification's changes, or the other way round); absent when there are none.
+   */
+  otherPlaneOnly?: { from: string; to: string; ports: PortRange[]; change: DiffChange['change'] }[];
   newlyAllowed: number;
   newlyDenied: number;
 }
@@ -34,25 +44,29 @@ export interface DiffResult {
 /** 2: every pod pair allowed; 1: some; 0: none. */
 type Rank = 0 | 1 | 2;
 
-export function diffClusters(oldCluster: Cluster, newCluster: Cluster, namespaces?: readonly string[]): DiffResult {
+/**
+ * `dataplane` (absent: the specification) chooses whose answers are compared; with the EKS one, the
+ * explanations add the EKS verdict where it differs from the specification's, and changes are marked where
+ * the specification answers differently.
+ */
+export function diffClusters(oldCluster: Cluster, newCluster: Cluster, namespaces?: readonly string[], dataplane?: MatrixDataplane): DiffResult {
   const oldEngine = new Engine(oldCluster);
   const newEngine = new Engine(newCluster);
   const world = new OutsideWorld([oldCluster, newCluster]);
-  const scope = { allowedOnly: true, outside: 'each' as const, world, ...(namespaces ? { namespaces } : {}) };
-  // from -> to -> edges: nested, as a Map keyed by pairs would exceed its 2^24 entries past ~4,096 workloads
-  const byPair = (edges: Iterable<MatrixEdge>): Map<string, Map<string, MatrixEdge[]>> => {
-    const m = new Map<string, Map<string, MatrixEdge[]>>();
+  const scope = { allowedOnly: true, outside: 'each' as const, world, ...(namespaces ? { namespaces } : {}), ...(dataplane ? { dataplane } : {}) };
+  const eks = dataplane?.name === 'eks' ? { version: dataplane.version, compute: dataplane.compute } : undefined;
+  const oldPlanes = eks ? new Dataplanes(oldCluster, eks) : undefined;
+  const newPlanes = eks ? new Dataplanes(newCluster, eks) : undefined;
+  const byPair = (edges: MatrixEdge[]): Map<string, MatrixEdge[]> => {
+    const m = new Map<string, MatrixEdge[]>();
     for (const e of edges) {
-      let row = m.get(e.from);
-      if (!row) m.set(e.from, (row = new Map()));
-      let list = row.get(e.to);
-      if (!list) row.set(e.to, (list = []));
-      list.push(e);
+      const k = `${e.from}\u0000${e.to}`;
+      m.set(k, [...(m.get(k) ?? []), e]);
     }
     return m;
   };
-  const before = byPair(streamMatrix(oldEngine, scope).edges());
-  const after = byPair(streamMatrix(newEngine, scope).edges());
+  const before = byPair(computeMatrix(oldEngine, scope).edges);
+  const after = byPair(computeMatrix(newEngine, scope).edges);
   const endpoints = (c: Cluster): Map<string, Endpoint> => {
     const m = new Map<string, Endpoint>();
     for (const p of c.pods) if (!m.has(workloadId(p))) m.set(workloadId(p), { kind: 'pod', pod: p as Pod });
@@ -61,23 +75,34 @@ export function diffClusters(oldCluster: Cluster, newCluster: Cluster, namespace
   };
   const oldEnds = endpoints(oldCluster);
   const newEnds = endpoints(newCluster);
-  const explain = (engine: Engine, ends: Map<string, Endpoint>, from: string, to: string, r: PortRange): string => {
+  const explain = (engine: Engine, planes: Dataplanes | undefined, ends: Map<string, Endpoint>, from: string, to: string, r: PortRange): string => {
     const f = ends.get(from);
     const t = ends.get(to);
     if (!f || !t) return `${!f ? from : to} does not exist here`;
-    return summarize(engine.decide({ from: f, to: t, port: r.from, protocol: r.protocol }));
+    const conn = { from: f, to: t, port: r.from, protocol: r.protocol };
+    if (!planes) return summarize(engine.decide(conn));
+    const c = planes.compare(conn);
+    if (c.agree) return summarize(c.kubernetes);
+    return `EKS ${c.eks.allowed ? 'allows' : 'denies'} it (${c.mechanisms.join(', ') || 'unexplained'}); the specification: ${summarize(c.kubernetes)}`;
+  };
+  const marks = (edges: MatrixEdge[], ports: PortRange[]): { ports: PortRange[]; mechanisms: string[] } | undefined => {
+    const on = mergeRanges(edges.flatMap((e) => (e.disagreement ? intersectRanges(ports, e.disagreement.ports) : [])));
+    if (on.length === 0) return undefined;
+    return { ports: on, mechanisms: [...new Set(edges.flatMap((e) => e.disagreement?.mechanisms ?? []))].sort() };
   };
   const changes: DiffChange[] = [];
-  const pairs = function* (): Generator<[string, string]> {
-    for (const from of new Set([...before.keys(), ...after.keys()])) {
-      const was = before.get(from);
-      const is = after.get(from);
-      for (const to of new Set([...(was?.keys() ?? []), ...(is?.keys() ?? [])])) yield [from, to];
-    }
-  };
-  for (const [from, to] of pairs()) {
+  const otherOnly = new Map<string, { from: string; to: string; ports: PortRange[]; change: DiffChange['change'] }>();
+  for (const k of new Set([...before.keys(), ...after.keys()])) {
+    const [from, to] = k.split('\u0000') as [string, string];
     const groups = new Map<string, PortRange[]>();
-    for (const { range, was, is } of compare(before.get(from)?.get(to) ?? [], after.get(from)?.get(to) ?? [])) {
+    for (const { range, was, is, wasOther, isOther } of compare(before.get(k) ?? [], after.get(k) ?? [])) {
+      if (was === is && wasOther !== isOther) {
+        const change = isOther > wasOther ? 'newly-allowed' : 'newly-denied';
+        const ok = `${k}\u0000${change}`;
+        const o = otherOnly.get(ok);
+        if (o) o.ports.push(range);
+        else otherOnly.set(ok, { from, to, ports: [range], change });
+      }
       if (was === is) continue;
       const g = `${is > was ? 'newly-allowed' : 'newly-denied'}|${was === 1 || is === 1}`;
       groups.set(g, [...(groups.get(g) ?? []), range]);
@@ -91,29 +116,51 @@ export function diffClusters(oldCluster: Cluster, newCluster: Cluster, namespace
         ports,
         change,
         somePods: some === 'true',
-        before: explain(oldEngine, oldEnds, from, to, ports[0]!),
-        after: explain(newEngine, newEnds, from, to, ports[0]!),
+        before: explain(oldEngine, oldPlanes, oldEnds, from, to, ports[0]!),
+        after: explain(newEngine, newPlanes, newEnds, from, to, ports[0]!),
       });
+      if (dataplane) {
+        const m = [marks(before.get(k) ?? [], ports), marks(after.get(k) ?? [], ports)].filter((x) => x !== undefined);
+        if (m.length) changes[changes.length - 1]!.disagreement = { ports: mergeRanges(m.flatMap((x) => x.ports)), mechanisms: [...new Set(m.flatMap((x) => x.mechanisms))].sort() };
+      }
     }
   }
   changes.sort((x, y) => x.change.localeCompare(y.change) || x.from.localeCompare(y.from) || x.to.localeCompare(y.to) || describeRanges(x.ports).localeCompare(describeRanges(y.ports)));
-  return { changes, newlyAllowed: changes.filter((c) => c.change === 'newly-allowed').length, newlyDenied: changes.filter((c) => c.change === 'newly-denied').length };
+  const others = [...otherOnly.values()].map((o) => ({ ...o, ports: mergeRanges(o.ports) }));
+  others.sort((x, y) => x.change.localeCompare(y.change) || x.from.localeCompare(y.from) || x.to.localeCompare(y.to));
+  return {
+    changes,
+    ...(others.length ? { otherPlaneOnly: others } : {}),
+    newlyAllowed: changes.filter((c) => c.change === 'newly-allowed').length,
+    newlyDenied: changes.filter((c) => c.change === 'newly-denied').length,
+  };
 }
 
 /** The port space cut where either side's answer changes, with both answers per piece. */
-function compare(before: MatrixEdge[], after: MatrixEdge[]): { range: PortRange; was: Rank; is: Rank }[] {
-  const rank = (edges: MatrixEdge[], protocol: string, port: number): Rank => {
-    for (const e of edges) if (e.ports.some((r) => r.protocol === protocol && port >= r.from && port <= r.to)) return e.partial ? 1 : 2;
+function compare(before: MatrixEdge[], after: MatrixEdge[]): { range: PortRange; was: Rank; is: Rank; wasOther: Rank; isOther: Rank }[] {
+  // the other data plane's answer: the edge's own, unless its disagreement covers the port
+  const rankOther = (edges: MatrixEdge[], protocol: string, port: number): Rank => {
+    const on = (r: PortRange): boolean => r.protocol === protocol && port >= r.from && port <= r.to;
+    for (const e of edges) {
+      if (!e.ports.some(on)) continue;
+      if (e.disagreement?.ports.some(on)) return e.disagreement.other === 'allowed' ? 2 : e.disagreement.other === 'partial' ? 1 : 0;
+      if (e.allowed) return e.partial ? 1 : 2;
+    }
     return 0;
   };
-  const out: { range: PortRange; was: Rank; is: Rank }[] = [];
+  const rank = (edges: MatrixEdge[], protocol: string, port: number): Rank => {
+    // denied edges come along when the other data plane allows some of their ports
+    for (const e of edges) if (e.allowed && e.ports.some((r) => r.protocol === protocol && port >= r.from && port <= r.to)) return e.partial ? 1 : 2;
+    return 0;
+  };
+  const out: { range: PortRange; was: Rank; is: Rank; wasOther: Rank; isOther: Rank }[] = [];
   for (const protocol of PROTOCOLS) {
     const cuts = new Set<number>([1, 65536]);
     for (const e of [...before, ...after]) for (const r of e.ports) if (r.protocol === protocol) cuts.add(r.from).add(r.to + 1);
     const sorted = [...cuts].sort((a, b) => a - b);
     for (let i = 0; i + 1 < sorted.length; i++) {
       const from = sorted[i]!;
-      out.push({ range: { protocol, from, to: sorted[i + 1]! - 1 }, was: rank(before, protocol, from), is: rank(after, protocol, from) });
+      out.push({ range: { protocol, from, to: sorted[i + 1]! - 1 }, was: rank(before, protocol, from), is: rank(after, protocol, from), wasOther: rankOther(before, protocol, from), isOther: rankOther(after, protocol, from) });
     }
   }
   return out;

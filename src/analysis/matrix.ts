@@ -10,6 +10,7 @@ import type { OutsideKind, OutsideWorld } from '../engine/outside.js';
 import { mergeRanges, onlyProtocol, portClasses, singlePort, type PortClass, type PortRange } from '../engine/ports.js';
 import { Reachability } from '../engine/reachability.js';
 import { workloadId, type Protocol } from '../model/cluster.js';
+import { computeEksMatrix } from './matrix-eks.js';
 import { streamMatrix } from './matrix-stream.js';
 
 /**
@@ -34,6 +35,24 @@ export interface MatrixOptions {
   peer?: string;
   /** The outside as split for several clusters at once (diff compares two on the same atoms). */
   world?: OutsideWorld;
+  /**
+   * Whose answer the edges give: `kubernetes` (the specification; the default of this function, the fast
+   * class-level path) or `eks` (what the EKS controller and agent enforce, with `disagreement` marks).
+   */
+  dataplane?: MatrixDataplane;
+}
+
+/** The EKS data plane to model (agent version and compute kind), or the specification. */
+export type MatrixDataplane = { name: 'kubernetes' } | { name: 'eks'; version: string; compute: 'auto' | 'ec2' };
+
+/** Where the other data plane answers differently on some of an edge's ports. */
+export interface Disagreement {
+  /** The ports of the edge on which the other plane's answer differs, merged into ranges. */
+  ports: PortRange[];
+  /** The other plane's answer there (allowed for every pod pair, for some, or for none). */
+  other: 'allowed' | 'denied' | 'partial';
+  /** The EKS mechanisms that make the difference (src/eks/types.ts MECHANISMS), as compare.ts names them. */
+  mechanisms: string[];
 }
 
 export interface WorkloadNode {
@@ -63,13 +82,26 @@ export interface MatrixEdge {
   partial: boolean;
   /** The ports with this answer, merged into ranges. */
   ports: PortRange[];
+  /**
+   * Set when the other data plane (the specification under eks, EKS under kubernetes) answers differently on
+   * some of `ports`. An edge carries one `other`: when the other plane answers in two ways on an edge's ports,
+   * the edge is split in two with the same answer.
+   */
+  disagreement?: Disagreement;
 }
 
 export interface MatrixResult {
   workloads: WorkloadNode[];
   outside: OutsideNode[];
   edges: MatrixEdge[];
+  /** The data plane the edges answer for (absent = the specification, as before). */
+  dataplane?: MatrixDataplane;
+  /** Marks left without mechanisms: more distinct disagreements than MECHANISM_LIMIT (explain names them). */
+  unnamedDisagreements?: number;
 }
+
+/** At most this many comparisons (each switches every mechanism) name the mechanisms of one matrix. */
+export const MECHANISM_LIMIT = 2000;
 
 export const OUTSIDE = 'outside';
 export const NODES = 'nodes';
@@ -83,11 +115,12 @@ export interface Group {
 }
 
 export function computeMatrix(engine: Engine, options: MatrixOptions = {}): MatrixResult {
-  // the stream makes the edges in order, one source at a time; this keeps them all (callers that print
-  // a large matrix take the stream itself: streamMatrix)
+  // the EKS answer is counted per pair of map-equal pod groups, with the specification's beside it for
+  // the marks (matrix-eks.ts); the specification's alone streams, one source at a time
+  if (options.dataplane?.name === 'eks') return computeEksMatrix(engine, options, options.dataplane);
   const stream = streamMatrix(engine, options);
   const edges = [...stream.edges()];
-  return { ...stream.nodes(), edges };
+  return { ...stream.nodes(), edges, ...(options.dataplane ? { dataplane: options.dataplane } : {}) };
 }
 
 /** One port (`port`, TCP unless `protocol`), every port of `protocol`, or every port of every protocol. */
@@ -101,7 +134,7 @@ export function queriesFor(engine: Engine, options: { port?: number; protocol?: 
  * The groups edges are shown between (workloads; peers outside, with nodes folded in summary mode),
  * and for each class the groups of its members with their counts, as flat [group, count, ...] lists.
  */
-export function groupClasses(engine: Engine, classes: ClassIndex, mode: OutsideMode, namespaces?: readonly string[]): { groups: Group[]; members: number[][] } {
+export function groupClasses(engine: Engine, classes: ClassIndex, mode: OutsideMode, namespaces?: readonly string[]): { groups: Group[]; members: number[][]; index: Map<string, number> } {
   const groups: Group[] = [];
   const index = new Map<string, number>();
   const groupOf = (id: string, make: () => Group): number => {
@@ -140,7 +173,7 @@ export function groupClasses(engine: Engine, classes: ClassIndex, mode: OutsideM
     }
     return [...m].flat();
   });
-  return { groups, members };
+  return { groups, members, index };
 }
 
 export interface NamespaceEdge {

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { EksDataplane } from '../eks/decide.js';
-import { eksMapsJson, eksMapsText } from '../report/eks-maps.js';
+import { eksMapsText, writeEksMapsJson } from '../report/eks-maps.js';
 import { compareEndpoints } from '../eks/drift.js';
 import { eksDriftJson, eksDriftText } from '../report/eks-drift.js';
 import { readPolicyEndpoints } from '../sources/policy-endpoints.js';
@@ -30,7 +30,16 @@ export function eksCommand(io: CliIO, setCode: (code: number) => void): Command 
     if (output === 'json') {
       io.err(`podwall: modelling ${describeChoice(choice)}\n`);
       for (const n of dp.controller.notEnforced) io.err(`podwall: not enforced on EKS: ${n.policy}: ${n.why}\n`);
-      io.out(JSON.stringify(eksMapsJson(dp, cluster.settings.enforcingMode), null, 2) + '\n');
+      // streamed in pieces of about a megabyte: the output of a large cluster is hundreds of megabytes
+      let buffer = '';
+      writeEksMapsJson(dp, cluster.settings.enforcingMode, (chunk) => {
+        buffer += chunk;
+        if (buffer.length > 1 << 20) {
+          io.out(buffer);
+          buffer = '';
+        }
+      });
+      io.out(buffer);
     } else {
       io.out(eksMapsText(dp, `Modelling ${describeChoice(choice)}; enforcing mode ${cluster.settings.enforcingMode}`));
     }

@@ -1,15 +1,18 @@
 import { Command } from 'commander';
-import { type OutsideMode } from '../analysis/matrix.js';
+import { computeMatrix, MECHANISM_LIMIT, type MatrixDataplane, type OutsideMode } from '../analysis/matrix.js';
 import { streamMatrix } from '../analysis/matrix-stream.js';
 import { Engine } from '../engine/engine.js';
 import { OutsideWorld } from '../engine/outside.js';
 import { parseAddress } from '../model/ip.js';
 import { normalizeDomain } from '../policy/domains.js';
 import { MATRIX_FORMATS, matrixChunks } from '../report/matrix.js';
+import { formatMarkedMatrix } from '../report/matrix-marked.js';
+import type { Cluster } from '../model/cluster.js';
 import { addInputOptions, collect, loadCluster, parseOutput, parsePortFlag, parseProtocolFlag, printWarnings, type InputFlags } from './inputs.js';
 import { UsageError, writeChunks, type CliIO } from './io.js';
+import { addDataplaneOptions, describeChoice, eksChoice, parseDataplane, type DataplaneFlags } from './dataplane.js';
 
-interface Flags extends InputFlags {
+interface Flags extends InputFlags, DataplaneFlags {
   namespace?: string[];
   allNamespaces?: boolean;
   port?: string;
@@ -32,8 +35,10 @@ export function matrixCommand(io: CliIO, setCode: (code: number) => void): Comma
     .option('--exposure [peer]', 'only connections that cross the edge: what outside reaches in, what reaches out; optionally one peer (internet, a CIDR atom, an address, a domain name, node/NAME)')
     .option('-o, --output <format>', MATRIX_FORMATS.join('|'), 'table');
   addInputOptions(cmd);
+  addDataplaneOptions(cmd);
   return cmd.action(async (flags: Flags) => {
     const format = parseOutput(flags.output, MATRIX_FORMATS);
+    const dataplaneName = parseDataplane(flags.dataplane);
     if (flags.namespace && flags.allNamespaces) throw new UsageError('-n and -A exclude each other');
     const port = parsePortFlag(flags.port);
     const protocol = flags.protocol !== undefined || port !== undefined ? parseProtocolFlag(flags.protocol) : undefined;
@@ -46,11 +51,8 @@ export function matrixCommand(io: CliIO, setCode: (code: number) => void): Comma
     }
     const world = new OutsideWorld([cluster]);
     const peer = typeof flags.exposure === 'string' ? resolvePeer(world, flags.exposure, mode) : undefined;
-    // streamed: a matrix of thousands of workloads is printed as it is computed, never held whole
-    // progress per row of sources, unless the rows themselves go to the terminal
-    const progress = io.progress && !process.stdout.isTTY ? io.progress : undefined;
-    progress?.step('matrix: preparing');
-    const stream = streamMatrix(new Engine(cluster), {
+    const dataplane = chooseDataplane(dataplaneName, flags, cluster, io);
+    const scope = {
       ...(flags.namespace ? { namespaces: flags.namespace } : {}),
       ...(port !== undefined ? { port } : {}),
       ...(protocol ? { protocol } : {}),
@@ -58,7 +60,21 @@ export function matrixCommand(io: CliIO, setCode: (code: number) => void): Comma
       ...(exposure ? { exposure } : {}),
       ...(peer ? { peer } : {}),
       world,
-    }, progress ? (done) => progress.update(done) : undefined);
+    };
+    if (dataplane.name === 'eks') {
+      // the EKS answer with the specification's beside it: counted whole, then printed with its marks
+      const result = computeMatrix(new Engine(cluster), { ...scope, dataplane });
+      printWarnings(cluster, io);
+      if (result.unnamedDisagreements) io.err(`podwall: ${result.unnamedDisagreements} marks where EKS and the specification disagree are left without their mechanism (more than ${MECHANISM_LIMIT} distinct ones); podwall explain names it for any connection\n`);
+      io.out(formatMarkedMatrix(result, format));
+      setCode(0);
+      return;
+    }
+    // streamed: a matrix of thousands of workloads is printed as it is computed, never held whole
+    // progress per row of sources, unless the rows themselves go to the terminal
+    const progress = io.progress && !process.stdout.isTTY ? io.progress : undefined;
+    progress?.step('matrix: preparing');
+    const stream = streamMatrix(new Engine(cluster), scope, progress ? (done) => progress.update(done) : undefined);
     printWarnings(cluster, io);
     progress?.step('matrix: workload rows', stream.sources);
     await writeChunks(io, matrixChunks(stream, format));
@@ -82,4 +98,15 @@ function resolvePeer(world: OutsideWorld, text: string, mode: OutsideMode): stri
   if (atom) return mode === 'summary' && atom.kind === 'node' ? 'nodes' : atom.name;
   const known = world.peers.map((p) => p.name);
   throw new UsageError(`--exposure ${text}: no such peer outside the cluster; the policies distinguish: ${known.slice(0, 12).join(', ')}${known.length > 12 ? `, ... (${known.length} in all)` : ''}`);
+}
+
+/** The data plane the matrix answers for, stated on stderr as explain states it. */
+export function chooseDataplane(name: 'eks' | 'kubernetes', flags: DataplaneFlags, cluster: Cluster, io: CliIO): MatrixDataplane {
+  if (name === 'kubernetes') {
+    io.err('podwall: data plane kubernetes (the specification)\n');
+    return { name };
+  }
+  const choice = eksChoice(flags, cluster);
+  io.err(`podwall: data plane eks: modelling ${describeChoice(choice)}\n`);
+  return { name, version: choice.version, compute: choice.compute };
 }

@@ -112,6 +112,50 @@ export function eksMapsJson(dp: EksDataplane, enforcingMode: string): unknown {
   return { format: 'podwall.eks-maps/v1', agent: dp.options.version, enforcingMode, family: dp.addressing.family === 4 ? 'ipv4' : 'ipv6', nodes, pods, identifiers };
 }
 
+/** `text` (JSON.stringify(x, null, 2)) as it reads nested `level` deep: every line after the first indented. */
+function nested(text: string, level: number): string {
+  return text.replace(/\n/g, `\n${'  '.repeat(level)}`);
+}
+
+/**
+ * The same text as `JSON.stringify(eksMapsJson(dp, mode), null, 2)`, handed to `write` in pieces instead of
+ * built as one string: the output of a large cluster is hundreds of megabytes, while its distinct directions
+ * are few (identifiers with the same policies on one node share their arrays). Each distinct direction is
+ * serialised once and its text reused.
+ */
+export function writeEksMapsJson(dp: EksDataplane, enforcingMode: string, write: (chunk: string) => void): void {
+  const maps = [...dp.maps].sort((a, b) => a.identifier.localeCompare(b.identifier) || a.node.localeCompare(b.node));
+  const key = keys(maps);
+  const nodes: Record<string, { ip: string }> = {};
+  const pods: Record<string, unknown> = {};
+  for (const m of maps) {
+    nodes[m.node] = { ip: m.nodeIp.text };
+    for (const p of m.pods) pods[`${p.namespace}/${p.name}`] = { ip: dp.addressing.podAddress(p).text, node: m.node, identifier: m.identifier };
+  }
+  const head = { format: 'podwall.eks-maps/v1', agent: dp.options.version, enforcingMode, family: dp.addressing.family === 4 ? 'ipv4' : 'ipv6', nodes, pods };
+  const headText = JSON.stringify(head, null, 2);
+  // the head without its closing brace, then the identifiers one by one
+  write(`${headText.slice(0, -2)},\n  "identifiers": ${maps.length === 0 ? '{}' : '{'}`);
+  const ids = new Map<object, number>();
+  const id = (x: object): number => {
+    let n = ids.get(x);
+    if (n === undefined) ids.set(x, (n = ids.size));
+    return n;
+  };
+  const texts = new Map<string, string>();
+  const directionText = (d: DirectionMaps): string => {
+    const k = `${id(d.shared ?? d)}|${id(d.entries)}|${id(d.cpEntries)}|${id(d.dropped)}|${d.podState}|${d.cpPodState}`;
+    let t = texts.get(k);
+    if (t === undefined) texts.set(k, (t = nested(JSON.stringify(directionJson(d), null, 2), 3)));
+    return t;
+  };
+  maps.forEach((m, i) => {
+    const pods = nested(JSON.stringify(m.pods.map((p) => `${p.namespace}/${p.name}`), null, 2), 3);
+    write(`${i ? ',' : ''}\n    ${JSON.stringify(key.get(m)!)}: {\n      "node": ${JSON.stringify(m.node)},\n      "pods": ${pods},\n      "ingress": ${directionText(m.ingress)},\n      "egress": ${directionText(m.egress)}\n    }`);
+  });
+  write(`${maps.length === 0 ? '' : '\n  }'}\n}\n`);
+}
+
 export function eksMapsText(dp: EksDataplane, header: string): string {
   const out: string[] = [header];
   const maps = [...dp.maps].sort((a, b) => a.identifier.localeCompare(b.identifier) || a.node.localeCompare(b.node));

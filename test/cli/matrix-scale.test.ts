@@ -36,7 +36,7 @@ describe('matrix at scale', () => {
     const file = join(dir, 'wide.yaml');
     writeFileSync(file, barePods(4200));
     // the reader stops after five lines: podwall ends quietly, having computed only what was read
-    const r = pipeline(`node ${bin} matrix -f ${file} --port 80 -o csv | head -n 5`, 96);
+    const r = pipeline(`node ${bin} matrix --dataplane kubernetes -f ${file} --port 80 -o csv | head -n 5`, 96);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stderr, '');
     assert.deepEqual(r.stdout.split('\n').slice(0, 5), ['from,to,protocol,from_port,to_port,verdict', 'big/p0,big/p1,TCP,80,80,allow', 'big/p0,big/p10,TCP,80,80,allow', 'big/p0,big/p100,TCP,80,80,allow', 'big/p0,big/p1000,TCP,80,80,allow']);
@@ -45,7 +45,7 @@ describe('matrix at scale', () => {
   it('a million rows are written in a 64 MB heap (the whole result held would need several times that)', () => {
     const file = join(dir, 'thousand.yaml');
     writeFileSync(file, barePods(1000));
-    const r = pipeline(`node ${bin} matrix -f ${file} --port 80 --outside none -o csv | wc -l`, 64);
+    const r = pipeline(`node ${bin} matrix --dataplane kubernetes -f ${file} --port 80 --outside none -o csv | wc -l`, 64);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(Number(r.stdout.trim()), 1 + 1000 * 999);
   });

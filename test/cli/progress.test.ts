@@ -23,13 +23,13 @@ function onTerminal(args: string[], out: string, env: NodeJS.ProcessEnv = {}): s
 describe('progress on a terminal', { skip: hasScript ? false : 'util-linux script is not installed' }, () => {
   it('matrix shows its steps on a terminal, erases them, and the results are those of a pipe', () => {
     const out = join(dir, 'matrix.csv');
-    const shown = onTerminal(['matrix', '-f', EX, '-o', 'csv'], out);
+    const shown = onTerminal(['matrix', '--dataplane', 'kubernetes', '-f', EX, '-o', 'csv'], out);
     assert.match(shown, /\rpodwall: reading /);
     assert.match(shown, /\rpodwall: building the model\x1b\[K/);
     assert.match(shown, /\rpodwall: matrix: workload rows \d+\/\d+ \(\d+%\)/);
     assert.ok(shown.endsWith('\r\x1b[K'), 'the last thing on the terminal erases the line');
     assert.doesNotMatch(shown, /\x1b\[\d+m/, 'no colour under NO_COLOR');
-    const piped = podwall(['matrix', '-f', EX, '-o', 'csv']);
+    const piped = podwall(['matrix', '--dataplane', 'kubernetes', '-f', EX, '-o', 'csv']);
     assert.equal(readFileSync(out, 'utf8'), piped.stdout);
   });
 
@@ -42,12 +42,12 @@ describe('progress on a terminal', { skip: hasScript ? false : 'util-linux scrip
   });
 
   it('a dumb terminal gets none', () => {
-    const shown = onTerminal(['matrix', '-f', EX, '-o', 'csv'], join(dir, 'dumb.csv'), { TERM: 'dumb' });
+    const shown = onTerminal(['matrix', '--dataplane', 'kubernetes', '-f', EX, '-o', 'csv'], join(dir, 'dumb.csv'), { TERM: 'dumb' });
     assert.doesNotMatch(shown, /podwall: /);
   });
 
   it('on a pipe there is none', () => {
-    const r = podwall(['matrix', '-f', EX, '-o', 'csv']);
+    const r = podwall(['matrix', '--dataplane', 'kubernetes', '-f', EX, '-o', 'csv']);
     assert.equal(r.code, 0);
     assert.doesNotMatch(r.stderr, /podwall: (reading|building|matrix)|\r/);
     const a = podwall(['audit', '-f', EX]);
