@@ -38,7 +38,7 @@ describe('matrix at scale', () => {
     // the reader stops after five lines: podwall ends quietly, having computed only what was read
     const r = pipeline(`node ${bin} matrix --dataplane kubernetes -f ${file} --port 80 -o csv | head -n 5`, 96);
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stderr, '');
+    assert.equal(r.stderr, 'podwall: data plane kubernetes (the specification)\n');
     assert.deepEqual(r.stdout.split('\n').slice(0, 5), ['from,to,protocol,from_port,to_port,verdict', 'big/p0,big/p1,TCP,80,80,allow', 'big/p0,big/p10,TCP,80,80,allow', 'big/p0,big/p100,TCP,80,80,allow', 'big/p0,big/p1000,TCP,80,80,allow']);
   });
 

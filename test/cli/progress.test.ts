@@ -43,7 +43,7 @@ describe('progress on a terminal', { skip: hasScript ? false : 'util-linux scrip
 
   it('a dumb terminal gets none', () => {
     const shown = onTerminal(['matrix', '--dataplane', 'kubernetes', '-f', EX, '-o', 'csv'], join(dir, 'dumb.csv'), { TERM: 'dumb' });
-    assert.doesNotMatch(shown, /podwall: /);
+    assert.doesNotMatch(shown, /podwall: (reading|building|matrix)|\r(?!\n)/); // a terminal ends lines with \r\n
   });
 
   it('on a pipe there is none', () => {
