@@ -4,7 +4,7 @@
  * the diff of a proposal and the observed flows on the same nodes. A large cluster is folded into
  * namespaces, and the answer says so.
  */
-import { computeMatrix, computeNamespaceMatrix, NODES, type Disagreement, type MatrixEdge, type OutsideNode } from '../analysis/matrix.js';
+import { computeMatrix, computeNamespaceMatrix, NODES, OUTSIDE, type Disagreement, type MatrixEdge, type OutsideNode } from '../analysis/matrix.js';
 import type { PortRange } from '../engine/ports.js';
 import { PROTOCOLS, type Protocol } from '../model/cluster.js';
 import { EDGE_LIMIT, error, FOLD_ABOVE, ok, type ApiContext, type ApiResponse } from './api.js';
@@ -123,9 +123,11 @@ export function graphView(ctx: ApiContext, q: URLSearchParams): ApiResponse {
   if (wantFlows) {
     const seen = new Map(edges.filter((e) => !e.change).map((e) => [`${e.from}\u0000${e.to}`, e]));
     const observed = new Map<string, { allowed: number; denied: number }>();
+    // a peer the graph folded into `outside` (every peer had the same answer) is drawn there
+    const peer = (id: string): string => (!nodes.has(id) && ctx.world.get(id) && nodes.has(OUTSIDE) ? OUTSIDE : shown(id));
     for (const f of ctx.state.flows!.pairs()) {
       if (ns && namespaceOf(ctx, f.from) !== ns && namespaceOf(ctx, f.to) !== ns) continue;
-      const k = `${shown(f.from)}\u0000${shown(f.to)}`;
+      const k = `${peer(f.from)}\u0000${peer(f.to)}`;
       const o = observed.get(k) ?? { allowed: 0, denied: 0 };
       o.allowed += f.allowed;
       o.denied += f.denied;
