@@ -6,7 +6,8 @@
  */
 import { computeMatrix, computeNamespaceMatrix, NODES, OUTSIDE, type Disagreement, type MatrixEdge, type OutsideNode } from '../analysis/matrix.js';
 import type { PortRange } from '../engine/ports.js';
-import { PROTOCOLS, type Protocol } from '../model/cluster.js';
+import { PROTOCOLS, workloadId, type Protocol } from '../model/cluster.js';
+import { focusedMatrix } from './focus.js';
 import { EDGE_LIMIT, error, FOLD_ABOVE, ok, type ApiContext, type ApiResponse } from './api.js';
 
 /** The group of every peer outside the pod network; `(outside)` can be no namespace's name. */
@@ -71,7 +72,8 @@ export function graphView(ctx: ApiContext, q: URLSearchParams): ApiResponse {
   const nodes = new Map<string, GraphNode>();
   const addNode = (id: string): void => {
     if (nodes.has(id)) return;
-    if (level === 'namespace' && ctx.state.cluster.namespaces.has(id)) {
+    // workload ids hold a slash, namespace names never do
+    if (!id.includes('/') && ctx.state.cluster.namespaces.has(id)) {
       nodes.set(id, { id, namespace: id, name: id, kind: 'Namespace', pods: podsIn(ctx, id), group: id });
       return;
     }
@@ -91,6 +93,12 @@ export function graphView(ctx: ApiContext, q: URLSearchParams): ApiResponse {
     for (const o of m.outside) nodes.set(o.id, { ...outsideNode(ctx, o.id), outside: o });
     edges = mergeEdges(m.edges.map((e) => ({ from: e.from, to: e.to, ports: e.ports, partial: false, allowed: true, weight: e.podPairs })));
     if (ctx.dataplane.name === 'eks') dataplaneNote = 'folded namespaces show the specification\'s answers; open a namespace for the EKS data plane';
+  } else if (ns && big) {
+    // a namespace of a large cluster: its workloads one by one, the rest folded into their namespaces
+    const m = focusedMatrix(ctx.engine, { ...filter, groupOf: (p) => (p.namespace === ns ? workloadId(p) : p.namespace), inFocus: (id) => ctx.workloads.get(id)?.namespace === ns });
+    edges = mergeEdges(m.map((e) => ({ ...e, weight: 1 })));
+    for (const w of ctx.workloads.values()) if (w.namespace === ns) addNode(w.id);
+    if (ctx.dataplane.name === 'eks') dataplaneNote = `above ${FOLD_ABOVE} workloads a namespace's graph shows the specification's answers (the EKS data plane per pair: explain)`;
   } else {
     const plane = ctx.dataplane.name === 'eks' ? { name: 'eks' as const, version: ctx.dataplane.version, compute: ctx.dataplane.compute } : { name: 'kubernetes' as const };
     const m = computeMatrix(ctx.engine, { allowedOnly: true, ...filter, ...(ns ? { namespaces: [ns] } : {}), dataplane: plane });
@@ -152,6 +160,9 @@ export function graphView(ctx: ApiContext, q: URLSearchParams): ApiResponse {
     level,
     dataplane,
     ...(dataplaneNote ? { dataplaneNote } : {}),
+    ...(ns && big
+      ? { folded: { workloads: ctx.workloads.size, namespaces: ctx.state.cluster.namespaces.size, reason: `${ctx.workloads.size} workloads are more than ${FOLD_ABOVE}: the workloads of ${ns} are shown one by one, every other namespace folded into one node` } }
+      : {}),
     ...(level === 'namespace'
       ? { folded: { workloads: ctx.workloads.size, namespaces: ctx.state.cluster.namespaces.size, reason: big ? `${ctx.workloads.size} workloads are more than ${FOLD_ABOVE}: workloads are folded into their namespaces; open a namespace (?namespace=NS) to see its workloads` : 'folded on request (level=namespace)' } }
       : {}),
