@@ -119,6 +119,8 @@ export function serveCommand(io: CliIO, setCode: (code: number) => void): Comman
       live,
     });
     let api = new DashboardApi(stateOf(cluster, objects, audit));
+    // the first graph before listening: nobody waits on it, and the first page load is quick
+    api.warm();
     const events = live ? new EventHub() : undefined;
     const server = createDashboardServer({ handle: (m, u) => api.handle(m, u) }, (l) => io.err(`${l}\n`), { address: f.address!, ...(events ? { events } : {}) });
     await new Promise<void>((resolve, reject) => {
@@ -149,7 +151,9 @@ export function serveCommand(io: CliIO, setCode: (code: number) => void): Comman
             before = after;
             const state = stateOf(next, objs);
             metrics?.audit(state.audit.kpis);
-            api = new DashboardApi(state);
+            const fresh = new DashboardApi(state);
+            fresh.warm();
+            api = fresh;
             events.publish('change', change);
           }
         } catch (e) {

@@ -80,6 +80,8 @@ export class DashboardApi implements ApiContext {
   readonly workloads = new Map<string, WorkloadNode>();
   private readonly ports: { port: number; protocol: string }[];
   private deciderMade?: Decider;
+  /** Graph answers by their normalized question: the server's cache keys by URL, this one by meaning, so a warm-up serves every spelling. */
+  private readonly graphs = new Map<string, ApiResponse>();
   private diffMade?: DiffOverlay;
 
   constructor(readonly state: DashboardState) {
@@ -111,14 +113,28 @@ export class DashboardApi implements ApiContext {
     return this.diffMade;
   }
 
+  /** Computes the first graph the page asks for, so that the first page load does not wait for it. */
+  warm(): void {
+    this.handle('GET', new URL('http://localhost/api/graph'));
+  }
+
   handle(method: string, url: URL): ApiResponse {
     if (method !== 'GET' && method !== 'HEAD') return error(405, `${method} is not allowed: the dashboard is read-only`);
     const q = url.searchParams;
     switch (url.pathname) {
       case '/api/summary':
         return this.summary();
-      case '/api/graph':
-        return graphView(this, q);
+      case '/api/graph': {
+        const k = ['namespace', 'port', 'protocol', 'level', 'diff', 'flows'].map((n) => q.get(n) ?? '').join('|');
+        const known = this.graphs.get(k);
+        if (known) return known;
+        const r = graphView(this, q);
+        if (r.status === 200) {
+          if (this.graphs.size >= 64) this.graphs.delete(this.graphs.keys().next().value!);
+          this.graphs.set(k, r);
+        }
+        return r;
+      }
       case '/api/denied':
         return deniedView(this, q);
       case '/api/explain':
