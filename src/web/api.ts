@@ -109,7 +109,8 @@ export class DashboardApi implements ApiContext {
 
   diff(): DiffOverlay | undefined {
     if (!this.state.proposed) return undefined;
-    this.diffMade ??= new DiffOverlay(this.state.cluster, this.state.proposed);
+    const d = this.dataplane;
+    this.diffMade ??= new DiffOverlay(this.state.cluster, this.state.proposed, d.name === 'eks' ? { name: 'eks', version: d.version, compute: d.compute } : { name: 'kubernetes' });
     return this.diffMade;
   }
 

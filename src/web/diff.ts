@@ -3,9 +3,10 @@
  * explanation under both policy sets and each side's verdict for all the pod pairs (allowed, partial,
  * denied). The graph draws the same changes on its nodes (graph.ts, `?diff=1`).
  */
-import { specDecider } from '../analysis/deciders.js';
+import { makeDecider } from '../analysis/deciders.js';
 import { diffClusters, type DiffChange } from '../analysis/diff.js';
 import { judge, type Outcome } from '../analysis/judgement.js';
+import type { MatrixDataplane } from '../analysis/matrix.js';
 import { Engine } from '../engine/engine.js';
 import { OutsideWorld } from '../engine/outside.js';
 import type { Cluster } from '../model/cluster.js';
@@ -31,8 +32,9 @@ export class DiffOverlay {
   constructor(
     private readonly current: Cluster,
     private readonly proposed: Cluster,
+    private readonly dataplane: MatrixDataplane = { name: 'kubernetes' },
   ) {
-    const d = diffClusters(current, proposed);
+    const d = diffClusters(current, proposed, undefined, dataplane);
     this.changes = d.changes;
     this.newlyAllowed = d.newlyAllowed;
     this.newlyDenied = d.newlyDenied;
@@ -42,8 +44,8 @@ export class DiffOverlay {
   result(): { changes: ExplainedChange[]; newlyAllowed: number; newlyDenied: number } {
     if (!this.explained) {
       const world = new OutsideWorld([this.current, this.proposed]);
-      const before = side(this.current, world);
-      const after = side(this.proposed, world);
+      const before = side(this.current, world, this.dataplane);
+      const after = side(this.proposed, world, this.dataplane);
       this.explained = this.changes.map((c, i) => {
         const guess = (allowedSide: boolean): SideVerdictText => (allowedSide ? (c.somePods ? 'partial' : 'allowed') : 'denied');
         const was = i < JUDGED ? before(c) : guess(c.change === 'newly-denied');
@@ -55,9 +57,9 @@ export class DiffOverlay {
   }
 }
 
-/** A judge of one policy set: the verdict over every pod pair of a change's ends on its first port. */
-function side(cluster: Cluster, world: OutsideWorld): (c: DiffChange) => SideVerdictText {
-  const decider = specDecider(new Engine(cluster));
+/** A judge of one policy set on the served data plane: the verdict over every pod pair of a change's ends on its first port. */
+function side(cluster: Cluster, world: OutsideWorld, plane: MatrixDataplane): (c: DiffChange) => SideVerdictText {
+  const decider = makeDecider(new Engine(cluster), plane.name, () => (plane.name === 'eks' ? { version: plane.version, compute: plane.compute } : { version: '', compute: 'auto' }));
   const resolver = new EndpointResolver(cluster);
   const ref = (name: string): Reference | undefined => {
     const peer = world.get(name);

@@ -199,10 +199,16 @@ interface WeightedEdge extends Pick<MatrixEdge, 'from' | 'to' | 'ports' | 'parti
 export function mergeEdges(list: WeightedEdge[]): GraphEdge[] {
   const edges = new Map<string, GraphEdge>();
   for (const e of list) {
-    if (e.ports.length === 0 || !e.allowed) continue;
+    // a denied edge comes only with a mark: the other data plane allows some of its ports
+    if (e.ports.length === 0 || (!e.allowed && !e.disagreement)) continue;
     const k = `${e.from}->${e.to}`;
     let edge = edges.get(k);
-    if (!edge) edges.set(k, (edge = { id: `e${edges.size}`, from: e.from, to: e.to, weight: 0, verdict: 'allowed', ports: [] }));
+    if (!edge) edges.set(k, (edge = { id: `e${edges.size}`, from: e.from, to: e.to, weight: 0, verdict: e.allowed ? 'allowed' : 'denied', ports: [] }));
+    if (!e.allowed) {
+      (edge.eks ??= []).push(e.disagreement!);
+      continue;
+    }
+    if (edge.verdict === 'denied') edge.verdict = 'allowed';
     for (const r of e.ports) edge.ports.push({ ...r, port: r.from, partial: e.partial });
     if (e.partial) edge.verdict = 'partial';
     if (e.disagreement) (edge.eks ??= []).push(e.disagreement);

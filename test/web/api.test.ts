@@ -6,6 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { N1, np, ns, pod as eksPod } from '../eks/fixtures.js';
 import { FakeApiServer } from '../fixtures/apiserver.js';
 import { podwall, ROOT } from '../helpers.js';
 
@@ -210,6 +211,32 @@ describe('dashboard API: --config, --addon-config, --proposed, history scope', (
     } finally {
       await stop(s);
       await stop(named);
+    }
+  });
+});
+
+describe('dashboard API: the EKS data plane on the graph', () => {
+  it('marks the ports where EKS and the specification disagree, and explains on EKS as the CLI does', async () => {
+    // a named ingress port resolves per pod under the specification; EKS opens the union on every selected pod
+    const f = join(dir, 'named-port.yaml');
+    writeFileSync(f, ns('a') + N1 + eksPod('a', 'web', { app: 'web' }, '10.1.0.1') + eksPod('a', 'api', { app: 'web' }, '10.1.0.2', { ports: '[{containerPort: 9090, name: http}]' }) + eksPod('a', 'client', { app: 'c' }, '10.1.0.3') + np('a', 'p', 'podSelector: {matchLabels: {app: web}}\ningress: [{ports: [{port: http}]}]'));
+    const s = await serve(['-f', f]);
+    const k = await serve(['-f', f, '--dataplane', 'kubernetes']);
+    try {
+      const g = (await get(s, '/api/graph')).body;
+      assert.equal(g.dataplane, 'eks');
+      const e = g.edges.find((x: { from: string; to: string }) => x.from === 'a/client' && x.to === 'a/web');
+      assert.deepEqual(e.ports.map((p: { from: number }) => p.from), [8080, 9090], 'EKS opens both targets');
+      assert.deepEqual(e.eks, [{ ports: [{ protocol: 'TCP', from: 9090, to: 9090 }], other: 'denied', mechanisms: ['ingress-named-port-union'] }]);
+      const spec = (await get(k, '/api/graph')).body.edges.find((x: { from: string; to: string }) => x.from === 'a/client' && x.to === 'a/web');
+      assert.deepEqual(spec.ports.map((p: { from: number }) => p.from), [8080], 'the specification opens the pod\'s own port');
+      assert.equal(spec.eks, undefined, 'the specification graph carries no EKS marks');
+      const ex = (await get(s, '/api/explain?from=a/client&to=a/web&port=9090')).body;
+      assert.equal(ex.text, podwall(['explain', '-f', f, '--from', 'a/client', '--to', 'a/web', '--port', '9090']).stdout);
+      assert.equal(ex.verdict.allowed, true);
+    } finally {
+      await stop(s);
+      await stop(k);
     }
   });
 });
