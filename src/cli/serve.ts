@@ -135,7 +135,8 @@ export function serveCommand(io: CliIO, setCode: (code: number) => void): Comman
     // live: rebuild after changes, push what opened and closed, and answer from the new state
     let timer: NodeJS.Timeout | undefined;
     if (mirror && events) {
-      let before = connections(cluster);
+      const plane = dataplane.name === 'eks' ? { name: 'eks' as const, version: dataplane.version, compute: dataplane.compute } : { name: 'kubernetes' as const };
+      let before = connections(cluster, plane);
       let running = false;
       timer = setInterval(() => {
         if (running || !dirty) return;
@@ -146,7 +147,7 @@ export function serveCommand(io: CliIO, setCode: (code: number) => void): Comman
           const objs = [...mirror!.objects(), ...files];
           const next = rebuild(objs, options, io);
           if (next) {
-            const after = connections(next);
+            const after = connections(next, plane);
             const change = { at, ...connectionChanges(before, after), policies: tracker!.take() };
             before = after;
             const state = stateOf(next, objs);

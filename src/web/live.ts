@@ -4,7 +4,7 @@
  * added, modified or deleted, with the time. The server pushes each change to the page as a server-sent
  * event (server.ts); the watch itself is src/sources/mirror.ts, as `podwall watch` uses it.
  */
-import { computeMatrix } from '../analysis/matrix.js';
+import { computeMatrix, type MatrixDataplane } from '../analysis/matrix.js';
 import { Engine } from '../engine/engine.js';
 import { mergeRanges, subtractRanges, type PortRange } from '../engine/ports.js';
 import { policyObject } from '../incidents/policy-objects.js';
@@ -31,9 +31,9 @@ export interface LiveChange {
   policies: PolicyChange[];
 }
 
-/** The allowed connections of a cluster, per pair of graph nodes, as merged port ranges. */
-export function connections(cluster: Cluster): Map<string, PortRange[]> {
-  const m = computeMatrix(new Engine(cluster), { allowedOnly: true });
+/** The allowed connections of a cluster on a data plane, per pair of graph nodes, as merged port ranges. */
+export function connections(cluster: Cluster, dataplane: MatrixDataplane = { name: 'kubernetes' }): Map<string, PortRange[]> {
+  const m = computeMatrix(new Engine(cluster), { allowedOnly: true, dataplane });
   const out = new Map<string, PortRange[]>();
   for (const e of m.edges) {
     if (!e.allowed) continue;

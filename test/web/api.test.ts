@@ -312,7 +312,7 @@ describe('dashboard API: live updates of a watched cluster (stand-in API server)
     api.put(PODS, pod('web', '10.0.2.1'));
     api.put(PODS, pod('api', '10.0.2.2'));
     for (const p of ['/apis/policy.networking.k8s.io/v1alpha1/adminnetworkpolicies', '/apis/policy.networking.k8s.io/v1alpha1/baselineadminnetworkpolicies', '/apis/policy.networking.k8s.io/v1alpha2/clusternetworkpolicies', '/apis/networking.k8s.aws/v1alpha1/applicationnetworkpolicies', '/apis/networking.k8s.aws/v1alpha1/clusternetworkpolicies']) api.missing.add(p);
-    s = await serve(['--kubeconfig', api.kubeconfig(), '--interval', '100ms', '--dataplane', 'kubernetes']);
+    s = await serve(['--kubeconfig', api.kubeconfig(), '--interval', '100ms']);
   });
   after(async () => {
     await stop(s);
