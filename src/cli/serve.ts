@@ -64,6 +64,9 @@ export function serveCommand(io: CliIO, setCode: (code: number) => void): Comman
     const config: AuditConfig = f.config ? parseConfig(parseDocuments(readText(f.config), f.config), f.config, CHECK_IDS) : defaultConfig();
     const addon = f.addonConfig ? enforcementFromDescribeAddonJson(readText(f.addonConfig), f.addonConfig) : undefined;
     const proposedObjects = f.proposed ? readObjects(f.proposed, io) : undefined;
+    // the log paths are checked before the cluster is read (the flows are read once it is built)
+    const flowStats = newStats();
+    const flowSource = f.flows?.length ? readFlows(f.flows, { ...(format ? { format } : {}) }, flowStats, io) : undefined;
     const live = wantsLive(f, io);
 
     // a watched cluster: the mirror lists it, then keeps it current (as `podwall watch`)
@@ -94,13 +97,12 @@ export function serveCommand(io: CliIO, setCode: (code: number) => void): Comman
     const history = store && scopedHistory(store, scope);
 
     let flows: FlowIndex | undefined;
-    if (f.flows?.length) {
+    if (f.flows?.length && flowSource) {
       // attributed against the served cluster, as `flows summary` does with one snapshot
       const world = new OutsideWorld(proposedObjects ? [cluster, buildCluster(withPolicies(objects, proposedObjects), options)] : [cluster]);
       flows = new FlowIndex(cluster, world, new Attributor([{ label: 'served', cluster }]), f.flows);
-      const stats = newStats();
-      for await (const flow of readFlows(f.flows, { ...(format ? { format } : {}) }, stats, io)) flows.add(flow);
-      io.err(`podwall: read ${stats.flows} flows from ${f.flows.join(', ')}${stats.malformed ? ` (${stats.malformed} malformed lines skipped)` : ''}\n`);
+      for await (const flow of flowSource) flows.add(flow);
+      io.err(`podwall: read ${flowStats.flows} flows from ${f.flows.join(', ')}${flowStats.malformed ? ` (${flowStats.malformed} malformed lines skipped)` : ''}\n`);
     }
 
     const enforcement = (c: Cluster): EnforcementState[] => [...enforcementFromCluster(c), ...(addon ? [addon] : [])];

@@ -149,6 +149,22 @@ describe('dashboard API on files (examples/shop)', () => {
   });
 });
 
+describe('dashboard API: bad flags and inputs', () => {
+  it('says what is wrong, exits 2, and serves nothing', () => {
+    for (const [args, message] of [
+      [['--flows', join(dir, 'no-such-logs')], /no-such-logs: error: no such file or directory/],
+      [['--dataplane', 'cilium'], /--dataplane must be eks or kubernetes/],
+      [['--config', join(dir, 'no-such.yaml')], /no-such\.yaml/],
+      [['--interval', 'soon'], /--interval/],
+    ] as const) {
+      const r = podwall(['serve', '-f', 'examples/shop', '--port', '0', ...args]);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, message);
+      assert.doesNotMatch(r.stderr, /serving on|\n\s+at /);
+    }
+  });
+});
+
 describe('dashboard API: --config, --addon-config, --proposed, history scope', () => {
   it('serve --config and --addon-config change the audit view as they change `podwall audit`', async () => {
     const cfg = join(dir, 'podwall.yaml');
@@ -337,6 +353,33 @@ describe('dashboard API: live updates of a watched cluster (stand-in API server)
     assert.ok(change.closed.some((c: { from: string; to: string }) => c.from === 'app/web' && c.to === 'app/api'), JSON.stringify(change.closed));
     const afterGraph = (await get(s, '/api/graph')).body;
     assert.ok(!afterGraph.edges.some((e: { from: string; to: string }) => e.from === 'app/web' && e.to === 'app/api'), 'the cached graph was dropped');
+  });
+
+  it('bounds the event streams: one more than the limit is refused with 503, and a closed one frees its place', async () => {
+    const open: ReturnType<typeof request>[] = [];
+    const connect = (): Promise<number> =>
+      new Promise((resolve, reject) => {
+        const req = request(`${s.origin}/api/events`, (res) => {
+          resolve(res.statusCode ?? 0);
+          if (res.statusCode !== 200) res.resume();
+        });
+        req.on('error', (e) => ((e as NodeJS.ErrnoException).code === 'ECONNRESET' ? undefined : reject(e)));
+        req.end();
+        open.push(req);
+      });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 16; i++) statuses.push(await connect());
+      assert.deepEqual(statuses, Array(16).fill(200));
+      assert.equal(await connect(), 503);
+      open[0]!.destroy();
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal(await connect(), 200, 'a closed stream frees its place');
+      // the JSON API still answers beside the streams
+      assert.equal((await get(s, '/api/summary')).status, 200);
+    } finally {
+      for (const r of open) r.destroy();
+    }
   });
 
   it('the event stream passes the Host check', async () => {
