@@ -9,12 +9,15 @@
  * (controller, agent) before the first verdict; explain_eks_us = the mean of the same decisions through the
  * EKS Decider after setup (both data planes compared, as explain does; an identifier's maps are made when a
  * question first involves it), explain_eks_warm_us = the same pairs asked again; eks_maps_ms = `podwall eks maps -o json`
- * for the whole cluster from the cluster model (a fresh pipeline, every identifier and direction).
+ * for the whole cluster from the cluster model (a fresh pipeline, every identifier and direction);
+ * matrix_command_ms / matrix_command_eks_ms = `podwall matrix` (every port range, outside in summary) from
+ * the cluster model under the specification and under EKS (exact, with the marks), and their ratio.
  * For typical and large, a second line measures parsing the same cluster as a real `kubectl get -A`
  * dump (parse.ts); `--size startup` (also in the default run) times start-up (startup.ts); `--size flows
  * [--lines N]` times `flows summary` on an N-line agent log (default 2,000,000) against a read-and-split (flows.ts).
  */
 import { eksDecider } from '../src/analysis/deciders.js';
+import { computeMatrix } from '../src/analysis/matrix.js';
 import { Dataplanes } from '../src/eks/compare.js';
 import { EksDataplane } from '../src/eks/decide.js';
 import { NEWEST_KNOWN } from '../src/eks/versions.js';
@@ -107,6 +110,14 @@ function run(shape: Shape): Record<string, unknown> {
   }
   const explainEksWarmUs = ((performance.now() - t) * 1000) / n;
 
+  // `podwall matrix` end to end from the cluster model, both data planes (outside peers in summary mode)
+  t = performance.now();
+  const specMatrix = computeMatrix(new Engine(cluster), {});
+  const matrixSpecMs = performance.now() - t;
+  t = performance.now();
+  const eksMatrix = computeMatrix(new Engine(cluster), { dataplane: { name: 'eks', version: NEWEST_KNOWN, compute: 'ec2' } });
+  const matrixEksMs = performance.now() - t;
+
   t = performance.now();
   const mapsJson = JSON.stringify(eksMapsJson(new EksDataplane(cluster, { version: NEWEST_KNOWN, compute: 'ec2' }), cluster.settings.enforcingMode));
   const eksMapsMs = performance.now() - t;
@@ -129,7 +140,13 @@ function run(shape: Shape): Record<string, unknown> {
     eks_setup_ms: Math.round(eksSetupMs),
     explain_eks_us: Math.round(explainEksUs * 10) / 10,
     explain_eks_warm_us: Math.round(explainEksWarmUs * 10) / 10,
+    matrix_command_ms: Math.round(matrixSpecMs),
+    matrix_command_eks_ms: Math.round(matrixEksMs),
+    matrix_eks_vs_spec: Math.round((matrixEksMs / matrixSpecMs) * 10) / 10,
+    matrix_edges: specMatrix.edges.length,
+    matrix_eks_edges_marked: eksMatrix.edges.filter((e) => e.disagreement).length,
     eks_maps_ms: Math.round(eksMapsMs),
+    eks_maps_vs_eks_matrix: Math.round((eksMapsMs / matrixEksMs) * 10) / 10,
     eks_maps_kb: Math.round(mapsJson.length / 1024),
     rss_mb: Math.round(process.memoryUsage().rss / 1048576),
     allowed_class_pairs: allowedPairs,

@@ -7,10 +7,11 @@
 import type { Endpoint } from '../engine/endpoint.js';
 import { Engine } from '../engine/engine.js';
 import { OutsideWorld } from '../engine/outside.js';
-import { describeRanges, mergeRanges, type PortRange } from '../engine/ports.js';
+import { describeRanges, intersectRanges, mergeRanges, type PortRange } from '../engine/ports.js';
+import { Dataplanes } from '../eks/compare.js';
 import { PROTOCOLS, workloadId, type Cluster, type Pod } from '../model/cluster.js';
 import { summarize } from '../report/summary.js';
-import { computeMatrix, type MatrixEdge } from './matrix.js';
+import { computeMatrix, type MatrixDataplane, type MatrixEdge } from './matrix.js';
 
 export interface DiffChange {
   from: string;
@@ -22,6 +23,11 @@ export interface DiffChange {
   /** The explanations, on the first port of the ranges. */
   before: string;
   after: string;
+  /**
+   * Under a named data plane: the ranges of the change on which the other plane answers differently before
+   * or after (so the change itself may differ there), and the mechanisms behind it.
+   */
+  disagreement?: { ports: PortRange[]; mechanisms: string[] };
 }
 
 export interface DiffResult {
@@ -33,11 +39,19 @@ export interface DiffResult {
 /** 2: every pod pair allowed; 1: some; 0: none. */
 type Rank = 0 | 1 | 2;
 
-export function diffClusters(oldCluster: Cluster, newCluster: Cluster, namespaces?: readonly string[]): DiffResult {
+/**
+ * `dataplane` (absent: the specification) chooses whose answers are compared; with the EKS one, the
+ * explanations add the EKS verdict where it differs from the specification's, and changes are marked where
+ * the specification answers differently.
+ */
+export function diffClusters(oldCluster: Cluster, newCluster: Cluster, namespaces?: readonly string[], dataplane?: MatrixDataplane): DiffResult {
   const oldEngine = new Engine(oldCluster);
   const newEngine = new Engine(newCluster);
   const world = new OutsideWorld([oldCluster, newCluster]);
-  const scope = { allowedOnly: true, outside: 'each' as const, world, ...(namespaces ? { namespaces } : {}) };
+  const scope = { allowedOnly: true, outside: 'each' as const, world, ...(namespaces ? { namespaces } : {}), ...(dataplane ? { dataplane } : {}) };
+  const eks = dataplane?.name === 'eks' ? { version: dataplane.version, compute: dataplane.compute } : undefined;
+  const oldPlanes = eks ? new Dataplanes(oldCluster, eks) : undefined;
+  const newPlanes = eks ? new Dataplanes(newCluster, eks) : undefined;
   const byPair = (edges: MatrixEdge[]): Map<string, MatrixEdge[]> => {
     const m = new Map<string, MatrixEdge[]>();
     for (const e of edges) {
@@ -56,11 +70,20 @@ export function diffClusters(oldCluster: Cluster, newCluster: Cluster, namespace
   };
   const oldEnds = endpoints(oldCluster);
   const newEnds = endpoints(newCluster);
-  const explain = (engine: Engine, ends: Map<string, Endpoint>, from: string, to: string, r: PortRange): string => {
+  const explain = (engine: Engine, planes: Dataplanes | undefined, ends: Map<string, Endpoint>, from: string, to: string, r: PortRange): string => {
     const f = ends.get(from);
     const t = ends.get(to);
     if (!f || !t) return `${!f ? from : to} does not exist here`;
-    return summarize(engine.decide({ from: f, to: t, port: r.from, protocol: r.protocol }));
+    const conn = { from: f, to: t, port: r.from, protocol: r.protocol };
+    if (!planes) return summarize(engine.decide(conn));
+    const c = planes.compare(conn);
+    if (c.agree) return summarize(c.kubernetes);
+    return `EKS ${c.eks.allowed ? 'allows' : 'denies'} it (${c.mechanisms.join(', ') || 'unexplained'}); the specification: ${summarize(c.kubernetes)}`;
+  };
+  const marks = (edges: MatrixEdge[], ports: PortRange[]): { ports: PortRange[]; mechanisms: string[] } | undefined => {
+    const on = mergeRanges(edges.flatMap((e) => (e.disagreement ? intersectRanges(ports, e.disagreement.ports) : [])));
+    if (on.length === 0) return undefined;
+    return { ports: on, mechanisms: [...new Set(edges.flatMap((e) => e.disagreement?.mechanisms ?? []))].sort() };
   };
   const changes: DiffChange[] = [];
   for (const k of new Set([...before.keys(), ...after.keys()])) {
@@ -80,9 +103,13 @@ export function diffClusters(oldCluster: Cluster, newCluster: Cluster, namespace
         ports,
         change,
         somePods: some === 'true',
-        before: explain(oldEngine, oldEnds, from, to, ports[0]!),
-        after: explain(newEngine, newEnds, from, to, ports[0]!),
+        before: explain(oldEngine, oldPlanes, oldEnds, from, to, ports[0]!),
+        after: explain(newEngine, newPlanes, newEnds, from, to, ports[0]!),
       });
+      if (dataplane) {
+        const m = [marks(before.get(k) ?? [], ports), marks(after.get(k) ?? [], ports)].filter((x) => x !== undefined);
+        if (m.length) changes[changes.length - 1]!.disagreement = { ports: mergeRanges(m.flatMap((x) => x.ports)), mechanisms: [...new Set(m.flatMap((x) => x.mechanisms))].sort() };
+      }
     }
   }
   changes.sort((x, y) => x.change.localeCompare(y.change) || x.from.localeCompare(y.from) || x.to.localeCompare(y.to) || describeRanges(x.ports).localeCompare(describeRanges(y.ports)));
@@ -92,7 +119,8 @@ export function diffClusters(oldCluster: Cluster, newCluster: Cluster, namespace
 /** The port space cut where either side's answer changes, with both answers per piece. */
 function compare(before: MatrixEdge[], after: MatrixEdge[]): { range: PortRange; was: Rank; is: Rank }[] {
   const rank = (edges: MatrixEdge[], protocol: string, port: number): Rank => {
-    for (const e of edges) if (e.ports.some((r) => r.protocol === protocol && port >= r.from && port <= r.to)) return e.partial ? 1 : 2;
+    // denied edges come along when the other data plane allows some of their ports
+    for (const e of edges) if (e.allowed && e.ports.some((r) => r.protocol === protocol && port >= r.from && port <= r.to)) return e.partial ? 1 : 2;
     return 0;
   };
   const out: { range: PortRange; was: Rank; is: Rank }[] = [];

@@ -7,9 +7,12 @@ import { members as eachMember } from '../engine/bitset.js';
 import { ClassIndex, type EndpointClass } from '../engine/classes.js';
 import { Engine } from '../engine/engine.js';
 import type { OutsideKind, OutsideWorld } from '../engine/outside.js';
-import { mergeRanges, onlyProtocol, portClasses, singlePort, type PortClass, type PortRange } from '../engine/ports.js';
+import { mergeRanges, onlyProtocol, portClasses, singlePort, type PortClass, type PortQuery, type PortRange } from '../engine/ports.js';
 import { Reachability } from '../engine/reachability.js';
 import { workloadId, type Protocol } from '../model/cluster.js';
+import { Dataplanes } from '../eks/compare.js';
+import type { Endpoint } from '../engine/endpoint.js';
+import { answerOf, countBothPlanes, type GroupView } from './eks-matrix.js';
 
 /**
  * Peers outside the pod network: `summary` folds the Node objects into one peer `nodes`, and when a
@@ -33,6 +36,24 @@ export interface MatrixOptions {
   peer?: string;
   /** The outside as split for several clusters at once (diff compares two on the same atoms). */
   world?: OutsideWorld;
+  /**
+   * Whose answer the edges give: `kubernetes` (the specification; the default of this function, the fast
+   * class-level path) or `eks` (what the EKS controller and agent enforce, with `disagreement` marks).
+   */
+  dataplane?: MatrixDataplane;
+}
+
+/** The EKS data plane to model (agent version and compute kind), or the specification. */
+export type MatrixDataplane = { name: 'kubernetes' } | { name: 'eks'; version: string; compute: 'auto' | 'ec2' };
+
+/** Where the other data plane answers differently on some of an edge's ports. */
+export interface Disagreement {
+  /** The ports of the edge on which the other plane's answer differs, merged into ranges. */
+  ports: PortRange[];
+  /** The other plane's answer there (allowed for every pod pair, for some, or for none). */
+  other: 'allowed' | 'denied' | 'partial';
+  /** The EKS mechanisms that make the difference (src/eks/types.ts MECHANISMS), as compare.ts names them. */
+  mechanisms: string[];
 }
 
 export interface WorkloadNode {
@@ -62,12 +83,20 @@ export interface MatrixEdge {
   partial: boolean;
   /** The ports with this answer, merged into ranges. */
   ports: PortRange[];
+  /**
+   * Set when the other data plane (the specification under eks, EKS under kubernetes) answers differently on
+   * some of `ports`. An edge carries one `other`: when the other plane answers in two ways on an edge's ports,
+   * the edge is split in two with the same answer.
+   */
+  disagreement?: Disagreement;
 }
 
 export interface MatrixResult {
   workloads: WorkloadNode[];
   outside: OutsideNode[];
   edges: MatrixEdge[];
+  /** The data plane the edges answer for (absent = the specification, as before). */
+  dataplane?: MatrixDataplane;
 }
 
 export const OUTSIDE = 'outside';
@@ -85,10 +114,9 @@ export function computeMatrix(engine: Engine, options: MatrixOptions = {}): Matr
   const classes = new ClassIndex(engine.cluster, engine.ctx, options.world);
   const reach = new Reachability(engine, classes);
   const mode = options.outside ?? 'summary';
-  const { groups, members } = groupClasses(engine, classes, mode, options.namespaces);
+  const { groups, members, index } = groupClasses(engine, classes, mode, options.namespaces);
   const queries = queriesFor(engine, options);
   const G = groups.length;
-  const Q = queries.length;
   const peerOk = (g: Group): boolean => !options.peer || g.id === options.peer;
   const wanted = (gs: Group, gd: Group): boolean => {
     if (gs.outside && gd.outside) return false; // outside to outside is no connection of the cluster
@@ -97,37 +125,31 @@ export function computeMatrix(engine: Engine, options: MatrixOptions = {}): Matr
   };
   const total = (gs: number, gd: number): number => groups[gs]!.size * groups[gd]!.size - (gs === gd ? groups[gs]!.size : 0);
 
-  // (source group, destination group) -> allowed member pairs per query
-  const counts = new Map<number, Uint32Array>();
-  for (let qi = 0; qi < Q; qi++) {
-    for (const { from: s, allowed } of reach.rows(queries[qi]!.rep)) {
-      const sm = members[s.index]!;
-      if (sm.length === 0) continue;
-      for (const di of eachMember(allowed)) {
-        const dm = members[di]!;
-        for (let a = 0; a < sm.length; a += 2) {
-          const gs = sm[a]!;
-          for (let b = 0; b < dm.length; b += 2) {
-            const gd = dm[b]!;
-            // a pod talking to itself is not a connection between two pods
-            const pairs = sm[a + 1]! * dm[b + 1]! - (s.index === di && gs === gd ? sm[a + 1]! : 0);
-            if (pairs === 0 || !wanted(groups[gs]!, groups[gd]!)) continue;
-            const k = gs * G + gd;
-            let c = counts.get(k);
-            if (!c) counts.set(k, (c = new Uint32Array(Q)));
-            c[qi]! += pairs;
-          }
-        }
-      }
-    }
-  }
+  const dataplane = options.dataplane;
+  let counts: Map<number, Uint32Array>;
+  let ports: PortClass[] = queries;
+  let other: ((k: number) => Other | undefined) | undefined;
+  if (dataplane?.name === 'eks') {
+    // the EKS answer, exactly, with the specification's beside it for the marks
+    const planes = new Dataplanes(engine.cluster, { version: dataplane.version, compute: dataplane.compute });
+    const view: GroupView = {
+      G,
+      groupOfPod: (p) => index.get(workloadId(p)),
+      outsideMembers: (c) => members[c.index]!,
+      wanted: (gs, gd) => wanted(groups[gs]!, groups[gd]!),
+    };
+    const both = countBothPlanes(planes, classes, reach, queries, view);
+    counts = both.eks;
+    ports = both.queries;
+    other = (k) => ({ counts: both.spec.get(k)!, mechanisms: (qi) => mechanismsOf(planes, both.witness.get(k * both.queries.length + qi), both.queries[qi]!.rep) });
+  } else counts = specCounts(reach, queries, members, groups, wanted);
 
   let edges: MatrixEdge[] = [];
   const everywhere = mergeRanges(queries.flatMap((q) => q.ranges));
   for (const [k, c] of counts) {
     const gs = Math.floor(k / G);
     const gd = k % G;
-    edges.push(...edgesOf(groups[gs]!.id, groups[gd]!.id, c, total(gs, gd), queries, options.allowedOnly));
+    edges.push(...edgesOf(groups[gs]!.id, groups[gd]!.id, c, total(gs, gd), ports, options.allowedOnly, other?.(k)));
   }
   if (!options.allowedOnly) {
     // the pairs with nothing allowed on any port
@@ -155,7 +177,49 @@ export function computeMatrix(engine: Engine, options: MatrixOptions = {}): Matr
     workloads: [...workloads.values()].filter((w) => used.has(w.id)).sort((a, b) => a.id.localeCompare(b.id)),
     outside: [...outsideNodes.values()].filter((n) => used.has(n.id)),
     edges,
+    ...(dataplane ? { dataplane } : {}),
   };
+}
+
+/** (source group, destination group) -> allowed member pairs per query, from the specification's class rows. */
+function specCounts(reach: Reachability, queries: PortClass[], members: number[][], groups: Group[], wanted: (gs: Group, gd: Group) => boolean): Map<number, Uint32Array> {
+  const G = groups.length;
+  const Q = queries.length;
+  const counts = new Map<number, Uint32Array>();
+  for (let qi = 0; qi < Q; qi++) {
+    for (const { from: s, allowed } of reach.rows(queries[qi]!.rep)) {
+      const sm = members[s.index]!;
+      if (sm.length === 0) continue;
+      for (const di of eachMember(allowed)) {
+        const dm = members[di]!;
+        for (let a = 0; a < sm.length; a += 2) {
+          const gs = sm[a]!;
+          for (let b = 0; b < dm.length; b += 2) {
+            const gd = dm[b]!;
+            // a pod talking to itself is not a connection between two pods
+            const pairs = sm[a + 1]! * dm[b + 1]! - (s.index === di && gs === gd ? sm[a + 1]! : 0);
+            if (pairs === 0 || !wanted(groups[gs]!, groups[gd]!)) continue;
+            const k = gs * G + gd;
+            let c = counts.get(k);
+            if (!c) counts.set(k, (c = new Uint32Array(Q)));
+            c[qi]! += pairs;
+          }
+        }
+      }
+    }
+  }
+  return counts;
+}
+
+/** The other data plane's counts for one group pair, and the mechanisms behind a difference on a class of ports. */
+interface Other {
+  counts: Uint32Array;
+  mechanisms(qi: number): string[];
+}
+
+function mechanismsOf(planes: Dataplanes, witness: [Endpoint, Endpoint] | undefined, q: PortQuery): string[] {
+  if (!witness) return [];
+  return planes.compare({ from: witness[0], to: witness[1], port: q.port, protocol: q.protocol }).mechanisms;
 }
 
 /** One port (`port`, TCP unless `protocol`), every port of `protocol`, or every port of every protocol. */
@@ -165,19 +229,43 @@ function queriesFor(engine: Engine, options: { port?: number; protocol?: Protoco
   return options.protocol ? onlyProtocol(all, options.protocol) : all;
 }
 
-/** A pair's answer per class of ports, as up to three edges (allowed, partial, denied) of merged ranges. */
-function edgesOf(from: string, to: string, c: Uint32Array, total: number, queries: PortClass[], allowedOnly?: boolean): MatrixEdge[] {
-  const allow: PortRange[] = [];
-  const partial: PortRange[] = [];
-  const deny: PortRange[] = [];
+/**
+ * A pair's answer per class of ports, as up to three edges (allowed, partial, denied) of merged ranges; with
+ * the other data plane's counts, the ranges where it answers differently are marked on the edge (an edge
+ * whose ranges the other plane answers in two different ways is split, one `other` each). Without the other
+ * plane, `allowedOnly` leaves denied ranges out; with it, denied ranges the other plane allows stay (marked).
+ */
+function edgesOf(from: string, to: string, c: Uint32Array, total: number, queries: PortClass[], allowedOnly?: boolean, other?: Other): MatrixEdge[] {
+  type Answer = 'allowed' | 'partial' | 'denied';
+  const buckets = new Map<Answer, Map<Answer, { ranges: PortRange[]; mechanisms: Set<string> }>>();
   for (let qi = 0; qi < queries.length; qi++) {
-    const n = c[qi]!;
-    (n === 0 ? deny : n < total ? partial : allow).push(...queries[qi]!.ranges);
+    const mine = answerOf(c[qi]!, total);
+    const theirs = other ? answerOf(other.counts[qi]!, total) : mine;
+    let byOther = buckets.get(mine);
+    if (!byOther) buckets.set(mine, (byOther = new Map()));
+    let b = byOther.get(theirs);
+    if (!b) byOther.set(theirs, (b = { ranges: [], mechanisms: new Set() }));
+    b.ranges.push(...queries[qi]!.ranges);
+    if (theirs !== mine) for (const m of other!.mechanisms(qi)) b.mechanisms.add(m);
   }
   const out: MatrixEdge[] = [];
-  if (allow.length) out.push({ from, to, allowed: true, partial: false, ports: mergeRanges(allow) });
-  if (partial.length) out.push({ from, to, allowed: true, partial: true, ports: mergeRanges(partial) });
-  if (deny.length && !allowedOnly) out.push({ from, to, allowed: false, partial: false, ports: mergeRanges(deny) });
+  for (const mine of ['allowed', 'partial', 'denied'] as const) {
+    const byOther = buckets.get(mine);
+    if (!byOther) continue;
+    const agreeing = byOther.get(mine)?.ranges ?? [];
+    const differing = [...byOther].filter(([theirs]) => theirs !== mine);
+    if (mine === 'denied' && allowedOnly && differing.length === 0) continue;
+    const base = { from, to, allowed: mine !== 'denied', partial: mine === 'partial' };
+    if (differing.length === 0) {
+      out.push({ ...base, ports: mergeRanges(agreeing) });
+      continue;
+    }
+    differing.forEach(([theirs, d], i) => {
+      // the agreeing ranges ride on the first edge (denied ones are left out with allowedOnly)
+      const ports = i === 0 && !(mine === 'denied' && allowedOnly) ? [...agreeing, ...d.ranges] : d.ranges;
+      out.push({ ...base, ports: mergeRanges(ports), disagreement: { ports: mergeRanges(d.ranges), other: theirs, mechanisms: [...d.mechanisms].sort() } });
+    });
+  }
   return out;
 }
 
@@ -185,7 +273,7 @@ function edgesOf(from: string, to: string, c: Uint32Array, total: number, querie
  * The groups edges are shown between (workloads; peers outside, with nodes folded in summary mode),
  * and for each class the groups of its members with their counts, as flat [group, count, ...] lists.
  */
-function groupClasses(engine: Engine, classes: ClassIndex, mode: OutsideMode, namespaces?: readonly string[]): { groups: Group[]; members: number[][] } {
+function groupClasses(engine: Engine, classes: ClassIndex, mode: OutsideMode, namespaces?: readonly string[]): { groups: Group[]; members: number[][]; index: Map<string, number> } {
   const groups: Group[] = [];
   const index = new Map<string, number>();
   const groupOf = (id: string, make: () => Group): number => {
@@ -224,7 +312,7 @@ function groupClasses(engine: Engine, classes: ClassIndex, mode: OutsideMode, na
     }
     return [...m].flat();
   });
-  return { groups, members };
+  return { groups, members, index };
 }
 
 /**
@@ -242,7 +330,7 @@ function summarizeOutside(edges: MatrixEdge[], peers: Map<string, OutsideNode>):
     const peer = k.endsWith('>') ? e.to : e.from;
     let m = answers.get(k);
     if (!m) answers.set(k, (m = new Map()));
-    m.set(peer, `${m.get(peer) ?? ''}|${e.allowed}${e.partial}${JSON.stringify(e.ports)}`);
+    m.set(peer, `${m.get(peer) ?? ''}|${e.allowed}${e.partial}${JSON.stringify(e.ports)}${e.disagreement ? JSON.stringify(e.disagreement) : ''}`);
   }
   const collapsed = new Set<string>();
   for (const [k, m] of answers) {

@@ -7,8 +7,11 @@ import { normalizeDomain } from '../policy/domains.js';
 import { formatMatrix, MATRIX_FORMATS } from '../report/matrix.js';
 import { addInputOptions, collect, loadCluster, parseOutput, parsePortFlag, parseProtocolFlag, printWarnings, type InputFlags } from './inputs.js';
 import { UsageError, type CliIO } from './io.js';
+import { addDataplaneOptions, describeChoice, eksChoice, parseDataplane, type DataplaneFlags } from './dataplane.js';
+import type { MatrixDataplane } from '../analysis/matrix.js';
+import type { Cluster } from '../model/cluster.js';
 
-interface Flags extends InputFlags {
+interface Flags extends InputFlags, DataplaneFlags {
   namespace?: string[];
   allNamespaces?: boolean;
   port?: string;
@@ -31,8 +34,10 @@ export function matrixCommand(io: CliIO, setCode: (code: number) => void): Comma
     .option('--exposure [peer]', 'only connections that cross the edge: what outside reaches in, what reaches out; optionally one peer (internet, a CIDR atom, an address, a domain name, node/NAME)')
     .option('-o, --output <format>', MATRIX_FORMATS.join('|'), 'table');
   addInputOptions(cmd);
+  addDataplaneOptions(cmd);
   return cmd.action(async (flags: Flags) => {
     const format = parseOutput(flags.output, MATRIX_FORMATS);
+    const dataplaneName = parseDataplane(flags.dataplane);
     if (flags.namespace && flags.allNamespaces) throw new UsageError('-n and -A exclude each other');
     const port = parsePortFlag(flags.port);
     const protocol = flags.protocol !== undefined || port !== undefined ? parseProtocolFlag(flags.protocol) : undefined;
@@ -45,7 +50,9 @@ export function matrixCommand(io: CliIO, setCode: (code: number) => void): Comma
     }
     const world = new OutsideWorld([cluster]);
     const peer = typeof flags.exposure === 'string' ? resolvePeer(world, flags.exposure, mode) : undefined;
+    const dataplane = chooseDataplane(dataplaneName, flags, cluster, io);
     const result = computeMatrix(new Engine(cluster), {
+      dataplane,
       ...(flags.namespace ? { namespaces: flags.namespace } : {}),
       ...(port !== undefined ? { port } : {}),
       ...(protocol ? { protocol } : {}),
@@ -58,6 +65,17 @@ export function matrixCommand(io: CliIO, setCode: (code: number) => void): Comma
     io.out(formatMatrix(result, format));
     setCode(0);
   });
+}
+
+/** The data plane the matrix answers for, stated on stderr as explain states it. */
+export function chooseDataplane(name: 'eks' | 'kubernetes', flags: DataplaneFlags, cluster: Cluster, io: CliIO): MatrixDataplane {
+  if (name === 'kubernetes') {
+    io.err('podwall: data plane kubernetes (the specification)\n');
+    return { name };
+  }
+  const choice = eksChoice(flags, cluster);
+  io.err(`podwall: data plane eks: modelling ${describeChoice(choice)}\n`);
+  return { name, version: choice.version, compute: choice.compute };
 }
 
 function parseOutside(v: string | undefined, exposure: boolean): OutsideMode {

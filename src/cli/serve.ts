@@ -1,55 +1,128 @@
 import { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { withPolicies } from '../analysis/overlay.js';
-import { defaultConfig } from '../audit/config.js';
-import { enforcementFromCluster } from '../audit/enforcement.js';
+import { CHECK_IDS } from '../audit/checks/index.js';
+import { defaultConfig, parseConfig, type AuditConfig } from '../audit/config.js';
+import type { EnforcementState } from '../audit/context.js';
+import { enforcementFromCluster, enforcementFromDescribeAddonJson } from '../audit/enforcement.js';
 import { runAudit } from '../audit/run.js';
-import { buildCluster } from '../model/build.js';
+import { OutsideWorld } from '../engine/outside.js';
+import { Attributor } from '../flows/attribute.js';
+import { InputError } from '../k8s/errors.js';
+import { parseDocuments } from '../k8s/yaml.js';
+import { buildCluster, type BuildOptions, type SourceObject } from '../model/build.js';
+import type { Cluster } from '../model/cluster.js';
+import { newStats } from '../sources/flow-files.js';
+import { readText } from '../sources/files.js';
+import { ClusterMirror } from '../sources/mirror.js';
 import { defaultDbPath, HistoryStore } from '../store/history.js';
-import { DashboardApi, type HistorySource } from '../web/api.js';
-import { createDashboardServer } from '../web/server.js';
-import { addInputOptions, buildOptions, collect, readInputs, readObjects, wantsLive, type InputFlags } from './inputs.js';
+import { DashboardApi, type DashboardDataplane, type DashboardState } from '../web/api.js';
+import { FlowIndex } from '../web/flows.js';
+import { clusterScope, inScope, type ClusterScope, type HistorySource } from '../web/history.js';
+import { connectionChanges, connections, PolicyTracker } from '../web/live.js';
+import { createDashboardServer, EventHub } from '../web/server.js';
+import { addDataplaneOptions, describeChoice, eksChoice, parseDataplane, type DataplaneFlags } from './dataplane.js';
+import { flowFormat, readFlows } from './flows.js';
+import { addInputOptions, buildOptions, collect, liveReader, readInputs, readObjects, wantsLive, type InputFlags } from './inputs.js';
 import { UsageError, type CliIO } from './io.js';
 import { addMetricsOptions, startMetrics, type MetricsFlags } from './metrics.js';
+import { parseDuration } from './watch.js';
 
-interface Flags extends InputFlags, MetricsFlags {
+interface Flags extends InputFlags, MetricsFlags, DataplaneFlags {
   port?: string;
   address?: string;
   db?: string;
   proposed?: string[];
+  flows?: string[];
+  format?: string;
+  config?: string;
+  addonConfig?: string;
+  interval?: string;
 }
 
 export function serveCommand(io: CliIO, setCode: (code: number) => void): Command {
   const cmd = new Command('serve')
-    .description('a local, read-only web page: the graph of allowed connections, explanations, audit KPIs and trends, flows, and a diff view')
+    .description('a local, read-only web page: the graph of allowed and denied connections, explanations, audit KPIs and trends, flows, a diff view, and live updates of a watched cluster')
     .option('--port <port>', 'port to listen on (0 picks a free one)', '8080')
     .option('--address <ip>', 'address to listen on; anything but loopback exposes your cluster\'s policies', '127.0.0.1')
     .option('--db <path>', `history database for trends (default: ${defaultDbPath()})`)
-    .option('--proposed <path>', 'a proposed policy set for the diff view; repeatable', collect);
+    .option('--proposed <path>', 'a proposed policy set for the diff view; repeatable', collect)
+    .option('--flows <logs>', 'flow logs (files or directories, as `flows summary` reads them) drawn on the graph; repeatable', collect)
+    .option('--format <format>', 'force the flow log format: agent|cloudwatch|vpc|csv|jsonl (default: detected per file)')
+    .option('--config <file>', 'podwall.yaml for the audit view, as `podwall audit --config`')
+    .option('--addon-config <file>', 'the JSON of `aws eks describe-addon --addon-name vpc-cni`, for the audit view')
+    .option('--interval <duration>', 'live clusters: how often to re-evaluate after changes (e.g. 500ms, 2s, 1m)', '2s');
   addInputOptions(addMetricsOptions(cmd));
+  addDataplaneOptions(cmd);
   return cmd.action(async (f: Flags) => {
     const port = Number(f.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be a number 0-65535');
+    const dataplaneName = parseDataplane(f.dataplane);
+    const interval = parseDuration(f.interval ?? '2s');
+    const format = flowFormat(f.format);
     const options = buildOptions(f);
-    const objects = await readInputs(f, io);
+    const config: AuditConfig = f.config ? parseConfig(parseDocuments(readText(f.config), f.config), f.config, CHECK_IDS) : defaultConfig();
+    const addon = f.addonConfig ? enforcementFromDescribeAddonJson(readText(f.addonConfig), f.addonConfig) : undefined;
+    const proposedObjects = f.proposed ? readObjects(f.proposed, io) : undefined;
+    const live = wantsLive(f, io);
+
+    // a watched cluster: the mirror lists it, then keeps it current (as `podwall watch`)
+    let objects: SourceObject[];
+    let mirror: ClusterMirror | undefined;
+    let tracker: PolicyTracker | undefined;
+    let dirty = false;
+    let context: string | undefined;
+    const files = f.filename?.length ? readObjects(f.filename, io) : [];
+    if (live) {
+      const reader = await liveReader(f);
+      context = reader.label.replace(/^cluster:/, '');
+      mirror = new ClusterMirror(reader, {
+        change: () => (dirty = true),
+        notice: (m) => io.err(`podwall: ${m}\n`),
+        object: (type, item) => tracker?.event(type, item),
+      });
+      await mirror.start();
+      objects = [...mirror.objects(), ...files];
+      tracker = new PolicyTracker(objects);
+    } else objects = await readInputs(f, io);
+
     const cluster = buildCluster(objects, options);
-    const proposed = f.proposed ? buildCluster(withPolicies(objects, readObjects(f.proposed, io)), options) : undefined;
+    const dataplane = chooseDataplane(dataplaneName, f, cluster);
+    const scope = clusterScope({ ...(f.clusterName ? { flag: f.clusterName } : {}), ...(context ? { context } : {}), ...(f.filename ? { files: f.filename } : {}), ...(f.flows ? { flows: f.flows } : {}) });
     const dbPath = f.db ?? defaultDbPath(io.env);
     const store = existsSync(dbPath) ? new HistoryStore(dbPath, { warn: (m) => io.err(`podwall: warning: ${m}\n`) }) : undefined;
-    const history: HistorySource | undefined = store && {
-      runs: () => store.runs(200).map((r) => ({ at: r.at, label: r.label, kpis: r.kpis })),
-      flows: () => store.flowSummaries(50).map((x) => ({ at: x.at, label: x.label, summary: x.summary })),
-    };
-    const audit = runAudit(cluster, defaultConfig(), enforcementFromCluster(cluster));
-    await startMetrics(f, io, wantsLive(f, io), audit.kpis);
-    const api = new DashboardApi({
-      cluster,
-      audit,
-      ...(proposed ? { proposed } : {}),
+    const history = store && scopedHistory(store, scope);
+
+    let flows: FlowIndex | undefined;
+    if (f.flows?.length) {
+      // attributed against the served cluster, as `flows summary` does with one snapshot
+      const world = new OutsideWorld(proposedObjects ? [cluster, buildCluster(withPolicies(objects, proposedObjects), options)] : [cluster]);
+      flows = new FlowIndex(cluster, world, new Attributor([{ label: 'served', cluster }]), f.flows);
+      const stats = newStats();
+      for await (const flow of readFlows(f.flows, { ...(format ? { format } : {}) }, stats, io)) flows.add(flow);
+      io.err(`podwall: read ${stats.flows} flows from ${f.flows.join(', ')}${stats.malformed ? ` (${stats.malformed} malformed lines skipped)` : ''}\n`);
+    }
+
+    const enforcement = (c: Cluster): EnforcementState[] => [...enforcementFromCluster(c), ...(addon ? [addon] : [])];
+    const audit = runAudit(cluster, config, enforcement(cluster));
+    // --cluster-name also scopes the history here; the metrics want it only with --metrics
+    const metrics = await startMetrics(f.metrics ? f : { ...f, clusterName: undefined }, io, live, audit.kpis);
+    const stateOf = (c: Cluster, objs: SourceObject[], auditResult = runAudit(c, config, enforcement(c))): DashboardState => ({
+      cluster: c,
+      audit: auditResult,
+      ...(proposedObjects ? { proposed: buildCluster(withPolicies(objs, proposedObjects), options) } : {}),
       ...(history ? { history } : {}),
-      source: f.filename?.join(', ') ?? 'live cluster',
+      source: f.filename?.length ? f.filename.join(', ') : `live cluster ${context ?? ''}`.trim(),
+      dataplane,
+      scope,
+      ...(flows ? { flows } : {}),
+      live,
     });
-    const server = createDashboardServer(api, (l) => io.err(`${l}\n`), { address: f.address! });
+    let api = new DashboardApi(stateOf(cluster, objects, audit));
+    // the first graph before listening: nobody waits on it, and the first page load is quick
+    api.warm();
+    const events = live ? new EventHub() : undefined;
+    const server = createDashboardServer({ handle: (m, u) => api.handle(m, u) }, (l) => io.err(`${l}\n`), { address: f.address!, ...(events ? { events } : {}) });
     await new Promise<void>((resolve, reject) => {
       server.once('error', (e: NodeJS.ErrnoException) => reject(new UsageError(`cannot listen on ${f.address}:${port}: ${e.code ?? e.message}`)));
       server.listen(port, f.address, () => resolve());
@@ -58,16 +131,89 @@ export function serveCommand(io: CliIO, setCode: (code: number) => void): Comman
     const host = f.address!.includes(':') ? `[${f.address}]` : f.address;
     io.err(`podwall: serving on http://${host}:${addr.port}/ (Ctrl-C to stop)\n`);
     if (f.address !== '127.0.0.1' && f.address !== '::1' && f.address !== 'localhost') io.err('podwall: warning: listening beyond loopback; anyone who can reach this address sees your policies\n');
+
+    // live: rebuild after changes, push what opened and closed, and answer from the new state
+    let timer: NodeJS.Timeout | undefined;
+    if (mirror && events) {
+      let before = connections(cluster);
+      let running = false;
+      timer = setInterval(() => {
+        if (running || !dirty) return;
+        running = true;
+        dirty = false;
+        try {
+          const at = new Date().toISOString();
+          const objs = [...mirror!.objects(), ...files];
+          const next = rebuild(objs, options, io);
+          if (next) {
+            const after = connections(next);
+            const change = { at, ...connectionChanges(before, after), policies: tracker!.take() };
+            before = after;
+            const state = stateOf(next, objs);
+            metrics?.audit(state.audit.kpis);
+            const fresh = new DashboardApi(state);
+            fresh.warm();
+            api = fresh;
+            events.publish('change', change);
+          }
+        } catch (e) {
+          io.err(`podwall: re-evaluation failed: ${(e as Error).message}\n`);
+        } finally {
+          running = false;
+        }
+      }, interval);
+    }
     await new Promise<void>((resolve) => {
       const stop = (): void => {
+        if (timer) clearInterval(timer);
+        mirror?.stop();
         server.close();
         server.closeAllConnections();
         store?.close();
         resolve();
+        // kept-alive API connections of the watch must not hold the process open after a signal
+        if (mirror) setTimeout(() => process.exit(), 500).unref();
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });
     setCode(0);
   });
+}
+
+/** The data plane the whole dashboard answers for (graph, denied, explain), as `explain --dataplane`. */
+function chooseDataplane(name: 'eks' | 'kubernetes', f: DataplaneFlags, cluster: Cluster): DashboardDataplane {
+  if (name === 'kubernetes') return { name, text: 'the Kubernetes specification (--dataplane kubernetes)' };
+  const c = eksChoice(f, cluster);
+  return { name, version: c.version, compute: c.compute, text: describeChoice(c), context: { agent: c.version, agentSource: c.versionSource, compute: c.compute, computeSource: c.computeSource } };
+}
+
+/** The watched cluster's new model; a bad object is reported and the last good model kept. */
+function rebuild(objects: SourceObject[], options: BuildOptions, io: CliIO): Cluster | undefined {
+  try {
+    return buildCluster(objects, options);
+  } catch (e) {
+    if (e instanceof InputError) {
+      io.err(`podwall: ${e.message}; keeping the last good model\n`);
+      return undefined;
+    }
+    throw e;
+  }
+}
+
+/** The history database, only the rows of the served cluster (history.ts says how rows are matched). */
+function scopedHistory(store: HistoryStore, scope: ClusterScope): HistorySource {
+  const flowRows = () => store.flowSummaries(200).filter((x) => inScope(x.label, scope));
+  return {
+    runs: () => store.runs(400).filter((r) => inScope(r.label, scope)).slice(-200).map((r) => ({ at: r.at, label: r.label, kpis: r.kpis })),
+    flows: () => flowRows().slice(-50).map((x) => ({ at: x.at, label: x.label, summary: x.summary })),
+    incidents: () => {
+      const rows = flowRows();
+      const figures = store.incidentFigures(rows.map((r) => r.id));
+      return rows.flatMap((r) => {
+        const fig = figures.get(r.id);
+        return fig ? [{ at: r.at, label: r.label, count: fig.count, open: fig.open, ...(fig.mttrMs !== undefined ? { mttrMs: fig.mttrMs } : {}) }] : [];
+      });
+    },
+  };
 }

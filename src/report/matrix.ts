@@ -1,6 +1,6 @@
 /** One formatter per output format of `podwall matrix`. */
 import type { MatrixEdge, MatrixResult, OutsideNode } from '../analysis/matrix.js';
-import { describeRanges } from '../engine/ports.js';
+import { describeRanges, intersectRanges, mergeRanges, subtractRanges, type PortRange } from '../engine/ports.js';
 
 export type MatrixFormat = 'table' | 'json' | 'csv' | 'md' | 'dot';
 export const MATRIX_FORMATS: readonly MatrixFormat[] = ['table', 'json', 'csv', 'md', 'dot'];
@@ -27,11 +27,33 @@ function csvCell(v: string | number): string {
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-/** One line per range: from,to,protocol,from_port,to_port,verdict. */
+/**
+ * One line per range: from,to,protocol,from_port,to_port,verdict; with a data plane named (the EKS one),
+ * also other_verdict,mechanisms: the other plane's verdict where it differs, and why (empty where they agree).
+ */
 function csv(m: MatrixResult): string {
-  const out = ['from,to,protocol,from_port,to_port,verdict'];
-  for (const e of m.edges) for (const r of e.ports) out.push([e.from, e.to, r.protocol, r.from, r.to, mark(e)].map(csvCell).join(','));
+  const marks = m.dataplane !== undefined;
+  const out = [`from,to,protocol,from_port,to_port,verdict${marks ? ',other_verdict,mechanisms' : ''}`];
+  for (const e of m.edges) {
+    const d = e.disagreement;
+    const pieces: [PortRange, string[]][] = d
+      ? [...subtractRanges(e.ports, d.ports).map((r): [PortRange, string[]] => [r, ['', '']]), ...intersectRanges(e.ports, d.ports).map((r): [PortRange, string[]] => [r, [otherMark(d.other), d.mechanisms.join(' ')]])]
+      : e.ports.map((r): [PortRange, string[]] => [r, ['', '']]);
+    pieces.sort((a, b) => a[0].protocol.localeCompare(b[0].protocol) || a[0].from - b[0].from);
+    for (const [r, other] of pieces) out.push([e.from, e.to, r.protocol, r.from, r.to, mark(e), ...(marks ? other : [])].map(csvCell).join(','));
+  }
   return out.join('\n') + '\n';
+}
+
+const otherMark = (o: 'allowed' | 'denied' | 'partial'): string => (o === 'allowed' ? 'allow' : o === 'denied' ? 'deny' : 'partial');
+
+/** The disagreement marks of a pair, as text: `TCP 80 spec: deny (mechanism)`. */
+function disagreementText(m: MatrixResult, edges: MatrixEdge[]): string {
+  const other = m.dataplane?.name === 'kubernetes' ? 'eks' : 'spec';
+  return edges
+    .filter((e) => e.disagreement)
+    .map((e) => `${describeRanges(e.disagreement!.ports)} ${other}: ${otherMark(e.disagreement!.other)}${e.disagreement!.mechanisms.length ? ` (${e.disagreement!.mechanisms.join(', ')})` : ''}`)
+    .join('; ');
 }
 
 interface PairRow {
@@ -39,19 +61,28 @@ interface PairRow {
   to: string;
   allowed: string;
   partial: string;
+  /** Where the other data plane answers differently (empty when it agrees or was not asked). */
+  differs: string;
 }
 
 /** Per pair: the ports allowed for every pod pair, and those allowed for some only. */
 function pairRows(m: MatrixResult): PairRow[] {
-  const rows = new Map<string, PairRow>();
+  const byPair = new Map<string, MatrixEdge[]>();
   for (const e of m.edges) {
     const k = `${e.from}\u0000${e.to}`;
-    let r = rows.get(k);
-    if (!r) rows.set(k, (r = { from: e.from, to: e.to, allowed: '', partial: '' }));
-    if (e.allowed && !e.partial) r.allowed = describeRanges(e.ports);
-    if (e.partial) r.partial = describeRanges(e.ports);
+    const list = byPair.get(k);
+    if (list) list.push(e);
+    else byPair.set(k, [e]);
   }
-  return [...rows.values()];
+  // an edge split by two different disagreements comes twice with one answer: its ranges are joined
+  const ranges = (edges: MatrixEdge[]): string => describeRanges(mergeRanges(edges.flatMap((e) => e.ports)));
+  return [...byPair.values()].map((edges) => ({
+    from: edges[0]!.from,
+    to: edges[0]!.to,
+    allowed: edges.some((e) => e.allowed && !e.partial) ? ranges(edges.filter((e) => e.allowed && !e.partial)) : '',
+    partial: edges.some((e) => e.partial) ? ranges(edges.filter((e) => e.partial)) : '',
+    differs: disagreementText(m, edges),
+  }));
 }
 
 /** What the names of peers outside the pod network mean, for those the result uses. */
@@ -86,9 +117,18 @@ function table(m: MatrixResult): string {
     wTo = Math.max(wTo, r.to.length);
     wAllowed = Math.max(wAllowed, (r.allowed || '-').length);
   }
-  const line = (a: string, b: string, c: string, d: string): string => `${a.padEnd(wFrom)}  ${b.padEnd(wTo)}  ${d ? c.padEnd(wAllowed) + '  ' + d : c}`;
-  const out = [line('FROM', 'TO', 'ALLOWED', rows.some((r) => r.partial) ? 'SOME PODS ONLY' : '')];
-  for (const r of rows) out.push(line(r.from, r.to, r.allowed || '-', r.partial));
+  const somePods = rows.some((r) => r.partial);
+  const differs = rows.some((r) => r.differs);
+  let wPartial = 14;
+  for (const r of rows) wPartial = Math.max(wPartial, r.partial.length);
+  const line = (a: string, b: string, c: string, d: string, e: string): string => {
+    const cols = [a.padEnd(wFrom), b.padEnd(wTo), somePods || differs ? c.padEnd(wAllowed) : c];
+    if (somePods) cols.push(differs ? d.padEnd(wPartial) : d);
+    if (differs) cols.push(e);
+    return cols.join('  ').trimEnd();
+  };
+  const out = [line('FROM', 'TO', 'ALLOWED', 'SOME PODS ONLY', m.dataplane?.name === 'kubernetes' ? 'EKS≠SPEC (EKS)' : 'EKS≠SPEC (SPEC)')];
+  for (const r of rows) out.push(line(r.from, r.to, r.allowed || '-', r.partial, r.differs));
   const notes = legend(m);
   if (notes.length) out.push('', 'peers outside the pod network:', ...notes);
   return out.join('\n') + '\n';
@@ -98,8 +138,9 @@ function markdown(m: MatrixResult): string {
   const rows = pairRows(m);
   if (rows.length === 0) return 'No connections to show.\n';
   const cell = (s: string): string => s.replace(/\|/g, '\\|');
-  const out = ['| from | to | allowed | some pods only |', '| --- | --- | --- | --- |'];
-  for (const r of rows) out.push(`| ${cell(r.from)} | ${cell(r.to)} | ${r.allowed || '-'} | ${r.partial} |`);
+  const differs = rows.some((r) => r.differs);
+  const out = [`| from | to | allowed | some pods only |${differs ? ' eks≠spec |' : ''}`, `| --- | --- | --- | --- |${differs ? ' --- |' : ''}`];
+  for (const r of rows) out.push(`| ${cell(r.from)} | ${cell(r.to)} | ${r.allowed || '-'} | ${r.partial} |${differs ? ` ${cell(r.differs)} |` : ''}`);
   const notes = legend(m);
   if (notes.length) out.push('', ...notes.map((n) => `- ${n.trim()}`));
   return out.join('\n') + '\n';

@@ -1,29 +1,37 @@
 /**
  * The dashboard's JSON API: pure functions from a request to a status and a body, over one loaded
- * cluster. Bad requests get clear 4xx answers; nothing here touches the network or the disk.
+ * cluster. Bad requests get clear 4xx answers; nothing here touches the network or the disk. Each view
+ * has a file of its own (graph, denied, flows, diff, audit, history); this one routes, and answers the
+ * summary and the explanations. The contract with the page is /work/notes/dashboard-api.md (and the
+ * README's dashboard section).
  */
-import { diffClusters, type DiffResult } from '../analysis/diff.js';
-import { specDecider } from '../analysis/deciders.js';
+import { makeDecider, type Decider } from '../analysis/deciders.js';
 import { judge } from '../analysis/judgement.js';
-import { computeMatrix, computeNamespaceMatrix, NODES, OUTSIDE, type OutsideNode } from '../analysis/matrix.js';
-import { workloadId } from '../model/cluster.js';
+import { NODES, OUTSIDE, type WorkloadNode } from '../analysis/matrix.js';
 import type { AuditResult } from '../audit/run.js';
 import { Engine } from '../engine/engine.js';
 import { INTERNET, OutsideWorld } from '../engine/outside.js';
-import type { PortRange } from '../engine/ports.js';
-import { PROTOCOLS, type Cluster, type Protocol } from '../model/cluster.js';
+import { PROTOCOLS, workloadId, type Cluster, type Protocol } from '../model/cluster.js';
 import { EndpointResolver, type Reference } from '../model/refs.js';
+import type { EksContext } from '../report/dataplanes.js';
 import { judgementJson, renderJudgement } from '../report/judgement.js';
+import { auditView } from './audit.js';
+import { deniedView } from './denied.js';
+import { diffView, DiffOverlay } from './diff.js';
+import type { FlowIndex } from './flows.js';
+import { flowEdgeView, flowsView } from './flows.js';
+import { graphView } from './graph.js';
+import { historyView, incidentSummary, type ClusterScope, type HistorySource } from './history.js';
+
+export type { ClusterScope, HistorySource } from './history.js';
 
 export interface ApiResponse {
   status: number;
   body: unknown;
 }
 
-export interface HistorySource {
-  runs(): unknown[];
-  flows(): unknown[];
-}
+/** The data plane the server answers for, as `--dataplane` chose it (the CLI resolves the EKS version). */
+export type DashboardDataplane = { name: 'kubernetes'; text: string } | { name: 'eks'; version: string; compute: 'auto' | 'ec2'; text: string; context: EksContext };
 
 export interface DashboardState {
   cluster: Cluster;
@@ -31,110 +39,152 @@ export interface DashboardState {
   proposed?: Cluster;
   history?: HistorySource;
   source: string;
+  dataplane?: DashboardDataplane;
+  /** Which cluster history and flows belong to, and how that was decided. */
+  scope?: ClusterScope;
+  /** `serve --flows LOGS`: the observed flows, attributed. */
+  flows?: FlowIndex;
+  /** Served from a live cluster that is watched: `/api/events` streams its changes. */
+  live?: boolean;
 }
 
-const error = (status: number, message: string): ApiResponse => ({ status, body: { error: message } });
+export const error = (status: number, message: string): ApiResponse => ({ status, body: { error: message } });
+export const ok = (body: unknown): ApiResponse => ({ status: 200, body });
 
 /** Above this many workloads the graph starts folded into namespaces. */
 export const FOLD_ABOVE = 300;
 /** The most edges one graph answer holds: a browser stays fluid, and the answer says what it left out. */
 export const EDGE_LIMIT = 4000;
 
-export class DashboardApi {
-  private readonly engine: Engine;
-  private readonly resolver: EndpointResolver;
-  private readonly world: OutsideWorld;
-  private readonly workloads: number;
-  private readonly ports: { port: number; protocol: string }[];
-  private readonly graphs = new Map<string, ApiResponse>();
-  private diff?: DiffResult;
+const SPEC: DashboardDataplane = { name: 'kubernetes', text: 'the Kubernetes specification' };
 
-  constructor(private readonly state: DashboardState) {
+/** What the views share: the loaded cluster and what is derived from it once. */
+export interface ApiContext {
+  readonly state: DashboardState;
+  readonly engine: Engine;
+  readonly resolver: EndpointResolver;
+  /** The outside world split for the cluster and the proposal together, so that diff and graph name peers alike. */
+  readonly world: OutsideWorld;
+  readonly dataplane: DashboardDataplane;
+  readonly workloads: Map<string, WorkloadNode>;
+  decider(): Decider;
+  diff(): DiffOverlay | undefined;
+  reference(ref: string): { ok: true; ref: Reference } | { ok: false; status: number; error: string };
+}
+
+export class DashboardApi implements ApiContext {
+  readonly engine: Engine;
+  readonly resolver: EndpointResolver;
+  readonly world: OutsideWorld;
+  readonly dataplane: DashboardDataplane;
+  readonly workloads = new Map<string, WorkloadNode>();
+  private readonly ports: { port: number; protocol: string }[];
+  private deciderMade?: Decider;
+  /** Graph answers by their normalized question: the server's cache keys by URL, this one by meaning, so a warm-up serves every spelling. */
+  private readonly graphs = new Map<string, ApiResponse>();
+  private diffMade?: DiffOverlay;
+
+  constructor(readonly state: DashboardState) {
     this.engine = new Engine(state.cluster);
     this.resolver = new EndpointResolver(state.cluster);
-    this.world = new OutsideWorld([state.cluster]);
-    this.workloads = new Set(state.cluster.pods.map(workloadId)).size;
+    this.world = new OutsideWorld(state.proposed ? [state.cluster, state.proposed] : [state.cluster]);
+    this.dataplane = state.dataplane ?? SPEC;
+    for (const p of state.cluster.pods) {
+      const id = workloadId(p);
+      const w = this.workloads.get(id);
+      if (w) w.pods++;
+      else this.workloads.set(id, { id, namespace: p.namespace, name: p.workload?.name ?? p.name, kind: p.workload?.kind ?? 'Pod', pods: 1 });
+    }
     const ports = new Map<string, { port: number; protocol: string }>();
     for (const p of state.cluster.pods) for (const cp of p.ports) ports.set(`${cp.port}/${cp.protocol}`, { port: cp.port, protocol: cp.protocol });
     this.ports = [...ports.values()].sort((a, b) => a.port - b.port);
   }
 
+  /** The decider of the served data plane, made on first use (the EKS pipeline is lazy too). */
+  decider(): Decider {
+    const d = this.dataplane;
+    this.deciderMade ??= makeDecider(this.engine, d.name, () => (d.name === 'eks' ? { version: d.version, compute: d.compute } : { version: '', compute: 'auto' }));
+    return this.deciderMade;
+  }
+
+  diff(): DiffOverlay | undefined {
+    if (!this.state.proposed) return undefined;
+    this.diffMade ??= new DiffOverlay(this.state.cluster, this.state.proposed);
+    return this.diffMade;
+  }
+
+  /** Computes the first graph the page asks for, so that the first page load does not wait for it. */
+  warm(): void {
+    this.handle('GET', new URL('http://localhost/api/graph'));
+  }
+
   handle(method: string, url: URL): ApiResponse {
     if (method !== 'GET' && method !== 'HEAD') return error(405, `${method} is not allowed: the dashboard is read-only`);
+    const q = url.searchParams;
     switch (url.pathname) {
       case '/api/summary':
         return this.summary();
-      case '/api/graph':
-        return this.graph(url.searchParams);
+      case '/api/graph': {
+        const k = ['namespace', 'port', 'protocol', 'level', 'diff', 'flows'].map((n) => q.get(n) ?? '').join('|');
+        const known = this.graphs.get(k);
+        if (known) return known;
+        const r = graphView(this, q);
+        if (r.status === 200) {
+          if (this.graphs.size >= 64) this.graphs.delete(this.graphs.keys().next().value!);
+          this.graphs.set(k, r);
+        }
+        return r;
+      }
+      case '/api/denied':
+        return deniedView(this, q);
       case '/api/explain':
-        return this.explain(url.searchParams);
+        return this.explain(q);
       case '/api/audit':
-        return { status: 200, body: this.state.audit };
+        return q.get('raw') === '1' ? ok(this.state.audit) : auditView(this.state.audit);
       case '/api/history':
-        return { status: 200, body: { runs: this.state.history?.runs() ?? [], flows: this.state.history?.flows() ?? [] } };
-      case '/api/diff':
-        if (!this.state.proposed) return error(404, 'no proposed policy set: start podwall serve with --proposed PATH');
-        this.diff ??= diffClusters(this.state.cluster, this.state.proposed);
-        return { status: 200, body: this.diff };
+        return historyView(this.state.history, this.state.scope);
+      case '/api/diff': {
+        const d = this.diff();
+        if (!d) return error(404, 'no proposed policy set: start podwall serve with --proposed PATH (the summary says hasProposed=false)');
+        return diffView(d);
+      }
+      case '/api/flows':
+        if (!this.state.flows) return error(404, 'no flow logs: start podwall serve with --flows LOGS (the summary says hasFlows=false)');
+        return flowsView(this.state.flows);
+      case '/api/flows/edge':
+        if (!this.state.flows) return error(404, 'no flow logs: start podwall serve with --flows LOGS (the summary says hasFlows=false)');
+        return flowEdgeView(this.state.flows, q);
+      case '/api/events':
+        // the server streams these itself; reaching here means nothing is watched
+        return error(404, 'no live updates: podwall serve reads files, not a watched cluster (the summary says live=false)');
     }
     return error(404, `no such API: ${url.pathname}`);
   }
 
   private summary(): ApiResponse {
     const c = this.state.cluster;
-    return {
-      status: 200,
-      body: {
-        source: this.state.source,
-        namespaces: [...c.namespaces.keys()].sort(),
-        workloads: this.workloads,
-        foldAbove: FOLD_ABOVE,
-        pods: c.pods.length,
-        policies: c.policies.length,
-        enforcingMode: c.settings.enforcingMode,
-        ports: this.ports,
-        hasDiff: Boolean(this.state.proposed),
-        hasHistory: Boolean(this.state.history),
-      },
-    };
-  }
-
-  /**
-   * Allowed connections, one edge per pair with its ports. A namespace filter gives its workloads
-   * and everything they talk to; without one, a large cluster is folded into namespaces.
-   */
-  private graph(q: URLSearchParams): ApiResponse {
-    const ns = q.get('namespace') || undefined;
-    if (ns && !this.state.cluster.namespaces.has(ns)) return error(404, `no namespace ${JSON.stringify(ns)}`);
-    const port = q.get('port') ? Number(q.get('port')) : undefined;
-    if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535)) return error(400, 'port must be a number 1-65535');
-    const protocolText = q.get('protocol')?.toUpperCase();
-    if (protocolText && !PROTOCOLS.includes(protocolText as Protocol)) return error(400, 'protocol must be TCP, UDP or SCTP');
-    const protocol = protocolText as Protocol | undefined;
-    const level = !ns && this.workloads > FOLD_ABOVE ? 'namespace' : 'workload';
-    const key = `${level}|${ns ?? ''}|${port ?? ''}|${protocol ?? ''}`;
-    const cached = this.graphs.get(key);
-    if (cached) return cached;
-    const filter = { ...(port !== undefined ? { port } : {}), ...(protocol ? { protocol } : {}), world: this.world };
-    let answer: ApiResponse;
-    if (level === 'namespace') {
-      const m = computeNamespaceMatrix(this.engine, filter);
-      const merged = mergeEdges(m.edges.map((e) => ({ from: e.from, to: e.to, ports: e.ports, partial: false, weight: e.podPairs })));
-      const pods = new Map<string, number>();
-      for (const p of this.state.cluster.pods) pods.set(p.namespace, (pods.get(p.namespace) ?? 0) + 1);
-      const nodes = [...m.namespaces.map((n) => ({ id: n, namespace: n, name: n, kind: 'Namespace', pods: pods.get(n) ?? 0 })), ...m.outside.map(outsideNode)];
-      answer = { status: 200, body: { level, nodes, ...limit(merged) } };
-    } else {
-      const m = computeMatrix(this.engine, { allowedOnly: true, ...filter, ...(ns ? { namespaces: [ns] } : {}) });
-      const merged = mergeEdges(m.edges.map((e) => ({ ...e, weight: 1 })));
-      const shown = limit(merged);
-      const used = new Set(shown.edges.flatMap((e) => [e.from, e.to]));
-      const nodes = [...m.workloads.filter((w) => (ns ? w.namespace === ns : true) || used.has(w.id)), ...m.outside.filter((o) => used.has(o.id)).map(outsideNode)];
-      answer = { status: 200, body: { level, nodes, ...shown } };
-    }
-    if (this.graphs.size > 50) this.graphs.clear();
-    this.graphs.set(key, answer);
-    return answer;
+    const d = this.dataplane;
+    const scope = this.state.scope;
+    return ok({
+      source: this.state.source,
+      namespaces: [...c.namespaces.keys()].sort(),
+      workloads: this.workloads.size,
+      foldAbove: FOLD_ABOVE,
+      pods: c.pods.length,
+      policies: c.policies.length,
+      enforcingMode: c.settings.enforcingMode,
+      ports: this.ports,
+      hasDiff: Boolean(this.state.proposed),
+      hasProposed: Boolean(this.state.proposed),
+      hasHistory: Boolean(this.state.history),
+      hasFlows: Boolean(this.state.flows),
+      live: Boolean(this.state.live),
+      cluster: scope?.cluster ?? this.state.source,
+      clusterSource: scope?.source ?? 'files',
+      scopeNote: scope?.note ?? 'no history database: nothing recorded to scope',
+      dataplane: d.name === 'eks' ? { name: d.name, version: d.version, compute: d.compute, text: d.text } : { name: d.name, text: d.text },
+      incidents: incidentSummary(this.state.history),
+    });
   }
 
   private explain(q: URLSearchParams): ApiResponse {
@@ -150,57 +200,19 @@ export class DashboardApi {
     if (!f.ok) return error(f.status, f.error);
     const t = this.reference(to);
     if (!t.ok) return error(t.status, t.error);
-    // a workload stands for all its pods: the answer says when its pod pairs disagree
-    const r = judge(specDecider(this.engine), f.ref, t.ref, port, protocol as Protocol);
+    // a workload stands for all its pods, on the data plane the server answers for (as `explain --dataplane`)
+    const r = judge(this.decider(), f.ref, t.ref, port, protocol as Protocol);
     if (!r.ok) return error(400, r.error);
-    return { status: 200, body: { verdict: judgementJson(r.judgement), text: renderJudgement(r.judgement) } };
+    const eks = this.dataplane.name === 'eks' ? this.dataplane.context : undefined;
+    return ok({ dataplane: this.dataplane.name, verdict: judgementJson(r.judgement, eks), text: renderJudgement(r.judgement, undefined, '', eks) });
   }
 
   /** A workload, pod or address reference, or the name of a peer outside as the graph shows it. */
-  private reference(ref: string): { ok: true; ref: Reference } | { ok: false; status: number; error: string } {
+  reference(ref: string): { ok: true; ref: Reference } | { ok: false; status: number; error: string } {
     if (ref === NODES) return { ok: false, status: 400, error: `${NODES} folds every Node object: explain one of them (node/NAME)` };
     const peer = this.world.get(ref === OUTSIDE ? (this.world.peers[0]?.name ?? INTERNET) : ref);
     if (peer) return { ok: true, ref: { kind: 'endpoint', label: peer.name, endpoint: peer.rep } };
     const r = this.resolver.reference(ref);
     return r.ok ? r : { ok: false, status: 404, error: r.error };
   }
-}
-
-/** Peers outside the pod network sit in a group of their own; `(outside)` can be no namespace's name. */
-function outsideNode(o: OutsideNode): { id: string; namespace: string; name: string; kind: string; pods: number; outside: OutsideNode } {
-  return { id: o.id, namespace: '(outside)', name: o.id, kind: 'Outside', pods: o.members ?? 1, outside: o };
-}
-
-interface WeightedEdge {
-  from: string;
-  to: string;
-  ports: PortRange[];
-  partial: boolean;
-  weight: number;
-}
-
-/** A range of ports on a graph edge; `port` is its first, the one the page explains. */
-interface EdgePorts extends PortRange {
-  port: number;
-  partial: boolean;
-}
-
-function mergeEdges(list: WeightedEdge[]): { id: string; from: string; to: string; weight: number; ports: EdgePorts[] }[] {
-  const edges = new Map<string, { id: string; from: string; to: string; weight: number; ports: EdgePorts[] }>();
-  for (const e of list) {
-    if (e.ports.length === 0) continue;
-    const k = `${e.from}->${e.to}`;
-    let edge = edges.get(k);
-    if (!edge) edges.set(k, (edge = { id: `e${edges.size}`, from: e.from, to: e.to, weight: 0, ports: [] }));
-    for (const r of e.ports) edge.ports.push({ ...r, port: r.from, partial: e.partial });
-    edge.weight += e.weight;
-  }
-  return [...edges.values()];
-}
-
-/** The heaviest edges up to EDGE_LIMIT, and how many were left out. */
-function limit<T extends { weight: number }>(edges: T[]): { edges: T[]; hiddenEdges: number } {
-  if (edges.length <= EDGE_LIMIT) return { edges, hiddenEdges: 0 };
-  const sorted = [...edges].sort((a, b) => b.weight - a.weight);
-  return { edges: sorted.slice(0, EDGE_LIMIT), hiddenEdges: edges.length - EDGE_LIMIT };
 }

@@ -12,7 +12,39 @@ import { networkInterfaces } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { DashboardApi } from './api.js';
+import type { ApiResponse } from './api.js';
+
+/** What answers the JSON API: the DashboardApi, or a holder that swaps it when a watched cluster changes. */
+export interface ApiHandler {
+  handle(method: string, url: URL): ApiResponse;
+}
+
+/** Server-sent events at /api/events (a watched cluster). Publishing drops the cached answers first. */
+export class EventHub {
+  private readonly listeners = new Set<(event: string, data: string) => void>();
+  private readonly resets = new Set<() => void>();
+
+  publish(event: string, data: unknown): void {
+    for (const r of this.resets) r();
+    const text = JSON.stringify(data);
+    for (const l of this.listeners) l(event, text);
+  }
+
+  /** @internal the server's side */
+  subscribe(l: (event: string, data: string) => void): () => void {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+
+  /** @internal the server's side */
+  onPublish(r: () => void): void {
+    this.resets.add(r);
+  }
+
+  get clients(): number {
+    return this.listeners.size;
+  }
+}
 
 const ASSETS = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'web');
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml' };
@@ -38,10 +70,18 @@ const ANSWER_CACHE = 256;
 const QUEUE_LIMIT = 32;
 /** A connection that makes no progress for this long (a client that never reads) is closed. */
 const IDLE_MS = 60_000;
+/** Event streams open at once; more are refused (503), each holds a connection. */
+export const SSE_CLIENTS = 16;
+/** A comment on every stream this often keeps it from the idle timeout and proxies from closing it. */
+const SSE_HEARTBEAT_MS = 20_000;
+/** A stream whose client reads so slowly that this much waits unsent is closed. */
+const SSE_BACKLOG_BYTES = 1024 * 1024;
 
 export interface ServerOptions {
   /** The address the server listens on, for the Host check. */
   address?: string;
+  /** Live updates: `/api/events` streams what is published here. */
+  events?: EventHub;
 }
 
 /** The Host names this server answers to, given the port it got. */
@@ -60,13 +100,15 @@ function allowedHosts(address: string, port: number): Set<string> {
   return hosts;
 }
 
-export function createDashboardServer(api: DashboardApi, log: (line: string) => void, options: ServerOptions = {}): Server {
+export function createDashboardServer(api: ApiHandler, log: (line: string) => void, options: ServerOptions = {}): Server {
   const cache = new Map<string, Buffer>();
   let hosts: Set<string> | undefined;
   const answers = new Map<string, { status: number; body: Buffer }>();
   const waiting = new Map<string, ((a: { status: number; body: Buffer }) => void)[]>();
   const queue: { key: string; url: URL; method: string }[] = [];
   let computing = false;
+  // a watched cluster changed: every answer computed before is stale
+  options.events?.onPublish(() => answers.clear());
   const compute = (): void => {
     if (computing) return;
     const next = queue.shift();
@@ -97,9 +139,37 @@ export function createDashboardServer(api: DashboardApi, log: (line: string) => 
     res.writeHead(a.status, { ...SECURITY_HEADERS, 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'content-length': a.body.length });
     res.end(req.method === 'HEAD' ? undefined : a.body);
   };
+  /** `/api/events`: a stream per client, never cached, bounded in number and in what waits unsent. */
+  const eventStream = (hub: EventHub, req: IncomingMessage, res: ServerResponse): void => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { ...SECURITY_HEADERS, 'content-type': 'application/json', allow: 'GET, HEAD' }).end(JSON.stringify({ error: 'read-only' }));
+      return;
+    }
+    if (hub.clients >= SSE_CLIENTS) {
+      res.writeHead(503, { ...SECURITY_HEADERS, 'content-type': 'application/json', 'retry-after': '10' }).end(JSON.stringify({ error: `busy: ${SSE_CLIENTS} event streams are open already` }));
+      return;
+    }
+    res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
+    if (req.method === 'HEAD') return void res.end();
+    const send = (text: string): void => {
+      if (res.destroyed) return;
+      res.write(text);
+      // a client that does not read is dropped rather than buffered for
+      if (res.writableLength > SSE_BACKLOG_BYTES) res.destroy();
+    };
+    send(`retry: 5000\nevent: hello\ndata: ${JSON.stringify({ at: new Date().toISOString() })}\n\n`);
+    const unsubscribe = hub.subscribe((event, data) => send(`event: ${event}\ndata: ${data}\n\n`));
+    const beat = setInterval(() => send(': keep-alive\n\n'), SSE_HEARTBEAT_MS);
+    beat.unref();
+    res.on('close', () => {
+      unsubscribe();
+      clearInterval(beat);
+    });
+  };
   /** The API: cached answers at once; others queued (one computation per question, however many ask). */
   const apiRequest = (req: IncomingMessage, res: ServerResponse, url: URL): void => {
     const method = req.method ?? 'GET';
+    if (url.pathname === '/api/events' && options.events) return eventStream(options.events, req, res);
     // the history grows while the server runs; everything else depends only on the inputs
     if (url.pathname === '/api/history' || (method !== 'GET' && method !== 'HEAD')) {
       const r = api.handle(method, url);
