@@ -25,7 +25,7 @@
   }
 
   function header(s) {
-    const plane = s.dataplane ? ` · ${s.dataplane === 'eks' ? `EKS data plane${s.dataplaneVersion || s.version ? ` ${esc(s.dataplaneVersion ?? s.version)}` : ''}` : 'Kubernetes specification'}` : '';
+    const plane = s.dataplane ? ` · ${typeof s.dataplane === 'object' ? s.dataplane.text ?? s.dataplane.name : s.dataplane}` : '';
     const cluster = s.cluster ? `cluster ${s.cluster} · ` : '';
     $('#source').textContent = `${cluster}${s.source} · ${s.workloads} workloads · ${s.pods} pods · ${s.policies} policies · ${s.enforcingMode} mode${plane}${s.live ? ' · live' : ''}`;
   }

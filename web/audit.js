@@ -10,7 +10,8 @@
 
   /** The KPI tiles: the server's labelled list, or the raw KPI object of an older server. */
   function kpiTiles(kpis) {
-    if (Array.isArray(kpis)) return kpis.map((k) => ({ label: k.label, value: k.unit === '%' || k.unit === 'ratio' ? pct(k.value) : `${k.value ?? 'n/a'}${k.unit && k.unit !== 'ratio' && k.unit !== '%' ? ` ${k.unit}` : ''}`, help: k.help ?? '' }));
+    // the server's values are ready to show: percentages as 0-100, a score as 0-100, counts, text
+    if (Array.isArray(kpis)) return kpis.map((k) => ({ label: k.label, value: k.value === null || k.value === undefined ? 'n/a' : k.unit === '%' || k.unit === 'score' ? `${k.value}%` : String(k.value), help: k.help ?? '' }));
     const k = kpis;
     return [
       { label: 'Enforcement', value: k.enforcement, help: 'whether network policies are enforced on this cluster' },
@@ -52,7 +53,7 @@
       .map((t) => `<div class="tile" title="${esc(t.help)}"><div class="label">${esc(t.label)}</div><div class="value">${esc(t.value)}</div><div class="help muted">${esc(t.help)}</div></div>`)
       .join('');
     const scope = history.cluster ?? summary.cluster;
-    $('#trend-scope').textContent = scope ? `Recorded runs of cluster ${scope}${summary.clusterSource ? ` (name from ${summary.clusterSource})` : ''}.` : 'Recorded runs in the history database (the server does not say which cluster they belong to).';
+    $('#trend-scope').textContent = scope ? `Recorded audit runs of cluster ${scope} only. ${history.scopeNote ?? summary.scopeNote ?? ''}` : 'Recorded runs in the history database (the server does not say which cluster they belong to).';
     const runs = history.runs ?? [];
     const kpi = (r, id) => (Array.isArray(r.kpis) ? r.kpis.find((k) => k.id === id)?.value : r.kpis?.[id]);
     const series = [

@@ -95,9 +95,9 @@
       for (const k of chosen.get(id)?.cells ?? []) curves.get(k)?.delete(id);
       chosen.delete(id);
     };
-    const near = (p, self) => {
+    const near = (p, self, within = edgeClearance) => {
       for (const id of curves.get(key(Math.floor(p.x / cell), Math.floor(p.y / cell))) ?? []) {
-        if (id !== self && curveDistance(p, chosen.get(id).points) < edgeClearance) return true;
+        if (id !== self && curveDistance(p, chosen.get(id).points) < within) return true;
       }
       return false;
     };
@@ -106,6 +106,7 @@
       const tgt = boxes.get(e.target);
       if (!src || !tgt) return;
       let first;
+      let fallback; // off every box, and off other edges by a little: a click there still finds this edge nearest
       // the midpoint moves sideways with the bend, and along the edge with the weight (away from a hub
       // where many edges crowd, towards the quieter end)
       for (let k = 0; k < TRIES; k++) {
@@ -115,9 +116,11 @@
           const r = { distance: d, weight: w, mid: c.mid, points: c.points, clear: !onBox(c.mid) && !near(c.mid, e.id) };
           first ??= r;
           if (r.clear) return keep(e.id, r);
+          if (!fallback && !onBox(c.mid) && !near(c.mid, e.id, edgeClearance / 3)) fallback = { ...r, clear: true };
         }
       }
-      keep(e.id, first); // nothing clear within reach: straight, and said so (clear: false)
+      // nothing clear within reach: the near miss, else straight and said so (clear: false)
+      keep(e.id, fallback ?? first);
     };
     for (const e of sorted) pick(e);
     // a later curve may pass over an earlier midpoint: look again, a few rounds
@@ -125,7 +128,7 @@
       let moved = false;
       for (const e of sorted) {
         const r = chosen.get(e.id);
-        if (!r || (!onBox(r.mid) && !near(r.mid, e.id))) continue;
+        if (!r || (!onBox(r.mid) && !near(r.mid, e.id, edgeClearance / 3))) continue;
         drop(e.id);
         pick(e);
         moved = true;

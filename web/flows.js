@@ -21,8 +21,8 @@
     try {
       const r = await api(`/api/flows/edge?from=${encodeURIComponent(pair.from)}&to=${encodeURIComponent(pair.to)}`);
       $('#flow-top').innerHTML = `<table><thead><tr><th>port</th><th>verdict</th><th>count</th><th>first</th><th>last</th></tr></thead><tbody>${r.top
-        .map((f) => `<tr><td>${f.port}/${esc(f.protocol)}</td><td class="${f.verdict === 'denied' ? 'verdict-deny' : 'verdict-allow'}">${esc(f.verdict)}</td><td>${f.count}</td><td>${esc(when(f.first))}</td><td>${esc(when(f.last))}</td></tr>`)
-        .join('')}</tbody></table><h4>Deciding policy</h4><pre>${esc(r.deciding)}</pre>`;
+        .map((f) => `<tr><td>${f.port}/${esc(f.protocol)}</td><td class="${f.verdict === 'deny' || f.verdict === 'denied' ? 'verdict-deny' : 'verdict-allow'}">${esc(f.verdict)}</td><td>${f.count}</td><td>${esc(when(f.first))}</td><td>${esc(when(f.last))}</td></tr>`)
+        .join('')}</tbody></table><h4>Deciding policy${r.deciding?.policy ? `: ${esc(r.deciding.policy)}` : ''}</h4><pre>${esc(r.deciding?.text ?? r.deciding)}</pre>`;
     } catch (e) {
       $('#flow-top').innerHTML = `<p class="muted">${esc(e.message)}</p>`;
     }
@@ -32,7 +32,7 @@
     const summary = window.podwall.state.summary ?? {};
     const history = await api('/api/history');
     const scope = history.cluster ?? summary.cluster;
-    $('#flows-scope').textContent = scope ? `Flow summaries recorded for cluster ${scope}.` : 'Flow summaries in the history database (the server does not say which cluster they belong to).';
+    $('#flows-scope').textContent = scope ? `Flow summaries recorded for cluster ${scope} only. ${history.scopeNote ?? summary.scopeNote ?? ''}` : 'Flow summaries in the history database (the server does not say which cluster they belong to).';
     const recorded = history.flows ?? [];
     const latest = recorded[recorded.length - 1];
     if (!latest) {

@@ -35,17 +35,21 @@
   function build(data, opts = {}) {
     const serverFolded = data.level === 'namespace';
     const nodesById = new Map(data.nodes.map((n) => [n.id, n]));
+    // a namespace the server folded (every namespace above its limit, or the others around a focus)
+    const isNamespace = (n) => n?.kind === 'Namespace';
     const nsOf = (id) => {
       const n = nodesById.get(id);
+      if (isNamespace(n)) return n.id;
       if (n) return n.outside || n.kind === 'Outside' ? OUTSIDE : n.namespace;
       const slash = id.indexOf('/');
       return slash > 0 && !id.startsWith('node/') ? id.slice(0, slash) : OUTSIDE;
     };
     const counts = new Map();
-    for (const n of data.nodes) if (nsOf(n.id) !== OUTSIDE) counts.set(n.namespace, (counts.get(n.namespace) ?? 0) + 1);
+    const serverNs = new Set(data.nodes.filter(isNamespace).map((n) => n.id));
+    for (const n of data.nodes) if (nsOf(n.id) !== OUTSIDE) counts.set(nsOf(n.id), (counts.get(nsOf(n.id)) ?? 0) + (isNamespace(n) ? 0 : 1));
     const namespaces = [...counts.keys()].sort();
     const outsideNodes = data.nodes.filter((n) => nsOf(n.id) === OUTSIDE);
-    const open = serverFolded ? new Set() : opts.open ?? autoOpen(namespaces, counts, opts.focus);
+    const open = serverFolded ? new Set() : new Set([...(opts.open ?? autoOpen(namespaces.filter((n) => !serverNs.has(n)), counts, opts.focus))].filter((n) => !serverNs.has(n)));
     const outsideOpen = outsideNodes.length <= OUTSIDE_BUDGET;
 
     const leaves = [];
@@ -58,8 +62,10 @@
         nodes.push({ id: `ns:${ns}`, kind: 'box', label: ns, namespace: ns });
         for (const n of data.nodes.filter((x) => nsOf(x.id) === ns)) nodes.push({ id: n.id, kind: 'workload', label: n.name, group: `ns:${ns}`, namespace: ns, pods: n.pods, workloadKind: n.kind });
       } else {
-        const pods = serverFolded ? nodesById.get(ns)?.pods ?? 0 : data.nodes.filter((x) => nsOf(x.id) === ns).reduce((s, x) => s + (x.pods ?? 0), 0);
-        const lines = serverFolded ? [ns, `${pods} pods`] : [ns, `${counts.get(ns)} workloads, folded`];
+        const folded = serverNs.has(ns);
+        const pods = folded ? nodesById.get(ns)?.pods ?? 0 : data.nodes.filter((x) => nsOf(x.id) === ns).reduce((s, x) => s + (x.pods ?? 0), 0);
+        const name = nodesById.get(ns)?.name ?? ns;
+        const lines = folded ? [ns === 'other-ns' ? name : ns, `${pods} pods`] : [ns, `${counts.get(ns)} workloads, folded`];
         leaves.push({ id: `ns:${ns}`, label: ns, lines });
         nodes.push({ id: `ns:${ns}`, kind: 'folded', label: lines.join('\n'), namespace: ns, lines });
       }
@@ -78,7 +84,7 @@
 
     // the drawn end of an API node id: itself when its box is open, else its folded box
     const end = (id) => {
-      const ns = serverFolded && nodesById.get(id)?.kind === 'Namespace' ? id : nsOf(id);
+      const ns = nsOf(id);
       if (ns === OUTSIDE) return outsideOpen ? id : `ns:${OUTSIDE}`;
       return open.has(ns) ? id : `ns:${ns}`;
     };
@@ -95,14 +101,14 @@
       m.pairs.push(e);
       m.weight += e.weight ?? 1;
       if (e.verdict === 'partial' || (e.ports ?? []).some((p) => p.partial)) m.verdict = 'partial';
-      if (e.eks) m.eks = true;
+      if (Array.isArray(e.eks) ? e.eks.length : e.eks) m.eks = true;
       if (e.flows || e.allowed !== undefined) {
         m.flows ??= { allowed: 0, denied: 0 };
         m.flows.allowed += e.flows?.allowed ?? e.allowed ?? 0;
         m.flows.denied += e.flows?.denied ?? e.denied ?? 0;
       }
     };
-    for (const e of data.edges) add(e, e.change === 'added' ? 'added' : e.change === 'removed' ? 'removed' : 'allowed');
+    for (const e of data.edges) add(e, e.change === 'added' ? 'added' : e.change === 'removed' ? 'removed' : e.verdict === 'denied' ? 'flow' : 'allowed');
     for (const e of opts.overlay ?? []) add(e, e.kind);
     const drawn = [...merged.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
     for (const d of drawn) d.label = d.ports.map(portText).slice(0, 3).join(', ') + (d.ports.length > 3 ? ` +${d.ports.length - 3}` : '');

@@ -14,7 +14,7 @@
   const LABEL_ZOOM = 0.75;
   /** How far (screen pixels) a midpoint keeps from boxes and from other edges (Cytoscape gives a click to
    * the node under it, else to the nearest edge; twice its own tolerance, as the final fit may zoom out). */
-  const CLEAR_PX = { box: 8, edge: 3 };
+  const CLEAR_PX = { box: 8, edge: 6 };
 
   const COLORS = { allowed: '#3a6fc4', partial: '#c98a12', denied: '#c53030', added: '#1f8a4c', removed: '#7a5230', flow: '#3a6fc4', selected: '#7b2fbf', eks: '#d9480f' };
 
@@ -70,8 +70,9 @@
 
   /** Opens or folds a namespace; on a cluster the server folded, opening one asks for its workloads. */
   function toggle(ns) {
-    if (view.data.level === 'namespace') {
-      $('#f-namespace').value = ns === OUTSIDE ? '' : ns;
+    // a namespace the server folded: ask for its workloads (or, for the rest around a focus, for all)
+    if (view.data.level === 'namespace' || view.data.nodes.some((n) => n.id === ns && n.kind === 'Namespace')) {
+      $('#f-namespace').value = ns === OUTSIDE || ns === 'other-ns' ? '' : ns;
       return load();
     }
     const open = new Set(view.model.open);
@@ -89,6 +90,10 @@
     const model = build(view.data, { open: view.open ?? undefined, focus: view.focus, overlay: overlayEdges() });
     view.model = model;
     const boxes = await window.podwallLayout.place(model);
+    // the note above the graph may move it: Cytoscape must measure its container again, or a click
+    // would land where the graph used to be
+    note(model);
+    cy.resize();
     cy.startBatch();
     cy.elements().remove();
     const size = (id) => boxes.get(id) ?? { x: 0, y: 0, width: 40, height: 26 };
@@ -112,7 +117,6 @@
     // bent edges may reach beyond the boxes: keep every midpoint in view
     cy.fit(undefined, 24);
     labels();
-    note(model);
     document.body.dataset.graphReady = 'true';
   }
 
@@ -123,7 +127,8 @@
     else if (model.folded.length) parts.push(`${model.folded.length} of ${total + (model.outsideOpen ? 0 : 1)} boxes folded to stay readable (${model.folded.slice(0, 6).join(', ')}${model.folded.length > 6 ? ', …' : ''}); double-click a box to open or fold it.`);
     if (view.data.hiddenEdges) parts.push(`${view.data.hiddenEdges} lighter edges left out: filter by namespace or port to see them.`);
     if (view.data.folded?.reason) parts.push(view.data.folded.reason);
-    if (cy.edges().length > LABEL_EDGES) parts.push('Ports show when you point at an edge.');
+    if (view.data.dataplaneNote) parts.push(view.data.dataplaneNote);
+    if (model.drawn.length > LABEL_EDGES) parts.push('Ports show when you point at an edge.');
     $('#graph-note').textContent = parts.join(' ');
   }
 
@@ -173,8 +178,8 @@
     const n = cy.$id(workload);
     if (n.nonempty()) highlight(n);
     $('#explain').innerHTML = `<h2>Denied for ${esc(workload)}</h2><p>${r.edges.length} denied connections (red, dashed).</p><ul class="denied">${r.edges
-      .map((e) => `<li><b>${esc(e.from)} → ${esc(e.to)}</b> ${esc((e.ports ?? []).map(portText).join(', '))}<br><span class="muted">${esc(e.reason?.text ?? '')}</span></li>`)
-      .join('')}</ul>`;
+      .map((e) => `<li><b>${esc(e.from)} → ${esc(e.to)}</b> ${esc((e.ports ?? []).map(portText).join(', '))}${e.verdict === 'partial' ? ' (some pods)' : ''}<br><span class="muted">${esc(e.reason?.text ?? '')}${e.reason?.file ? ` (${esc(e.reason.file)}${e.reason.line ? `:${e.reason.line}` : ''})` : ''}</span></li>`)
+      .join('')}</ul>${r.truncated ? `<p class="muted">${r.truncated} more not listed.</p>` : ''}${r.dataplaneNote ? `<p class="muted">${esc(r.dataplaneNote)}</p>` : ''}`;
   }
 
   async function selectEdge(edge) {
@@ -185,11 +190,12 @@
     const pane = $('#explain');
     if (d.kind === 'denied') {
       const e = d.pairs[0];
-      pane.innerHTML = `<h2>${esc(e.from)} → ${esc(e.to)}</h2><p class="verdict-deny">DENIED ${esc((e.ports ?? []).map(portText).join(', '))}</p><pre>${esc(e.reason?.text ?? '')}</pre>`;
+      pane.innerHTML = `<h2>${esc(e.from)} → ${esc(e.to)}</h2><p class="verdict-deny">${e.verdict === 'partial' ? 'DENIED FOR SOME PODS' : 'DENIED'} ${esc((e.ports ?? []).map(portText).join(', '))}</p><pre>${esc(e.reason?.text ?? '')}</pre>`;
       return;
     }
     if (d.kind === 'added' || d.kind === 'removed') return window.podwallDiff?.showChange(pane, d.pairs);
-    if (d.flows && window.podwallFlows) window.podwallFlows.showEdge(pane, d);
+    // seen denied in the flow logs, with no policy path: the flows are all there is to show
+    if (d.kind === 'flow') return window.podwallFlows.showEdge(pane, d);
     const pair = d.pairs.find((p) => !String(p.from).startsWith('ns:') && p.ports?.length);
     if (view.data.level === 'namespace' || !pair || d.source.startsWith('ns:') || d.target.startsWith('ns:')) {
       pane.innerHTML = `<h2>${esc(d.source.replace(/^ns:/, ''))} → ${esc(d.target.replace(/^ns:/, ''))}</h2><p>${d.pairs.length} connection${d.pairs.length === 1 ? '' : 's'} folded into this edge, on ${esc(d.ports.map(portText).join(', '))}.</p><p class="muted">Double-click a folded box to open it and explain one connection.</p>`;
@@ -197,7 +203,8 @@
     }
     const others = d.pairs.length > 1 ? `<p class="muted">${d.pairs.length} connections merged in this edge; showing ${esc(pair.from)} → ${esc(pair.to)}.</p>` : '';
     const ports = pair.ports.map((x) => `<span class="port-tag" data-port="${x.port ?? x.from}" data-protocol="${x.protocol}">${portText(x)}</span>`).join('');
-    const eks = pair.eks ? `<p class="eks-mark">◆ The EKS data plane answers differently from the Kubernetes specification here${pair.eks.verdict ? ` (${esc(pair.eks.verdict)})` : ''}${pair.eks.mechanisms?.length ? `: ${esc(pair.eks.mechanisms.join(', '))}` : ''}.</p>` : '';
+    const marks = Array.isArray(pair.eks) ? pair.eks : pair.eks ? [pair.eks] : [];
+    const eks = marks.map((m) => `<p class="eks-mark">◆ On ${esc((m.ports ?? []).map(portText).join(', '))} the other data plane answers ${esc(m.other ?? m.verdict ?? 'otherwise')}${m.mechanisms?.length ? ` (${esc(m.mechanisms.join(', '))})` : ''}.</p>`).join('');
     pane.innerHTML = `<h2>${esc(pair.from)} → ${esc(pair.to)}</h2>${others}${eks}<div>${ports}</div><div id="explain-body"></div>${d.flows ? '<div id="flow-body"></div>' : ''}`;
     if (d.flows && window.podwallFlows) window.podwallFlows.showEdge($('#flow-body'), d);
     for (const tag of pane.querySelectorAll('.port-tag')) tag.addEventListener('click', () => explain(pair.from, pair.to, tag.dataset.port, tag.dataset.protocol));

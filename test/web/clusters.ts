@@ -31,7 +31,9 @@ const dnsAndNamespace = (namespace: string): string =>
 const scrapes = (namespace: string, port: number): string =>
   policy(namespace, 'allow-prometheus', `  podSelector: {}\n  policyTypes: [Ingress]\n  ingress:\n    - from: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: monitoring}}}]\n      ports: [{port: ${port}}]\n`);
 
-export function boutique(): string {
+/** The boutique; `proposal`: its policies as a change would leave them (checkout may call the ad
+ * service; the payment service may no longer reach the internet). */
+export function boutique(proposal = false): string {
   const b = 'boutique';
   const out = [...platformBase(), ns(b), ns('argocd'), ns('ingress-nginx'), app('monitoring', 'grafana', 3000), app('ingress-nginx', 'ingress-nginx-controller', 443)];
   const services: [string, number][] = [
@@ -43,9 +45,9 @@ export function boutique(): string {
   out.push(policy(b, 'frontend-external', '  podSelector: {matchLabels: {app: frontend}}\n  policyTypes: [Ingress]\n  ingress:\n    - from: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: ingress-nginx}}}, {podSelector: {matchLabels: {app: loadgenerator}}}]\n      ports: [{port: 8080}]\n'));
   out.push(from(b, 'cartservice', ['frontend', 'checkoutservice'], 7070), from(b, 'redis-cart', ['cartservice'], 6379), from(b, 'productcatalogservice', ['frontend', 'checkoutservice', 'recommendationservice'], 3550));
   out.push(from(b, 'currencyservice', ['frontend', 'checkoutservice'], 7000), from(b, 'paymentservice', ['checkoutservice'], 50051), from(b, 'shippingservice', ['frontend', 'checkoutservice'], 50051));
-  out.push(from(b, 'emailservice', ['checkoutservice'], 8080), from(b, 'checkoutservice', ['frontend'], 5050), from(b, 'recommendationservice', ['frontend'], 8080), from(b, 'adservice', ['frontend'], 9555));
+  out.push(from(b, 'emailservice', ['checkoutservice'], 8080), from(b, 'checkoutservice', ['frontend'], 5050), from(b, 'recommendationservice', ['frontend'], 8080), from(b, 'adservice', proposal ? ['frontend', 'checkoutservice'] : ['frontend'], 9555));
   // the payment provider and the e-mail relay outside the cluster
-  out.push(policy(b, 'payment-egress', '  podSelector: {matchLabels: {app: paymentservice}}\n  policyTypes: [Egress]\n  egress:\n    - to: [{ipBlock: {cidr: 0.0.0.0/0, except: [10.0.0.0/8]}}]\n      ports: [{port: 443}]\n'));
+  if (!proposal) out.push(policy(b, 'payment-egress', '  podSelector: {matchLabels: {app: paymentservice}}\n  policyTypes: [Egress]\n  egress:\n    - to: [{ipBlock: {cidr: 0.0.0.0/0, except: [10.0.0.0/8]}}]\n      ports: [{port: 443}]\n'));
   out.push(policy(b, 'email-egress', '  podSelector: {matchLabels: {app: emailservice}}\n  policyTypes: [Egress]\n  egress:\n    - to: [{ipBlock: {cidr: 198.51.100.0/24}}]\n      ports: [{port: 587}]\n'));
   const a = 'argocd';
   for (const [s, p, kind] of [['argocd-server', 8080, 'Deployment'], ['argocd-repo-server', 8081, 'Deployment'], ['argocd-application-controller', 8082, 'StatefulSet'], ['argocd-applicationset-controller', 7000, 'Deployment'], ['argocd-dex-server', 5556, 'Deployment'], ['argocd-notifications-controller', 9001, 'Deployment'], ['argocd-redis-ha-server', 6379, 'StatefulSet'], ['argocd-redis-ha-haproxy', 6379, 'Deployment']] as const) out.push(app(a, s, p, kind, kind === 'StatefulSet' ? 3 : 2));
