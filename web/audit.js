@@ -73,7 +73,7 @@
           fixes.push(f.fix);
           return findingHtml(f, n++);
         });
-        return `<details class="group sev-${esc(g.severity)}" open><summary><span class="sev sev-${esc(g.severity)}">${esc(g.severity)}</span> <code>${esc(g.check)}</code> ${g.title && g.title !== g.check ? esc(g.title) : ''} <span class="muted">(${g.count ?? g.findings.length})</span></summary><ul>${items.join('')}</ul></details>`;
+        return `<details class="group" open><summary><span class="sev sev-${esc(g.severity)}">${esc(g.severity)}</span> <code>${esc(g.check)}</code> ${g.title && g.title !== g.check ? esc(g.title) : ''} <span class="muted">(${g.count ?? g.findings.length})</span></summary><ul>${items.join('')}</ul></details>`;
       })
       .join('') || '<p>No findings.</p>';
     for (const b of document.querySelectorAll('#findings button.copy')) {

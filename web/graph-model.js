@@ -13,6 +13,16 @@
   const portText = (p) => `${p.from === p.to ? p.from : `${p.from}-${p.to}`}/${p.protocol}`;
   const samePort = (p, q) => p.from === q.from && p.to === q.to && p.protocol === q.protocol;
 
+  /** A short label: every port of every protocol reads "any port", every port of one protocol "any TCP". */
+  function portsLabel(ports) {
+    const whole = (p) => p.from <= 1 && p.to >= 65535;
+    const protos = new Set(ports.filter(whole).map((p) => p.protocol));
+    if (protos.size === 3) return 'any port';
+    const rest = ports.filter((p) => !(whole(p) && protos.has(p.protocol)));
+    const parts = [...[...protos].sort().map((p) => `any ${p}`), ...rest.map(portText)];
+    return parts.slice(0, 3).join(', ') + (parts.length > 3 ? ` +${parts.length - 3}` : '');
+  }
+
   /** Namespaces to open: the focused one first, then by name, while the budget lasts. */
   function autoOpen(namespaces, counts, focus) {
     const open = new Set();
@@ -111,7 +121,7 @@
     for (const e of data.edges) add(e, e.change === 'added' ? 'added' : e.change === 'removed' ? 'removed' : e.verdict === 'denied' ? 'flow' : 'allowed');
     for (const e of opts.overlay ?? []) add(e, e.kind);
     const drawn = [...merged.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
-    for (const d of drawn) d.label = d.ports.map(portText).slice(0, 3).join(', ') + (d.ports.length > 3 ? ` +${d.ports.length - 3}` : '');
+    for (const d of drawn) d.label = portsLabel(d.ports);
 
     // ELK's view: edges inside one open box are laid out with it, the rest between top-level boxes
     const groupOf = new Map(nodes.filter((n) => n.group).map((n) => [n.id, n.group]));

@@ -59,9 +59,20 @@
     cy.on('zoom', () => labels());
   }
 
+  /** Edge labels where they can be read: few edges, a zoom that keeps 9px legible, and no label over
+   * another label or a box (those show when pointed at). In id order, so the same ones every time. */
   function labels() {
     const readable = cy.edges().length <= LABEL_EDGES && cy.zoom() >= LABEL_ZOOM;
     cy.edges().toggleClass('show-label', readable);
+    if (!readable) return;
+    const hit = (a, b) => a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2;
+    const taken = cy.nodes('[kind != "box"]').map((n) => n.boundingBox({ includeLabels: false }));
+    const sorted = cy.edges().sort((a, b) => (a.id() < b.id() ? -1 : 1));
+    for (const e of sorted) {
+      const bb = e.boundingBox({ includeNodes: false, includeEdges: false, includeLabels: true, includeSourceLabels: false, includeTargetLabels: false });
+      if (bb.w === 0 || taken.some((t) => hit(t, bb))) e.removeClass('show-label');
+      else taken.push(bb);
+    }
   }
 
   function clearHighlight() {
