@@ -119,7 +119,19 @@
           if (!fallback && !onBox(c.mid) && !near(c.mid, e.id, edgeClearance / 3)) fallback = { ...r, clear: true };
         }
       }
-      // nothing clear within reach: the near miss, else straight and said so (clear: false)
+      // nothing clear within reach: the near miss, else bend much further out, else straight and said so
+      if (!fallback) {
+        for (let k = TRIES; k < 3 * TRIES && !fallback; k++) {
+          const d = Math.ceil(k / 2) * STEP * (k % 2 ? 1 : -1);
+          for (const w of WEIGHTS) {
+            const c = curve(src, tgt, d, w);
+            if (!onBox(c.mid) && !near(c.mid, e.id, edgeClearance / 3)) {
+              fallback = { distance: d, weight: w, mid: c.mid, points: c.points, clear: true };
+              break;
+            }
+          }
+        }
+      }
       keep(e.id, fallback ?? first);
     };
     for (const e of sorted) pick(e);

@@ -14,7 +14,7 @@
   const LABEL_ZOOM = 0.75;
   /** How far (screen pixels) a midpoint keeps from boxes and from other edges (Cytoscape gives a click to
    * the node under it, else to the nearest edge; twice its own tolerance, as the final fit may zoom out). */
-  const CLEAR_PX = { box: 8, edge: 6 };
+  const CLEAR_PX = { box: 5, edge: 6 };
 
   const COLORS = { allowed: '#3a6fc4', partial: '#c98a12', denied: '#c53030', added: '#1f8a4c', removed: '#7a5230', flow: '#3a6fc4', selected: '#7b2fbf', eks: '#d9480f' };
 
@@ -137,7 +137,8 @@
     if (model.level === 'namespace') parts.push(`${total} namespaces, ${window.podwall.state.summary?.workloads ?? ''} workloads: too many to draw one by one, so each namespace is one box. Double-click a box to open its workloads.`);
     else if (model.folded.length) parts.push(`${model.folded.length} of ${total + (model.outsideOpen ? 0 : 1)} boxes folded to stay readable (${model.folded.slice(0, 6).join(', ')}${model.folded.length > 6 ? ', …' : ''}); double-click a box to open or fold it.`);
     if (view.data.hiddenEdges) parts.push(`${view.data.hiddenEdges} lighter edges left out: filter by namespace or port to see them.`);
-    if (view.data.folded?.reason) parts.push(view.data.folded.reason);
+    // the server's own reason, unless the sentence above already says it
+    if (view.data.folded?.reason && model.level !== 'namespace') parts.push(view.data.folded.reason.replace(/([^.])$/, '$1.'));
     if (view.data.dataplaneNote) parts.push(view.data.dataplaneNote);
     if (model.drawn.length > LABEL_EDGES) parts.push('Ports show when you point at an edge.');
     $('#graph-note').textContent = parts.join(' ');

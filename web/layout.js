@@ -78,7 +78,7 @@
       id: 'root',
       layoutOptions: layered
         ? { ...base, 'elk.direction': 'RIGHT', 'elk.spacing.nodeNode': '36', 'elk.layered.spacing.nodeNodeBetweenLayers': '60', 'elk.padding': '[top=20,left=20,bottom=20,right=20]' }
-        : { 'elk.algorithm': 'rectpacking', 'elk.aspectRatio': '1.6', 'elk.spacing.nodeNode': '40', 'elk.padding': '[top=20,left=20,bottom=20,right=20]' },
+        : { 'elk.algorithm': 'rectpacking', 'elk.aspectRatio': '1.6', 'elk.spacing.nodeNode': '72', 'elk.padding': '[top=20,left=20,bottom=20,right=20]' },
       children,
       edges: [...edges].filter((e) => known.has(e.source) && known.has(e.target) && e.source !== e.target).sort(byId).map((e) => ({ id: e.id, sources: [e.source], targets: [e.target] })),
     };

@@ -128,7 +128,7 @@ export function overlaps(list: Box[]): string[] {
  * Every edge whose rendered midpoint does not answer to it: Cytoscape's own hit test (the one a click
  * uses) at the midpoint, in model coordinates. Returns the misses and the edges' midpoints on the page.
  */
-export async function midpoints(page: any): Promise<{ misses: string[]; edges: { id: string; source: string; target: string; kind: string; x: number; y: number }[] }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+export async function midpoints(page: any): Promise<{ misses: string[]; unclear: string[]; edges: { id: string; source: string; target: string; kind: string; x: number; y: number }[] }> { // eslint-disable-line @typescript-eslint/no-explicit-any
   return page.evaluate(() => {
     const cy = window.podwallGraph;
     // Cytoscape's rendered coordinates start inside the container's border and padding
@@ -137,15 +137,17 @@ export async function midpoints(page: any): Promise<{ misses: string[]; edges: {
     const cs = window.getComputedStyle(c);
     const r = { left: cb.left + c.clientLeft + parseFloat(cs.paddingLeft), top: cb.top + c.clientTop + parseFloat(cs.paddingTop) };
     const misses: string[] = [];
+    const unclear: string[] = [];
     const edges: { id: string; source: string; target: string; kind: string; x: number; y: number }[] = [];
     for (const e of cy.edges()) {
       const m = e.midpoint();
       const hit = cy.renderer().findNearestElement(m.x, m.y, true, false);
       if (!hit || hit.id() !== e.id()) misses.push(`${e.id()} (hit ${hit ? hit.id() : 'nothing'})`);
+      if (!e.data('clear')) unclear.push(e.id());
       const rm = e.renderedMidpoint();
       edges.push({ id: e.id(), source: e.data('source'), target: e.data('target'), kind: e.data('kind'), x: r.left + rm.x, y: r.top + rm.y });
     }
-    return { misses, edges };
+    return { misses, unclear, edges };
   });
 }
 
