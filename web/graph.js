@@ -134,7 +134,7 @@
   function note(model) {
     const parts = [];
     const total = model.namespaces.length;
-    if (model.level === 'namespace') parts.push(`${total} namespaces, ${window.podwall.state.summary?.workloads ?? ''} workloads: too many to draw one by one, so each namespace is one box. Double-click a box to open its workloads.`);
+    if (model.level === 'namespace') parts.push(`${total} namespaces, ${window.podwall.state.summary?.workloads ?? ''} workloads: too many to draw one by one, so each namespace is folded into one box. Double-click a box to open its workloads.`);
     else if (model.folded.length) parts.push(`${model.folded.length} of ${total + (model.outsideOpen ? 0 : 1)} boxes folded to stay readable (${model.folded.slice(0, 6).join(', ')}${model.folded.length > 6 ? ', …' : ''}); double-click a box to open or fold it.`);
     if (view.data.hiddenEdges) parts.push(`${view.data.hiddenEdges} lighter edges left out: filter by namespace or port to see them.`);
     // the server's own reason, unless the sentence above already says it
