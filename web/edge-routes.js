@@ -30,7 +30,9 @@
     const at = (t) => ({ x: (1 - t) * (1 - t) * a.x + 2 * t * (1 - t) * c.x + t * t * b.x, y: (1 - t) * (1 - t) * a.y + 2 * t * (1 - t) * c.y + t * t * b.y });
     const points = [];
     for (let i = 0; i <= SAMPLES; i++) points.push(at(i / SAMPLES));
-    return { mid: at(0.5), points };
+    // a control point inside an end box leaves Cytoscape no curve to draw (and nothing to click)
+    const inside = (box) => Math.abs(c.x - box.x) <= box.width / 2 + 4 && Math.abs(c.y - box.y) <= box.height / 2 + 4;
+    return { mid: at(0.5), points, drawable: !inside(src) && !inside(tgt) };
   }
 
   const segmentDistance = (p, a, b) => {
@@ -113,6 +115,7 @@
         const d = k === 0 ? 0 : Math.ceil(k / 2) * STEP * (k % 2 ? 1 : -1);
         for (const w of WEIGHTS) {
           const c = curve(src, tgt, d, w);
+          if (!c.drawable) continue;
           const r = { distance: d, weight: w, mid: c.mid, points: c.points, clear: !onBox(c.mid) && !near(c.mid, e.id) };
           first ??= r;
           if (r.clear) return keep(e.id, r);
@@ -125,12 +128,16 @@
           const d = Math.ceil(k / 2) * STEP * (k % 2 ? 1 : -1);
           for (const w of WEIGHTS) {
             const c = curve(src, tgt, d, w);
-            if (!onBox(c.mid) && !near(c.mid, e.id, edgeClearance / 3)) {
+            if (c.drawable && !onBox(c.mid) && !near(c.mid, e.id, edgeClearance / 3)) {
               fallback = { distance: d, weight: w, mid: c.mid, points: c.points, clear: true };
               break;
             }
           }
         }
+      }
+      if (!first) {
+        const c = curve(src, tgt, 0, 0.5);
+        first = { distance: 0, weight: 0.5, mid: c.mid, points: c.points, clear: false };
       }
       keep(e.id, fallback ?? first);
     };
