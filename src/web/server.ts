@@ -52,6 +52,7 @@ const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.j
 const VENDOR: Record<string, () => string> = {
   // the package's main entry sits in its dist folder, beside the browser build
   '/vendor/cytoscape.min.js': () => join(dirname(createRequire(import.meta.url).resolve('cytoscape')), 'cytoscape.min.js'),
+  '/vendor/elk.bundled.js': () => join(dirname(createRequire(import.meta.url).resolve('elkjs')), 'elk.bundled.js'),
 };
 
 /** Headers on every answer: no framing, no foreign code, no guessing of content types. */

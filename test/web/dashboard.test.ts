@@ -1,31 +1,18 @@
 // The dashboard in a real browser: Debian's Chromium driven by playwright-core, against `podwall serve`.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { podwall, ROOT } from '../helpers.js';
+import { browserMissing, launch, midpoints, open, screenDir, serve, share } from './browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 // page.evaluate bodies run in the browser; this project compiles without the DOM library
 declare const window: any; // eslint-disable-line @typescript-eslint/no-explicit-any
 declare const document: any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-/** Installs Debian's chromium when missing (root only); never downloads a browser of its own. */
-function ensureChromium(): string | undefined {
-  if (existsSync(CHROMIUM)) return undefined;
-  if (process.getuid?.() !== 0) return 'Chromium is not installed and this is not root: apt-get install chromium';
-  try {
-    execFileSync('apt-get', ['update'], { stdio: 'ignore', timeout: 300_000 });
-    execFileSync('apt-get', ['install', '-y', '--no-install-recommends', 'chromium'], { stdio: 'ignore', timeout: 600_000, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-  } catch (e) {
-    return `Chromium could not be installed with apt-get (${(e as Error).message.split('\n')[0]})`;
-  }
-  return existsSync(CHROMIUM) ? undefined : 'apt-get ran but /usr/bin/chromium is still missing';
-}
-
-const skip = ensureChromium();
+const skip = browserMissing();
 if (skip) console.log(`# dashboard browser test skipped: ${skip}`);
 
 describe('podwall serve in a real browser', { skip: skip ?? false }, () => {
@@ -72,78 +59,115 @@ describe('podwall serve in a real browser', { skip: skip ?? false }, () => {
     assert.equal((await get('/api/summary'))[0], 200);
   });
 
-  it('shows the graph, explains a clicked edge, highlights and collapses, and charts the history', async () => {
-    const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      // launch() gives every run a fresh, empty profile (user-data dir) of its own
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+  it('shows the graph, explains a clicked edge, lists what is denied, folds, and shows audit, flows and diff', async () => {
+    const browser = await launch();
+    const shots = screenDir('shop');
     try {
-      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-      const requests: string[] = [];
-      page.on('request', (r) => requests.push(r.url()));
-      const errors: string[] = [];
-      page.on('pageerror', (e) => errors.push(e.message));
-      await page.goto(`${origin}/`);
-      await page.waitForSelector('body[data-graph-ready="true"]');
-
+      const { page, requests, errors } = await open(browser, origin);
       const edges = await page.evaluate(() => window.podwallGraph.edges().map((e: any) => `${e.data('source')} -> ${e.data('target')} ${e.data('label')}`));
       assert.ok(edges.includes('shop/storefront -> shop/api 9000/TCP'), edges.join('\n'));
       assert.ok(edges.includes('shop/api -> shop/db 5432/TCP'));
       assert.ok(!edges.some((e: string) => e.startsWith('shop/storefront -> shop/db')), 'a denied connection is no edge');
       // peers outside the cluster are nodes of their own group
       assert.ok(edges.includes('shop/api -> *.stripe.com 443/TCP'), edges.join('\n'));
-      assert.equal(await page.evaluate(() => window.podwallGraph.$id('*.stripe.com').parent().id()), 'ns:(outside)');
+      assert.equal(await page.evaluate(() => window.podwallGraph.$id('*.stripe.com').data('group')), 'ns:(outside)');
+      // an allowed edge is never drawn red, selected or not
+      const colours = await page.evaluate(() => window.podwallGraph.edges('[kind = "allowed"]').map((e: any) => e.style('line-color')));
+      assert.ok(colours.every((c: string) => !/rgb\(19[0-9], 4[0-9], 4[0-9]\)|rgb\(197, 48, 48\)/.test(c)), colours.join(' '));
 
-      // A tap on the edge itself. A real mouse click on its midpoint can land on another edge that crosses
-      // it in today's layout (two edges out of shop/storefront overlap there): a layout in which every
-      // edge is clickable at its midpoint is issue 13's, and its browser test will click for real.
-      await page.evaluate(() => {
-        const cy = window.podwallGraph;
-        cy.edges().filter((x: any) => x.data('source') === 'shop/storefront' && x.data('target') === 'shop/api')[0].emit('tap');
-      });
+      // a real mouse click at the edge's rendered midpoint explains that edge
+      const { edges: mids, misses } = await midpoints(page);
+      assert.deepEqual(misses, []);
+      const edge = mids.find((e) => e.source === 'shop/storefront' && e.target === 'shop/api')!;
+      await page.mouse.click(edge.x, edge.y);
       await page.waitForSelector('#explain-body pre');
       const text = await page.textContent('#explain-body');
       assert.match(text!, /ALLOWED on 9000\/TCP/);
-      assert.match(text!, /\[NetworkPolicy\] allowed by NetworkPolicy shop\/storefront-to-api ingress rule 0/);
-      mkdirSync(join(ROOT, 'test-artifacts'), { recursive: true });
-      await page.screenshot({ path: join(ROOT, 'test-artifacts', 'dashboard.png') });
+      assert.match(text!, /allowed by NetworkPolicy shop\/storefront-to-api ingress rule 0/);
+      assert.notEqual(await page.evaluate((id: string) => window.podwallGraph.$id(id).style('line-color'), edge.id), 'rgb(197, 48, 48)', 'a selected allowed edge is not red');
+      await page.screenshot({ path: join(shots, 'shop-explain.png') });
+      share(join(shots, 'shop-explain.png'));
 
-      // highlight what a workload reaches
+      // a workload: what it reaches, then on demand what is denied, with the reason
       const node = await page.evaluate(() => {
-        const cy = window.podwallGraph;
-        const p = cy.$id('shop/storefront').renderedPosition();
-        const r = document.querySelector('#graph').getBoundingClientRect();
-        return { x: r.left + p.x, y: r.top + p.y };
+        const c = document.querySelector('#graph');
+        const b = c.getBoundingClientRect();
+        const p = window.podwallGraph.$id('shop/storefront').renderedPosition();
+        return { x: b.left + c.clientLeft + p.x, y: b.top + c.clientTop + p.y };
       });
       await page.mouse.click(node.x, node.y);
       const highlighted = await page.evaluate(() => window.podwallGraph.edges('.out').map((e: any) => e.data('target')));
       assert.deepEqual(highlighted.sort(), ['kube-system/coredns', 'shop/api']);
+      await page.click('#show-denied');
+      await page.waitForFunction(() => window.podwallGraph.edges('[kind = "denied"]').length > 0);
+      const denied = await page.evaluate(() => window.podwallGraph.edges('[kind = "denied"]').map((e: any) => `${e.data('source')} -> ${e.data('target')}`));
+      assert.ok(denied.includes('shop/storefront -> shop/db'), denied.join('\n'));
+      assert.match((await page.textContent('#explain'))!, /shop\/storefront → shop\/db/);
+      assert.deepEqual((await midpoints(page)).misses, [], 'denied edges are clickable at their midpoints too');
+      await page.screenshot({ path: join(shots, 'shop-denied.png') });
+      share(join(shots, 'shop-denied.png'));
 
-      // collapse every namespace: workloads fold into their namespaces, edges merge
+      // fold every namespace: workloads fold into their boxes, edges merge
       await page.click('#collapse-all');
-      const collapsed = await page.evaluate(() => window.podwallGraph.nodes().map((n: any) => n.id()));
-      assert.deepEqual(collapsed.sort(), ['ns:(outside)', 'ns:kube-system', 'ns:monitoring', 'ns:shop']);
+      await page.waitForFunction(() => window.podwallGraph.nodes('[kind = "folded"]').length === 3);
+      const folded = await page.evaluate(() => window.podwallGraph.nodes('[kind = "folded"]').map((n: any) => n.id()));
+      assert.deepEqual(folded.sort(), ['ns:kube-system', 'ns:monitoring', 'ns:shop']);
 
       await page.click('nav button[data-view="audit"]');
-      await page.waitForSelector('#findings tbody tr');
-      assert.equal(await page.locator('#trend svg polyline').count(), 4, 'a trend line per KPI');
-      assert.match((await page.textContent('#kpis'))!, /Default-deny ingress/);
-      await page.screenshot({ path: join(ROOT, 'test-artifacts', 'dashboard-audit.png') });
+      await page.waitForSelector('#findings details.group');
+      assert.match((await page.textContent('#kpis'))!, /Namespaces with default-deny ingress/);
+      const findings = (await page.textContent('#findings'))!;
+      assert.match(findings, /examples\/shop\/[a-z]+\.yaml:\d+/, 'findings say file:line');
+      assert.match(findings, /Remedy:/);
+      assert.ok((await page.locator('#findings button.copy').count()) > 0, 'fix YAML with a copy button');
+      assert.ok((await page.locator('#trend svg polyline').count()) >= 1, 'a trend chart');
+      assert.match((await page.textContent('#trend'))!, /\d{4}-\d{2}-\d{2}/, 'dated axis');
+      assert.match((await page.textContent('#trend-scope'))!, /cluster/);
+      await page.screenshot({ path: join(shots, 'shop-audit.png'), fullPage: true });
+      share(join(shots, 'shop-audit.png'));
 
       await page.click('nav button[data-view="flows"]');
-      await page.waitForSelector('#flows-top tbody tr');
-      assert.match((await page.textContent('#flows-top'))!, /shop\/frontend -> shop\/db 5432\/TCP/);
+      await page.waitForFunction(() => document.querySelector('#flows-scope').textContent.length > 0);
+      assert.match((await page.textContent('#flows-scope'))!, /cluster/);
 
       await page.click('nav button[data-view="diff"]');
       await page.waitForSelector('#diff table');
-      assert.match((await page.textContent('#diff'))!, /newly-denied/);
+      assert.match((await page.textContent('#diff'))!, /removed/);
+      await page.screenshot({ path: join(shots, 'shop-diff.png'), fullPage: true });
+      share(join(shots, 'shop-diff.png'));
 
       assert.deepEqual(errors, []);
       assert.ok(requests.every((u) => u.startsWith(origin) || u.startsWith('data:')), `only local requests: ${requests.filter((u) => !u.startsWith(origin)).join(', ')}`);
     } finally {
       await browser.close();
+    }
+  });
+
+  it('draws observed flows on the graph: counts by verdict, denied attempts without a policy path, the top flows on a click', async () => {
+    const served = await serve(['-f', 'test/fixtures/flows/cluster.yaml', '--flows', 'test/fixtures/flows/logs', '--dataplane', 'kubernetes', '--db', join(dir, 'none.db')]);
+    const browser = await launch();
+    try {
+      const { page, requests, errors } = await open(browser, served.origin);
+      assert.ok(!requests.some((u) => u.includes('/api/diff')), 'no diff request without --proposed');
+      await page.check('#o-flows');
+      await page.waitForFunction(() => window.podwallGraph.edges('[flowText]').length > 0);
+      const flowEdges = await page.evaluate(() => window.podwallGraph.edges('[flowText]').map((e: any) => `${e.data('kind')} ${e.data('source')} -> ${e.data('target')} ${e.data('flowText')}`));
+      assert.ok(flowEdges.some((e: string) => e.startsWith('flow ') && /✗\d+/.test(e)), `a denied attempt without a policy path: ${flowEdges.join('\n')}`);
+      const { edges: mids, misses } = await midpoints(page);
+      assert.deepEqual(misses, []);
+      const denied = mids.find((e) => e.kind === 'flow')!;
+      await page.mouse.click(denied.x, denied.y);
+      await page.waitForSelector('#flow-top table');
+      assert.match((await page.textContent('#explain'))!, /Denied attempts, and no policy path/);
+      assert.match((await page.textContent('#flow-top'))!, /Deciding policy/);
+      const shots = screenDir('flows');
+      await page.screenshot({ path: join(shots, 'flows-overlay.png') });
+      share(join(shots, 'flows-overlay.png'));
+      assert.deepEqual(errors, []);
+      assert.ok(requests.every((u) => u.startsWith(served.origin) || u.startsWith('data:')));
+    } finally {
+      await browser.close();
+      await served.stop();
     }
   });
 });
