@@ -57,14 +57,19 @@ export function diffClusters(oldCluster: Cluster, newCluster: Cluster, namespace
   const eks = dataplane?.name === 'eks' ? { version: dataplane.version, compute: dataplane.compute } : undefined;
   const oldPlanes = eks ? new Dataplanes(oldCluster, eks) : undefined;
   const newPlanes = eks ? new Dataplanes(newCluster, eks) : undefined;
-  const byPair = (edges: MatrixEdge[]): Map<string, MatrixEdge[]> => {
-    const m = new Map<string, MatrixEdge[]>();
+  // from -> to -> edges: nested, as one Map keyed by pairs would pass its 2^24 entries past ~4,096 workloads
+  const byPair = (edges: MatrixEdge[]): Map<string, Map<string, MatrixEdge[]>> => {
+    const m = new Map<string, Map<string, MatrixEdge[]>>();
     for (const e of edges) {
-      const k = `${e.from}\u0000${e.to}`;
-      m.set(k, [...(m.get(k) ?? []), e]);
+      let row = m.get(e.from);
+      if (!row) m.set(e.from, (row = new Map()));
+      const list = row.get(e.to);
+      if (list) list.push(e);
+      else row.set(e.to, [e]);
     }
     return m;
   };
+  const edgesOf = (m: Map<string, Map<string, MatrixEdge[]>>, from: string, to: string): MatrixEdge[] => m.get(from)?.get(to) ?? [];
   const before = byPair(computeMatrix(oldEngine, scope).edges);
   const after = byPair(computeMatrix(newEngine, scope).edges);
   const endpoints = (c: Cluster): Map<string, Endpoint> => {
@@ -92,10 +97,15 @@ export function diffClusters(oldCluster: Cluster, newCluster: Cluster, namespace
   };
   const changes: DiffChange[] = [];
   const otherOnly = new Map<string, { from: string; to: string; ports: PortRange[]; change: DiffChange['change'] }>();
-  for (const k of new Set([...before.keys(), ...after.keys()])) {
-    const [from, to] = k.split('\u0000') as [string, string];
+  const pairs = function* (): Generator<[string, string]> {
+    for (const from of new Set([...before.keys(), ...after.keys()])) {
+      for (const to of new Set([...(before.get(from)?.keys() ?? []), ...(after.get(from)?.keys() ?? [])])) yield [from, to];
+    }
+  };
+  for (const [from, to] of pairs()) {
+    const k = `${from}\u0000${to}`;
     const groups = new Map<string, PortRange[]>();
-    for (const { range, was, is, wasOther, isOther } of compare(before.get(k) ?? [], after.get(k) ?? [])) {
+    for (const { range, was, is, wasOther, isOther } of compare(edgesOf(before, from, to), edgesOf(after, from, to))) {
       if (was === is && wasOther !== isOther) {
         const change = isOther > wasOther ? 'newly-allowed' : 'newly-denied';
         const ok = `${k}\u0000${change}`;
@@ -120,7 +130,7 @@ export function diffClusters(oldCluster: Cluster, newCluster: Cluster, namespace
         after: explain(newEngine, newPlanes, newEnds, from, to, ports[0]!),
       });
       if (dataplane) {
-        const m = [marks(before.get(k) ?? [], ports), marks(after.get(k) ?? [], ports)].filter((x) => x !== undefined);
+        const m = [marks(edgesOf(before, from, to), ports), marks(edgesOf(after, from, to), ports)].filter((x) => x !== undefined);
         if (m.length) changes[changes.length - 1]!.disagreement = { ports: mergeRanges(m.flatMap((x) => x.ports)), mechanisms: [...new Set(m.flatMap((x) => x.mechanisms))].sort() };
       }
     }
