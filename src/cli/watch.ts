@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { computeMatrix } from '../analysis/matrix.js';
+import { computeMatrix, type MatrixEdge } from '../analysis/matrix.js';
 import { defaultConfig } from '../audit/config.js';
 import { enforcementFromCluster } from '../audit/enforcement.js';
 import { runAudit, type Kpis } from '../audit/run.js';
@@ -116,7 +116,7 @@ export function watchCommand(io: CliIO, setCode: (code: number) => void): Comman
     });
 
     let findings = new Map<string, Finding>();
-    let edges = new Set<string>();
+    let edges: EdgeKeys = new Map();
     let first = true;
     const webhook = f.webhook ? new WebhookSender(f.webhook, (m) => io.err(`podwall: ${m}\n`)) : undefined;
     const emit = async (events: WatchEvent[]): Promise<void> => {
@@ -147,18 +147,18 @@ export function watchCommand(io: CliIO, setCode: (code: number) => void): Comman
       metrics?.audit(result.kpis);
       const nextFindings = new Map(result.findings.map((x) => [`${x.check}\u0000${x.object}\u0000${x.message}`, x]));
       const matrix = computeMatrix(new Engine(cluster), { allowedOnly: true, outside: 'each' });
-      const nextEdges = new Set(matrix.edges.filter((e) => e.allowed).flatMap((e) => e.ports.map((r) => `${e.from}\u0000${e.to}\u0000${r.from}\u0000${r.to}\u0000${r.protocol}`)));
+      const nextEdges = edgeKeys(matrix.edges);
       const events: WatchEvent[] = [];
-      events.push({ type: first ? 'ready' : 'audit', at, kpis: result.kpis, findings: result.findings.length, connections: nextEdges.size });
+      events.push({ type: first ? 'ready' : 'audit', at, kpis: result.kpis, findings: result.findings.length, connections: countKeys(nextEdges) });
       if (!first) {
         for (const [k, x] of nextFindings) if (!findings.has(k)) events.push({ type: 'finding', change: 'new', at, finding: x });
         for (const [k, x] of findings) if (!nextFindings.has(k)) events.push({ type: 'finding', change: 'resolved', at, finding: x });
-        const edge = (k: string, change: 'opened' | 'closed'): WatchEvent => {
-          const [from, to, port, endPort, protocol] = k.split('\u0000') as [string, string, string, string, string];
+        const edge = (from: string, k: string, change: 'opened' | 'closed'): WatchEvent => {
+          const [to, port, endPort, protocol] = k.split('\u0000') as [string, string, string, string];
           return { type: 'connection', change, at, from, to, port: Number(port), endPort: Number(endPort), protocol };
         };
-        for (const k of nextEdges) if (!edges.has(k)) events.push(edge(k, 'opened'));
-        for (const k of edges) if (!nextEdges.has(k)) events.push(edge(k, 'closed'));
+        for (const [from, keys] of nextEdges) for (const k of keys) if (!edges.get(from)?.has(k)) events.push(edge(from, k, 'opened'));
+        for (const [from, keys] of edges) for (const k of keys) if (!nextEdges.get(from)?.has(k)) events.push(edge(from, k, 'closed'));
       }
       findings = nextFindings;
       edges = nextEdges;
@@ -206,4 +206,27 @@ export function watchCommand(io: CliIO, setCode: (code: number) => void): Comman
 function liveTotals(live: LiveIncidents): { opened: number; resolved: number; open: number; resolutionSeconds: number; mttrSeconds?: number } {
   const x = live.figures(Date.now());
   return { opened: x.opened, resolved: x.resolved, open: x.open, resolutionSeconds: x.resolutionMs / 1000, ...(x.mttrMs !== undefined ? { mttrSeconds: x.mttrMs / 1000 } : {}) };
+}
+
+/**
+ * The allowed port ranges of every pair, by source: one Set per source rather than one for the
+ * cluster, which would pass a Set's 2^24 entries past a few thousand workloads.
+ */
+type EdgeKeys = Map<string, Set<string>>;
+
+function edgeKeys(edges: readonly MatrixEdge[]): EdgeKeys {
+  const m: EdgeKeys = new Map();
+  for (const e of edges) {
+    if (!e.allowed) continue;
+    let keys = m.get(e.from);
+    if (!keys) m.set(e.from, (keys = new Set()));
+    for (const r of e.ports) keys.add(`${e.to}\u0000${r.from}\u0000${r.to}\u0000${r.protocol}`);
+  }
+  return m;
+}
+
+function countKeys(m: EdgeKeys): number {
+  let n = 0;
+  for (const keys of m.values()) n += keys.size;
+  return n;
 }
