@@ -40,6 +40,20 @@
     return [...by.values()].sort((a, b) => (SEVERITY_ORDER[a.severity] ?? 3) - (SEVERITY_ORDER[b.severity] ?? 3) || (a.check < b.check ? -1 : 1));
   }
 
+  /** docs/incidents.md: legitimate traffic a policy change blocked, and how long until it flowed again. */
+  function incidentTile(i) {
+    const label = 'Policy-caused incidents';
+    if (!i) return { label, value: 'n/a', help: 'No flow summary recorded for this cluster: podwall flows summary --record, or watch --flows.' };
+    const mttr = i.mttrSeconds === null || i.mttrSeconds === undefined ? 'no resolved incident yet' : `MTTR ${duration(i.mttrSeconds)}`;
+    return { label, value: `${i.count} (${i.open} open)`, help: `${mttr}; from the latest flow summary recorded for this cluster${i.source ? ` (${i.source})` : ''}.` };
+  }
+
+  function duration(seconds) {
+    if (seconds < 120) return `${seconds} s`;
+    if (seconds < 7200) return `${Math.round(seconds / 60)} min`;
+    return `${Math.round(seconds / 360) / 10} h`;
+  }
+
   function findingHtml(f, i) {
     const where = f.file ? `<code>${esc(f.file)}${f.line ? `:${f.line}` : ''}</code>` : '<span class="muted">no file (live object)</span>';
     const fix = f.fix ? `<details><summary>Fix YAML</summary><button class="copy" data-fix="${i}">Copy</button><pre class="fix" id="fix-${i}">${esc(f.fix)}</pre></details>` : '';
@@ -49,7 +63,7 @@
   async function load() {
     const summary = window.podwall.state.summary ?? {};
     const [audit, history] = await Promise.all([api('/api/audit'), summary.hasHistory === false ? Promise.resolve({ runs: [] }) : api('/api/history')]);
-    $('#kpis').innerHTML = kpiTiles(audit.kpis)
+    $('#kpis').innerHTML = [...kpiTiles(audit.kpis), incidentTile(summary.incidents)]
       .map((t) => `<div class="tile" title="${esc(t.help)}"><div class="label">${esc(t.label)}</div><div class="value">${esc(t.value)}</div><div class="help muted">${esc(t.help)}</div></div>`)
       .join('');
     const scope = history.cluster ?? summary.cluster;

@@ -116,6 +116,10 @@ describe('podwall serve in a real browser', { skip: skip ?? false }, () => {
       await page.click('nav button[data-view="audit"]');
       await page.waitForSelector('#findings details.group');
       assert.match((await page.textContent('#kpis'))!, /Namespaces with default-deny ingress/);
+      // the incident figures (issue 15) as the API gives them for this cluster
+      const incidents = ((await (await fetch(`${origin}/api/summary`)).json()) as { incidents: { count: number; open: number } | null }).incidents;
+      const tile = (await page.locator('#kpis .tile', { hasText: 'Policy-caused incidents' }).textContent())!;
+      assert.ok(tile.includes(incidents ? `${incidents.count} (${incidents.open} open)` : 'n/a'), tile);
       const findings = (await page.textContent('#findings'))!;
       assert.match(findings, /examples\/shop\/[a-z]+\.yaml:\d+/, 'findings say file:line');
       assert.match(findings, /Remedy:/);
