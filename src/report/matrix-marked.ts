@@ -2,12 +2,9 @@
  * `podwall matrix` on the EKS data plane: the collected result with its marks (an EKS≠SPEC column in
  * table and md, other_verdict and mechanisms in csv). The specification's matrix streams (matrix.ts).
  */
-import type { MatrixEdge, MatrixResult, OutsideNode } from '../analysis/matrix.js';
+import type { MatrixEdge, MatrixResult } from '../analysis/matrix.js';
 import { describeRanges, intersectRanges, mergeRanges, subtractRanges, type PortRange } from '../engine/ports.js';
-
-import type { MatrixFormat } from './matrix.js';
-
-const mark = (e: MatrixEdge): string => (e.partial ? 'partial' : e.allowed ? 'allow' : 'deny');
+import { csvCell, legend, mark, type MatrixFormat } from './matrix.js';
 
 export function formatMarkedMatrix(m: MatrixResult, format: MatrixFormat): string {
   switch (format) {
@@ -22,11 +19,6 @@ export function formatMarkedMatrix(m: MatrixResult, format: MatrixFormat): strin
     case 'table':
       return table(m);
   }
-}
-
-function csvCell(v: string | number): string {
-  const s = String(v);
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 /**
@@ -85,26 +77,6 @@ function pairRows(m: MatrixResult): PairRow[] {
     partial: edges.some((e) => e.partial) ? ranges(edges.filter((e) => e.partial)) : '',
     differs: disagreementText(m, edges),
   }));
-}
-
-/** What the names of peers outside the pod network mean, for those the result uses. */
-function legend(m: MatrixResult): string[] {
-  const what = (n: OutsideNode): string | undefined => {
-    switch (n.kind) {
-      case 'internet':
-        return 'every address outside the CIDRs the policies name (0.0.0.0/0 and ::/0 aside)';
-      case 'nodes':
-        return `the ${n.members} Node objects of the input (-o json --outside each lists each)`;
-      case 'outside':
-        return `every peer outside the pod network (${n.members}): the address ranges the policies distinguish, their domain names, the nodes; --outside each lists each`;
-      default:
-        return undefined;
-    }
-  };
-  return m.outside.flatMap((n) => {
-    const text = what(n);
-    return text ? [`  ${n.id}: ${text}`] : [];
-  });
 }
 
 function table(m: MatrixResult): string {

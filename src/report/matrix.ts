@@ -18,7 +18,7 @@ export interface MatrixSource {
   nodes(): { workloads: WorkloadNode[]; outside: OutsideNode[] };
 }
 
-const mark = (e: MatrixEdge): string => (e.partial ? 'partial' : e.allowed ? 'allow' : 'deny');
+export const mark = (e: MatrixEdge): string => (e.partial ? 'partial' : e.allowed ? 'allow' : 'deny');
 
 export function formatMatrix(m: MatrixResult, format: MatrixFormat): string {
   return [...matrixChunks({ edges: () => m.edges, nodes: () => m }, format)].join('');
@@ -59,7 +59,7 @@ class Lines {
   }
 }
 
-function csvCell(v: string | number): string {
+export function csvCell(v: string | number): string {
   const s = String(v);
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
@@ -144,7 +144,7 @@ function* pairRows(m: MatrixSource): Generator<PairRow> {
 }
 
 /** What the names of peers outside the pod network mean, for those the result uses. */
-function legend(m: { outside: OutsideNode[] }): string[] {
+export function legend(m: { outside: OutsideNode[] }): string[] {
   const what = (n: OutsideNode): string | undefined => {
     switch (n.kind) {
       case 'internet':
