@@ -109,3 +109,21 @@ describe('matrix and diff under both data planes', () => {
     assert.match(text.stdout, /only on the other data plane[^\n]*\n(  .*\n)*  - deny  a\/client -> a\/web TCP 9090\n/);
   });
 });
+
+describe('the exact EKS matrix has a size bound', () => {
+  it('above it, matrix and diff exit 2 naming what works instead; the specification still answers', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'podwall-eks-matrix-big-'));
+    const file = join(dir, 'big.yaml');
+    const pods = Array.from({ length: 3001 }, (_, i) => `apiVersion: v1\nkind: Pod\nmetadata: {name: p${i}, namespace: big, labels: {app: a}}\nspec: {containers: [{name: c, image: x}]}\nstatus: {podIP: 10.9.${Math.floor(i / 250)}.${(i % 250) + 1}}\n`);
+    writeFileSync(file, pods.join('---\n'));
+    for (const args of [['matrix', '-f', file, '--port', '80'], ['diff', '-f', file, '--to', file]]) {
+      const r = podwall(args);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, /the exact EKS matrix of 3001 pods is more than podwall computes today \(at most 3000.*use --dataplane kubernetes/);
+    }
+    // what reaches in and out of each of the 3001 pods (the whole matrix would be 9 million rows)
+    const spec = podwall(['matrix', '--dataplane', 'kubernetes', '-f', file, '--port', '80', '--exposure', '-o', 'csv']);
+    assert.equal(spec.code, 0, spec.stderr);
+    assert.ok(spec.stdout.split('\n').filter(Boolean).length > 3001, spec.stdout.slice(0, 300));
+  });
+});
