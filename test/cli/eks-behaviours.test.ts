@@ -5,16 +5,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { cnp, N1, node, np, ns, pod } from '../eks/fixtures.js';
+import { anp, awsNode, base, client, cnp, db, node, np, ns, pod, web } from '../eks/fixtures.js';
 import { podwall, podwallAsync } from '../helpers.js';
 
-const base = ns('a') + ns('b') + N1;
-const web = pod('a', 'web', { app: 'web' }, '10.1.0.1');
-const db = pod('a', 'db', { app: 'db' }, '10.1.0.2');
-const client = pod('a', 'client', { app: 'c' }, '10.1.0.3');
-const anp = (spec: string): string => np('a', 'anp', spec, 'ApplicationNetworkPolicy', 'networking.k8s.aws/v1alpha1');
-const awsNode = (env: string): string =>
-  `---\napiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: aws-node, namespace: kube-system}\nspec:\n  template:\n    spec:\n      hostNetwork: true\n      containers: [{name: aws-node, image: x, env: [${env}]}]\n`;
 
 interface Case {
   name: string;

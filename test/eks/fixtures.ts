@@ -32,6 +32,16 @@ export function np(namespace: string, name: string, spec: string, kind = 'Networ
   return `---\napiVersion: ${apiVersion}\nkind: ${kind}\nmetadata: {name: ${name}, namespace: ${namespace}}\nspec:\n${spec.replace(/^/gm, '  ')}\n`;
 }
 
+/** The small cluster the CLI tests of the EKS behaviours share: namespaces a and b, node n1, three pods in a. */
+export const base = ns('a') + ns('b') + N1;
+export const web = pod('a', 'web', { app: 'web' }, '10.1.0.1');
+export const db = pod('a', 'db', { app: 'db' }, '10.1.0.2');
+export const client = pod('a', 'client', { app: 'c' }, '10.1.0.3');
+export const anp = (spec: string): string => np('a', 'anp', spec, 'ApplicationNetworkPolicy', 'networking.k8s.aws/v1alpha1');
+/** The aws-node DaemonSet with these env entries (the enforcing mode, the agent's flags). */
+export const awsNode = (env: string): string =>
+  `---\napiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: aws-node, namespace: kube-system}\nspec:\n  template:\n    spec:\n      hostNetwork: true\n      containers: [{name: aws-node, image: x, env: [${env}]}]\n`;
+
 export function cnp(name: string, spec: string): string {
   return `---\napiVersion: networking.k8s.aws/v1alpha1\nkind: ClusterNetworkPolicy\nmetadata: {name: ${name}}\nspec:\n${spec.replace(/^/gm, '  ')}\n`;
 }
