@@ -13,7 +13,7 @@ import { Reachability } from '../engine/reachability.js';
 import { Dataplanes } from '../eks/compare.js';
 import { workloadId } from '../model/cluster.js';
 import { answerOf, countBothPlanes, type GroupView } from './eks-matrix.js';
-import { groupClasses, MECHANISM_LIMIT, OUTSIDE, queriesFor, type Group, type MatrixDataplane, type MatrixEdge, type MatrixOptions, type MatrixResult, type OutsideNode, type WorkloadNode } from './matrix.js';
+import { groupClasses, MECHANISM_LIMIT, pairShown, OUTSIDE, queriesFor, type Group, type MatrixDataplane, type MatrixEdge, type MatrixOptions, type MatrixResult, type OutsideNode, type WorkloadNode } from './matrix.js';
 
 export function computeEksMatrix(engine: Engine, options: MatrixOptions, dataplane: MatrixDataplane & { name: 'eks' }): MatrixResult {
   const classes = new ClassIndex(engine.cluster, engine.ctx, options.world);
@@ -22,12 +22,7 @@ export function computeEksMatrix(engine: Engine, options: MatrixOptions, datapla
   const { groups, members, index } = groupClasses(engine, classes, mode, options.namespaces);
   const queries = queriesFor(engine, options);
   const G = groups.length;
-  const peerOk = (g: Group): boolean => !options.peer || g.id === options.peer;
-  const wanted = (gs: Group, gd: Group): boolean => {
-    if (gs.outside && gd.outside) return false; // outside to outside is no connection of the cluster
-    if (options.exposure && (gs.outside === gd.outside || !peerOk(gs.outside ? gs : gd))) return false;
-    return !options.namespaces || gs.inScope || gd.inScope;
-  };
+  const wanted = (gs: Group, gd: Group): boolean => pairShown(options, gs, gd);
   const total = (gs: number, gd: number): number => groups[gs]!.size * groups[gd]!.size - (gs === gd ? groups[gs]!.size : 0);
 
   let unnamed = 0;

@@ -11,7 +11,7 @@ import type { Engine } from '../engine/engine.js';
 import { mergeRanges, type PortClass, type PortRange } from '../engine/ports.js';
 import { Reachability } from '../engine/reachability.js';
 import { workloadId } from '../model/cluster.js';
-import { groupClasses, OUTSIDE, queriesFor, type Group, type MatrixEdge, type MatrixOptions, type OutsideNode, type WorkloadNode } from './matrix.js';
+import { groupClasses, OUTSIDE, pairShown, queriesFor, type Group, type MatrixEdge, type MatrixOptions, type OutsideNode, type WorkloadNode } from './matrix.js';
 
 export interface MatrixStream {
   /** The edges, in computeMatrix's order; each call computes them again. */
@@ -202,15 +202,7 @@ class MatrixRows implements MatrixStream {
   }
 
   private wanted(gs: number, gd: number): boolean {
-    const s = this.groups[gs]!;
-    const d = this.groups[gd]!;
-    if (s.outside && d.outside) return false; // outside to outside is no connection of the cluster
-    if (this.options.exposure) {
-      if (s.outside === d.outside) return false;
-      const peer = s.outside ? s : d;
-      if (this.options.peer && peer.id !== this.options.peer) return false;
-    }
-    return !this.options.namespaces || s.inScope || d.inScope;
+    return pairShown(this.options, this.groups[gs]!, this.groups[gd]!);
   }
 
   /** The counted source's answer toward `gd`: undefined when the pair is not shown at all. */

@@ -114,6 +114,17 @@ export interface Group {
   node?: OutsideNode;
 }
 
+/** Is the pair of groups a row of the matrix: never outside to outside; with exposure, crossing the edge (to `peer`); within scope. */
+export function pairShown(options: MatrixOptions, s: Group, d: Group): boolean {
+  if (s.outside && d.outside) return false; // outside to outside is no connection of the cluster
+  if (options.exposure) {
+    if (s.outside === d.outside) return false;
+    const peer = s.outside ? s : d;
+    if (options.peer && peer.id !== options.peer) return false;
+  }
+  return !options.namespaces || s.inScope || d.inScope;
+}
+
 export function computeMatrix(engine: Engine, options: MatrixOptions = {}): MatrixResult {
   // the EKS answer is counted per pair of map-equal pod groups, with the specification's beside it for
   // the marks (matrix-eks.ts); the specification's alone streams, one source at a time
