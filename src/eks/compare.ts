@@ -36,7 +36,7 @@ export class Dataplanes {
 
   constructor(
     readonly cluster: Cluster,
-    readonly options: { version: string; compute: Compute },
+    readonly options: { version: string; compute: Compute; controller?: string },
   ) {
     this.engine = new Engine(cluster);
     this.eks = new EksDataplane(cluster, options);

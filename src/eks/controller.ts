@@ -12,6 +12,7 @@ import { policyLabel, type Direction, type Peer, type PodSelection, type Policy,
 import { ALL_V4, ALL_V6, cidrKey, hostCidr, type Addressing } from './addressing.js';
 import { dedupPorts, portKey, portSpec, resolveOnPod, serviceListenPort } from './ports.js';
 import type { ClusterPolicyEndpoints, CpEndpoint, Dropped, EntrySource, EksOptions, Mechanism, NpEndpoint, PolicyEndpoints, PortSpec } from './types.js';
+import { controllerBehaviour, parseControllerVersion, type ControllerBehaviour } from './versions.js';
 
 export interface ControllerOutput {
   /** Every PolicyEndpoints, in the controller's order (policy label): resolved on first access. */
@@ -34,6 +35,7 @@ const isUpstreamKind = (p: Policy): boolean => p.ref.apiVersion.startsWith('poli
 
 export class Controller {
   private readonly on: (m: Mechanism) => boolean;
+  private readonly release: ControllerBehaviour;
 
   constructor(
     private readonly cluster: Cluster,
@@ -42,6 +44,7 @@ export class Controller {
     options: EksOptions,
   ) {
     this.on = (m) => !options.spec?.has(m);
+    this.release = controllerBehaviour(parseControllerVersion(options.controller));
   }
 
   /**
@@ -314,6 +317,11 @@ export class Controller {
   private cpRule(label: string, direction: Direction, rule: Rule, dropped: Dropped[]): CpEndpoint[] {
     const source = this.source(label, direction, rule);
     const sources = [source];
+    // checked before any port is read: the controller never resolves such a rule
+    if (direction === 'ingress' && this.firstPeerMatchesNoNamespace(rule)) {
+      dropped.push({ direction, what: `rule ${rule.index}`, why: 'its first peer matches no namespace, and the controller resolves the rule only in the namespaces of its first peer: no entry for any peer', mechanism: 'cnp-ingress-first-peer-namespaces', source });
+      return [];
+    }
     const specs = (rule.ports ?? []).map(portSpec);
     const named = specs.filter((s) => s.named !== undefined);
     const nonDomain = (rule.peers ?? []).filter((p) => p.type !== 'domains');
@@ -345,6 +353,33 @@ export class Controller {
       }
     }
     return out;
+  }
+
+  /**
+   * resolveCNPIngressRules (controller v1.1.7): the namespaces to resolve the rule in come from `from[0]` alone (its
+   * `namespaces`, or its `pods`' namespaceSelector), listed among the Namespace objects; every peer then keeps its own
+   * selector, so the rule's entries are whole as long as that first list is not empty.
+   */
+  private firstPeerMatchesNoNamespace(rule: Rule): boolean {
+    if (!this.release.cnpIngressFirstPeerNamespaces || !this.on('cnp-ingress-first-peer-namespaces')) return false;
+    const first = rule.peers?.[0];
+    if (first?.type !== 'pods') return false;
+    const m = first.selection.namespaces;
+    return ![...this.namespaceNames()].some((name) => namespaceMatches(m, this.ctx.namespaces.get(name), name));
+  }
+
+  private namespaceSet?: Set<string>;
+
+  /** The namespaces that exist: the Namespace objects, and every namespace a pod, Service or policy lives in. */
+  private namespaceNames(): Set<string> {
+    if (!this.namespaceSet) {
+      const names = new Set<string>(this.ctx.namespaces.keys());
+      for (const p of this.cluster.pods) names.add(p.namespace);
+      for (const s of this.cluster.services) names.add(s.namespace);
+      for (const p of this.cluster.policies) if (p.ref.namespace) names.add(p.ref.namespace);
+      this.namespaceSet = names;
+    }
+    return this.namespaceSet;
   }
 
   /** mergeClusterEndpointInfo: the same CIDR, action and ports once. */

@@ -32,6 +32,7 @@ export const MECHANISMS = {
   'family-filter': 'rules of the other IP family are ignored, and the other family\'s packets are not inspected',
   'cnp-port-merge': 'ClusterNetworkPolicy entries of one CIDR and action are merged by concatenating port lists',
   'cnp-named-port': 'a ClusterNetworkPolicy named port for pod or namespace peers is not resolved (the controller reads a missing protocol)',
+  'cnp-ingress-first-peer-namespaces': 'a ClusterNetworkPolicy ingress rule takes the namespaces it resolves in from its first peer only: when that peer matches no namespace, the whole rule writes nothing (controller v1.1.7 and older)',
   'upstream-kind-not-enforced': 'the EKS controller does not reconcile upstream AdminNetworkPolicy, BaselineAdminNetworkPolicy or ClusterNetworkPolicy (policy.networking.k8s.io)',
   'unknown-address': 'a pod without a known IP gets a placeholder address that only /0 rules contain',
 } as const;
@@ -42,6 +43,8 @@ export type Compute = 'auto' | 'ec2';
 export interface EksOptions {
   /** The agent version whose behaviour is modelled (see versions.ts). */
   version: string;
+  /** The controller release whose behaviour is modelled (versions.ts `controllerBehaviour`); default the one read, v1.1.7. */
+  controller?: string;
   compute: Compute;
   /** Mechanisms switched to the specification's behaviour (for the comparison; empty for EKS itself). */
   spec?: ReadonlySet<Mechanism>;

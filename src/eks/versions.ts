@@ -66,3 +66,29 @@ export interface VersionBehaviour {
 export function behaviour(v: AgentVersion): VersionBehaviour {
   return { cpNodeEntry: after(v, 1, 4, 1), cpMissingProtocolIsTcp: true, policyTypesRespected: false, identifierSeparator: after(v, 1, 3, 7) ? '@' : '-' };
 }
+
+/**
+ * The controller (aws/amazon-network-policy-controller-k8s) runs in the EKS control plane and has releases of its
+ * own. Its source was read in full at v1.1.7 (ecc7e6a7, the newest in the mirror); later merges are known from their
+ * pull requests. The model follows v1.1.7 unless told otherwise (EksOptions.controller).
+ */
+export const CONTROLLER_READ = 'v1.1.7';
+
+/** What differs by controller release. */
+export interface ControllerBehaviour {
+  /**
+   * A ClusterNetworkPolicy ingress rule takes the namespaces it resolves in from its first peer only
+   * (`resolveCNPIngressRules`, v1.1.7 clusternetworkpolicy_resolver.go l.404-437): a rule whose first peer matches
+   * no namespace writes nothing. PR #232 ("Eliminate redundant namespace loop in CNP resolver", merged after
+   * v1.1.7) resolves the rule once with every peer's own selector.
+   */
+  cnpIngressFirstPeerNamespaces: boolean;
+}
+
+export function parseControllerVersion(text: string | undefined): AgentVersion {
+  return parseAgentVersion(text ?? CONTROLLER_READ, 'controller') ?? parseAgentVersion(CONTROLLER_READ, 'controller')!;
+}
+
+export function controllerBehaviour(v: AgentVersion): ControllerBehaviour {
+  return { cnpIngressFirstPeerNamespaces: !after(v, 1, 1, 7) };
+}

@@ -52,6 +52,8 @@ const CASES: Case[] = [
     yaml: base + web + np('a', 'p', 'podSelector: {matchLabels: {app: web}}\npolicyTypes: [Egress]\negress: [{to: [{ipBlock: {cidr: "2001:db8::/32"}}]}]') },
   { name: '14-cnp-port-merge', from: 'a/web', to: '8.8.8.8', port: 443, eks: 'deny', mechanism: 'cnp-port-merge',
     yaml: base + web + cnp('c', 'tier: Admin\npriority: 5\nsubject: {namespaces: {}}\negress:\n- {action: Accept, to: [{networks: [8.8.8.8/32]}]}\n- {action: Accept, to: [{networks: [8.8.8.8/32]}], ports: [{portNumber: {port: 53, protocol: UDP}}]}') + cnp('d', 'tier: Admin\npriority: 6\nsubject: {namespaces: {}}\negress: [{action: Deny, to: [{networks: [0.0.0.0/0]}]}]') },
+  { name: 'cnp-ingress-first-peer-namespaces', from: 'b/x', to: 'a/web', port: 8080, eks: 'allow', mechanism: 'cnp-ingress-first-peer-namespaces',
+    yaml: ns('a') + ns('b', 'team: red') + node('n1', '10.0.0.1') + web + pod('b', 'x', { app: 'x' }, '10.2.0.1') + cnp('deny-red', 'tier: Admin\npriority: 5\nsubject: {namespaces: {}}\ningress: [{action: Deny, from: [{namespaces: {matchLabels: {team: ghost}}}, {namespaces: {matchLabels: {team: red}}}]}]') },
 ];
 
 const opposite = (v: 'allow' | 'deny'): 'allow' | 'deny' => (v === 'allow' ? 'deny' : 'allow');
