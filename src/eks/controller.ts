@@ -299,7 +299,7 @@ export class Controller {
     const dropped: Dropped[] = [];
     const side = (d: Direction): CpEndpoint[] => {
       const raw: CpEndpoint[] = [];
-      for (const rule of policy[d]) raw.push(...this.cpRule(label, d, rule, dropped));
+      for (const rule of policy[d]) raw.push(...this.cpRule(policy, label, d, rule, dropped));
       return this.combine(this.dedupe(raw));
     };
     return {
@@ -314,7 +314,7 @@ export class Controller {
     };
   }
 
-  private cpRule(label: string, direction: Direction, rule: Rule, dropped: Dropped[]): CpEndpoint[] {
+  private cpRule(policy: Policy, label: string, direction: Direction, rule: Rule, dropped: Dropped[]): CpEndpoint[] {
     const source = this.source(label, direction, rule);
     const sources = [source];
     // checked before any port is read: the controller never resolves such a rule
@@ -325,10 +325,21 @@ export class Controller {
     const specs = (rule.ports ?? []).map(portSpec);
     const named = specs.filter((s) => s.named !== undefined);
     const nonDomain = (rule.peers ?? []).filter((p) => p.type !== 'domains');
-    if (named.length > 0 && nonDomain.length > 0 && this.on('cnp-named-port')) {
+    // up to v1.1.7 a CNP namedPort reaches the resolver without a protocol and the controller panics (PR #232 sets TCP)
+    const crash = named.length > 0 && this.release.cnpNamedPortCrash && this.on('cnp-named-port');
+    if (crash && nonDomain.length > 0) {
       dropped.push({ direction, what: `rule ${rule.index}`, why: 'a namedPort for pod, namespace or network peers: the controller converts it without a protocol and cannot resolve it (not modelled further): no entry', mechanism: 'cnp-named-port', source });
     }
-    const skipNonDomain = named.length > 0 && this.on('cnp-named-port');
+    // ingress ports are resolved once per rule; pod peers then carry them (named ones left to the agent = per destination)
+    let ingressPorts: PortSpec[] = specs;
+    if (direction === 'ingress' && named.length > 0 && !this.release.cnpNamedPortCrash && this.on('cnp-ingress-named-port-first-namespace')) {
+      const pods = this.firstSubjectNamespacePods(policy);
+      ingressPorts = dedupPorts(pods.flatMap((pod) => resolveOnPod(pod, specs, !this.on('init-container-ports'))));
+      if (ingressPorts.length === 0) {
+        dropped.push({ direction, what: `rule ${rule.index}`, why: `no named port resolves on the subject pods of the first subject namespace${pods.length ? ` (${pods[0]!.namespace})` : ''}: the rule yields nothing`, mechanism: 'cnp-ingress-named-port-first-namespace', source });
+        return [];
+      }
+    }
     const out: CpEndpoint[] = [];
     for (const peer of rule.peers ?? []) {
       if (peer.type === 'domains') {
@@ -339,10 +350,14 @@ export class Controller {
         for (const domain of peer.patterns) out.push({ domain, action: rule.action, ports: portsOut, sources });
         continue;
       }
-      if (skipNonDomain) continue;
-      if (peer.type === 'ipBlock') out.push({ cidr: peer.cidr, action: rule.action, ports: specs, sources });
+      if (crash) continue;
+      if (peer.type === 'ipBlock') out.push(...this.cpNetwork(peer, rule, specs, sources, dropped));
       else if (peer.type === 'pods') {
         for (const pod of this.peerPods(peer.selection)) {
+          if (direction === 'ingress') {
+            out.push({ cidr: this.podCidr(pod), action: rule.action, ports: ingressPorts, sources });
+            continue;
+          }
           const ports = resolveOnPod(pod, specs, !this.on('init-container-ports'));
           if (specs.length > 0 && ports.length === 0) continue;
           out.push({ cidr: this.podCidr(pod), action: rule.action, ports, sources });
@@ -353,6 +368,34 @@ export class Controller {
       }
     }
     return out;
+  }
+
+  /**
+   * A network peer (egress only): convertToPolicyInfoPortForCIDRs drops named ports, and a peer left with none of its
+   * ports is skipped; the specification's reading opens each pod inside the network on its own port of that name.
+   */
+  private cpNetwork(peer: Extract<Peer, { type: 'ipBlock' }>, rule: Rule, specs: PortSpec[], sources: EntrySource[], dropped: Dropped[]): CpEndpoint[] {
+    const named = specs.filter((s) => s.named !== undefined);
+    if (named.length === 0) return [{ cidr: peer.cidr, action: rule.action, ports: specs, sources }];
+    const numeric = specs.filter((s) => s.named === undefined);
+    const out: CpEndpoint[] = [];
+    // up to v1.1.7 the controller never got this far (cnp-named-port): with that switched off, the specification's reading
+    if (!this.release.cnpNamedPortCrash && this.on('egress-named-port-dropped')) {
+      dropped.push({ direction: 'egress', what: `${peer.cidr.text} named ports ${named.map((n) => n.named).join(', ')}`, why: numeric.length ? 'named ports cannot be resolved for addresses: dropped' : 'only named ports, which cannot be resolved for addresses: nothing is written', mechanism: 'egress-named-port-dropped', source: sources[0]! });
+    } else {
+      for (const e of this.namedPortsInside([peer.cidr], [], named, sources[0]!)) out.push({ cidr: e.cidr!, action: rule.action, ports: e.ports, sources });
+    }
+    if (numeric.length > 0) out.push({ cidr: peer.cidr, action: rule.action, ports: numeric, sources });
+    return out;
+  }
+
+  /**
+   * getSubjectNamespace (controller after v1.1.7, PR #232): ingress named ports of a ClusterNetworkPolicy resolve
+   * against the pods its subject selects in one namespace, the first by name of those its subject matches.
+   */
+  private firstSubjectNamespacePods(policy: Policy): Pod[] {
+    const first = [...this.namespaceNames()].filter((name) => namespaceMatches(policy.subject.namespaces, this.ctx.namespaces.get(name), name)).sort()[0];
+    return first === undefined ? [] : this.subjectPods(policy.subject).filter((p) => p.namespace === first);
   }
 
   /**

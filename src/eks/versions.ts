@@ -83,6 +83,12 @@ export interface ControllerBehaviour {
    * v1.1.7) resolves the rule once with every peer's own selector.
    */
   cnpIngressFirstPeerNamespaces: boolean;
+  /**
+   * A CNP `namedPort` reaches the shared resolver without a protocol and the controller panics on it (maintainers,
+   * PR #237/#243); PR #232 gives it TCP: ingress named ports then resolve on the subject pods of the first subject
+   * namespace by name, egress ones per destination pod, and network peers drop them.
+   */
+  cnpNamedPortCrash: boolean;
 }
 
 export function parseControllerVersion(text: string | undefined): AgentVersion {
@@ -90,5 +96,5 @@ export function parseControllerVersion(text: string | undefined): AgentVersion {
 }
 
 export function controllerBehaviour(v: AgentVersion): ControllerBehaviour {
-  return { cnpIngressFirstPeerNamespaces: !after(v, 1, 1, 7) };
+  return { cnpIngressFirstPeerNamespaces: !after(v, 1, 1, 7), cnpNamedPortCrash: !after(v, 1, 1, 7) };
 }

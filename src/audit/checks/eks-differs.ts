@@ -35,6 +35,8 @@ const REMEDY: Partial<Record<Mechanism, string>> = {
   'family-filter': 'write the rule for the cluster\'s IP family',
   'cnp-port-merge': 'do not list one network in an all-ports and a port-restricted rule of one action',
   'cnp-named-port': 'give the port by number in ClusterNetworkPolicies',
+  'cnp-ingress-first-peer-namespaces': 'put a peer that matches an existing namespace first, or split the rule per peer',
+  'cnp-ingress-named-port-first-namespace': 'give the port by number in ClusterNetworkPolicy ingress rules',
   'upstream-kind-not-enforced': 'write the policy as a networking.k8s.aws ClusterNetworkPolicy',
   'unknown-address': 'give the pod an IP (status.podIP) in the inputs, or read the cluster live',
 };
