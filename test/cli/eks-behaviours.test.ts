@@ -17,7 +17,8 @@ interface Case {
   port: number;
   protocol?: string;
   eks: 'allow' | 'deny';
-  mechanism: string;
+  /** The mechanism explain names (several when each alone gives the specification's verdict back). */
+  mechanism: string | string[];
   flags?: string[];
 }
 
@@ -52,6 +53,15 @@ const CASES: Case[] = [
     yaml: base + web + np('a', 'p', 'podSelector: {matchLabels: {app: web}}\npolicyTypes: [Egress]\negress: [{to: [{ipBlock: {cidr: "2001:db8::/32"}}]}]') },
   { name: '14-cnp-port-merge', from: 'a/web', to: '8.8.8.8', port: 443, eks: 'deny', mechanism: 'cnp-port-merge',
     yaml: base + web + cnp('c', 'tier: Admin\npriority: 5\nsubject: {namespaces: {}}\negress:\n- {action: Accept, to: [{networks: [8.8.8.8/32]}]}\n- {action: Accept, to: [{networks: [8.8.8.8/32]}], ports: [{portNumber: {port: 53, protocol: UDP}}]}') + cnp('d', 'tier: Admin\npriority: 6\nsubject: {namespaces: {}}\negress: [{action: Deny, to: [{networks: [0.0.0.0/0]}]}]') },
+  { name: '5-anp-without-policytypes-still-enforced', from: 'a/web', to: 'a/db', port: 8080, eks: 'deny', mechanism: 'policytypes-not-respected',
+    yaml: base + web + db + anp('podSelector: {matchLabels: {app: web}}\negress: [{to: [{ipBlock: {cidr: 8.8.8.8/32}}]}]') },
+  { name: '5-anp-without-policytypes-catch-all-in-strict-mode', from: '203.0.113.9', to: 'a/web', port: 8080, eks: 'allow', mechanism: ['policytypes-not-respected', 'selected-without-isolation'],
+    yaml: base + web + awsNode('{name: NETWORK_POLICY_ENFORCING_MODE, value: strict}') + anp('podSelector: {matchLabels: {app: web}}\negress: [{to: [{ipBlock: {cidr: 8.8.8.8/32}}]}]') },
+  { name: '8-service-clusterip', from: 'a/web', to: 'a/svc/db', port: 80, eks: 'deny', mechanism: 'service-clusterip',
+    yaml: base + web + pod('a', 'db', { app: 'db', v: '1' }, '10.1.0.2') + '---\napiVersion: v1\nkind: Service\nmetadata: {name: db, namespace: a}\nspec: {clusterIP: 172.20.0.10, selector: {app: db}, ports: [{port: 80, targetPort: 8080}]}\n' +
+      np('a', 'p', 'podSelector: {matchLabels: {app: web}}\npolicyTypes: [Egress]\negress: [{to: [{podSelector: {matchLabels: {app: db, v: "1"}}}], ports: [{port: 8080}]}]') },
+  { name: 'cnp-named-port', from: 'b/x', to: 'a/web', port: 8080, eks: 'allow', mechanism: 'cnp-named-port',
+    yaml: base + web + pod('b', 'x', { app: 'x' }, '10.2.0.1') + cnp('deny-b', 'tier: Admin\npriority: 5\nsubject: {namespaces: {matchLabels: {kubernetes.io/metadata.name: a}}}\ningress: [{action: Deny, from: [{namespaces: {matchLabels: {kubernetes.io/metadata.name: b}}}], ports: [{namedPort: http}]}]') },
   { name: 'cnp-ingress-first-peer-namespaces', from: 'b/x', to: 'a/web', port: 8080, eks: 'allow', mechanism: 'cnp-ingress-first-peer-namespaces',
     yaml: ns('a') + ns('b', 'team: red') + node('n1', '10.0.0.1') + web + pod('b', 'x', { app: 'x' }, '10.2.0.1') + cnp('deny-red', 'tier: Admin\npriority: 5\nsubject: {namespaces: {}}\ningress: [{action: Deny, from: [{namespaces: {matchLabels: {team: ghost}}}, {namespaces: {matchLabels: {team: red}}}]}]') },
 ];
@@ -71,7 +81,7 @@ describe('each EKS behaviour through podwall test, under both data planes', () =
       assert.equal(r.code, 0, r.stdout + r.stderr);
       const j = JSON.parse(r.stdout) as { results: { dataplane: string; pass: boolean; mechanisms?: string[]; kubernetes?: { allowed: boolean } }[] };
       assert.deepEqual(j.results.map((x) => [x.dataplane, x.pass]), [['eks', true], ['kubernetes', true]]);
-      assert.deepEqual(j.results[0]!.mechanisms, [c.mechanism]);
+      assert.deepEqual(j.results[0]!.mechanisms, typeof c.mechanism === 'string' ? [c.mechanism] : c.mechanism);
       assert.equal(j.results[0]!.kubernetes!.allowed, c.eks === 'deny', 'the EKS result carries the specification\'s verdict');
     });
   }
@@ -113,5 +123,41 @@ describe('podwall explain on an EKS-only difference', () => {
     const t = podwall(['test', file, '-f', cluster]);
     assert.equal(t.code, 2);
     assert.match(t.stderr, /bad\.test\.yaml:1: .*dataplane must be eks or kubernetes, got "calico"/);
+  });
+});
+
+describe('EKS behaviours where both data planes agree, through the command line', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'podwall-eks-agree-'));
+  it('10. more than 24 ports for one CIDR: the same verdict on both planes, and EKS says it cannot know which survive', async () => {
+    const cluster = join(dir, 'ports.yaml');
+    writeFileSync(cluster, base + web + np('a', 'p', `podSelector: {matchLabels: {app: web}}\npolicyTypes: [Egress]\negress: [{to: [{ipBlock: {cidr: 8.8.8.8/32}}], ports: [${Array.from({ length: 26 }, (_, i) => `{port: ${1000 + i}}`).join(', ')}]}]`));
+    const eks = await podwallAsync(['explain', '--from', 'a/web', '--to', '8.8.8.8', '--port', '1025', '-f', cluster, '-o', 'json']);
+    assert.equal(eks.code, 0, eks.stderr);
+    const j = JSON.parse(eks.stdout) as { allowed: boolean; agree: boolean; caveats?: { id: string }[]; eks: { egress: { uncertain?: string } } };
+    assert.equal(j.allowed, true);
+    assert.equal(j.agree, true);
+    assert.deepEqual(j.caveats?.map((c) => c.id), ['port-limit']);
+    assert.match(j.eks.egress.uncertain ?? '', /Go map order/);
+    const text = await podwallAsync(['explain', '--from', 'a/web', '--to', '8.8.8.8', '--port', '1025', '-f', cluster]);
+    assert.match(text.stdout, /caveat:.* port-limit: at most 24 port entries per CIDR/);
+    const k = JSON.parse((await podwallAsync(['explain', '--from', 'a/web', '--to', '8.8.8.8', '--port', '1025', '-f', cluster, '-o', 'json', '--dataplane', 'kubernetes'])).stdout) as { allowed: boolean; caveats?: unknown };
+    assert.equal(k.allowed, true);
+    assert.equal(k.caveats, undefined);
+  });
+
+  it('15. NETWORK_POLICY_ENFORCING_MODE is read in any case, on both planes', async () => {
+    for (const value of ['STRICT', 'Strict', 'strict']) {
+      const cluster = join(dir, `mode-${value}.yaml`);
+      const tests = join(dir, `mode-${value}.test.yaml`);
+      writeFileSync(cluster, base + web + client + awsNode(`{name: NETWORK_POLICY_ENFORCING_MODE, value: ${value}}`));
+      writeFileSync(tests, 'assertions:\n  - {from: a/client, to: a/web, port: 8080, dataplane: eks, expect: deny}\n  - {from: a/client, to: a/web, port: 8080, dataplane: kubernetes, expect: deny}\n');
+      const r = await podwallAsync(['test', tests, '-f', cluster, '-o', 'json']);
+      assert.equal(r.code, 0, `${value}: ${r.stdout}${r.stderr}`);
+    }
+    const standard = join(dir, 'mode-Standard.yaml');
+    writeFileSync(standard, base + web + client + awsNode('{name: NETWORK_POLICY_ENFORCING_MODE, value: Standard}'));
+    const open = JSON.parse((await podwallAsync(['explain', '--from', 'a/client', '--to', 'a/web', '--port', '8080', '-f', standard, '-o', 'json'])).stdout) as { allowed: boolean; enforcingMode: string };
+    assert.equal(open.allowed, true);
+    assert.equal(open.enforcingMode, 'standard');
   });
 });
