@@ -108,6 +108,20 @@ const rejected: Rejected[] = [
     message: /spec\.podSelector: Required value/,
   },
   {
+    name: 'EKS ClusterNetworkPolicy: 26 domain names in one peer (maxItems 25)',
+    yaml: EKS_CNP(`  subject: {namespaces: {}}\n  egress:\n    - action: Accept\n      to:\n        - domainNames: [${Array.from({ length: 26 }, (_, i) => `d${i}.example.com`).join(', ')}]\n`),
+    line: 11,
+    object: 'ClusterNetworkPolicy p',
+    message: /domainNames: Too many: 26: must have at most 25 items/,
+  },
+  {
+    name: 'ApplicationNetworkPolicy: ipBlock and domainNames in one peer (CEL)',
+    yaml: ANP_AWS('  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n    - to:\n        - ipBlock: {cidr: 10.0.0.0/8}\n          domainNames: [example.com]\n'),
+    line: 9,
+    object: 'ApplicationNetworkPolicy x/p',
+    message: /ipBlock and domainNames are mutually exclusive/,
+  },
+  {
     name: 'domain name *.com (the CRD pattern needs two labels after the wildcard)',
     yaml: EKS_CNP('  subject: {namespaces: {}}\n  egress:\n    - action: Accept\n      to: [{domainNames: ["*.com"]}]\n'),
     line: 10,
