@@ -298,7 +298,8 @@ function side(cluster: Cluster, world: OutsideWorld, scope: MatrixOptions, datap
     return `EKS ${c.eks.allowed ? 'allows' : 'denies'} it (${c.mechanisms.join(', ') || 'unexplained'}); the specification: ${summarize(c.kubernetes)}`;
   };
   if (dataplane?.name === 'eks') {
-    // TODO(eks-scale): read the streamed EKS matrix here, as below, once eks-matrix.ts streams
+    // the EKS matrix is counted whole (eks-matrix.ts): its edges are kept and read as rows; once it streams
+    // in the same order (workloads, then peers, by collation), its edges can go to streamedRows as below
     let kept: Row[] | undefined;
     const rows = (): Row[] => (kept ??= keptRows(computeMatrix(engine, scope).edges, peers));
     return { rows, explain, get sources() { return rows().length; } };
