@@ -19,6 +19,18 @@ export function generateDump(shape: Shape): Dump {
   const minimal = generateYaml(shape)
     .split('---\n')
     .map((d) => load(d) as Obj);
+  const make = dumpItems(shape);
+  const items = make.items(minimal);
+  for (let i = 0; i < make.nodeCount; i++) items.push(make.node(i));
+  return { ...make.list(items), objects: items.length };
+}
+
+/**
+ * The makers of realistic objects around the minimal ones, sharing one seeded sequence (so a dump made in
+ * one piece is the same every run): `items` turns minimal objects (a namespace's, or the whole cluster's)
+ * into what `kubectl get` prints for them, with their Deployments, ReplicaSets and Services.
+ */
+export function dumpItems(shape: Shape): { items(minimal: readonly (Obj | string)[]): Obj[]; node(i: number): Obj; nodeCount: number; list(items: Obj[]): { yaml: string; json: string } } {
   let s = 3;
   const rnd = (n: number): number => {
     s = (s * 1103515245 + 12345) & 0x7fffffff;
@@ -36,30 +48,37 @@ export function generateDump(shape: Shape): Dump {
     uid: uid(),
     managedFields: [{ apiVersion: 'v1', fieldsType: 'FieldsV1', fieldsV1: fields, manager, operation: 'Update', time: time() }],
   });
+  // as kubectl prints a list: `kind: List` around the items
+  const list = (items: Obj[]): { yaml: string; json: string } => {
+    const l = { apiVersion: 'v1', items, kind: 'List', metadata: { resourceVersion: '' } };
+    return { yaml: toYaml(l), json: JSON.stringify(l, null, 4) + '\n' };
+  };
+  return { items, node, nodeCount, list };
 
-  const items: Obj[] = [];
-  const apps = new Map<string, { ns: string; app: string; hash: string; port: number; labels: Obj; replicas: number }>();
-  for (const o of minimal) {
-    const m = o.metadata as Obj;
-    if (o.kind !== 'Pod') {
-      items.push({ ...o, metadata: meta(m, o.kind === 'Namespace' ? 'kubectl-create' : 'kubectl-client-side-apply', { 'f:metadata': { 'f:labels': { '.': {} } }, 'f:spec': {} }) });
-      continue;
+  function items(minimal: readonly (Obj | string)[]): Obj[] {
+    const items: Obj[] = [];
+    const apps = new Map<string, { ns: string; app: string; hash: string; port: number; labels: Obj; replicas: number }>();
+    for (const text of minimal) {
+      const o = typeof text === 'string' ? (load(text) as Obj) : text;
+      const m = o.metadata as Obj;
+      if (o.kind !== 'Pod') {
+        items.push({ ...o, metadata: meta(m, o.kind === 'Namespace' ? 'kubectl-create' : 'kubectl-client-side-apply', { 'f:metadata': { 'f:labels': { '.': {} } }, 'f:spec': {} }) });
+        continue;
+      }
+      const labels = m.labels as Obj;
+      const key = `${String(m.namespace)}/${String(labels.app)}`;
+      let app = apps.get(key);
+      const spec = o.spec as { containers: { ports: { containerPort: number }[] }[] };
+      if (!app) {
+        app = { ns: String(m.namespace), app: String(labels.app), hash: hex(10), port: spec.containers[0]!.ports[0]!.containerPort, labels, replicas: 0 };
+        apps.set(key, app);
+      }
+      app.replicas++;
+      items.push(pod(o, app.hash));
     }
-    const labels = m.labels as Obj;
-    const key = `${String(m.namespace)}/${String(labels.app)}`;
-    let app = apps.get(key);
-    const spec = o.spec as { containers: { ports: { containerPort: number }[] }[] };
-    if (!app) {
-      app = { ns: String(m.namespace), app: String(labels.app), hash: hex(10), port: spec.containers[0]!.ports[0]!.containerPort, labels, replicas: 0 };
-      apps.set(key, app);
-    }
-    app.replicas++;
-    items.push(pod(o, app.hash));
+    for (const a of apps.values()) items.push(deployment(a), replicaSet(a), service(a));
+    return items;
   }
-  for (const a of apps.values()) items.push(deployment(a), replicaSet(a), service(a));
-  for (let i = 0; i < nodeCount; i++) items.push(node(i));
-  const list = { apiVersion: 'v1', items, kind: 'List', metadata: { resourceVersion: '' } };
-  return { yaml: toYaml(list), json: JSON.stringify(list, null, 4) + '\n', objects: items.length };
 
   function container(name: string, port: number, app: string): Obj {
     return {

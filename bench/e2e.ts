@@ -28,7 +28,7 @@ interface Run {
 }
 
 /** One run of `argv` (node and its arguments) with stdout to `out`; exit code 0 or 1 expected. */
-function timed(argv: string[], out: string): Run {
+export function timed(argv: string[], out: string): Run {
   const gnu = existsSync(GNU_TIME);
   const fd = openSync(out, 'w');
   const t = performance.now();
@@ -41,6 +41,8 @@ function timed(argv: string[], out: string): Run {
 }
 
 const podwall = (...args: string[]): string[] => [process.execPath, join(ROOT, 'bin', 'podwall.js'), ...args];
+/** The command line of a fresh podwall process with `args`. */
+export const podwallArgv = podwall;
 
 /** `matrix -o FORMAT` on ~2,000 workloads, to /dev/null; the bytes are counted by a run to a scratch file for csv. */
 export function measureMatrixCli(formats: readonly string[] = ['csv', 'table', 'md', 'json']): Record<string, unknown> {

@@ -19,7 +19,8 @@
  * The dump line also runs the real CLI end to end on that dump (e2e.ts): `audit -o json` and `matrix -o csv`,
  * wall time and peak RSS, beside the parse phase and its ratios to js-yaml and JSON.parse from the same run.
  * `--size matrix` (also in the default run) times `podwall matrix` on ~2,000 workloads in each format against
- * its target (<= 10 s, <= 500 MB), with a bare write of the same bytes as the same-run reference.
+ * its target (<= 10 s, <= 500 MB), with a bare write of the same bytes as the same-run reference; `--size
+ * diff` (also in the default run) times `podwall diff` there with a change of many policies (diff.ts).
  */
 import { loadavg } from 'node:os';
 import { eksDecider } from '../src/analysis/deciders.js';
@@ -36,6 +37,7 @@ import { parseDocuments } from '../src/k8s/yaml.js';
 import { buildCluster, expandLists } from '../src/model/build.js';
 import { generateYaml, SHAPES, type Shape } from './generate.js';
 import { generateDump } from './dump.js';
+import { measureDiffCli } from './diff.js';
 import { measureEndToEnd, measureMatrixCli } from './e2e.js';
 import { measureFlows } from './flows.js';
 import { measureParse } from './parse.js';
@@ -172,7 +174,7 @@ function hashRow(b: Uint32Array): number {
 
 const args = process.argv.slice(2);
 const i = args.indexOf('--size');
-const sizes = i >= 0 ? [args[i + 1]!] : ['startup', 'typical', 'large', 'extreme', 'matrix', 'flows'];
+const sizes = i >= 0 ? [args[i + 1]!] : ['startup', 'typical', 'large', 'extreme', 'matrix', 'diff', 'flows'];
 const linesArg = args.indexOf('--lines');
 for (const size of sizes) {
   if (size === 'startup') {
@@ -183,13 +185,17 @@ for (const size of sizes) {
     console.log(JSON.stringify(measureMatrixCli()));
     continue;
   }
+  if (size === 'diff') {
+    console.log(JSON.stringify({ ...measureDiffCli(), load: loadAverage() }));
+    continue;
+  }
   if (size === 'flows') {
     console.log(JSON.stringify(await measureFlows(linesArg >= 0 ? Number(args[linesArg + 1]) : 2_000_000)));
     continue;
   }
   const shape = SHAPES[size as Shape['workload']];
   if (!shape) {
-    console.error(`unknown size ${size}: startup, typical, large, extreme, matrix or flows`);
+    console.error(`unknown size ${size}: startup, typical, large, extreme, matrix, diff or flows`);
     process.exit(2);
   }
   console.log(JSON.stringify(run(shape)));
