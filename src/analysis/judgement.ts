@@ -162,7 +162,7 @@ export function judge(decider: Decider, from: Reference, to: Reference, port: nu
       const without: Pod[] = [];
       for (const p of to.pods) {
         const cp = p.ports.find((x) => x.name === port && x.protocol === protocol);
-        if (cp) byPort.set(cp.port, [...(byPort.get(cp.port) ?? []), p]);
+        if (cp) byPort.get(cp.port)?.push(p) ?? byPort.set(cp.port, [p]); // in place: a copy per pod is quadratic
         else without.push(p);
       }
       if (byPort.size === 0) return { ok: false, error: `port ${JSON.stringify(port)}: ${to.label} has no ${protocol} container port of that name` };
@@ -318,7 +318,7 @@ function backendDestinations(workload: string, pods: Pod[], sp: ServicePort | un
     // headless without a matching Service port: the client dials the pod port itself
     const n = sp ? targetPortOf(sp, p) : typeof port === 'number' ? port : p.ports.find((x) => x.name === port && x.protocol === protocol)?.port;
     if (n === undefined) continue;
-    byPort.set(n, [...(byPort.get(n) ?? []), p]);
+    byPort.get(n)?.push(p) ?? byPort.set(n, [p]); // in place: a copy per pod is quadratic
   }
   return [...byPort].map(([n, list]) => ({ pods: list, port: n, backend: workload }));
 }

@@ -124,6 +124,6 @@ export function overlay(base: readonly SourceObject[], changes: readonly SourceO
     result.objects.push(c);
     result.added.push(describeKey(objectKey(c)!));
   }
-  result.objects.push(...loose);
+  for (const o of loose) result.objects.push(o); // a loop: a proposal may hold more objects than a call takes arguments
   return result;
 }

@@ -46,7 +46,7 @@ export function historyCommand(io: CliIO, setCode: (code: number) => void): Comm
           const k = r.kpis;
           rows.push([String(r.id), r.at.slice(0, 19).replace('T', ' '), k.cisScore === null ? 'n/a' : `${k.cisScore}%`, pct(k.defaultDenyIngress), pct(k.defaultDenyEgress), pct(k.podsIsolatedIngress), pct(k.podsIsolatedEgress), String(k.findings.error), String(k.findings.warning), String(k.stalePolicies), r.label]);
         }
-        const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+        const widths = rows[0]!.map((_, i) => rows.reduce((w, row) => Math.max(w, row[i]!.length), 0)); // no spread: runs may be many
         io.out(rows.map((row) => row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n') + '\n');
         if (runs.length >= 2) {
           const [a, b] = [runs[0]!.kpis, runs[runs.length - 1]!.kpis];

@@ -53,11 +53,12 @@ export function wantsLive(flags: InputFlags, io: CliIO): boolean {
 
 /** Files and a live cluster, combined: e.g. `diff --context prod --to ./proposed/`. */
 export async function readInputs(flags: InputFlags, io: CliIO): Promise<SourceObject[]> {
-  const objects = flags.filename?.length ? readObjects(flags.filename, io) : [];
+  let objects = flags.filename?.length ? readObjects(flags.filename, io) : [];
   if (wantsLive(flags, io)) {
     io.progress?.step('reading the cluster');
     const reader = await liveReader(flags);
-    objects.unshift(...(await reader.readAll()).objects);
+    // concat, not unshift(...): a large cluster has more objects than a call takes arguments
+    objects = (await reader.readAll()).objects.concat(objects);
   }
   if (!flags.filename?.length && !wantsLive(flags, io)) throw new UsageError('no input: give manifests with -f FILE|DIR|-, or a cluster with --kubeconfig/--context');
   return objects;

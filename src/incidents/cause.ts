@@ -112,7 +112,7 @@ export class CauseFinder {
       const byNamespace = new Map<string, Policy[]>();
       for (const p of cluster.policies) {
         if (p.tier !== 'namespace') clusterWide.push(p);
-        else byNamespace.set(p.ref.namespace!, [...(byNamespace.get(p.ref.namespace!) ?? []), p]);
+        else byNamespace.get(p.ref.namespace!)?.push(p) ?? byNamespace.set(p.ref.namespace!, [p]); // in place: a copy per policy is quadratic
       }
       i = { cluster, endpoints: new FlowEndpoints(cluster), match: makeMatchContext(cluster), policies: new Map(cluster.policies.map((p) => [`${p.ref.apiVersion}|${policyLabel(p.ref)}`, p])), clusterWide, byNamespace };
       this.indexes.set(state, i);

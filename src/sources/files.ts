@@ -60,7 +60,7 @@ export function expandPaths(paths: readonly string[], warn: Warn = ignore): stri
     } catch (e) {
       throw cannot('read', e, p);
     }
-    if (st.isDirectory()) out.push(...walk(p, seenDirs, seenFiles, warn));
+    if (st.isDirectory()) for (const f of walk(p, seenDirs, seenFiles, warn)) out.push(f); // a loop: a tree may hold more files than a call takes arguments
     else if (st.isCharacterDevice() || st.isBlockDevice() || st.isSocket()) throw new InputError(`not a file: it is ${special(st)}`, { file: p });
     else out.push(p);
   }
@@ -97,7 +97,7 @@ function walk(dir: string, seenDirs: Map<string, string>, seenFiles: Set<string>
       }
       throw cannot('read', e, full);
     }
-    if (st.isDirectory()) out.push(...walk(full, seenDirs, seenFiles, warn));
+    if (st.isDirectory()) for (const f of walk(full, seenDirs, seenFiles, warn)) out.push(f);
     else if (!manifestName) continue;
     else if (!st.isFile()) warn({ file: full, severity: 'warning', message: `skipped: ${special(st) ?? 'not a regular file'}, not a regular file` });
     else {

@@ -2,10 +2,10 @@
 import { createReadStream, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { open } from 'node:fs/promises';
-import { createGunzip } from 'node:zlib';
 import { InputError, type Diagnostic } from '../k8s/errors.js';
 import { describeReadError } from '../faults/errors.js';
 import { splitLines, type LongLine } from './lines.js';
+import { gunzipWithinBudget } from './gzip-budget.js';
 import { detectFormat, PARSERS } from '../flows/formats.js';
 import type { FlowFormat, FlowRecord } from '../flows/record.js';
 
@@ -53,21 +53,21 @@ export function cannotRead(e: unknown, file: string): InputError {
 }
 
 async function* fileLines(path: string): AsyncGenerator<string | LongLine> {
-  let stream: NodeJS.ReadableStream;
+  let stream: AsyncIterable<Buffer> & { destroy(): void };
   try {
     // a pipe cannot be peeked at without losing bytes: it is read as plain text
-    const regular = statSync(path).isFile();
-    stream = regular && (await isGzip(path)) ? createReadStream(path).pipe(createGunzip()) : createReadStream(path);
+    const st = statSync(path);
+    stream = st.isFile() && (await isGzip(path)) ? gunzipWithinBudget(path, st.size) : createReadStream(path);
   } catch (e) {
     throw cannotRead(e, path);
   }
   try {
-    yield* splitLines(stream as AsyncIterable<Buffer>, MAX_LINE_BYTES);
+    yield* splitLines(stream, MAX_LINE_BYTES);
   } catch (e) {
     if (e instanceof InputError) throw e;
     throw cannotRead(e, path);
   } finally {
-    (stream as unknown as { destroy?: () => void }).destroy?.();
+    stream.destroy();
   }
 }
 

@@ -6,12 +6,12 @@
  * with line numbers and times relative to its start; merging parts puts them back in place.
  */
 import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:fs';
-import { createGunzip } from 'node:zlib';
 import { InputError, type SourceLocation } from '../k8s/errors.js';
 import { detectFormat, PARSERS } from '../flows/formats.js';
 import type { FlowFormat, FlowRecord, LineResult } from '../flows/record.js';
 import { FlowTally, type TallyData, type TallyWindow } from '../flows/tally.js';
 import { cannotRead, isGzip, MAX_LINE_BYTES, type ReadStats } from './flow-files.js';
+import { gunzipWithinBudget } from './gzip-budget.js';
 
 /** How lines are ordered: merged by time across files (flows summary), or file after file (replay, advise). */
 export type Ordering = 'time' | 'sequence';
@@ -187,8 +187,8 @@ export async function tallyPart(part: TallyPart, window: TallyWindow, ordering: 
         closeSync(fd);
       }
     } else {
-      const regular = statSync(part.path).isFile();
-      const stream = regular && (await isGzip(part.path)) ? createReadStream(part.path, { highWaterMark: chunk }).pipe(createGunzip({ chunkSize: Math.max(64, Math.min(chunk, 1 << 16)) })) : createReadStream(part.path, { highWaterMark: chunk });
+      const st = statSync(part.path);
+      const stream = st.isFile() && (await isGzip(part.path)) ? gunzipWithinBudget(part.path, st.size, { highWaterMark: chunk, chunkSize: Math.max(64, Math.min(chunk, 1 << 16)) }) : createReadStream(part.path, { highWaterMark: chunk });
       try {
         for await (const chunk of stream as AsyncIterable<Buffer>) reader.feed(chunk);
       } finally {

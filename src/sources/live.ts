@@ -93,7 +93,8 @@ export async function loadKubeConfig(options: LiveOptions): Promise<KubeConfig> 
     if (options.kubeconfig) kc.loadFromFile(options.kubeconfig);
     else kc.loadFromDefault(); // KUBECONFIG, ~/.kube/config, else the in-cluster service account
   } catch (e) {
-    throw new LiveError(`cannot load kubeconfig${options.kubeconfig ? ` ${options.kubeconfig}` : ''}: ${(e as Error).message}`);
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new LiveError(`cannot load kubeconfig${options.kubeconfig ? ` ${options.kubeconfig}` : ''}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : firstLine((e as Error).message)}`);
   }
   if (options.context) {
     if (!kc.getContexts().some((c) => c.name === options.context)) {
@@ -102,7 +103,7 @@ export async function loadKubeConfig(options: LiveOptions): Promise<KubeConfig> 
     kc.setCurrentContext(options.context);
   }
   const current = kc.getCurrentCluster();
-  if (!current) throw new LiveError('the kubeconfig names no current cluster (use --context)');
+  if (!current) throw new LiveError(`the kubeconfig ${options.kubeconfig ?? (process.env.KUBECONFIG || '~/.kube/config')} names no current cluster: no current-context, or its cluster is missing (use --context, or check the file)`);
   return allowPlainHttp(kc, current.name, KubeConfig);
 }
 
@@ -193,7 +194,9 @@ export class LiveReader {
       if (controller.signal.aborted) {
         throw new LiveError(`${what}: no complete answer from ${cluster.server} within ${this.requestTimeoutMs / 1000}s (raise --request-timeout, or check the server)`);
       }
-      throw new LiveError(`cannot reach the API server at ${cluster.server} (${what}): ${firstLine((e as Error).message)}`);
+      // OpenSSL's words for an https:// request answered in plain http
+      const plain = /wrong version number|packet length too long/.test((e as Error).message);
+      throw new LiveError(`cannot reach the API server at ${cluster.server} (${what}): ${plain ? 'it does not answer in TLS; if it is a plain http server (kubectl proxy), write http:// in the kubeconfig' : firstLine((e as Error).message)}`);
     } finally {
       if (timer) clearTimeout(timer);
     }

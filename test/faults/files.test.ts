@@ -108,14 +108,44 @@ describe('flow logs', () => {
     assert.ok(out.input.malformedExamples.some((m: { reason: string }) => /the line is 20971520 bytes long/.test(m.reason)));
   });
 
-  it('a gzip bomb without newlines runs in bounded memory and is reported as one malformed line', async () => {
+  // Before the gzip budget this bomb was read whole (1.4 s for 200 MB, more for bigger ones) and
+  // counted as one malformed line with exit 0. A log that decompresses beyond the budget cannot be
+  // read whole in bounded time, and reading part of it would drop its flows without a word: refused.
+  it('a gzip bomb is refused at the ratio bound (exit 2, the file and the bound named), in bounded time and memory', async () => {
     const dir = tmp();
     const log = join(dir, 'bomb.log');
     writeFileSync(log, gzipSync(Buffer.alloc(200 * 1024 * 1024, 0x61), { level: 9 }));
     const r = await run(['flows', 'summary', log, '-f', cluster, '--format', 'agent'], { env: { NODE_OPTIONS: '--max-old-space-size=64' }, timeoutMs: 120_000 });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /^podwall: \S*bomb\.log: error: decompresses to more than 200 times its size \(38\.9 MiB from \d+ bytes\): refused as a likely gzip bomb; if it is a real log, decompress it first or raise PODWALL_MAX_GUNZIP_RATIO\n$/);
+    assert.equal(r.stdout, '');
+  });
+
+  it('a gzip bomb of one flow line repeated is refused as well, by the per-flow readers (replay, summary by time)', async () => {
+    const dir = tmp();
+    const log = join(dir, 'lines.log.gz');
+    const line = execFileSync('head', ['-1', agentLog]);
+    writeFileSync(log, gzipSync(Buffer.alloc(20 * 1024 * 1024, line), { level: 9 })); // about 257 to 1
+    // replay and advise share the per-flow reader (readFlows); summary with a snapshot reads by time
+    for (const args of [['replay', log, '-f', cluster, '--proposed', cluster], ['flows', 'summary', log, '-f', cluster, '--snapshot', `${cluster}@2026-11-01T00:00:00Z`]]) {
+      const r = await run(args, { timeoutMs: 60_000 });
+      assert.equal(r.code, 2, `${args[0]}: ${r.stderr}`);
+      assert.match(r.stderr, /lines\.log\.gz: error: decompresses to more than 200 times its size/);
+      assert.doesNotMatch(r.stderr, NOT_A_CRASH);
+    }
+  });
+
+  it('with the ratio raised (PODWALL_MAX_GUNZIP_RATIO), the bomb is read in bounded memory as one malformed line', async () => {
+    const dir = tmp();
+    const log = join(dir, 'bomb.log');
+    writeFileSync(log, gzipSync(Buffer.alloc(200 * 1024 * 1024, 0x61), { level: 9 }));
+    const r = await run(['flows', 'summary', log, '-f', cluster, '--format', 'agent'], { env: { NODE_OPTIONS: '--max-old-space-size=64', PODWALL_MAX_GUNZIP_RATIO: '2000' }, timeoutMs: 120_000 });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /malformed: 1/);
     assert.match(r.stdout, /bomb\.log:1: the line is 209715200 bytes long, more than the 1048576 podwall reads/);
+    const bad = await run(['flows', 'summary', log, '-f', cluster], { env: { PODWALL_MAX_GUNZIP_RATIO: 'lots' } });
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /\$PODWALL_MAX_GUNZIP_RATIO: error: must be a positive number, not "lots"/);
   });
 
   it('/dev/zero as a log is an error; a FIFO in a log directory is skipped with a warning', async () => {

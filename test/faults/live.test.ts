@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -26,6 +26,15 @@ describe('a hostile API server: fail closed, never an empty cluster', () => {
     const r = await run(['explain', '--kubeconfig', kubeconfig, '--from', 'shop/web-1', '--to', 'shop/web-1', '--port', '80']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^ALLOW shop\/web-1 -> shop\/web-1/);
+  });
+
+  it('an https:// URL to a plain http server says to write http://', async () => {
+    api.mode = 'ok';
+    const file = join(mkdtempSync(join(tmpdir(), 'podwall-kubeconfig-')), 'config');
+    writeFileSync(file, readFileSync(kubeconfig, 'utf8').replace('http://', 'https://'));
+    const r = await run(['audit', '--kubeconfig', file]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /^podwall: cannot reach the API server at https:\/\/127\.0\.0\.1:\d+ \(list \S+\): it does not answer in TLS; if it is a plain http server \(kubectl proxy\), write http:\/\/ in the kubeconfig\n$/);
   });
 
   const cases: { mode: 'html' | 'truncated' | 'not-a-list' | 'gone-while-paging' | 'same-token'; message: RegExp }[] = [
@@ -152,4 +161,27 @@ describe('a webhook that never answers', () => {
       await new Promise((r) => child.on('close', r));
     }
   });
+});
+
+describe('kubeconfig faults: one line naming the file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'podwall-kubeconfig-'));
+  writeFileSync(join(dir, 'garbage'), ':::: not yaml [');
+  writeFileSync(join(dir, 'no-cluster'), 'apiVersion: v1\nkind: Config\ncurrent-context: x\ncontexts: [{name: x, context: {cluster: missing, user: u}}]\n');
+  writeFileSync(join(dir, 'binary'), Buffer.from([0, 1, 2, 255, 254]));
+  mkdirSync(join(dir, 'a-directory'));
+  const cases: [string, RegExp][] = [
+    ['garbage', /the kubeconfig \S*garbage names no current cluster/],
+    ['no-cluster', /the kubeconfig \S*no-cluster names no current cluster: no current-context, or its cluster is missing/],
+    ['binary', /cannot load kubeconfig \S*binary: /],
+    ['a-directory', /cannot load kubeconfig \S*a-directory: it is a directory/],
+    ['missing', /cannot load kubeconfig \S*missing: no such file/],
+  ];
+  for (const [name, message] of cases) {
+    it(name, async () => {
+      const r = await run(['audit', '--kubeconfig', join(dir, name)]);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, message);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    });
+  }
 });

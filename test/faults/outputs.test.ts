@@ -4,7 +4,7 @@
 // (the last two only where mount is allowed; skipped otherwise).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -105,6 +105,27 @@ describe('snapshot -o', () => {
     const r = await run(['snapshot', '-f', SHOP, '-o', target]);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(listing(dir), [other, live, 'snap.yaml'].sort(), 'only the dead writer\'s file of this target went');
+  });
+
+  it('SIGINT at any moment leaves the whole snapshot or none, and never a temporary file', async () => {
+    const input = tmp();
+    const pods = Array.from({ length: 20000 }, (_, i) => `---\napiVersion: v1\nkind: Pod\nmetadata: {name: p-${i}, namespace: shop, labels: {app: a${i % 50}}}\nspec: {containers: [{name: c, image: x}]}\n`).join('');
+    writeFileSync(join(input, 'pods.yaml'), pods);
+    const whole = await run(['snapshot', '-f', input]);
+    assert.equal(whole.code, 0, whole.stderr);
+    const body = (text: string): string => text.replace(/podwall\.io\/taken-at: \S+/, '');
+    // early, mid-way and late: the signal meets reading, building, writing or renaming
+    for (const delay of [300, 1500, 3000, 6000]) {
+      const dir = tmp();
+      const child = spawn(process.execPath, [join(ROOT, 'bin', 'podwall.js'), 'snapshot', '-f', input, '-o', join(dir, 'snap.yaml')], { cwd: ROOT, stdio: 'ignore' });
+      const timer = setTimeout(() => child.kill('SIGINT'), delay);
+      const code = await new Promise<number | null>((r) => child.on('close', (c) => r(c)));
+      clearTimeout(timer);
+      const left = listing(dir);
+      assert.ok(left.length === 0 || (left.length === 1 && left[0] === 'snap.yaml'), `after ${delay} ms (exit ${code}): ${left.join(', ')}`);
+      if (left.length) assert.equal(body(readFileSync(join(dir, 'snap.yaml'), 'utf8')), body(whole.stdout), `after ${delay} ms: a whole snapshot`);
+      else assert.ok(code === 130 || code === null, `after ${delay} ms: exit ${code} without a snapshot`);
+    }
   });
 
   it('a full disk: exit 2, no temporary file, no half-written snapshot', async (t) => {

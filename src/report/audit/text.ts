@@ -12,7 +12,12 @@ const COLOR: Record<FindingSeverity, 'red' | 'yellow' | 'dim'> = { error: 'red',
 export function auditText(r: AuditResult, paint: Paint): string {
   const out: string[] = [];
   const groups = new Map<string, typeof r.findings>();
-  for (const f of r.findings) groups.set(f.check, [...(groups.get(f.check) ?? []), f]);
+  // appended in place: copying the group for each finding was quadratic (6,000 namespaces: 8 s)
+  for (const f of r.findings) {
+    const list = groups.get(f.check);
+    if (list) list.push(f);
+    else groups.set(f.check, [f]);
+  }
   for (const [check, list] of groups) {
     const sev = list[0]!.severity;
     out.push(paint('bold', `${paint(COLOR[sev], sev.toUpperCase())} ${check} (${list.length})`));
