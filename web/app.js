@@ -60,7 +60,12 @@
     if (s.hasFlows) overlayToggle($('#o-flows'), 'flows', () => window.podwallFlows.edges());
     graph.init();
     await graph.load();
-    if (s.live) window.podwallLive.start(() => graph.load());
+    if (s.live) {
+      window.podwallLive.start(async (change) => {
+        await graph.load();
+        graph.mark(change.opened);
+      });
+    }
   }
 
   main().catch(fail);
