@@ -20,6 +20,8 @@
   const NODE_FONT = 11;
   /** How much larger than the page the graph may be drawn for that: beyond it, the whole graph is shown instead. */
   const READ_STRETCH = 1.9;
+  /** ... and only a graph of this many nodes at most: a larger one is first seen whole (its overview matters more). */
+  const READ_NODES = 60;
   const MAX_FIRST_ZOOM = 1.3;
 
   const COLORS = { allowed: '#3a6fc4', partial: '#c98a12', denied: '#c53030', added: '#1f8a4c', removed: '#7a5230', flow: '#3a6fc4', selected: '#7b2fbf', eks: '#d9480f' };
@@ -60,7 +62,7 @@
       { selector: 'edge.show-label, edge.hover, edge.picked', style: { label: 'data(label)' } },
       { selector: '.faded', style: { opacity: 0.18 } },
       { selector: 'edge.out', style: { width: 3 } },
-      { selector: 'edge.in', style: { width: 3, 'line-style': 'solid' } },
+      { selector: 'edge.in', style: { width: 3 } },
       { selector: 'node.focus', style: { 'border-width': 3, 'border-color': COLORS.selected } },
       // opened by the latest change of a live cluster
       { selector: 'edge.opened', style: { 'underlay-color': COLORS.added, 'underlay-opacity': 0.35, 'underlay-padding': 5 } },
@@ -185,7 +187,7 @@
       cy.center();
     }
     const read = MIN_FONT_PX / NODE_FONT;
-    if (cy.zoom() < read && cy.zoom() * READ_STRETCH >= read) {
+    if (cy.zoom() < read && cy.zoom() * READ_STRETCH >= read && cy.nodes('[kind != "box"][kind != "handle"]').length <= READ_NODES) {
       cy.zoom(read);
       cy.center();
     }

@@ -43,9 +43,13 @@ describe('dashboard graph at 25, 300 and 5,000 workloads', { skip: skip ?? false
         writeFileSync(join(dir, `proposed-${size.name}.yaml`), size.proposed());
         args.push('--proposed', join(dir, `proposed-${size.name}.yaml`));
       }
+      const t0 = Date.now();
+      const lap = (what: string): void => console.log(`# ${size.name}: ${what} after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
       const served: Served = await serve(args);
+      lap('served');
       try {
         const first = await open(browser, served.origin);
+        lap('drawn');
         const summary = await first.page.evaluate(() => window.podwall.state.summary);
         assert.ok(Math.abs(summary.workloads - size.workloads) <= size.workloads / 100, `about ${size.workloads} workloads: ${summary.workloads}`);
         const drawn = await boxes(first.page);
@@ -68,6 +72,7 @@ describe('dashboard graph at 25, 300 and 5,000 workloads', { skip: skip ?? false
 
         // every edge answers a click at its click point (Cytoscape's own hit test, the one a click uses)
         const { misses, edges } = await clickPoints(first.page);
+        lap('hit-tested');
         assert.ok(edges.length > 0);
         assert.deepEqual(misses, [], `every edge answers at its midpoint or handle (${edges.length} edges)`);
         const handles = edges.filter((e) => e.handle).length;
@@ -107,6 +112,7 @@ describe('dashboard graph at 25, 300 and 5,000 workloads', { skip: skip ?? false
           await first.page.locator('#explain ul.fan a').first().click();
           await first.page.waitForFunction(() => !document.querySelector('#explain ul.fan'));
         }
+        lap('clicked');
         await first.page.screenshot({ path: join(shots, `graph-${size.name}-explained.png`) });
         share(join(shots, `graph-${size.name}-explained.png`));
 
@@ -137,7 +143,9 @@ describe('dashboard graph at 25, 300 and 5,000 workloads', { skip: skip ?? false
         await first.page.close();
 
         // a second load draws every box at the same place
+        lap('first page done');
         const second = await open(browser, served.origin);
+        lap('drawn again');
         assert.deepEqual(round(await boxes(second.page)), round(drawn), 'the same input renders the same positions');
         await second.page.close();
       } finally {
