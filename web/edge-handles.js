@@ -13,12 +13,19 @@
   /** The sides a loop may sit on (classes graph.js styles); each loop lists its own in data.loopDirs. */
   const LOOP_CLASSES = ['loop-n', 'loop-s', 'loop-nw', 'loop-ne'];
   const ROUNDS = 4;
+  /** A click lands on whole pixels: a point answers for an edge only if the points this far around it do too. */
+  const JITTER_PX = 2;
 
   /** The edge or handle a click at model point p would open, as an edge id. */
   function answer(cy, p) {
     const hit = cy.renderer().findNearestElement(p.x, p.y, true, false);
     if (!hit) return null;
     return hit.data('kind') === 'handle' ? hit.data('edge') : hit.id();
+  }
+
+  /** Does a click at p, or a little beside it (j model units), open edge `id`? */
+  function answersFor(cy, p, id, j) {
+    return [[0, 0], [j, 0], [-j, 0], [0, j], [0, -j]].every(([dx, dy]) => answer(cy, { x: p.x + dx, y: p.y + dy }) === id);
   }
 
   /** Points along the curve as Cytoscape draws it (its quadratic segments or lines), middle first. */
@@ -58,6 +65,7 @@
     const zoom = cy.zoom();
     const r = HANDLE_PX / zoom;
     const room = ROOM_PX / zoom;
+    const jitter = JITTER_PX / zoom;
     const edges = cy.edges().toArray().sort((a, b) => (a.id() < b.id() ? -1 : 1));
     // loops: the side where the loop's midpoint answers for it and lies farthest from the node's other
     // edges (an edge arriving where the loop sits would make both hard to tell apart)
@@ -68,8 +76,8 @@
       for (const c of dirs) {
         e.removeClass(LOOP_CLASSES.join(' ')).addClass(c);
         const m = e.midpoint();
-        const room = Math.min(Infinity, ...others.map((pts) => Math.min(Infinity, ...pts.map((q) => Math.hypot(q.x - m.x, q.y - m.y)))));
-        const score = (answer(cy, m) === e.id() ? 1e9 : 0) + Math.min(room, 1e8);
+        const space = Math.min(Infinity, ...others.map((pts) => Math.min(Infinity, ...pts.map((q) => Math.hypot(q.x - m.x, q.y - m.y)))));
+        const score = (answersFor(cy, m, e.id(), jitter) ? 1e9 : 0) + Math.min(space, 1e8);
         if (!best || score > best.score) best = { c, score };
       }
       e.removeClass(LOOP_CLASSES.join(' ')).addClass(best.c);
@@ -77,7 +85,7 @@
     const point = (e) => (e.data('handle') ? cy.$id(e.data('handle')).position() : e.midpoint());
     let missing = [];
     for (let round = 0; round < ROUNDS; round++) {
-      missing = edges.filter((e) => answer(cy, point(e)) !== e.id());
+      missing = edges.filter((e) => !answersFor(cy, point(e), e.id(), jitter));
       if (!missing.length) break;
       // what a new dot must not cover: nodes that take clicks, and the points other edges answer at
       const blocks = cy.nodes('[kind != "box"]').map((n) => n.boundingBox({ includeLabels: false, includeOverlays: false }));
@@ -101,10 +109,10 @@
     }
     for (const e of edges) {
       const p = point(e);
-      e.data({ hx: p.x, hy: p.y, clear: answer(cy, p) === e.id() });
+      e.data({ hx: p.x, hy: p.y, clear: answersFor(cy, p, e.id(), jitter) });
     }
     return edges.filter((e) => !e.data('clear')).map((e) => e.id());
   }
 
-  window.podwallHandles = { ensure, answer };
+  window.podwallHandles = { ensure, answer, answersFor, JITTER_PX };
 })();

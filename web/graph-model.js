@@ -166,7 +166,8 @@
         candidates.get(k).edges.push(e);
       }
     }
-    const order = [...candidates.values()].filter((c) => c.edges.length >= FAN_MIN).sort((a, b) => b.edges.length - a.edges.length || (a.hub < b.hub ? -1 : a.hub > b.hub ? 1 : a.dir < b.dir ? -1 : a.kind < b.kind ? -1 : 1));
+    const cmp = (x, y) => (x < y ? -1 : x > y ? 1 : 0);
+    const order = [...candidates.values()].filter((c) => c.edges.length >= FAN_MIN).sort((a, b) => b.edges.length - a.edges.length || cmp(a.hub, b.hub) || cmp(a.dir, b.dir) || cmp(a.kind, b.kind));
     const taken = new Set();
     const fans = [];
     for (const c of order) {
@@ -182,7 +183,6 @@
       const label = `${c.dir === 'out' ? '→' : '←'} ${words.join(', ')}`;
       const pill = { id, kind: 'fan', label, hub: c.hub, dir: c.dir, edgeKind: c.kind, ends, ...(hubNode?.group ? { group: hubNode.group, namespace: hubNode.namespace } : {}) };
       nodes.push(pill);
-      fans.push({ id, hub: c.hub, group: hubNode?.group, label });
       const ports = [];
       for (const e of members) for (const p of e.ports) if (!ports.some((q) => samePort(p, q))) ports.push(p);
       const edge = {
@@ -201,7 +201,7 @@
         loop: false,
       };
       edge.label = portsLabel(ports);
-      fans[fans.length - 1].edge = edge;
+      fans.push({ id, hub: c.hub, group: hubNode?.group, label, edge });
     }
     const drawn = [...all.filter((e) => !taken.has(e.id)), ...fans.map((f) => f.edge)].sort((a, b) => (a.id < b.id ? -1 : 1));
     return { drawn, fans };

@@ -97,6 +97,8 @@
     if (!readable) return;
     const hit = (a, b) => a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2;
     const taken = cy.nodes('[kind != "box"][kind != "handle"]').map((n) => n.boundingBox({ includeLabels: false }));
+    // and no label over a namespace's title
+    for (const b of cy.nodes('[kind = "box"]')) taken.push(b.boundingBox({ includeNodes: false, includeLabels: true, includeOverlays: false }));
     const sorted = cy.edges().sort((a, b) => (a.id() < b.id() ? -1 : 1));
     for (const e of sorted) {
       const bb = e.boundingBox({ includeNodes: false, includeEdges: false, includeLabels: true, includeSourceLabels: false, includeTargetLabels: false });

@@ -160,9 +160,15 @@ export async function clickPoints(page: any): Promise<{ misses: string[]; edges:
     for (const e of cy.edges()) {
       const h = e.data('handle') ? cy.$id(e.data('handle')) : null;
       const m = h && h.nonempty() ? h.position() : e.midpoint();
-      const hit = cy.renderer().findNearestElement(m.x, m.y, true, false);
-      const answered = hit ? (hit.data('kind') === 'handle' ? hit.data('edge') : hit.id()) : 'nothing';
-      if (answered !== e.id()) misses.push(`${e.id()} (hit ${answered})`);
+      // a click lands on whole pixels: the point and the points a pixel beside it must all open this edge
+      for (const [dx, dy] of [[0, 0], [1, 0], [-1, 0], [0, 1], [0, -1]]) {
+        const hit = cy.renderer().findNearestElement(m.x + dx / zoom, m.y + dy / zoom, true, false);
+        const answered = hit ? (hit.data('kind') === 'handle' ? hit.data('edge') : hit.id()) : 'nothing';
+        if (answered !== e.id()) {
+          misses.push(`${e.id()} (hit ${answered}${dx || dy ? ` a pixel beside` : ''})`);
+          break;
+        }
+      }
       const x = m.x * zoom + pan.x;
       const y = m.y * zoom + pan.y;
       edges.push({ id: e.id(), source: e.data('source'), target: e.data('target'), kind: e.data('kind'), handle: Boolean(h && h.nonempty()), loop: Boolean(e.data('loop')), fan: Boolean(e.data('fan')), x: r.left + x, y: r.top + y, visible: x > 4 && y > 4 && x < c.clientWidth - 4 && y < c.clientHeight - 4 });
