@@ -92,9 +92,12 @@
       const points = edges.filter((e) => !missing.includes(e)).map(point);
       for (const e of missing) {
         if (e.data('handle')) cy.$id(e.data('handle')).remove();
-        const ok = (q, strict) => blocks.every((b) => rectDistance(q, b) > r + room) && (!strict || points.every((o) => Math.hypot(o.x - q.x, o.y - q.y) > r + room));
-        const candidates = along(e);
-        const q = candidates.find((c) => ok(c, true)) ?? candidates.find((c) => ok(c, false));
+        // the best point along the curve: clear of nodes and of other click points; else nearer the nodes (a
+        // dot may overlap a node's rim, the node stays clickable around it); else as far from other points as can be
+        const scored = along(e).map((c) => ({ c, node: Math.min(Infinity, ...blocks.map((b) => rectDistance(c, b))), point: Math.min(Infinity, ...points.map((o) => Math.hypot(o.x - c.x, o.y - c.y))) }));
+        const free = r + room;
+        const widest = (list) => list.reduce((a, b) => (b.point > a.point ? b : a), list[0]);
+        const q = (scored.find((x) => x.node > free && x.point > free) ?? scored.find((x) => x.node > 0.6 * r && x.point > free) ?? widest(scored.filter((x) => x.node > 0.6 * r)) ?? widest(scored))?.c;
         if (!q) {
           e.removeData('handle');
           continue;
