@@ -56,11 +56,17 @@
     for (const el of ['#f-namespace', '#f-port', '#f-protocol']) $(el).addEventListener('change', () => graph.load().catch(fail));
     $('#collapse-all').addEventListener('click', () => graph.openAll(false));
     $('#expand-all').addEventListener('click', () => graph.openAll(true));
+    $('#fit').addEventListener('click', () => window.podwallGraph?.fit(undefined, 24));
     if (hasProposed) overlayToggle($('#o-diff'), 'diff', () => window.podwallDiff.edges());
     if (s.hasFlows) overlayToggle($('#o-flows'), 'flows', () => window.podwallFlows.edges());
     graph.init();
     await graph.load();
-    if (s.live) window.podwallLive.start(() => graph.load());
+    if (s.live) {
+      window.podwallLive.start(async (change) => {
+        await graph.load();
+        graph.mark(change.opened);
+      });
+    }
   }
 
   main().catch(fail);

@@ -43,8 +43,9 @@
     const grid = [0, 0.5, 1]
       .map((f) => `<line x1="${left}" x2="${width - right}" y1="${y(f * max)}" y2="${y(f * max)}" stroke="#e5e8ec"/><text x="${left - 6}" y="${y(f * max) + 4}" text-anchor="end" font-size="10" fill="#6b7480">${fmt(f * max)}</text>`)
       .join('');
+    // a date near either end is anchored inward, so it is not cut off by the chart's edge
     const xt = ticks(t0, t1)
-      .map((t) => `<line x1="${x(t)}" x2="${x(t)}" y1="${height - bottom}" y2="${height - bottom + 4}" stroke="#9aa5b1"/><text x="${x(t)}" y="${height - bottom + 16}" text-anchor="middle" font-size="10" fill="#6b7480">${new Date(t).toISOString().slice(0, 10)}</text>`)
+      .map((t) => `<line x1="${x(t)}" x2="${x(t)}" y1="${height - bottom}" y2="${height - bottom + 4}" stroke="#9aa5b1"/><text x="${x(t)}" y="${height - bottom + 16}" text-anchor="${x(t) > width - right - 30 ? 'end' : x(t) < left + 30 ? 'start' : 'middle'}" font-size="10" fill="#6b7480">${new Date(t).toISOString().slice(0, 10)}</text>`)
       .join('');
     const line = pts.map((p) => `${x(p.t).toFixed(1)},${y(p.y).toFixed(1)}`).join(' ');
     const dots = pts.map((p) => `<circle cx="${x(p.t).toFixed(1)}" cy="${y(p.y).toFixed(1)}" r="3" fill="${series.color}"><title>${esc(series.name)} ${new Date(p.t).toISOString().slice(0, 16).replace('T', ' ')}: ${fmt(p.y)}</title></circle>`).join('');

@@ -9,6 +9,9 @@
   /** Peers outside drawn one by one up to this many; more fold into one box. */
   const OUTSIDE_BUDGET = 40;
   const OUTSIDE = '(outside)';
+  /** Above this many edges, a node's edges of one kind and direction are bundled into a fan when there are at least FAN_MIN. */
+  const FAN_GRAPH = 40;
+  const FAN_MIN = 10;
 
   const portText = (p) => `${p.from === p.to ? p.from : `${p.from}-${p.to}`}/${p.protocol}`;
   const samePort = (p, q) => p.from === q.from && p.to === q.to && p.protocol === q.protocol;
@@ -103,10 +106,11 @@
     const add = (e, kind) => {
       const source = end(e.from);
       const target = end(e.to);
-      if (source === target || !drawnIds.has(source) || !drawnIds.has(target)) return;
+      // source === target stays: a workload (or a folded namespace) whose pods may talk among themselves is a loop
+      if (!drawnIds.has(source) || !drawnIds.has(target)) return;
       const id = `${kind}:${source}->${target}`;
       let m = merged.get(id);
-      if (!m) merged.set(id, (m = { id, source, target, kind, ports: [], pairs: [], verdict: 'allowed', weight: 0, eks: false, flows: null }));
+      if (!m) merged.set(id, (m = { id, source, target, kind, ports: [], pairs: [], verdict: 'allowed', weight: 0, eks: false, flows: null, loop: source === target }));
       for (const p of e.ports ?? []) if (!m.ports.some((q) => samePort(p, q))) m.ports.push(p);
       m.pairs.push(e);
       m.weight += e.weight ?? 1;
@@ -120,21 +124,88 @@
     };
     for (const e of data.edges) add(e, e.change === 'added' ? 'added' : e.change === 'removed' ? 'removed' : e.verdict === 'denied' ? 'flow' : 'allowed');
     for (const e of opts.overlay ?? []) add(e, e.kind);
-    const drawn = [...merged.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
-    for (const d of drawn) d.label = portsLabel(d.ports);
+    const all = [...merged.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
+    for (const d of all) d.label = portsLabel(d.ports);
+    const { drawn, fans } = bundleFans(all, nodes);
 
     // ELK's view: edges inside one open box are laid out with it, the rest between top-level boxes
     const groupOf = new Map(nodes.filter((n) => n.group).map((n) => [n.id, n.group]));
     const topEdges = new Map();
     for (const d of drawn) {
+      if (d.loop) continue; // a loop takes no place of its own
       const gs = groupOf.get(d.source) ?? d.source;
       const gt = groupOf.get(d.target) ?? d.target;
       if (gs === gt) groups.find((g) => g.id === gs)?.edges.push({ id: d.id, source: d.source, target: d.target });
       else if (!topEdges.has(`${gs}->${gt}`)) topEdges.set(`${gs}->${gt}`, { id: `${gs}->${gt}`, source: gs, target: gt });
     }
     const folded = leaves.map((l) => l.label);
-    return { level: data.level, groups, leaves, edges: [...topEdges.values()], nodes, drawn, folded, open, namespaces, outsideOpen };
+    // a fan's pill sits beside its hub: in the hub's box, or among the top-level boxes right after it
+    for (const f of fans) {
+      const g = groups.find((x) => x.id === f.group);
+      if (g) g.children.push({ id: f.id, label: f.label, fan: true });
+      else leaves.push({ id: f.id, label: f.label, hub: f.hub, fan: true });
+    }
+    return { level: data.level, groups, leaves, edges: [...topEdges.values()], nodes, drawn, all, fans, folded, open, namespaces, outsideOpen };
   }
 
-  window.podwallModel = { build, portText, OUTSIDE, OPEN_BUDGET };
+  /**
+   * Fans: on a large graph, a node with many edges of one kind in one direction (DNS reached by every
+   * workload, monitoring scraping every namespace) gets them as one edge to a small pill ("← 251
+   * namespaces"), so that they do not cross the whole picture; a click on it lists every connection.
+   * Largest fans first, an edge in one fan at most, loops never. Adds the pills to `nodes`.
+   */
+  function bundleFans(all, nodes) {
+    if (all.length <= FAN_GRAPH) return { drawn: all, fans: [] };
+    const byId = new Map(nodes.map((n) => [n.id, n]));
+    const candidates = new Map();
+    for (const e of all) {
+      if (e.loop) continue;
+      for (const [dir, hub] of [['out', e.source], ['in', e.target]]) {
+        const k = `${dir}\u0000${e.kind}\u0000${hub}`;
+        if (!candidates.has(k)) candidates.set(k, { dir, kind: e.kind, hub, edges: [] });
+        candidates.get(k).edges.push(e);
+      }
+    }
+    const cmp = (x, y) => (x < y ? -1 : x > y ? 1 : 0);
+    const order = [...candidates.values()].filter((c) => c.edges.length >= FAN_MIN).sort((a, b) => b.edges.length - a.edges.length || cmp(a.hub, b.hub) || cmp(a.dir, b.dir) || cmp(a.kind, b.kind));
+    const taken = new Set();
+    const fans = [];
+    for (const c of order) {
+      const members = c.edges.filter((e) => !taken.has(e.id));
+      if (members.length < FAN_MIN) continue;
+      for (const e of members) taken.add(e.id);
+      const ends = members.map((e) => (c.dir === 'out' ? e.target : e.source));
+      const kinds = { workload: 0, folded: 0, outside: 0 };
+      for (const id of ends) kinds[byId.get(id)?.kind === 'folded' ? 'folded' : byId.get(id)?.kind === 'outside' ? 'outside' : 'workload']++;
+      const words = [[kinds.workload, 'workload'], [kinds.folded, 'namespace'], [kinds.outside, 'peer']].filter(([n]) => n > 0).map(([n, w]) => `${n} ${w}${n === 1 ? '' : 's'}`);
+      const id = `fan:${c.dir}:${c.kind}:${c.hub}`;
+      const hubNode = byId.get(c.hub);
+      const label = `${c.dir === 'out' ? '→' : '←'} ${words.join(', ')}`;
+      const pill = { id, kind: 'fan', label, hub: c.hub, dir: c.dir, edgeKind: c.kind, ends, ...(hubNode?.group ? { group: hubNode.group, namespace: hubNode.namespace } : {}) };
+      nodes.push(pill);
+      const ports = [];
+      for (const e of members) for (const p of e.ports) if (!ports.some((q) => samePort(p, q))) ports.push(p);
+      const edge = {
+        id: `${c.kind}:${c.dir === 'out' ? `${c.hub}->${id}` : `${id}->${c.hub}`}`,
+        source: c.dir === 'out' ? c.hub : id,
+        target: c.dir === 'out' ? id : c.hub,
+        kind: c.kind,
+        ports,
+        pairs: members.flatMap((e) => e.pairs),
+        members,
+        fan: { dir: c.dir, hub: c.hub, ends },
+        verdict: members.some((e) => e.verdict === 'partial') ? 'partial' : members[0].verdict,
+        weight: members.reduce((s, e) => s + e.weight, 0),
+        eks: members.some((e) => e.eks),
+        flows: members.some((e) => e.flows) ? { allowed: members.reduce((s, e) => s + (e.flows?.allowed ?? 0), 0), denied: members.reduce((s, e) => s + (e.flows?.denied ?? 0), 0) } : null,
+        loop: false,
+      };
+      edge.label = portsLabel(ports);
+      fans.push({ id, hub: c.hub, group: hubNode?.group, label, edge });
+    }
+    const drawn = [...all.filter((e) => !taken.has(e.id)), ...fans.map((f) => f.edge)].sort((a, b) => (a.id < b.id ? -1 : 1));
+    return { drawn, fans };
+  }
+
+  window.podwallModel = { build, portText, portsLabel, OUTSIDE, OPEN_BUDGET };
 })();

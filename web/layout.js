@@ -66,10 +66,14 @@
         edges: [...g.edges].sort(byId).map((e) => ({ id: e.id, sources: [e.source], targets: [e.target] })),
       });
     }
-    for (const l of [...leaves].sort(byId)) {
+    // a fan's pill (graph-model) right after its hub, so that packing in rows keeps them side by side
+    const pills = leaves.filter((l) => l.fan);
+    for (const l of leaves.filter((x) => !x.fan).sort(byId)) {
       const lines = l.lines ?? [l.label];
       children.push({ id: l.id, width: Math.max(90, ...lines.map((t) => titleWidth(t))), height: 22 + 16 * lines.length });
+      for (const p of pills.filter((x) => x.hub === l.id)) children.push({ id: p.id, ...leafSize(p.label) });
     }
+    for (const p of pills.filter((x) => !children.some((c) => c.id === x.id))) children.push({ id: p.id, ...leafSize(p.label) });
     const known = new Set(children.map((c) => c.id));
     // a few boxes: layered, so calls read left to right; many: packed in rows by name, since layering a
     // long ring of namespaces (each calling the next) costs minutes and draws a line hundreds long

@@ -203,7 +203,7 @@ export interface NamespaceEdge {
  */
 export function computeNamespaceMatrix(
   engine: Engine,
-  options: { port?: number; protocol?: Protocol; world?: OutsideWorld } = {},
+  options: { port?: number; protocol?: Protocol; world?: OutsideWorld; within?: boolean } = {},
 ): { namespaces: string[]; outside: OutsideNode[]; edges: NamespaceEdge[] } {
   const classes = new ClassIndex(engine.cluster, engine.ctx, options.world);
   const reach = new Reachability(engine, classes);
@@ -218,10 +218,13 @@ export function computeNamespaceMatrix(
     for (const { from: s, allowed } of reach.rows(q.rep)) {
       for (const di of eachMember(allowed)) {
         const d = classes.classes[di]!;
-        if ((s.outside && d.outside) || groupOf(d) === groupOf(s)) continue;
+        if (s.outside && d.outside) continue;
+        // `within`: a namespace's edge to itself when two of its pods may talk (a pod to itself is no connection)
+        const n = d === s ? sizeOf(s) * (sizeOf(s) - 1) : sizeOf(s) * sizeOf(d);
+        if (groupOf(d) === groupOf(s) && (!options.within || s.outside || n === 0)) continue;
         let row = pairs.get(groupOf(s));
         if (!row) pairs.set(groupOf(s), (row = new Map()));
-        row.set(groupOf(d), (row.get(groupOf(d)) ?? 0) + sizeOf(s) * sizeOf(d));
+        row.set(groupOf(d), (row.get(groupOf(d)) ?? 0) + n);
       }
     }
     for (const [from, row] of pairs) {

@@ -88,7 +88,8 @@ export function graphView(ctx: ApiContext, q: URLSearchParams): ApiResponse {
   let dataplane: 'eks' | 'kubernetes' = 'kubernetes';
   let dataplaneNote: string | undefined;
   if (level === 'namespace') {
-    const m = computeNamespaceMatrix(ctx.engine, filter);
+    // within: a folded namespace whose pods talk among themselves is drawn with a loop
+    const m = computeNamespaceMatrix(ctx.engine, { ...filter, within: true });
     for (const n of m.namespaces) addNode(n);
     for (const o of m.outside) nodes.set(o.id, { ...outsideNode(ctx, o.id), outside: o });
     edges = mergeEdges(m.edges.map((e) => ({ from: e.from, to: e.to, ports: e.ports, partial: false, allowed: true, weight: e.podPairs })));

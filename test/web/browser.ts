@@ -124,11 +124,28 @@ export function overlaps(list: Box[]): string[] {
   return out;
 }
 
+export interface ClickPoint {
+  id: string;
+  source: string;
+  target: string;
+  kind: string;
+  /** The edge has a handle (a dot on its curve) because its midpoint is covered. */
+  handle: boolean;
+  loop: boolean;
+  fan: boolean;
+  /** Where to click it, in page pixels. */
+  x: number;
+  y: number;
+  /** Inside the graph's visible area. */
+  visible: boolean;
+}
+
 /**
- * Every edge whose rendered midpoint does not answer to it: Cytoscape's own hit test (the one a click
- * uses) at the midpoint, in model coordinates. Returns the misses and the edges' midpoints on the page.
+ * Where each edge answers a click: its handle when it has one, else its rendered midpoint. Asks
+ * Cytoscape's own hit test (the one a click uses) what a click there opens (a handle opens its edge).
+ * Returns the edges that do not answer there (`misses`) and every edge's click point on the page.
  */
-export async function midpoints(page: any): Promise<{ misses: string[]; unclear: string[]; edges: { id: string; source: string; target: string; kind: string; x: number; y: number }[] }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+export async function clickPoints(page: any): Promise<{ misses: string[]; edges: ClickPoint[] }> { // eslint-disable-line @typescript-eslint/no-explicit-any
   return page.evaluate(() => {
     const cy = window.podwallGraph;
     // Cytoscape's rendered coordinates start inside the container's border and padding
@@ -137,18 +154,34 @@ export async function midpoints(page: any): Promise<{ misses: string[]; unclear:
     const cs = window.getComputedStyle(c);
     const r = { left: cb.left + c.clientLeft + parseFloat(cs.paddingLeft), top: cb.top + c.clientTop + parseFloat(cs.paddingTop) };
     const misses: string[] = [];
-    const unclear: string[] = [];
-    const edges: { id: string; source: string; target: string; kind: string; x: number; y: number }[] = [];
+    const edges: unknown[] = [];
+    const zoom = cy.zoom();
+    const pan = cy.pan();
     for (const e of cy.edges()) {
-      const m = e.midpoint();
-      const hit = cy.renderer().findNearestElement(m.x, m.y, true, false);
-      if (!hit || hit.id() !== e.id()) misses.push(`${e.id()} (hit ${hit ? hit.id() : 'nothing'})`);
-      if (!e.data('clear')) unclear.push(e.id());
-      const rm = e.renderedMidpoint();
-      edges.push({ id: e.id(), source: e.data('source'), target: e.data('target'), kind: e.data('kind'), x: r.left + rm.x, y: r.top + rm.y });
+      const h = e.data('handle') ? cy.$id(e.data('handle')) : null;
+      const m = h && h.nonempty() ? h.position() : e.midpoint();
+      // a click lands on whole pixels: the point and the points a pixel beside it must all open this edge
+      for (const [dx, dy] of [[0, 0], [1, 0], [-1, 0], [0, 1], [0, -1]]) {
+        const hit = cy.renderer().findNearestElement(m.x + dx / zoom, m.y + dy / zoom, true, false);
+        const answered = hit ? (hit.data('kind') === 'handle' ? hit.data('edge') : hit.id()) : 'nothing';
+        if (answered !== e.id()) {
+          misses.push(`${e.id()} (hit ${answered}${dx || dy ? ` a pixel beside` : ''})`);
+          break;
+        }
+      }
+      const x = m.x * zoom + pan.x;
+      const y = m.y * zoom + pan.y;
+      edges.push({ id: e.id(), source: e.data('source'), target: e.data('target'), kind: e.data('kind'), handle: Boolean(h && h.nonempty()), loop: Boolean(e.data('loop')), fan: Boolean(e.data('fan')), x: r.left + x, y: r.top + y, visible: x > 4 && y > 4 && x < c.clientWidth - 4 && y < c.clientHeight - 4 });
     }
-    return { misses, unclear, edges };
+    return { misses, edges };
   });
+}
+
+/** Clicks an edge at its click point with the real mouse and returns the explanation's title. */
+export async function clickEdge(page: any, e: ClickPoint): Promise<string> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  await page.mouse.click(e.x, e.y);
+  await page.waitForFunction((id: string) => window.podwallGraph.$id(id).hasClass('picked'), e.id, { timeout: 10_000 });
+  return (await page.textContent('#explain h2')) as string;
 }
 
 export const ROOT_DIR = ROOT;

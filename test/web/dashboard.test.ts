@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { podwall, ROOT } from '../helpers.js';
-import { browserMissing, launch, midpoints, open, screenDir, serve, share } from './browser.js';
+import { browserMissing, clickPoints, launch, open, screenDir, serve, share } from './browser.js';
 
 // page.evaluate bodies run in the browser; this project compiles without the DOM library
 declare const window: any; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -76,7 +76,7 @@ describe('podwall serve in a real browser', { skip: skip ?? false }, () => {
       assert.ok(colours.every((c: string) => !/rgb\(19[0-9], 4[0-9], 4[0-9]\)|rgb\(197, 48, 48\)/.test(c)), colours.join(' '));
 
       // a real mouse click at the edge's rendered midpoint explains that edge
-      const { edges: mids, misses } = await midpoints(page);
+      const { edges: mids, misses } = await clickPoints(page);
       assert.deepEqual(misses, []);
       const edge = mids.find((e) => e.source === 'shop/storefront' && e.target === 'shop/api')!;
       await page.mouse.click(edge.x, edge.y);
@@ -103,7 +103,7 @@ describe('podwall serve in a real browser', { skip: skip ?? false }, () => {
       const denied = await page.evaluate(() => window.podwallGraph.edges('[kind = "denied"]').map((e: any) => `${e.data('source')} -> ${e.data('target')}`));
       assert.ok(denied.includes('shop/storefront -> shop/db'), denied.join('\n'));
       assert.match((await page.textContent('#explain'))!, /shop\/storefront → shop\/db/);
-      assert.deepEqual((await midpoints(page)).misses, [], 'denied edges are clickable at their midpoints too');
+      assert.deepEqual((await clickPoints(page)).misses, [], 'denied edges are clickable too (midpoint or handle)');
       await page.screenshot({ path: join(shots, 'shop-denied.png') });
       share(join(shots, 'shop-denied.png'));
 
@@ -157,7 +157,7 @@ describe('podwall serve in a real browser', { skip: skip ?? false }, () => {
       await page.waitForFunction(() => window.podwallGraph.edges('[flowText]').length > 0);
       const flowEdges = await page.evaluate(() => window.podwallGraph.edges('[flowText]').map((e: any) => `${e.data('kind')} ${e.data('source')} -> ${e.data('target')} ${e.data('flowText')}`));
       assert.ok(flowEdges.some((e: string) => e.startsWith('flow ') && /✗\d+/.test(e)), `a denied attempt without a policy path: ${flowEdges.join('\n')}`);
-      const { edges: mids, misses } = await midpoints(page);
+      const { edges: mids, misses } = await clickPoints(page);
       assert.deepEqual(misses, []);
       const denied = mids.find((e) => e.kind === 'flow')!;
       await page.mouse.click(denied.x, denied.y);
