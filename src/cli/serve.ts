@@ -267,9 +267,10 @@ function rebuild(objects: SourceObject[], options: BuildOptions, io: CliIO): Clu
 
 /** The history database, only the rows of the served cluster (history.ts says how rows are matched). */
 function scopedHistory(store: HistoryStore, scope: ClusterScope): HistorySource {
-  const flowRows = () => store.flowSummaries(200).filter((x) => inScope(x.label, scope));
+  const rows = { cluster: scope.cluster, orLabel: (label: string) => inScope(label, scope) };
+  const flowRows = () => store.flowSummaries(200, rows);
   return {
-    runs: () => store.runs(400).filter((r) => inScope(r.label, scope)).slice(-200).map((r) => ({ at: r.at, label: r.label, kpis: r.kpis })),
+    runs: () => store.runs(200, rows).map((r) => ({ at: r.at, label: r.label, kpis: r.kpis })),
     flows: () => flowRows().slice(-50).map((x) => ({ at: x.at, label: x.label, summary: x.summary })),
     incidents: () => {
       const rows = flowRows();
