@@ -60,12 +60,11 @@ export function historyCommand(io: CliIO, setCode: (code: number) => void): Comm
           io.out(`\ntrend over ${runs.length} runs: default-deny ingress ${pct(a.defaultDenyIngress)} -> ${pct(b.defaultDenyIngress)}, errors ${a.findings.error} -> ${b.findings.error}\n`);
         }
         if (flows.length) {
-          const width = Math.max(7, ...flows.map((f) => (f.cluster ?? '-').length));
-          io.out(`\nFLOWS  WHEN                 DENIED  BLOCKED/WEEK  INCIDENTS  OPEN  MTTR      ${'CLUSTER'.padEnd(width)}  SOURCE\n`);
+          io.out('\nFLOWS  WHEN                 DENIED  BLOCKED/WEEK  INCIDENTS  OPEN  MTTR      SOURCE\n');
           for (const f of flows) {
             const i = incidents.get(f.id);
             const figures = i ? `${String(i.count).padStart(9)}  ${String(i.open).padStart(4)}  ${(i.mttrMs === undefined ? '-' : formatDuration(i.mttrMs)).padEnd(8)}` : `${'-'.padStart(9)}  ${'-'.padStart(4)}  ${'-'.padEnd(8)}`;
-            io.out(`${String(f.id).padEnd(5)}  ${f.at.slice(0, 19).replace('T', ' ')}  ${String(f.summary.denied).padStart(6)}  ${String(f.summary.blockedPerWeek).padStart(12)}  ${figures}  ${(f.cluster ?? '-').padEnd(width)}  ${f.label}\n`);
+            io.out(`${String(f.id).padEnd(5)}  ${f.at.slice(0, 19).replace('T', ' ')}  ${String(f.summary.denied).padStart(6)}  ${String(f.summary.blockedPerWeek).padStart(12)}  ${figures}  ${f.label}\n`);
           }
         }
       }
