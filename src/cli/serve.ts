@@ -77,6 +77,8 @@ export function serveCommand(io: CliIO, setCode: (code: number) => void): Comman
 
     // a watched cluster: the mirror lists it, then keeps it current (as `podwall watch`)
     let objects: SourceObject[];
+    /** The watched cluster's objects the model was built from (the workers build from the same). */
+    let liveObjects: SourceObject[] | undefined;
     let mirror: ClusterMirror | undefined;
     let tracker: PolicyTracker | undefined;
     let dirty = false;
@@ -91,7 +93,8 @@ export function serveCommand(io: CliIO, setCode: (code: number) => void): Comman
         object: (type, item) => tracker?.event(type, item),
       });
       await mirror.start();
-      objects = [...mirror.objects(), ...files];
+      liveObjects = mirror.objects();
+      objects = [...liveObjects, ...files];
       tracker = new PolicyTracker(objects);
     } else objects = await readInputs(f, input);
 
@@ -130,11 +133,11 @@ export function serveCommand(io: CliIO, setCode: (code: number) => void): Comman
     const log = (l: string): void => io.err(`${l}\n`);
     const handler = { handle: (m: string, u: URL) => api.handle(m, u) };
     // the heavy views in worker threads that load the same inputs (docs/architecture.md, dashboard)
-    const inputsOf = (liveObjects?: SourceObject[]): WorkerInputs => ({
+    const inputsOf = (watchedObjects?: SourceObject[]): WorkerInputs => ({
       files: f.filename ?? [],
       ...(stdin !== undefined ? { stdin } : {}),
       ...(f.proposed ? { proposed: f.proposed } : {}),
-      ...(liveObjects ? { liveObjects } : {}),
+      ...(watchedObjects ? { liveObjects: watchedObjects } : {}),
       options,
       dataplane,
       ...(flows ? { flows: { files: flows.files, pairs: flows.pairs() } } : {}),
@@ -143,7 +146,7 @@ export function serveCommand(io: CliIO, setCode: (code: number) => void): Comman
     });
     let heavy: HeavyAnswers;
     if (threads.threads > 0) {
-      const pool = new WorkerAnswers(inputsOf(mirror ? mirror.objects() : undefined), log, {
+      const pool = new WorkerAnswers(inputsOf(liveObjects), log, {
         threads: threads.threads,
         ...(threads.heapMb ? { heapMb: threads.heapMb } : {}),
         loaded: (r) => {
@@ -186,7 +189,8 @@ export function serveCommand(io: CliIO, setCode: (code: number) => void): Comman
         dirty = false;
         try {
           const at = new Date().toISOString();
-          const objs = [...mirror!.objects(), ...files];
+          const watched = mirror!.objects();
+          const objs = [...watched, ...files];
           const next = rebuild(objs, options, io);
           if (next) {
             const after = connections(next, plane);
@@ -196,7 +200,7 @@ export function serveCommand(io: CliIO, setCode: (code: number) => void): Comman
             metrics?.audit(state.audit!.kpis);
             const fresh = new DashboardApi(state);
             // the workers load the new state before any question that follows (messages keep their order)
-            if (heavy instanceof WorkerAnswers) void heavy.load(inputsOf(mirror!.objects()));
+            if (heavy instanceof WorkerAnswers) void heavy.load(inputsOf(watched));
             else fresh.warm();
             api = fresh;
             events.publish('change', change);
