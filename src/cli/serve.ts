@@ -160,8 +160,24 @@ export function serveCommand(io: CliIO, setCode: (code: number) => void): Comman
         },
       });
       heavy = pool;
-      // the first graph before listening (the worker computes it as it loads): the first page load is quick
+      // the first graph before listening (the worker computes it as it loads): the first page load is quick;
+      // a signal meanwhile stops the start (nothing else listens for it yet but the metrics)
+      let signalled = false;
+      const early = (): void => {
+        signalled = true;
+        void pool.close();
+      };
+      process.once('SIGINT', early);
+      process.once('SIGTERM', early);
       await pool.ready();
+      process.removeListener('SIGINT', early);
+      process.removeListener('SIGTERM', early);
+      if (signalled) {
+        mirror?.stop();
+        store?.close();
+        if (mirror) setTimeout(() => process.exit(), 500).unref();
+        return setCode(0);
+      }
     } else {
       heavy = new InlineAnswers(handler, log);
       api.warm();

@@ -118,6 +118,9 @@ export class WorkerAnswers implements HeavyAnswers {
   async close(): Promise<void> {
     this.closed = true;
     for (const j of this.queue.splice(0)) j.resolve(stopping());
+    // whoever waits for a load waits no more: nothing will load
+    for (const w of this.waitingForLoad.values()) w.done();
+    this.waitingForLoad.clear();
     await Promise.all(
       this.slots.map((s) => {
         s.busy?.resolve(stopping());

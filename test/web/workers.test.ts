@@ -152,6 +152,23 @@ describe('dashboard: worker faults and stopping', () => {
     assert.equal(code, 0, `signal ${signal}`);
   });
 
+  it('a signal while the worker loads (before the server listens) stops the start', { timeout: 180_000 }, async () => {
+    const child = spawn(process.execPath, [join(ROOT, 'bin', 'podwall.js'), 'serve', '-f', cluster, '--port', '0', '--metrics', '127.0.0.1:0'], { cwd: ROOT });
+    running.add(child);
+    let err = '';
+    const closed = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    // the metrics listen (and take signals) before the worker has loaded the model
+    await new Promise<void>((resolve) => {
+      child.stderr.on('data', (d) => {
+        err += d;
+        if (/metrics on http/.test(err)) resolve();
+      });
+    });
+    child.kill('SIGTERM');
+    assert.equal(await closed, 0, err);
+    running.delete(child);
+  });
+
   for (const sig of ['SIGTERM', 'SIGINT'] as const) {
     it(`${sig} stops the server while a worker computes`, async () => {
       const s = await serve(['-f', cluster]);
