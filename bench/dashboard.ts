@@ -47,7 +47,7 @@ const row = (what: string, ms: number, extra = ''): void => void rows.push([what
 try {
   const summary = await time('/api/summary');
   row('summary', summary.ms, `${summary.body.workloads} workloads, ${summary.body.pods} pods, ${summary.body.policies} policies`);
-  // the summary while the folded graph is being computed: one computation at a time, but cheap answers wait only for it
+  // the summary while the folded graph is being computed (in a worker thread: the summary does not wait for it)
   const graphPromise = time('/api/graph');
   const during = await time('/api/summary');
   const graph = await graphPromise;

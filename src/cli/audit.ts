@@ -14,6 +14,7 @@ import { describeVpcCniAddon } from '../sources/aws-eks.js';
 import { readText } from '../sources/files.js';
 import { defaultDbPath, HistoryStore } from '../store/history.js';
 import { addEksOptions, eksChoice, type DataplaneFlags } from './dataplane.js';
+import { addClusterNameOption, recordedCluster } from './cluster-name.js';
 import { addInputOptions, liveReader, loadCluster, parseOutput, printWarnings, wantsLive, type InputFlags } from './inputs.js';
 import { readPolicyEndpoints } from '../sources/policy-endpoints.js';
 import { LiveError } from '../sources/live.js';
@@ -30,6 +31,7 @@ interface Flags extends InputFlags, DataplaneFlags {
   failOn?: string;
   record?: boolean;
   db?: string;
+  clusterName?: string;
 }
 
 const FORMATS = ['text', 'json', 'sarif', 'junit', 'md'] as const;
@@ -56,6 +58,7 @@ export function auditCommand(io: CliIO, setCode: (code: number) => void): Comman
     .option('--fail-on <severity>', 'exit 1 when a finding reaches this severity: error, warning or info', 'error')
     .option('--record', 'store this run\'s KPIs and findings in the history database')
     .option('--db <path>', `history database (default: ${defaultDbPath()})`);
+  addClusterNameOption(cmd, 'with --record: the cluster the run is recorded for, as serve and history scope by it (default: --cluster, else the kubeconfig context, else the input files)');
   addInputOptions(cmd);
   addEksOptions(cmd);
   return cmd.action(async (flags: Flags) => {
@@ -65,7 +68,9 @@ export function auditCommand(io: CliIO, setCode: (code: number) => void): Comman
     if (flags.addonConfig && flags.cluster) throw new UsageError('--addon-config and --cluster exclude each other');
     if (flags.region && !flags.cluster) throw new UsageError('--region goes with --cluster');
     // a database that cannot be written is said before the work, not after it
-    const store = flags.record ? new HistoryStore(flags.db ?? defaultDbPath(io.env), { warn: (m) => io.err(`podwall: warning: ${m}\n`) }) : undefined;
+    if (flags.clusterName !== undefined && !flags.record) throw new UsageError('--cluster-name names the cluster of a recorded run: give --record too');
+    const recordFor = flags.record ? await recordedCluster(flags, io, flags.cluster) : undefined;
+    const store = flags.record ? new HistoryStore(flags.db ?? defaultDbPath(io.env), { warn: (m) => io.err(`podwall: warning: ${m}\n`), ...(recordFor ? { cluster: recordFor } : {}) }) : undefined;
     const config = flags.config ? parseConfig(parseDocuments(readText(flags.config), flags.config), flags.config, CHECK_IDS) : defaultConfig();
     const cluster = await loadCluster(flags, io);
     const enforcement: EnforcementState[] = enforcementFromCluster(cluster);

@@ -11,6 +11,7 @@ import { defaultDbPath, HistoryStore } from '../store/history.js';
 import { addCloudWatchOptions, cloudWatchFlows, flowSource, snapshotTimes, type CloudWatchFlags } from './cloudwatch.js';
 import { addIncidentOptions, incidentMachinery, readFlowsByTime, recordedPolicyChanges, timeWindow, type IncidentFlags } from './incident-inputs.js';
 import { addInputOptions, collect, parseOutput, type InputFlags } from './inputs.js';
+import { addClusterNameOption, recordedCluster } from './cluster-name.js';
 import { UsageError, type CliIO } from './io.js';
 
 export interface FlowFlags extends InputFlags {
@@ -56,6 +57,7 @@ interface Flags extends FlowFlags, IncidentFlags, CloudWatchFlags {
   output?: string;
   record?: boolean;
   db?: string;
+  clusterName?: string;
 }
 
 export function flowsCommand(io: CliIO, setCode: (code: number) => void): Command {
@@ -69,6 +71,7 @@ export function flowsCommand(io: CliIO, setCode: (code: number) => void): Comman
     .option('-o, --output <format>', 'text|json|csv|md', 'text')
     .option('--record', 'add the figures to the history database')
     .option('--db <path>', `history database: written with --record; its recorded policy changes, if any, join the snapshots for incidents (default: ${defaultDbPath()})`);
+  addClusterNameOption(summary, 'the cluster the flows are of: with --record, what the summary is recorded for (default: the kubeconfig context, else the input files); with --db, only its recorded policy changes are read');
   addFlowOptions(summary);
   addIncidentOptions(summary);
   addCloudWatchOptions(summary, false);
@@ -78,10 +81,11 @@ export function flowsCommand(io: CliIO, setCode: (code: number) => void): Comman
     const window = timeWindow(f);
     const source = flowSource(logs, f);
     // a database that cannot be written is said before the work, not after it
-    const store = f.record ? new HistoryStore(f.db ?? defaultDbPath(io.env), { warn: (m) => io.err(`podwall: warning: ${m}\n`) }) : undefined;
+    const cluster = f.record || f.clusterName ? await recordedCluster(f, io) : undefined;
+    const store = f.record ? new HistoryStore(f.db ?? defaultDbPath(io.env), { warn: (m) => io.err(`podwall: warning: ${m}\n`), ...(cluster ? { cluster } : {}) }) : undefined;
     try {
       // incidents (docs/incidents.md) need the flows in time order; the counters do not mind
-      const { attributor, detector, snapshots, changePoints } = await incidentMachinery(f, io, f.db && existsSync(f.db) ? recordedPolicyChanges(f.db) : [], window);
+      const { attributor, detector, snapshots, changePoints } = await incidentMachinery(f, io, f.db && existsSync(f.db) ? recordedPolicyChanges(f.db, cluster) : [], window);
       const summarizer = new FlowSummarizer(attributor, window);
       const stats = newStats();
       if (source !== 'cloudwatch' && changePoints === 0 && attributor.snapshotCount === 1 && !f.strict) {

@@ -5,11 +5,13 @@ import type { CliIO } from './io.js';
 import { existsSync } from 'node:fs';
 import { UsageError } from './io.js';
 import { formatDuration } from '../report/duration.js';
+import { normalizedLabel } from '../store/cluster.js';
 
 interface Flags {
   db?: string;
   output?: string;
   limit?: string;
+  clusterName?: string;
 }
 
 const pct = (x: number): string => `${(Math.round(x * 1000) / 10).toFixed(1)}%`;
@@ -19,6 +21,7 @@ export function historyCommand(io: CliIO, setCode: (code: number) => void): Comm
     .description('the KPI trend over recorded audit runs (podwall audit --record)')
     .option('--db <path>', `history database (default: ${defaultDbPath()})`)
     .option('--limit <n>', 'the most recent N runs', '30')
+    .option('--cluster-name <name>', 'only what was recorded for this cluster (the name audit, watch and flows summary --record wrote: their --cluster-name, EKS cluster, kubeconfig context or input files); rows recorded before podwall named clusters count when their label names it')
     .option('-o, --output <format>', 'text or json', 'text')
     .action((flags: Flags) => {
       const output = parseOutput(flags.output, ['text', 'json'] as const);
@@ -33,18 +36,22 @@ export function historyCommand(io: CliIO, setCode: (code: number) => void): Comm
         return setCode(0);
       }
       const store = new HistoryStore(path, { warn: (m) => io.err(`podwall: warning: ${m}\n`) });
-      const runs = store.runs(limit);
-      const flows = store.flowSummaries(limit);
+      const name = flags.clusterName;
+      // as serve scopes its history: the cluster's rows, and unnamed rows labelled with its name
+      const labels = name === undefined ? undefined : new Set([name, `cluster:${name}`].map(normalizedLabel));
+      const scope = name === undefined ? undefined : { cluster: name, orLabel: (label: string) => labels!.has(normalizedLabel(label)) };
+      const runs = store.runs(limit, scope);
+      const flows = store.flowSummaries(limit, scope);
       const incidents = store.incidentFigures(flows.map((f) => f.id));
       store.close();
-      if (!runs.length && !flows.length) io.err(nothing);
+      if (!runs.length && !flows.length) io.err(name === undefined ? nothing : `nothing recorded for cluster ${name} in ${path}: record with --cluster-name ${name} (podwall audit --record, watch --record, flows summary --record)\n`);
       if (output === 'json') {
-        io.out(JSON.stringify({ runs, flows: flows.map((f) => ({ id: f.id, at: f.at, label: f.label, first: f.summary.first, last: f.summary.last, denied: f.summary.denied, allowed: f.summary.allowed, blockedPerWeek: f.summary.blockedPerWeek, deniedPerWeek: f.summary.deniedPerWeek, ...(incidents.has(f.id) ? { incidents: incidents.get(f.id) } : {}) })) }, null, 2) + '\n');
+        io.out(JSON.stringify({ runs, flows: flows.map((f) => ({ id: f.id, at: f.at, label: f.label, ...(f.cluster !== undefined ? { cluster: f.cluster } : {}), first: f.summary.first, last: f.summary.last, denied: f.summary.denied, allowed: f.summary.allowed, blockedPerWeek: f.summary.blockedPerWeek, deniedPerWeek: f.summary.deniedPerWeek, ...(incidents.has(f.id) ? { incidents: incidents.get(f.id) } : {}) })) }, null, 2) + '\n');
       } else if (runs.length || flows.length) {
-        const rows = [['RUN', 'WHEN', 'CIS', 'DENY-IN', 'DENY-OUT', 'ISO-IN', 'ISO-OUT', 'ERR', 'WARN', 'STALE', 'SOURCE']];
+        const rows = [['RUN', 'WHEN', 'CIS', 'DENY-IN', 'DENY-OUT', 'ISO-IN', 'ISO-OUT', 'ERR', 'WARN', 'STALE', 'CLUSTER', 'SOURCE']];
         for (const r of runs) {
           const k = r.kpis;
-          rows.push([String(r.id), r.at.slice(0, 19).replace('T', ' '), k.cisScore === null ? 'n/a' : `${k.cisScore}%`, pct(k.defaultDenyIngress), pct(k.defaultDenyEgress), pct(k.podsIsolatedIngress), pct(k.podsIsolatedEgress), String(k.findings.error), String(k.findings.warning), String(k.stalePolicies), r.label]);
+          rows.push([String(r.id), r.at.slice(0, 19).replace('T', ' '), k.cisScore === null ? 'n/a' : `${k.cisScore}%`, pct(k.defaultDenyIngress), pct(k.defaultDenyEgress), pct(k.podsIsolatedIngress), pct(k.podsIsolatedEgress), String(k.findings.error), String(k.findings.warning), String(k.stalePolicies), r.cluster ?? '-', r.label]);
         }
         const widths = rows[0]!.map((_, i) => rows.reduce((w, row) => Math.max(w, row[i]!.length), 0)); // no spread: runs may be many
         io.out(rows.map((row) => row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n') + '\n');

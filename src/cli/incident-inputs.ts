@@ -83,13 +83,13 @@ export async function* readFlowsByTime(logs: string[], f: FlowFlags, stats: Read
   stats.malformedExamples.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
 }
 
-/** The recorded policy changes of a history database given with --db (it must exist). */
-export function recordedPolicyChanges(db: string | undefined): RecordedPolicyChange[] {
+/** The recorded policy changes of a history database given with --db (it must exist); with `cluster`, that cluster's and those recorded without one. */
+export function recordedPolicyChanges(db: string | undefined, cluster?: string): RecordedPolicyChange[] {
   if (db === undefined) return [];
   if (!existsSync(db)) throw new UsageError(`--db ${db}: no such history database (record policy changes with podwall watch --record)`);
   const store = new HistoryStore(db);
   try {
-    return store.policyChanges();
+    return store.policyChanges(cluster);
   } finally {
     store.close();
   }

@@ -22,7 +22,7 @@ export interface MetricsFlags extends InputFlags {
 export function addMetricsOptions(cmd: Command): Command {
   return cmd
     .option('--metrics <addr>', 'serve Prometheus metrics (audit KPIs, recorded flow counts) on HOST:PORT at /metrics, e.g. 127.0.0.1:9464')
-    .option('--cluster-name <name>', 'the cluster label of the metrics (default: the kubeconfig context, else "default")');
+    .option('--cluster-name <name>', 'the cluster\'s name: the label of the metrics (default: the kubeconfig context, else "default"), and the cluster serve scopes the history by and watch --record records under');
 }
 
 /** What `watch` knows itself: incidents as they happen (with --flows) and its flow sources. */

@@ -21,6 +21,8 @@ import { FlowIndex } from '../web/flows.js';
 import { clusterScope, inScope, type ClusterScope, type HistorySource } from '../web/history.js';
 import { connectionChanges, connections, PolicyTracker } from '../web/live.js';
 import { createDashboardServer, EventHub } from '../web/server.js';
+import { fingerprint, type WorkerInputs } from '../web/worker-inputs.js';
+import { InlineAnswers, WorkerAnswers, type HeavyAnswers } from '../web/worker-pool.js';
 import { addDataplaneOptions, describeChoice, eksChoice, parseDataplane, type DataplaneFlags } from './dataplane.js';
 import { flowFormat, readFlows } from './flows.js';
 import { addInputOptions, buildOptions, collect, liveReader, readInputs, readObjects, wantsLive, type InputFlags } from './inputs.js';
@@ -57,13 +59,17 @@ export function serveCommand(io: CliIO, setCode: (code: number) => void): Comman
   return cmd.action(async (f: Flags) => {
     const port = Number(f.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be a number 0-65535');
+    const threads = workerSettings(io.env);
+    // stdin can be read once: what `-f -` gave is kept for the worker threads, which read the inputs again
+    let stdin: string | undefined;
+    const input: CliIO = { ...io, readStdin: () => (stdin ??= io.readStdin()) };
     const dataplaneName = parseDataplane(f.dataplane);
     const interval = parseDuration(f.interval ?? '2s');
     const format = flowFormat(f.format);
     const options = buildOptions(f);
     const config: AuditConfig = f.config ? parseConfig(parseDocuments(readText(f.config), f.config), f.config, CHECK_IDS) : defaultConfig();
     const addon = f.addonConfig ? enforcementFromDescribeAddonJson(readText(f.addonConfig), f.addonConfig) : undefined;
-    const proposedObjects = f.proposed ? readObjects(f.proposed, io) : undefined;
+    const proposedObjects = f.proposed ? readObjects(f.proposed, input) : undefined;
     // the log paths are checked before the cluster is read (the flows are read once it is built)
     const flowStats = newStats();
     const flowSource = f.flows?.length ? readFlows(f.flows, { ...(format ? { format } : {}) }, flowStats, io) : undefined;
@@ -71,11 +77,13 @@ export function serveCommand(io: CliIO, setCode: (code: number) => void): Comman
 
     // a watched cluster: the mirror lists it, then keeps it current (as `podwall watch`)
     let objects: SourceObject[];
+    /** The watched cluster's objects the model was built from (the workers build from the same). */
+    let liveObjects: SourceObject[] | undefined;
     let mirror: ClusterMirror | undefined;
     let tracker: PolicyTracker | undefined;
     let dirty = false;
     let context: string | undefined;
-    const files = f.filename?.length ? readObjects(f.filename, io) : [];
+    const files = f.filename?.length ? readObjects(f.filename, input) : [];
     if (live) {
       const reader = await liveReader(f);
       context = reader.label.replace(/^cluster:/, '');
@@ -85,9 +93,10 @@ export function serveCommand(io: CliIO, setCode: (code: number) => void): Comman
         object: (type, item) => tracker?.event(type, item),
       });
       await mirror.start();
-      objects = [...mirror.objects(), ...files];
+      liveObjects = mirror.objects();
+      objects = [...liveObjects, ...files];
       tracker = new PolicyTracker(objects);
-    } else objects = await readInputs(f, io);
+    } else objects = await readInputs(f, input);
 
     const cluster = buildCluster(objects, options);
     const dataplane = chooseDataplane(dataplaneName, f, cluster);
@@ -121,10 +130,60 @@ export function serveCommand(io: CliIO, setCode: (code: number) => void): Comman
       live,
     });
     let api = new DashboardApi(stateOf(cluster, objects, audit));
-    // the first graph before listening: nobody waits on it, and the first page load is quick
-    api.warm();
+    const log = (l: string): void => io.err(`${l}\n`);
+    const handler = { handle: (m: string, u: URL) => api.handle(m, u) };
+    // the heavy views in worker threads that load the same inputs (docs/architecture.md, dashboard)
+    const inputsOf = (watchedObjects?: SourceObject[]): WorkerInputs => ({
+      files: f.filename ?? [],
+      ...(stdin !== undefined ? { stdin } : {}),
+      ...(f.proposed ? { proposed: f.proposed } : {}),
+      ...(watchedObjects ? { liveObjects: watchedObjects } : {}),
+      options,
+      dataplane,
+      ...(flows ? { flows: { files: flows.files, pairs: flows.pairs() } } : {}),
+      source: api.state.source,
+      live,
+    });
+    let heavy: HeavyAnswers;
+    if (threads.threads > 0) {
+      const pool = new WorkerAnswers(inputsOf(liveObjects), log, {
+        threads: threads.threads,
+        ...(threads.heapMb ? { heapMb: threads.heapMb } : {}),
+        loaded: (r) => {
+          if (heavy !== pool) return;
+          const expected = fingerprint(api.state.cluster, api.state.proposed);
+          if (r.ok && r.fingerprint === expected) return;
+          // the worker read other inputs (a file changed since), or none: the answers must be the served model's
+          log(`podwall: ${r.ok ? `the dashboard's worker thread loaded ${r.fingerprint}, the server ${expected} (did a file change?)` : r.message}; heavy answers are computed in the server's thread from now on`);
+          heavy = new InlineAnswers(handler, log);
+          void pool.close();
+        },
+      });
+      heavy = pool;
+      // the first graph before listening (the worker computes it as it loads): the first page load is quick;
+      // a signal meanwhile stops the start (nothing else listens for it yet but the metrics)
+      let signalled = false;
+      const early = (): void => {
+        signalled = true;
+        void pool.close();
+      };
+      process.once('SIGINT', early);
+      process.once('SIGTERM', early);
+      await pool.ready();
+      process.removeListener('SIGINT', early);
+      process.removeListener('SIGTERM', early);
+      if (signalled) {
+        mirror?.stop();
+        store?.close();
+        if (mirror) setTimeout(() => process.exit(), 500).unref();
+        return setCode(0);
+      }
+    } else {
+      heavy = new InlineAnswers(handler, log);
+      api.warm();
+    }
     const events = live ? new EventHub() : undefined;
-    const server = createDashboardServer({ handle: (m, u) => api.handle(m, u) }, (l) => io.err(`${l}\n`), { address: f.address!, ...(events ? { events } : {}) });
+    const server = createDashboardServer(handler, log, { address: f.address!, ...(events ? { events } : {}), heavy: { ask: (m, u) => heavy.ask(m, u), close: () => heavy.close() } });
     await new Promise<void>((resolve, reject) => {
       server.once('error', (e: NodeJS.ErrnoException) => reject(new UsageError(`cannot listen on ${f.address}:${port}: ${e.code ?? e.message}`)));
       server.listen(port, f.address, () => resolve());
@@ -146,16 +205,19 @@ export function serveCommand(io: CliIO, setCode: (code: number) => void): Comman
         dirty = false;
         try {
           const at = new Date().toISOString();
-          const objs = [...mirror!.objects(), ...files];
+          const watched = mirror!.objects();
+          const objs = [...watched, ...files];
           const next = rebuild(objs, options, io);
           if (next) {
             const after = connections(next, plane);
             const change = { at, ...connectionChanges(before, after), policies: tracker!.take() };
             before = after;
             const state = stateOf(next, objs);
-            metrics?.audit(state.audit.kpis);
+            metrics?.audit(state.audit!.kpis);
             const fresh = new DashboardApi(state);
-            fresh.warm();
+            // the workers load the new state before any question that follows (messages keep their order)
+            if (heavy instanceof WorkerAnswers) void heavy.load(inputsOf(watched));
+            else fresh.warm();
             api = fresh;
             events.publish('change', change);
           }
@@ -170,6 +232,8 @@ export function serveCommand(io: CliIO, setCode: (code: number) => void): Comman
       const stop = (): void => {
         if (timer) clearInterval(timer);
         mirror?.stop();
+        // a worker busy with a graph is stopped where it is: nothing waits for it
+        void heavy.close();
         server.close();
         server.closeAllConnections();
         store?.close();
@@ -182,6 +246,23 @@ export function serveCommand(io: CliIO, setCode: (code: number) => void): Comman
     });
     setCode(0);
   });
+}
+
+/**
+ * Worker threads for the heavy views: PODWALL_SERVE_THREADS (default 1; 0 computes them in the
+ * server's own thread, as before workers), and PODWALL_SERVE_WORKER_MB, a worker's heap limit (a
+ * question that needs more stops that worker with a 500, not the server).
+ */
+function workerSettings(env: NodeJS.ProcessEnv): { threads: number; heapMb?: number } {
+  const number = (name: string, min: number): number | undefined => {
+    const v = env[name];
+    if (v === undefined || v === '') return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) throw new UsageError(`$${name} must be a whole number of at least ${min}, got ${JSON.stringify(v)}`);
+    return n;
+  };
+  const heapMb = number('PODWALL_SERVE_WORKER_MB', 16);
+  return { threads: number('PODWALL_SERVE_THREADS', 0) ?? 1, ...(heapMb !== undefined ? { heapMb } : {}) };
 }
 
 /** The data plane the whole dashboard answers for (graph, denied, explain), as `explain --dataplane`. */
@@ -206,9 +287,10 @@ function rebuild(objects: SourceObject[], options: BuildOptions, io: CliIO): Clu
 
 /** The history database, only the rows of the served cluster (history.ts says how rows are matched). */
 function scopedHistory(store: HistoryStore, scope: ClusterScope): HistorySource {
-  const flowRows = () => store.flowSummaries(200).filter((x) => inScope(x.label, scope));
+  const rows = { cluster: scope.cluster, orLabel: (label: string) => inScope(label, scope) };
+  const flowRows = () => store.flowSummaries(200, rows);
   return {
-    runs: () => store.runs(400).filter((r) => inScope(r.label, scope)).slice(-200).map((r) => ({ at: r.at, label: r.label, kpis: r.kpis })),
+    runs: () => store.runs(200, rows).map((r) => ({ at: r.at, label: r.label, kpis: r.kpis })),
     flows: () => flowRows().slice(-50).map((x) => ({ at: x.at, label: x.label, summary: x.summary })),
     incidents: () => {
       const rows = flowRows();

@@ -84,7 +84,9 @@ export function watchCommand(io: CliIO, setCode: (code: number) => void): Comman
     /** The policy objects the watch events told whole since then (the mirror keeps them without managedFields). */
     let told: SourceObject[] = [];
     // a database that cannot be written is said before the cluster is read
-    const store = f.record ? new HistoryStore(f.db ?? defaultDbPath(io.env), { warn: (m) => io.err(`podwall: warning: ${m}\n`) }) : undefined;
+    // the rows name the cluster as serve and history scope by it: --cluster-name, else the context
+    const cluster = f.clusterName || reader.label.replace(/^cluster:/, '');
+    const store = f.record ? new HistoryStore(f.db ?? defaultDbPath(io.env), { warn: (m) => io.err(`podwall: warning: ${m}\n`), ...(cluster ? { cluster } : {}) }) : undefined;
     // --record: policy changes too, for `podwall incidents --db`
     const recorder = store ? new PolicyRecorder(store, reader.label) : undefined;
     const mirror = new ClusterMirror(reader, {
@@ -110,7 +112,8 @@ export function watchCommand(io: CliIO, setCode: (code: number) => void): Comman
     });
     await mirror.start();
     recorder?.baseline(mirror.objects());
-    const metrics = await startMetrics(f, io, true, undefined, {
+    // --cluster-name names the recorded cluster too: without --metrics it is not the metrics' label
+    const metrics = await startMetrics(f.metrics || !f.record ? f : { ...f, clusterName: undefined }, io, true, undefined, {
       ...(live ? { incidents: () => liveTotals(live) } : {}),
       watch: () => ({ flowSources: followers.length, policyChanges: policySet.changes }),
     });

@@ -9,6 +9,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { AuditResult, Kpis } from '../audit/run.js';
 import type { FlowSummary } from '../flows/summary.js';
+import { clusterOfRunLabel } from './cluster.js';
 import { historyError } from './errors.js';
 import type { IncidentFigures } from '../incidents/figures.js';
 import type { RecordedPolicyChange } from '../incidents/timeline.js';
@@ -24,6 +25,17 @@ export interface RecordedRun {
   at: string;
   label: string;
   kpis: Kpis;
+  /** The cluster it was recorded for (store/cluster.ts); absent when none was known. */
+  cluster?: string;
+}
+
+/**
+ * Which rows to read: those recorded for `cluster`, and of the rows that name no cluster (recorded
+ * before rows had one, or without a cluster to name) those whose label `orLabel` accepts.
+ */
+export interface RowScope {
+  cluster: string;
+  orLabel?: (label: string) => boolean;
 }
 
 export interface FlowTotals {
@@ -89,6 +101,21 @@ const MIGRATIONS: ((db: Database.Database) => void)[] = [
       if (!columns.has(name)) db.exec(`ALTER TABLE flow_summaries ADD COLUMN ${name} ${type}`);
     }
   },
+  // 2: the cluster each row belongs to. Runs recorded before get the cluster their label names (see
+  // clusterOfRunLabel; NULL for "live cluster"); flow summaries and policy changes get NULL, since
+  // their labels name logs and sessions, not clusters. Readers match NULL rows by label, as before.
+  (db) => {
+    for (const table of ['runs', 'flow_summaries', 'policy_changes']) {
+      const columns = new Set((db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name));
+      if (!columns.has('cluster')) db.exec(`ALTER TABLE ${table} ADD COLUMN cluster TEXT`);
+      db.exec(`CREATE INDEX IF NOT EXISTS ${table}_cluster ON ${table}(cluster)`);
+    }
+    const update = db.prepare('UPDATE runs SET cluster = ? WHERE id = ?');
+    for (const r of db.prepare('SELECT id, label FROM runs WHERE cluster IS NULL').all() as { id: number; label: unknown }[]) {
+      const cluster = typeof r.label === 'string' ? clusterOfRunLabel(r.label) : null;
+      if (cluster !== null) update.run(cluster, r.id);
+    }
+  },
 ];
 
 /** A policy change as `watch --record` writes it. */
@@ -107,6 +134,8 @@ export interface PolicyChangeRow {
 export interface StoreOptions {
   /** A row that cannot be read (invalid JSON, a wrong shape) is skipped; this says which. */
   warn?: (message: string) => void;
+  /** The cluster the rows written through this store belong to (store/cluster.ts names it). */
+  cluster?: string;
 }
 
 /**
@@ -116,12 +145,15 @@ export interface StoreOptions {
 export class HistoryStore {
   private readonly db: Database.Database;
   private readonly warn: (message: string) => void;
+  /** Written into every row this store records; null when the writer knows no cluster. */
+  private readonly cluster: string | null;
 
   constructor(
     readonly path: string,
     options: StoreOptions = {},
   ) {
     this.warn = options.warn ?? (() => undefined);
+    this.cluster = options.cluster ?? null;
     let db: Database.Database | undefined;
     const existed = existsSync(path);
     let made: string[] = [];
@@ -215,17 +247,17 @@ export class HistoryStore {
 
   /** Policy changes seen by `watch`, in one transaction (a baseline and its listed objects together). */
   recordPolicyChanges(rows: readonly PolicyChangeRow[], at = new Date()): void {
-    const insert = this.db.prepare('INSERT INTO policy_changes (at, session, change, api_version, kind, namespace, name, manager, hash, object) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    const insert = this.db.prepare('INSERT INTO policy_changes (at, session, change, api_version, kind, namespace, name, manager, hash, object, cluster) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
     this.db
       .transaction(() => {
-        for (const r of rows) insert.run(at.toISOString(), r.session, r.change, r.apiVersion, r.kind, r.namespace ?? null, r.name, r.manager ?? null, r.hash ?? null, r.object === undefined ? null : JSON.stringify(r.object));
+        for (const r of rows) insert.run(at.toISOString(), r.session, r.change, r.apiVersion, r.kind, r.namespace ?? null, r.name, r.manager ?? null, r.hash ?? null, r.object === undefined ? null : JSON.stringify(r.object), this.cluster);
       })
       .immediate();
   }
 
-  /** Every recorded policy change, oldest first. */
-  policyChanges(): RecordedPolicyChange[] {
-    const rows = this.db.prepare('SELECT * FROM policy_changes ORDER BY at, id').all() as { id: number; at: string; session: string; change: RecordedPolicyChange['change']; api_version: string; kind: string; namespace: string | null; name: string; manager: string | null; object: string | null }[];
+  /** Every recorded policy change, oldest first; with `cluster`, that cluster's and those recorded without one. */
+  policyChanges(cluster?: string): RecordedPolicyChange[] {
+    const rows = (cluster === undefined ? this.db.prepare('SELECT * FROM policy_changes ORDER BY at, id').all() : this.db.prepare('SELECT * FROM policy_changes WHERE cluster = ? OR cluster IS NULL ORDER BY at, id').all(cluster)) as { id: number; at: string; session: string; change: RecordedPolicyChange['change']; api_version: string; kind: string; namespace: string | null; name: string; manager: string | null; object: string | null }[];
     return rows.map((r) => ({
       id: r.id,
       at: Date.parse(r.at),
@@ -246,10 +278,10 @@ export class HistoryStore {
   }
 
   private insertAudit(result: AuditResult, label: string, at: Date): number {
-    const insertRun = this.db.prepare('INSERT INTO runs (at, label, kpis) VALUES (?, ?, ?)');
+    const insertRun = this.db.prepare('INSERT INTO runs (at, label, kpis, cluster) VALUES (?, ?, ?, ?)');
     const insertFinding = this.db.prepare('INSERT INTO findings (run_id, check_id, severity, object, file, line, message) VALUES (?, ?, ?, ?, ?, ?, ?)');
     const tx = this.db.transaction(() => {
-      const id = Number(insertRun.run(at.toISOString(), label, JSON.stringify(result.kpis)).lastInsertRowid);
+      const id = Number(insertRun.run(at.toISOString(), label, JSON.stringify(result.kpis), this.cluster).lastInsertRowid);
       for (const f of result.findings) insertFinding.run(id, f.check, f.severity, f.object, f.location?.file ?? null, f.location?.line ?? null, f.message);
       return id;
     });
@@ -262,19 +294,32 @@ export class HistoryStore {
 
   private insertFlows(s: FlowSummary, label: string, at: Date): number {
     const r = this.db
-      .prepare('INSERT INTO flow_summaries (at, label, first, last, denied, allowed, blocked_per_week, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(at.toISOString(), label, s.first ?? null, s.last ?? null, s.denied, s.allowed, s.blockedPerWeek, JSON.stringify(s));
+      .prepare('INSERT INTO flow_summaries (at, label, first, last, denied, allowed, blocked_per_week, summary, cluster) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(at.toISOString(), label, s.first ?? null, s.last ?? null, s.denied, s.allowed, s.blockedPerWeek, JSON.stringify(s), this.cluster);
     return Number(r.lastInsertRowid);
   }
 
-  flowSummaries(limit = 50): { id: number; at: string; label: string; summary: FlowSummary }[] {
-    const rows = this.guard('read', () => this.db.prepare('SELECT id, at, label, summary FROM flow_summaries ORDER BY at DESC, id DESC LIMIT ?').all(limit) as { id: number; at: string; label: string; summary: string }[]);
-    const out: { id: number; at: string; label: string; summary: FlowSummary }[] = [];
-    for (const r of rows.reverse()) {
+  flowSummaries(limit = 50, scope?: RowScope): { id: number; at: string; label: string; summary: FlowSummary; cluster?: string }[] {
+    const rows = this.guard('read', () => this.scoped<{ id: number; at: string; label: string; summary: string; cluster: string | null }>('SELECT id, at, label, summary, cluster FROM flow_summaries', limit, scope));
+    const out: { id: number; at: string; label: string; summary: FlowSummary; cluster?: string }[] = [];
+    for (const r of rows) {
       const summary = this.parsed<FlowSummary>('flow_summaries', r.id, r.summary, isFlowSummary);
-      if (summary) out.push({ id: r.id, at: String(r.at), label: String(r.label), summary });
+      if (summary) out.push({ id: r.id, at: String(r.at), label: String(r.label), summary, ...(r.cluster !== null ? { cluster: String(r.cluster) } : {}) });
     }
     return out;
+  }
+
+  /**
+   * The latest `limit` rows of a query (oldest first), of one cluster when `scope` says so: the rows
+   * recorded for it, and the rows without a cluster whose label the scope accepts.
+   */
+  private scoped<T extends { id: number; at: string; label: string; cluster: string | null }>(select: string, limit: number, scope?: RowScope): T[] {
+    const order = ' ORDER BY at DESC, id DESC LIMIT ?';
+    if (!scope) return (this.db.prepare(select + order).all(limit) as T[]).reverse();
+    const mine = this.db.prepare(`${select} WHERE cluster = ?${order}`).all(scope.cluster, limit) as T[];
+    const unnamed = scope.orLabel ? (this.db.prepare(`${select} WHERE cluster IS NULL ORDER BY at DESC, id DESC`).all() as T[]).filter((r) => typeof r.label === 'string' && scope.orLabel!(r.label)) : [];
+    const newestFirst = (a: T, b: T): number => (a.at < b.at ? 1 : a.at > b.at ? -1 : b.id - a.id);
+    return [...mine, ...unnamed].sort(newestFirst).slice(0, limit).reverse();
   }
 
   /**
@@ -288,12 +333,12 @@ export class HistoryStore {
     return { ...t, deniedByNamespace: Object.fromEntries(rows.map((r) => [r.namespace, r.n])), ...(latest ? { blockedPerWeek: latest.perWeek } : {}) };
   }
 
-  runs(limit = 50): RecordedRun[] {
-    const rows = this.guard('read', () => this.db.prepare('SELECT id, at, label, kpis FROM runs ORDER BY at DESC, id DESC LIMIT ?').all(limit) as { id: number; at: string; label: string; kpis: string }[]);
+  runs(limit = 50, scope?: RowScope): RecordedRun[] {
+    const rows = this.guard('read', () => this.scoped<{ id: number; at: string; label: string; kpis: string; cluster: string | null }>('SELECT id, at, label, kpis, cluster FROM runs', limit, scope));
     const out: RecordedRun[] = [];
-    for (const r of rows.reverse()) {
+    for (const r of rows) {
       const kpis = this.parsed<Kpis>('runs', r.id, r.kpis, isKpis);
-      if (kpis) out.push({ id: r.id, at: String(r.at), label: String(r.label), kpis });
+      if (kpis) out.push({ id: r.id, at: String(r.at), label: String(r.label), kpis, ...(r.cluster !== null ? { cluster: String(r.cluster) } : {}) });
     }
     return out;
   }

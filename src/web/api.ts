@@ -18,12 +18,13 @@ import { judgementJson, renderJudgement } from '../report/judgement.js';
 import { auditView } from './audit.js';
 import { deniedView } from './denied.js';
 import { diffView, DiffOverlay } from './diff.js';
-import type { FlowIndex } from './flows.js';
+import type { FlowSource } from './flows.js';
 import { flowEdgeView, flowsView } from './flows.js';
 import { graphView } from './graph.js';
 import { historyView, incidentSummary, type ClusterScope, type HistorySource } from './history.js';
 
 export type { ClusterScope, HistorySource } from './history.js';
+export type { FlowSource } from './flows.js';
 
 export interface ApiResponse {
   status: number;
@@ -35,15 +36,16 @@ export type DashboardDataplane = { name: 'kubernetes'; text: string } | { name: 
 
 export interface DashboardState {
   cluster: Cluster;
-  audit: AuditResult;
+  /** Absent in a dashboard worker, which answers only the heavy views (server.ts). */
+  audit?: AuditResult;
   proposed?: Cluster;
   history?: HistorySource;
   source: string;
   dataplane?: DashboardDataplane;
   /** Which cluster history and flows belong to, and how that was decided. */
   scope?: ClusterScope;
-  /** `serve --flows LOGS`: the observed flows, attributed. */
-  flows?: FlowIndex;
+  /** `serve --flows LOGS`: the observed flows, attributed (a FlowIndex). */
+  flows?: FlowSource;
   /** Served from a live cluster that is watched: `/api/events` streams its changes. */
   live?: boolean;
 }
@@ -141,6 +143,7 @@ export class DashboardApi implements ApiContext {
       case '/api/explain':
         return this.explain(q);
       case '/api/audit':
+        if (!this.state.audit) return error(404, 'no audit here: a dashboard worker answers the graph, denied and diff views only');
         return q.get('raw') === '1' ? ok(this.state.audit) : auditView(this.state.audit);
       case '/api/history':
         return historyView(this.state.history, this.state.scope);

@@ -130,12 +130,15 @@ export class FlowIndex {
   }
 }
 
-export function flowsView(index: FlowIndex): ApiResponse {
+/** What the views read of the flows: a FlowIndex, or (in a dashboard worker) the pairs it counted. */
+export type FlowSource = Pick<FlowIndex, 'pairs' | 'pair' | 'window' | 'counts' | 'files'>;
+
+export function flowsView(index: FlowSource): ApiResponse {
   const edges = index.pairs().sort((a, b) => b.denied + b.allowed - (a.denied + a.allowed) || a.from.localeCompare(b.from) || a.to.localeCompare(b.to));
   return ok({ window: index.window(), files: index.files, counts: index.counts(), edges });
 }
 
-export function flowEdgeView(index: FlowIndex, q: URLSearchParams): ApiResponse {
+export function flowEdgeView(index: FlowSource, q: URLSearchParams): ApiResponse {
   const from = q.get('from');
   const to = q.get('to');
   if (!from || !to) return error(400, 'flows/edge needs from and to (graph node ids)');

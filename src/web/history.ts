@@ -1,11 +1,13 @@
 /**
  * The history view: recorded audit runs, flow summaries and their incident figures, only those of the
- * cluster being served. The history database records no cluster name, only a label per row (what
- * `audit --record`, `watch --record` and `flows summary --record` were given), so a row belongs to the
- * served cluster when its label names it: the `--cluster-name`, the kubeconfig context (`watch` writes
- * `cluster:CONTEXT`), the input files, or the flow logs being served.
+ * cluster being served. Each row records its cluster (src/store/cluster.ts names it alike for every
+ * writer: the `--cluster-name`, an EKS cluster name, the kubeconfig context, or the input files), and a
+ * row belongs to the served cluster when that name is equal. Rows that name no cluster (recorded
+ * before rows had one, or flow summaries recorded without a cluster) belong to it when their label
+ * names it: the cluster, `cluster:CONTEXT` as `watch` wrote it, the input files, or the flow logs
+ * being served.
  */
-import { normalize } from 'node:path/posix';
+import { filesCluster, normalizedLabel } from '../store/cluster.js';
 import { ok, type ApiResponse } from './api.js';
 
 export interface ClusterScope {
@@ -33,31 +35,23 @@ export interface HistorySource {
   incidents(): RecordedIncidents[];
 }
 
-/** A label as recorded, for comparison: paths without `./` or a trailing slash, each part of a list. */
-function labelParts(label: string): string[] {
-  return label.split(',').map((p) => {
-    const t = p.trim();
-    return /^[a-z]+:/.test(t) ? t : normalize(t).replace(/\/+$/, '');
-  });
-}
-
 export function clusterScope(name: { flag?: string; context?: string; files?: string[]; flows?: string[] }): ClusterScope {
   const flows = name.flows?.length ? [name.flows.join(',')] : [];
-  const flowNote = flows.length ? `, and flow summaries recorded from the logs being served (${flows[0]})` : '';
+  const older = `; of the rows that name no cluster (recorded before podwall named clusters), those labelled ${flows.length ? 'so, or with the logs being served' : 'so'}`;
   if (name.flag) {
-    return { cluster: name.flag, source: 'flag', labels: [name.flag, `cluster:${name.flag}`, ...flows], note: `history recorded for cluster ${name.flag} (--cluster-name; rows labelled ${name.flag} or cluster:${name.flag})${flowNote}` };
+    return { cluster: name.flag, source: 'flag', labels: [name.flag, `cluster:${name.flag}`, ...flows], note: `history recorded for cluster ${name.flag} (--cluster-name)${older}` };
   }
   if (name.context) {
-    return { cluster: name.context, source: 'context', labels: [name.context, `cluster:${name.context}`, ...flows], note: `history recorded for kubeconfig context ${name.context} (rows labelled ${name.context} or cluster:${name.context})${flowNote}` };
+    return { cluster: name.context, source: 'context', labels: [name.context, `cluster:${name.context}`, ...flows], note: `history recorded for kubeconfig context ${name.context}${older}` };
   }
-  const files = (name.files ?? []).join(',');
-  return { cluster: files, source: 'files', labels: [files, ...flows], note: `history recorded from the same input files (${files})${flowNote}; give --cluster-name to name a cluster` };
+  const files = filesCluster(name.files ?? []);
+  return { cluster: files, source: 'files', labels: [files, ...flows], note: `history recorded for the same input files (${files})${older}; give --cluster-name to name a cluster` };
 }
 
 /** Does a recorded row's label belong to the scope? */
 export function inScope(label: string, scope: ClusterScope): boolean {
-  const mine = new Set(scope.labels.map((l) => labelParts(l).join(',')));
-  return mine.has(labelParts(label).join(','));
+  const mine = new Set(scope.labels.map(normalizedLabel));
+  return mine.has(normalizedLabel(label));
 }
 
 export function historyView(history: HistorySource | undefined, scope: ClusterScope | undefined): ApiResponse {

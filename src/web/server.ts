@@ -2,9 +2,11 @@
  * The dashboard's HTTP edge: static assets bundled with podwall, and the JSON API. Survives bad
  * requests. It answers only requests addressed to it by the address it listens on, or by a
  * loopback name (a web page that rebinds its own DNS name to 127.0.0.1 gets nothing), and forbids
- * framing and foreign scripts. Expensive answers are computed once per question and kept as bytes,
- * one at a time, with a bounded queue; every client shares those bytes, so a slow reader holds no
- * copy of its own.
+ * framing and foreign scripts. Every answer is computed once per question and kept as bytes; every
+ * client shares those bytes, so a slow reader holds no copy of its own. The heavy views (graph,
+ * denied, diff) are computed apart (worker-pool.ts: worker threads, or this thread one at a time),
+ * with a bounded queue, so that the summary, static files and live events answer while they compute;
+ * the light ones are computed here at once.
  */
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -12,7 +14,9 @@ import { networkInterfaces } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { answerBytes, internalError, type Answer } from './answer.js';
 import type { ApiResponse } from './api.js';
+import { InlineAnswers, type HeavyAnswers } from './worker-pool.js';
 
 /** What answers the JSON API: the DashboardApi, or a holder that swaps it when a watched cluster changes. */
 export interface ApiHandler {
@@ -66,8 +70,10 @@ const SECURITY_HEADERS = {
 
 /** Distinct answers kept; each key is a question (path and sorted query). */
 const ANSWER_CACHE = 256;
-/** Questions waiting for the one computation at a time; beyond this the server says 503. */
+/** Distinct heavy questions being computed or waiting; beyond this the server says 503. */
 const QUEUE_LIMIT = 32;
+/** The views that take seconds on a large cluster: computed apart (HeavyAnswers), never in the server's thread when workers run. */
+export const HEAVY_VIEWS: ReadonlySet<string> = new Set(['/api/graph', '/api/denied', '/api/diff']);
 /** A connection that makes no progress for this long (a client that never reads) is closed. */
 const IDLE_MS = 60_000;
 /** Event streams open at once; more are refused (503), each holds a connection. */
@@ -82,6 +88,8 @@ export interface ServerOptions {
   address?: string;
   /** Live updates: `/api/events` streams what is published here. */
   events?: EventHub;
+  /** Where the heavy views are computed (default: this thread, one at a time, from `api`). */
+  heavy?: HeavyAnswers;
 }
 
 /** The Host names this server answers to, given the port it got. */
@@ -103,39 +111,36 @@ function allowedHosts(address: string, port: number): Set<string> {
 export function createDashboardServer(api: ApiHandler, log: (line: string) => void, options: ServerOptions = {}): Server {
   const cache = new Map<string, Buffer>();
   let hosts: Set<string> | undefined;
-  const answers = new Map<string, { status: number; body: Buffer }>();
-  const waiting = new Map<string, ((a: { status: number; body: Buffer }) => void)[]>();
-  const queue: { key: string; url: URL; method: string }[] = [];
-  let computing = false;
+  const answers = new Map<string, Answer>();
+  /** Who waits for a heavy question being computed, by generation and question. */
+  const waiting = new Map<string, ((a: Answer) => void)[]>();
+  let outstanding = 0;
+  /** Counts the changes of a watched cluster: an answer computed before one is not kept. */
+  let generation = 0;
+  const heavy = options.heavy ?? new InlineAnswers(api, log);
   // a watched cluster changed: every answer computed before is stale
-  options.events?.onPublish(() => answers.clear());
-  const compute = (): void => {
-    if (computing) return;
-    const next = queue.shift();
-    if (!next) return;
-    computing = true;
-    // one question at a time, and a turn of the event loop between them for cheap requests
-    setImmediate(() => {
-      let answer: { status: number; body: Buffer };
-      try {
-        const r = api.handle(next.method, next.url);
-        answer = { status: r.status, body: Buffer.from(JSON.stringify(r.body)) };
-      } catch (e) {
-        log(`podwall: request ${next.url.pathname}${next.url.search} failed: ${(e as Error).message}`);
-        answer = { status: 500, body: Buffer.from(JSON.stringify({ error: 'internal error' })) };
-      }
-      if (answer.status < 500) {
-        if (answers.size >= ANSWER_CACHE) answers.delete(answers.keys().next().value!);
-        answers.set(next.key, answer);
-      }
-      for (const reply of waiting.get(next.key) ?? []) reply(answer);
-      waiting.delete(next.key);
-      computing = false;
-      compute();
-    });
+  options.events?.onPublish(() => {
+    answers.clear();
+    generation++;
+  });
+  const keep = (key: string, a: Answer): void => {
+    if (!a.cacheable) return;
+    if (answers.size >= ANSWER_CACHE) answers.delete(answers.keys().next().value!);
+    answers.set(key, a);
+  };
+  /** A light view, here and now. */
+  const computeHere = (method: string, url: URL): Answer => {
+    try {
+      return answerBytes(api.handle(method, url));
+    } catch (e) {
+      log(`podwall: request ${url.pathname}${url.search} failed: ${(e as Error)?.message ?? String(e)}`);
+      return internalError();
+    }
   };
   const sendJson = (req: IncomingMessage, res: ServerResponse, a: { status: number; body: Buffer }): void => {
     if (res.destroyed) return;
+    // idle again from here: a client that does not read the answer is dropped (see waitFor)
+    req.socket.setTimeout(IDLE_MS);
     res.writeHead(a.status, { ...SECURITY_HEADERS, 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'content-length': a.body.length });
     res.end(req.method === 'HEAD' ? undefined : a.body);
   };
@@ -166,31 +171,44 @@ export function createDashboardServer(api: ApiHandler, log: (line: string) => vo
       clearInterval(beat);
     });
   };
-  /** The API: cached answers at once; others queued (one computation per question, however many ask). */
+  /** The API: cached answers at once; light ones computed here; heavy ones apart, once per question however many ask. */
   const apiRequest = (req: IncomingMessage, res: ServerResponse, url: URL): void => {
     const method = req.method ?? 'GET';
     if (url.pathname === '/api/events' && options.events) return eventStream(options.events, req, res);
     // the history grows while the server runs; everything else depends only on the inputs
-    if (url.pathname === '/api/history' || (method !== 'GET' && method !== 'HEAD')) {
-      const r = api.handle(method, url);
-      return sendJson(req, res, { status: r.status, body: Buffer.from(JSON.stringify(r.body)) });
-    }
+    if (url.pathname === '/api/history' || (method !== 'GET' && method !== 'HEAD')) return sendJson(req, res, computeHere(method, url));
     const params = [...url.searchParams].sort(([a], [b]) => a.localeCompare(b));
     const key = `${url.pathname}?${new URLSearchParams(params)}`;
     const known = answers.get(key);
     if (known) return sendJson(req, res, known);
-    const list = waiting.get(key);
+    if (!HEAVY_VIEWS.has(url.pathname)) {
+      const a = computeHere(method, url);
+      keep(key, a);
+      return sendJson(req, res, a);
+    }
+    const asked = generation;
+    const waitKey = `${asked}\u0000${key}`;
+    // waiting for a computation is not idling: the connection is kept however long it takes
+    req.socket.setTimeout(0);
+    const list = waiting.get(waitKey);
     if (list) {
       list.push((a) => sendJson(req, res, a));
       return;
     }
-    if (queue.length >= QUEUE_LIMIT) {
+    if (outstanding >= QUEUE_LIMIT) {
+      req.socket.setTimeout(IDLE_MS);
       res.writeHead(503, { ...SECURITY_HEADERS, 'content-type': 'application/json', 'retry-after': '2' }).end(JSON.stringify({ error: 'busy: too many questions waiting; try again' }));
       return;
     }
-    waiting.set(key, [(a) => sendJson(req, res, a)]);
-    queue.push({ key, url, method });
-    compute();
+    waiting.set(waitKey, [(a) => sendJson(req, res, a)]);
+    outstanding++;
+    void heavy.ask(method, url).then((a) => {
+      outstanding--;
+      // computed from the model before a change of the watched cluster: given to who asked, not kept
+      if (asked === generation) keep(key, a);
+      for (const reply of waiting.get(waitKey) ?? []) reply(a);
+      waiting.delete(waitKey);
+    });
   };
   const asset = (path: string): Buffer | undefined => {
     if (cache.has(path)) return cache.get(path);

@@ -74,6 +74,17 @@ describe('podwall watch --record: policy changes', () => {
     const rows = changes();
     assert.deepEqual(rows.map((r) => `${r.change} ${r.kind} ${r.name} ${r.manager ?? '-'}`), ['baseline   -', 'listed NetworkPolicy api-in -', 'modified NetworkPolicy api-in kubectl-edit', 'modified NetworkPolicy api-in argocd-controller']);
     assert.equal((rows[2]!.object as { metadata: { managedFields: Record<string, unknown>[] } }).metadata.managedFields[0]!.fieldsV1, undefined, 'field sets are not stored');
+    // every row names the cluster (the kubeconfig context), as serve and history scope by it
+    const store = new HistoryStore(db);
+    try {
+      const runs = store.runs(100);
+      assert.ok(runs.length > 0);
+      for (const r of runs) assert.equal(`cluster:${r.cluster}`, r.label, 'a re-audit is recorded for the watched context');
+      assert.equal(store.policyChanges(runs[0]!.cluster).length, rows.length, 'the policy changes are the context\'s');
+      assert.equal(store.policyChanges('another-cluster').length, 0);
+    } finally {
+      store.close();
+    }
 
     // flows around the recorded times: web was allowed for an hour, denied after the block
     const [blockAt, revertAt] = [rows[2]!.at, rows[3]!.at];

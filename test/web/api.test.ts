@@ -45,7 +45,9 @@ after(async () => {
 });
 
 async function get(s: Served, path: string): Promise<{ status: number; body: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any
-  const r = await fetch(s.origin + path);
+  // a kept-alive connection the server closed while this process was blocked running the CLI (over its
+  // 5 s keep-alive) fails at once: a browser retries such a GET, and so does this
+  const r = await fetch(s.origin + path).catch(() => fetch(s.origin + path));
   return { status: r.status, body: await r.json() };
 }
 
