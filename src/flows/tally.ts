@@ -29,6 +29,8 @@ export function comparePositions(a: Position, b: Position): number {
 
 export interface Occurrence extends Position {
   srcPort?: number;
+  /** The line's time, when it has one (replay and advise quote it). */
+  time?: number;
 }
 
 export interface ConnectionCount {
@@ -46,7 +48,9 @@ export interface TallyWindow {
 }
 
 function occurrence(flow: FlowRecord, order: number, file: number, line: number): Occurrence {
-  return flow.srcPort !== undefined ? { order, file, line, srcPort: flow.srcPort } : { order, file, line };
+  const o: Occurrence = flow.srcPort !== undefined ? { order, file, line, srcPort: flow.srcPort } : { order, file, line };
+  if (flow.time !== undefined) o.time = flow.time;
+  return o;
 }
 
 export interface TallyData {
