@@ -9,6 +9,7 @@ import { stringify } from 'yaml';
 import { Engine } from '../engine/engine.js';
 import type { Endpoint } from '../engine/endpoint.js';
 import { BigMap } from '../flows/big-map.js';
+import { ClassVerdicts } from '../flows/class-verdicts.js';
 import { countedLine, type CountedFlow } from '../flows/counted.js';
 import { FlowEndpoints } from '../flows/endpoints.js';
 import type { FlowRecord } from '../flows/record.js';
@@ -106,14 +107,17 @@ export class Advisor {
     if (!this.inScope(src.endpoint) && !targets.some((t) => this.inScope(t.endpoint))) return;
     this.flows += c.count;
     const at = c.first;
-    const example = `${src.label} -> ${dst.label} ${dst.port}/${flow.protocol}, e.g. ${flow.src.text} -> ${flow.dst.text}${dst.service ? `:${flow.dstPort} (Service ${dst.service.namespace}/${dst.service.name})` : ''}${at.time !== undefined ? ` at ${new Date(at.time).toISOString()}` : ''}${at.file ? ` (${at.file}:${at.line})` : ''}`;
+    // written only when a rule or a replayed tuple first quotes this flow
+    let text: string | undefined;
+    const example = (): string =>
+      (text ??= `${src.label} -> ${dst.label} ${dst.port}/${flow.protocol}, e.g. ${flow.src.text} -> ${flow.dst.text}${dst.service ? `:${flow.dstPort} (Service ${dst.service.namespace}/${dst.service.name})` : ''}${at.time !== undefined ? ` at ${new Date(at.time).toISOString()}` : ''}${at.file ? ` (${at.file}:${at.line})` : ''}`);
     const counted = new Set<Need>(); // one flow counts once per rule, whichever backends it names
     for (const t of targets) {
       const destPod = t.endpoint.kind === 'pod' ? t.endpoint.pod : undefined;
       const port = { port: t.port, protocol: flow.protocol, ...namedPort(destPod, t.port, flow.protocol) };
       const note = (map: Map<string, Need>, key: string, peer: Pod | undefined, address: Address | undefined): void => {
         let n = map.get(key);
-        if (!n) map.set(key, (n = { ...(peer ? { peer } : {}), addresses: new BigMap(), ports: new Map(), flows: 0, example }));
+        if (!n) map.set(key, (n = { ...(peer ? { peer } : {}), addresses: new BigMap(), ports: new Map(), flows: 0, example: example() }));
         if (!counted.has(n)) n.flows += c.count;
         counted.add(n);
         n.ports.set(`${port.port}/${port.protocol}`, port);
@@ -136,7 +140,7 @@ export class Advisor {
       const tuple = `${src.label}|${label}|${t.port}|${flow.protocol}`;
       if (!this.seenTuples.has(tuple)) {
         this.seenTuples.set(tuple, true);
-        this.observed.push({ from: src.endpoint, to: t.endpoint, port: t.port, protocol: flow.protocol, text: example });
+        this.observed.push({ from: src.endpoint, to: t.endpoint, port: t.port, protocol: flow.protocol, text: example() });
       }
     }
   }
@@ -205,12 +209,15 @@ export class Advisor {
     });
     const proposed = build([...kept, ...advised.map((d, i) => ({ value: d.object, file: '<advice>', line: i + 1 }))]);
     const engine = new Engine(proposed);
+    // verdicts shared by endpoints no policy tells apart; a denial is decided again for its very pods, which its reason names
+    const classes = new ClassVerdicts(engine);
     const resolver = new FlowEndpoints(proposed);
     const stillBlocked: string[] = [];
     for (const o of this.observed) {
       // the same addresses, resolved in the proposed cluster
       const from = o.from.kind === 'pod' ? resolvePod(resolver, o.from.pod) : o.from;
       const to = o.to.kind === 'pod' ? resolvePod(resolver, o.to.pod) : o.to;
+      if (classes.decide(from, { label: '', port: o.port, targets: [{ endpoint: to, port: o.port }] }, o.protocol)[0]!.verdict.allowed) continue;
       const v = engine.decide({ from, to, port: o.port, protocol: o.protocol });
       if (!v.allowed) stillBlocked.push(`${o.text}: ${!v.egress.allowed ? v.egress.steps.at(-1)!.reason : v.ingress.steps.at(-1)!.reason}`);
     }

@@ -8,6 +8,7 @@ import { Engine } from '../engine/engine.js';
 import { OutsideWorld } from '../engine/outside.js';
 import { mergeRanges, subtractRanges, type PortRange } from '../engine/ports.js';
 import { BigMap } from '../flows/big-map.js';
+import { ClassVerdicts } from '../flows/class-verdicts.js';
 import { countedLine, type CountedFlow } from '../flows/counted.js';
 import { decideTargets, FlowEndpoints, type FlowDestination, type FlowTarget } from '../flows/endpoints.js';
 import type { FlowRecord } from '../flows/record.js';
@@ -48,7 +49,8 @@ const PROTOCOLS: readonly Protocol[] = ['TCP', 'UDP', 'SCTP'];
 export class Replayer {
   private readonly engine: Engine;
   private readonly endpoints: FlowEndpoints;
-  private readonly current?: { engine: Engine; endpoints: FlowEndpoints };
+  private readonly classes: ClassVerdicts;
+  private readonly current?: { classes: ClassVerdicts; endpoints: FlowEndpoints };
   /** Per pair (labels, port, protocol): as many as distinct connections at most, so not one Map. */
   private readonly pairs = new BigMap<PairVerdict>();
   /** The blocked pairs in the order their first flow was met. */
@@ -67,8 +69,9 @@ export class Replayer {
    */
   constructor(proposed: Cluster, current?: Cluster) {
     this.engine = new Engine(proposed);
+    this.classes = new ClassVerdicts(this.engine);
     this.endpoints = new FlowEndpoints(proposed);
-    if (current) this.current = { engine: new Engine(current), endpoints: new FlowEndpoints(current) };
+    if (current) this.current = { classes: new ClassVerdicts(new Engine(current)), endpoints: new FlowEndpoints(current) };
     this.world = new OutsideWorld([proposed]);
   }
 
@@ -129,21 +132,26 @@ export class Replayer {
     return ports ? [...ports].map((p) => ({ protocol: PROTOCOLS[Math.floor(p / 65536)]!, from: p % 65536, to: p % 65536 })) : [];
   }
 
-  /** Does the proposal keep this accepted flow? For a ClusterIP: on every backend that could have answered it. */
+  /**
+   * Does the proposal keep this accepted flow? For a ClusterIP: on every backend that could have
+   * answered it. Verdicts shared by endpoints that no policy tells apart (class-verdicts.ts) say
+   * which; only a denial is decided again for the very pods, whose names its reason shows.
+   */
   private judge(flow: FlowRecord, from: Endpoint, dst: FlowDestination): PairVerdict {
-    const judged = decideTargets(this.engine, from, dst, flow.protocol);
-    let candidates = judged;
+    const judged = this.classes.decide(from, dst, flow.protocol);
+    let candidates = judged.map((_, i) => i);
     if (this.current && judged.length > 1) {
       const c = this.current;
       const cdst = c.endpoints.destination(flow.dst, flow.dstPort, flow.protocol);
-      const served = new Set(decideTargets(c.engine, c.endpoints.resolve(flow.src).endpoint, cdst, flow.protocol).filter((j) => j.verdict.allowed).map((j) => targetKey(j.target)));
-      const could = judged.filter((j) => served.has(targetKey(j.target)));
+      const served = new Set(c.classes.decide(c.endpoints.resolve(flow.src).endpoint, cdst, flow.protocol).filter((j) => j.verdict.allowed).map((j) => targetKey(j.target)));
+      const could = candidates.filter((i) => served.has(targetKey(judged[i]!.target)));
       if (could.length > 0) candidates = could;
     }
-    const denied = candidates.filter((j) => !j.verdict.allowed);
-    if (denied.length === 0) return { allowed: true, reason: summarize(candidates[0]!.verdict) };
-    const prefix = candidates.length > 1 ? `denied on ${denied.length} of ${candidates.length} backends that answer ${dst.label} (e.g. ${denied[0]!.target.backend} on ${denied[0]!.target.port}): ` : '';
-    return { allowed: false, reason: prefix + summarize(denied[0]!.verdict) };
+    const denied = candidates.filter((i) => !judged[i]!.verdict.allowed);
+    if (denied.length === 0) return { allowed: true, reason: '' }; // (an allowed pair's reason is never shown)
+    const first = decideTargets(this.engine, from, dst, flow.protocol)[denied[0]!]!;
+    const prefix = candidates.length > 1 ? `denied on ${denied.length} of ${candidates.length} backends that answer ${dst.label} (e.g. ${first.target.backend} on ${first.target.port}): ` : '';
+    return { allowed: false, reason: prefix + summarize(first.verdict) };
   }
 
   result(): ReplayResult {
