@@ -8,7 +8,8 @@
  */
 import type { CountedFlow } from './counted.js';
 import type { FlowRecord } from './record.js';
-import { FlowTally, KEPT_OCCURRENCES, type ConnectionCount, type Occurrence } from './tally.js';
+import type { CountedTally } from './summary.js';
+import { KEPT_OCCURRENCES, type ConnectionCount, type Occurrence } from './tally.js';
 
 export interface AggregatedFlow {
   /** The tuple (no time: the times are `first` and `last`). */
@@ -61,17 +62,15 @@ export function countedInTimeOrder(tuples: readonly AggregatedFlow[]): CountedFl
 }
 
 const DAY = 86_400_000;
-/** Tuples spread over this many maps of the tally: no log group reaches one Map's limit. */
-const SHARDS = 64;
 
 /**
  * The tuples as a tally (`flows summary` with one state of the cluster): the figures, and the
  * positions of their first lines, of `flowsInTimeOrder`'s lines; a position's line number is the
  * line's place in that order, so examples come out as from the lines. No file: the examples name none.
  */
-export function tallyOfTuples(tuples: readonly AggregatedFlow[]): FlowTally {
-  const shards = Array.from({ length: SHARDS }, () => new Map<string, ConnectionCount>());
-  const connections: (ConnectionCount | undefined)[] = new Array(tuples.length);
+export function tallyOfTuples(tuples: readonly AggregatedFlow[]): CountedTally {
+  const connections: ConnectionCount[] = [];
+  const byTuple: (ConnectionCount | undefined)[] = new Array(tuples.length);
   const deniedPerDay = new Map<number, number>();
   let flows = 0;
   let first = Infinity;
@@ -86,13 +85,18 @@ export function tallyOfTuples(tuples: readonly AggregatedFlow[]): FlowTally {
       const day = Math.floor(e.time / DAY);
       deniedPerDay.set(day, (deniedPerDay.get(day) ?? 0) + e.n);
     }
-    let c = connections[e.tuple];
-    if (!c) {
-      c = connections[e.tuple] = { flow: t.flow, count: t.count, firsts: [] };
-      shards[e.tuple % SHARDS]!.set(String(e.tuple), c);
-    }
+    let c = byTuple[e.tuple];
+    if (!c) connections.push((c = byTuple[e.tuple] = { flow: t.flow, count: t.count, firsts: [] }));
     for (let k = 0; k < e.n && c.firsts.length < KEPT_OCCURRENCES; k++) c.firsts.push({ order: e.time, file: 0, line: line + k + 1 } satisfies Occurrence);
     line += e.n;
   }
-  return FlowTally.fromData({ flows, first, last, deniedPerDay, shards, window: {} });
+  return {
+    flows,
+    first,
+    last,
+    deniedPerDay,
+    *connections() {
+      yield* connections;
+    },
+  };
 }

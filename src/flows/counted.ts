@@ -27,12 +27,14 @@ export function countedLine(flow: FlowRecord & { file?: string; line?: number })
   return { flow, count: 1, first };
 }
 
-/** A tally's connections in the order of their first lines; `files` names its file numbers. */
+/** A tally's connections (counted file after file: ordering 'sequence') in the order of their first lines; `files` names its file numbers. */
 export function* countedFromTally(tally: FlowTally, files: readonly string[]): Generator<CountedFlow> {
   for (const c of tally.inOrder()) {
     const at = c.firsts[0]!;
     const first: CountedFlow['first'] = { file: files[at.file]!, line: at.line };
-    if (at.time !== undefined) first.time = at.time;
-    yield { flow: c.flow, count: c.count, first };
+    // the record holds its first line's time (tally.ts; read file after file, that is this line)
+    if (c.flow.time !== undefined) first.time = c.flow.time;
+    const { time: _, ...flow } = c.flow;
+    yield { flow, count: c.count, first };
   }
 }
