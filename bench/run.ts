@@ -15,7 +15,8 @@
  * (bench/eks-matrix.ts: both matrices end to end and eks maps, in one run).
  * For typical and large, a second line measures parsing the same cluster as a real `kubectl get -A`
  * dump (parse.ts); `--size startup` (also in the default run) times start-up (startup.ts); `--size flows
- * [--lines N]` times `flows summary` on an N-line agent log (default 2,000,000) against a read-and-split (flows.ts).
+ * [--lines N]` times `flows summary` on an N-line agent log (default 2,000,000) against a read-and-split (flows.ts);
+ * `--size replay [--lines N]` times `replay` and `advise` on such a log over the typical cluster (flows-replay.ts).
  * The dump line also runs the real CLI end to end on that dump (e2e.ts): `audit -o json` and `matrix -o csv`,
  * wall time and peak RSS, beside the parse phase and its ratios to js-yaml and JSON.parse from the same run.
  * `--size matrix` (also in the default run) times `podwall matrix` on ~2,000 workloads in each format against
@@ -40,6 +41,7 @@ import { generateDump } from './dump.js';
 import { measureDiffCli } from './diff.js';
 import { measureEndToEnd, measureMatrixCli } from './e2e.js';
 import { measureFlows } from './flows.js';
+import { measureReplayAdvise } from './flows-replay.js';
 import { measureParse } from './parse.js';
 import { measureStartup } from './startup.js';
 
@@ -174,7 +176,7 @@ function hashRow(b: Uint32Array): number {
 
 const args = process.argv.slice(2);
 const i = args.indexOf('--size');
-const sizes = i >= 0 ? [args[i + 1]!] : ['startup', 'typical', 'large', 'extreme', 'matrix', 'diff', 'flows'];
+const sizes = i >= 0 ? [args[i + 1]!] : ['startup', 'typical', 'large', 'extreme', 'matrix', 'diff', 'flows', 'replay'];
 const linesArg = args.indexOf('--lines');
 for (const size of sizes) {
   if (size === 'startup') {
@@ -193,9 +195,13 @@ for (const size of sizes) {
     console.log(JSON.stringify(await measureFlows(linesArg >= 0 ? Number(args[linesArg + 1]) : 2_000_000)));
     continue;
   }
+  if (size === 'replay') {
+    console.log(JSON.stringify({ ...(await measureReplayAdvise(linesArg >= 0 ? Number(args[linesArg + 1]) : 2_000_000)), load: loadAverage() }));
+    continue;
+  }
   const shape = SHAPES[size as Shape['workload']];
   if (!shape) {
-    console.error(`unknown size ${size}: startup, typical, large, extreme, matrix, diff or flows`);
+    console.error(`unknown size ${size}: startup, typical, large, extreme, matrix, diff, flows or replay`);
     process.exit(2);
   }
   console.log(JSON.stringify(run(shape)));

@@ -8,6 +8,9 @@
 import { stringify } from 'yaml';
 import { Engine } from '../engine/engine.js';
 import type { Endpoint } from '../engine/endpoint.js';
+import { BigMap } from '../flows/big-map.js';
+import { ClassVerdicts } from '../flows/class-verdicts.js';
+import { countedLine, type CountedFlow } from '../flows/counted.js';
 import { FlowEndpoints } from '../flows/endpoints.js';
 import type { FlowRecord } from '../flows/record.js';
 import { workloadId, type Cluster, type Pod, type Protocol } from '../model/cluster.js';
@@ -36,7 +39,8 @@ export function stableLabels(pod: Pod): Record<string, string> {
 
 interface Need {
   peer?: Pod;
-  addresses: Address[];
+  /** Addresses outside the pod network, by `family:value`: as many as the logs name, so not one Map. */
+  addresses: BigMap<Address>;
   ports: Map<string, { port: number; protocol: Protocol; name?: string }>;
   flows: number;
   example: string;
@@ -61,8 +65,9 @@ export interface Advice {
 export class Advisor {
   private readonly endpoints: FlowEndpoints;
   private readonly sides = new Map<string, Side>();
+  /** Each distinct (source, destination, port, protocol) once, in the order first met, to replay the advice on. */
   private readonly observed: { from: Endpoint; to: Endpoint; port: number; protocol: Protocol; text: string }[] = [];
-  private readonly seenTuples = new Set<string>();
+  private readonly seenTuples = new BigMap<true>();
   private flows = 0;
 
   constructor(
@@ -83,26 +88,43 @@ export class Advisor {
     return s;
   }
 
+  /** One line of a log. */
   add(flow: FlowRecord & { file?: string; line?: number }): void {
+    this.addCounted(countedLine(flow));
+  }
+
+  /**
+   * A connection seen `count` times (src/flows/counted.ts). Fed in the order of their first lines,
+   * the advice is the one of adding those lines one by one: each rule quotes its first flow.
+   */
+  addCounted(c: CountedFlow): void {
+    const flow = c.flow;
     if (flow.verdict !== 'allow') return;
     const src = this.endpoints.resolve(flow.src);
     const dst = this.endpoints.destination(flow.dst, flow.dstPort, flow.protocol);
     // a ClusterIP flow may be answered by any backend on its target port: each needs the rule
     const targets = dst.targets;
     if (!this.inScope(src.endpoint) && !targets.some((t) => this.inScope(t.endpoint))) return;
-    this.flows++;
-    const example = `${src.label} -> ${dst.label} ${dst.port}/${flow.protocol}, e.g. ${flow.src.text} -> ${flow.dst.text}${dst.service ? `:${flow.dstPort} (Service ${dst.service.namespace}/${dst.service.name})` : ''}${flow.time !== undefined ? ` at ${new Date(flow.time).toISOString()}` : ''}${flow.file ? ` (${flow.file}:${flow.line})` : ''}`;
+    this.flows += c.count;
+    const at = c.first;
+    // written only when a rule or a replayed tuple first quotes this flow
+    let text: string | undefined;
+    const example = (): string =>
+      (text ??= `${src.label} -> ${dst.label} ${dst.port}/${flow.protocol}, e.g. ${flow.src.text} -> ${flow.dst.text}${dst.service ? `:${flow.dstPort} (Service ${dst.service.namespace}/${dst.service.name})` : ''}${at.time !== undefined ? ` at ${new Date(at.time).toISOString()}` : ''}${at.file ? ` (${at.file}:${at.line})` : ''}`);
     const counted = new Set<Need>(); // one flow counts once per rule, whichever backends it names
     for (const t of targets) {
       const destPod = t.endpoint.kind === 'pod' ? t.endpoint.pod : undefined;
       const port = { port: t.port, protocol: flow.protocol, ...namedPort(destPod, t.port, flow.protocol) };
       const note = (map: Map<string, Need>, key: string, peer: Pod | undefined, address: Address | undefined): void => {
         let n = map.get(key);
-        if (!n) map.set(key, (n = { ...(peer ? { peer } : {}), addresses: [], ports: new Map(), flows: 0, example }));
-        if (!counted.has(n)) n.flows++;
+        if (!n) map.set(key, (n = { ...(peer ? { peer } : {}), addresses: new BigMap(), ports: new Map(), flows: 0, example: example() }));
+        if (!counted.has(n)) n.flows += c.count;
         counted.add(n);
         n.ports.set(`${port.port}/${port.protocol}`, port);
-        if (address && !n.addresses.some((a) => a.value === address.value && a.family === address.family)) n.addresses.push(address);
+        if (address) {
+          const k = `${address.family}:${address.value}`;
+          if (!n.addresses.has(k)) n.addresses.set(k, address);
+        }
       };
       const toDns = destPod !== undefined && destPod.namespace === 'kube-system' && destPod.labels['k8s-app'] === 'kube-dns' && t.port === 53;
       if (this.inScope(src.endpoint) && !toDns) {
@@ -117,8 +139,8 @@ export class Advisor {
       const label = t.endpoint.kind === 'pod' ? workloadId(t.endpoint.pod) : dst.label;
       const tuple = `${src.label}|${label}|${t.port}|${flow.protocol}`;
       if (!this.seenTuples.has(tuple)) {
-        this.seenTuples.add(tuple);
-        this.observed.push({ from: src.endpoint, to: t.endpoint, port: t.port, protocol: flow.protocol, text: example });
+        this.seenTuples.set(tuple, true);
+        this.observed.push({ from: src.endpoint, to: t.endpoint, port: t.port, protocol: flow.protocol, text: example() });
       }
     }
   }
@@ -158,7 +180,7 @@ export class Advisor {
           const rules: Record<string, unknown>[] = [];
           const comments: string[] = [];
           for (const [, need] of needs) {
-            const peers = need.peer ? [podPeer(need.peer, ns)] : mergeAddresses(need.addresses).map((cidr) => ({ ipBlock: { cidr } }));
+            const peers = need.peer ? [podPeer(need.peer, ns)] : mergeAddresses([...need.addresses.values()]).map((cidr) => ({ ipBlock: { cidr } }));
             const ports = [...need.ports.values()].map((p) => (p.name && need.peer ? { protocol: p.protocol, port: p.name } : { protocol: p.protocol, port: p.port }));
             rules.push({ [direction === 'ingress' ? 'from' : 'to']: peers, ports });
             comments.push(`rule ${rules.length - 1}: ${need.flows} flow${need.flows > 1 ? 's' : ''}: ${need.example}`);
@@ -187,12 +209,15 @@ export class Advisor {
     });
     const proposed = build([...kept, ...advised.map((d, i) => ({ value: d.object, file: '<advice>', line: i + 1 }))]);
     const engine = new Engine(proposed);
+    // verdicts shared by endpoints no policy tells apart; a denial is decided again for its very pods, which its reason names
+    const classes = new ClassVerdicts(engine);
     const resolver = new FlowEndpoints(proposed);
     const stillBlocked: string[] = [];
     for (const o of this.observed) {
       // the same addresses, resolved in the proposed cluster
       const from = o.from.kind === 'pod' ? resolvePod(resolver, o.from.pod) : o.from;
       const to = o.to.kind === 'pod' ? resolvePod(resolver, o.to.pod) : o.to;
+      if (classes.decide(from, { label: '', port: o.port, targets: [{ endpoint: to, port: o.port }] }, o.protocol)[0]!.verdict.allowed) continue;
       const v = engine.decide({ from, to, port: o.port, protocol: o.protocol });
       if (!v.allowed) stillBlocked.push(`${o.text}: ${!v.egress.allowed ? v.egress.steps.at(-1)!.reason : v.ingress.steps.at(-1)!.reason}`);
     }

@@ -2,31 +2,35 @@ import type { Address } from '../model/ip.js';
 
 /**
  * The fewest CIDRs that hold exactly these addresses: sibling blocks merge into their parent, so
- * 10.0.0.0 and 10.0.0.1 become 10.0.0.0/31, and nothing outside the observed set is allowed.
+ * 10.0.0.0 and 10.0.0.1 become 10.0.0.0/31, and nothing outside the observed set is allowed. The
+ * blocks are kept sorted in an array, where siblings are neighbours (a Map keyed by block would
+ * pass its 2^24 entries on a log naming that many addresses).
  */
 export function mergeAddresses(addresses: readonly Address[]): string[] {
   const out: string[] = [];
   for (const family of [4, 6] as const) {
     const width = family === 4 ? 32 : 128;
-    let blocks = new Map<string, { base: bigint; bits: number }>();
-    for (const a of addresses) if (a.family === family) blocks.set(`${a.value}/${width}`, { base: a.value, bits: width });
-    for (let bits = width; bits > 0; bits--) {
-      const next = new Map<string, { base: bigint; bits: number }>();
+    const values = addresses.filter((a) => a.family === family).map((a) => a.value);
+    values.sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+    let blocks: { base: bigint; bits: number }[] = [];
+    for (const v of values) if (blocks.length === 0 || blocks[blocks.length - 1]!.base !== v) blocks.push({ base: v, bits: width });
+    // a block of `bits` can only come from merging at the level below: a level with no merge ends it
+    for (let bits = width, merged = true; bits > 0 && merged; bits--) {
+      merged = false;
       const size = 1n << BigInt(width - bits);
-      for (const b of blocks.values()) {
-        if (b.bits !== bits) {
-          next.set(`${b.base}/${b.bits}`, b);
-          continue;
-        }
-        const parentBase = b.base & ~(size * 2n - 1n);
-        const sibling = b.base === parentBase ? parentBase + size : parentBase;
-        if (blocks.has(`${sibling}/${bits}`)) next.set(`${parentBase}/${bits - 1}`, { base: parentBase, bits: bits - 1 });
-        else next.set(`${b.base}/${b.bits}`, b);
+      const next: { base: bigint; bits: number }[] = [];
+      for (let i = 0; i < blocks.length; i++) {
+        const b = blocks[i]!;
+        const n = blocks[i + 1];
+        if (b.bits === bits && n?.bits === bits && (b.base & (size * 2n - 1n)) === 0n && n.base === b.base + size) {
+          next.push({ base: b.base, bits: bits - 1 });
+          merged = true;
+          i++;
+        } else next.push(b);
       }
       blocks = next;
     }
-    const sorted = [...blocks.values()].sort((x, y) => (x.base < y.base ? -1 : x.base > y.base ? 1 : 0));
-    for (const b of sorted) out.push(`${format(b.base, family)}/${b.bits}`);
+    for (const b of blocks) out.push(`${format(b.base, family)}/${b.bits}`);
   }
   return out;
 }

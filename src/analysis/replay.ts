@@ -7,6 +7,9 @@ import type { Endpoint } from '../engine/endpoint.js';
 import { Engine } from '../engine/engine.js';
 import { OutsideWorld } from '../engine/outside.js';
 import { mergeRanges, subtractRanges, type PortRange } from '../engine/ports.js';
+import { BigMap } from '../flows/big-map.js';
+import { ClassVerdicts } from '../flows/class-verdicts.js';
+import { countedLine, type CountedFlow } from '../flows/counted.js';
 import { decideTargets, FlowEndpoints, type FlowDestination, type FlowTarget } from '../flows/endpoints.js';
 import type { FlowRecord } from '../flows/record.js';
 import { workloadId, type Cluster, type Protocol } from '../model/cluster.js';
@@ -34,15 +37,30 @@ export interface ReplayResult {
   unusedAllowed: { from: string; to: string; ports: PortRange[] }[];
 }
 
+/** A pair's verdict under the proposal, given by its first flow; `broken` once it blocks one. */
+interface PairVerdict {
+  allowed: boolean;
+  reason: string;
+  broken?: BrokenFlow;
+}
+
+const PROTOCOLS: readonly Protocol[] = ['TCP', 'UDP', 'SCTP'];
+
 export class Replayer {
   private readonly engine: Engine;
   private readonly endpoints: FlowEndpoints;
-  private readonly current?: { engine: Engine; endpoints: FlowEndpoints };
-  private readonly broken = new Map<string, BrokenFlow>();
-  /** Observed ports per pair, keyed by the names matrix uses. */
-  private readonly observedPorts = new Map<string, PortRange[]>();
+  private readonly classes: ClassVerdicts;
+  private readonly current?: { classes: ClassVerdicts; endpoints: FlowEndpoints };
+  /** Per pair (labels, port, protocol): as many as distinct connections at most, so not one Map. */
+  private readonly pairs = new BigMap<PairVerdict>();
+  /** The blocked pairs in the order their first flow was met. */
+  private readonly broken: BrokenFlow[] = [];
+  /**
+   * Observed ports (protocol index * 65536 + port) per pair, keyed by the names matrix uses, from
+   * -> to: nested, as one Map keyed by pairs would pass its 2^24 entries past ~4,096 workloads.
+   */
+  private readonly observedPorts = new Map<string, Map<string, Set<number>>>();
   private readonly world: OutsideWorld;
-  private readonly cache = new Map<string, { allowed: boolean; reason: string }>();
   private observed = 0;
 
   /**
@@ -51,8 +69,9 @@ export class Replayer {
    */
   constructor(proposed: Cluster, current?: Cluster) {
     this.engine = new Engine(proposed);
+    this.classes = new ClassVerdicts(this.engine);
     this.endpoints = new FlowEndpoints(proposed);
-    if (current) this.current = { engine: new Engine(current), endpoints: new FlowEndpoints(current) };
+    if (current) this.current = { classes: new ClassVerdicts(new Engine(current)), endpoints: new FlowEndpoints(current) };
     this.world = new OutsideWorld([proposed]);
   }
 
@@ -63,51 +82,76 @@ export class Replayer {
     return e.address ? this.world.peerOf(e.address)?.name : undefined;
   }
 
+  /** One line of a log. */
   add(flow: FlowRecord & { file?: string; line?: number }): void {
+    this.addCounted(countedLine(flow));
+  }
+
+  /**
+   * A connection seen `count` times (src/flows/counted.ts). Fed in the order of their first lines,
+   * the result is the one of adding those lines one by one: a pair is judged on its first flow.
+   */
+  addCounted(c: CountedFlow): void {
+    const flow = c.flow;
     if (flow.verdict !== 'allow') return;
-    this.observed++;
+    this.observed += c.count;
     const src = this.endpoints.resolve(flow.src);
     const dst = this.endpoints.destination(flow.dst, flow.dstPort, flow.protocol);
     const pair = `${src.label}\u0000${dst.label}\u0000${dst.port}/${flow.protocol}`;
     // a ClusterIP flow used its backends' target ports, which is what matrix lists
     const from = this.peerName(src.endpoint);
+    const protocol = PROTOCOLS.indexOf(flow.protocol) * 65536;
     for (const t of dst.targets) {
       const to = this.peerName(t.endpoint);
       if (!from || !to) continue;
-      const k = `${from}\u0000${to}`;
-      const list = this.observedPorts.get(k) ?? [];
-      list.push({ protocol: flow.protocol, from: t.port, to: t.port });
-      this.observedPorts.set(k, list);
+      let tos = this.observedPorts.get(from);
+      if (!tos) this.observedPorts.set(from, (tos = new Map()));
+      let ports = tos.get(to);
+      if (!ports) tos.set(to, (ports = new Set()));
+      ports.add(protocol + t.port);
     }
-    let v = this.cache.get(pair);
+    let v = this.pairs.get(pair);
     if (!v) {
       v = this.judge(flow, src.endpoint, dst);
-      this.cache.set(pair, v);
+      this.pairs.set(pair, v);
     }
     if (v.allowed) return;
-    const b = this.broken.get(pair);
-    if (b) b.count++;
-    else {
-      const example = `${flow.file ? `${flow.file}:${flow.line}: ` : ''}${flow.src.text} -> ${flow.dst.text}:${flow.dstPort}/${flow.protocol}${flow.time !== undefined ? ` at ${new Date(flow.time).toISOString()}` : ''}`;
-      this.broken.set(pair, { from: src.label, to: dst.label, port: dst.port, protocol: flow.protocol, count: 1, example, reason: v.reason });
+    if (v.broken) {
+      v.broken.count += c.count;
+      return;
     }
+    const at = c.first;
+    const example = `${at.file ? `${at.file}:${at.line}: ` : ''}${flow.src.text} -> ${flow.dst.text}:${flow.dstPort}/${flow.protocol}${at.time !== undefined ? ` at ${new Date(at.time).toISOString()}` : ''}`;
+    v.broken = { from: src.label, to: dst.label, port: dst.port, protocol: flow.protocol, count: c.count, example, reason: v.reason };
+    this.broken.push(v.broken);
   }
 
-  /** Does the proposal keep this accepted flow? For a ClusterIP: on every backend that could have answered it. */
-  private judge(flow: FlowRecord, from: Endpoint, dst: FlowDestination): { allowed: boolean; reason: string } {
-    const judged = decideTargets(this.engine, from, dst, flow.protocol);
-    let candidates = judged;
+  /** The observed ports of a pair of peers, as ranges. */
+  private observedRanges(from: string, to: string): PortRange[] {
+    const ports = this.observedPorts.get(from)?.get(to);
+    return ports ? [...ports].map((p) => ({ protocol: PROTOCOLS[Math.floor(p / 65536)]!, from: p % 65536, to: p % 65536 })) : [];
+  }
+
+  /**
+   * Does the proposal keep this accepted flow? For a ClusterIP: on every backend that could have
+   * answered it. Verdicts shared by endpoints that no policy tells apart (class-verdicts.ts) say
+   * which; only a denial is decided again for the very pods, whose names its reason shows.
+   */
+  private judge(flow: FlowRecord, from: Endpoint, dst: FlowDestination): PairVerdict {
+    const judged = this.classes.decide(from, dst, flow.protocol);
+    let candidates = judged.map((_, i) => i);
     if (this.current && judged.length > 1) {
       const c = this.current;
       const cdst = c.endpoints.destination(flow.dst, flow.dstPort, flow.protocol);
-      const served = new Set(decideTargets(c.engine, c.endpoints.resolve(flow.src).endpoint, cdst, flow.protocol).filter((j) => j.verdict.allowed).map((j) => targetKey(j.target)));
-      const could = judged.filter((j) => served.has(targetKey(j.target)));
+      const served = new Set(c.classes.decide(c.endpoints.resolve(flow.src).endpoint, cdst, flow.protocol).filter((j) => j.verdict.allowed).map((j) => targetKey(j.target)));
+      const could = candidates.filter((i) => served.has(targetKey(judged[i]!.target)));
       if (could.length > 0) candidates = could;
     }
-    const denied = candidates.filter((j) => !j.verdict.allowed);
-    if (denied.length === 0) return { allowed: true, reason: summarize(candidates[0]!.verdict) };
-    const prefix = candidates.length > 1 ? `denied on ${denied.length} of ${candidates.length} backends that answer ${dst.label} (e.g. ${denied[0]!.target.backend} on ${denied[0]!.target.port}): ` : '';
-    return { allowed: false, reason: prefix + summarize(denied[0]!.verdict) };
+    const denied = candidates.filter((i) => !judged[i]!.verdict.allowed);
+    if (denied.length === 0) return { allowed: true, reason: '' }; // (an allowed pair's reason is never shown)
+    const first = decideTargets(this.engine, from, dst, flow.protocol)[denied[0]!]!;
+    const prefix = candidates.length > 1 ? `denied on ${denied.length} of ${candidates.length} backends that answer ${dst.label} (e.g. ${first.target.backend} on ${first.target.port}): ` : '';
+    return { allowed: false, reason: prefix + summarize(first.verdict) };
   }
 
   result(): ReplayResult {
@@ -116,7 +160,7 @@ export class Replayer {
     // the matrix streamed: a pair's edges are adjacent, so no map of every allowed pair is needed
     let pair: { from: string; to: string; ports: PortRange[] } | undefined;
     const settle = (p: { from: string; to: string; ports: PortRange[] }): void => {
-      const unused = subtractRanges(mergeRanges(p.ports), this.observedPorts.get(`${p.from}\u0000${p.to}`) ?? []);
+      const unused = subtractRanges(mergeRanges(p.ports), this.observedRanges(p.from, p.to));
       if (unused.length) unusedAllowed.push({ from: p.from, to: p.to, ports: unused });
     };
     for (const e of streamMatrix(this.engine, { allowedOnly: true, outside: 'each', world: this.world }).edges()) {
@@ -131,7 +175,7 @@ export class Replayer {
     unusedAllowed.sort((a, b) => a.from.localeCompare(b.from) || a.to.localeCompare(b.to));
     return {
       observedAllowed: this.observed,
-      wouldBlock: [...this.broken.values()].sort((a, b) => b.count - a.count || a.from.localeCompare(b.from)),
+      wouldBlock: [...this.broken].sort((a, b) => b.count - a.count || a.from.localeCompare(b.from)),
       unusedAllowed,
     };
   }

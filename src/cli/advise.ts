@@ -2,9 +2,9 @@ import { Command } from 'commander';
 import { Advisor } from '../advise/advise.js';
 import { buildCluster } from '../model/build.js';
 import { newStats } from '../sources/flow-files.js';
-import { addCloudWatchOptions, cloudWatchFlows, flowSource, windowOnlyWithCloudWatch, type CloudWatchFlags } from './cloudwatch.js';
-import { addFlowOptions, readFlows, type FlowFlags } from './flows.js';
-import { timeWindow } from './incident-inputs.js';
+import { addCloudWatchOptions, flowSource, windowOnlyWithCloudWatch, type CloudWatchFlags } from './cloudwatch.js';
+import { countedFlows } from './counted-flows.js';
+import { addFlowOptions, type FlowFlags } from './flows.js';
 import { buildOptions, collect, parseOutput, readInputs } from './inputs.js';
 import { UsageError, type CliIO } from './io.js';
 
@@ -31,7 +31,7 @@ export function adviseCommand(io: CliIO, setCode: (code: number) => void): Comma
     for (const ns of f.namespace ?? []) if (!cluster.namespaces.has(ns)) throw new UsageError(`-n ${ns}: no such namespace in the input`);
     const advisor = new Advisor(cluster, f.namespace);
     const stats = newStats();
-    for await (const flow of source === 'cloudwatch' ? await cloudWatchFlows(f, timeWindow(f), stats, io) : readFlows(logs, f, stats, io)) advisor.add(flow);
+    for await (const c of await countedFlows(source, logs, f, stats, io)) advisor.addCounted(c);
     const advice = advisor.result(objects, (objs) => buildCluster(objs, options));
     const header = [
       `# podwall advise: ${advice.policies} NetworkPolicies from ${advice.flows} observed accepted flows (${stats.lines} lines, ${stats.malformed} malformed)`,

@@ -4,7 +4,7 @@
  * same consumers (docs/flows-cloudwatch.md).
  */
 import type { Command } from 'commander';
-import { flowsInTimeOrder } from '../flows/aggregated.js';
+import { flowsInTimeOrder, type AggregatedFlow } from '../flows/aggregated.js';
 import type { FlowRecord } from '../flows/record.js';
 import { queryFlowTuples, type QueryProgress } from '../sources/cloudwatch.js';
 import type { ReadStats } from '../sources/flow-files.js';
@@ -58,6 +58,11 @@ export function windowOnlyWithCloudWatch(f: CloudWatchFlags): void {
  * `stats`. `cutAt`: times no counted tuple may straddle (the snapshots').
  */
 export async function cloudWatchFlows(f: CloudWatchFlags, window: { since?: number; until?: number }, stats: ReadStats, io: CliIO, cutAt: readonly number[] = []): Promise<Iterable<FlowRecord>> {
+  return flowsInTimeOrder(await cloudWatchTuples(f, window, stats, io, cutAt));
+}
+
+/** The same flows as counted tuples (`flows summary`, `replay` and `advise` take them so, src/flows/aggregated.ts). */
+export async function cloudWatchTuples(f: CloudWatchFlags, window: { since?: number; until?: number }, stats: ReadStats, io: CliIO, cutAt: readonly number[] = []): Promise<AggregatedFlow[]> {
   const logGroup = f.cloudwatch!;
   // Insights is paid per byte scanned: how far back to read is the user's choice, never a default
   if (window.since === undefined) throw new UsageError(`--cloudwatch ${logGroup} needs --since (how far back to read, e.g. --since 24h or --since 2026-11-20): CloudWatch charges for the data each query scans`);
@@ -83,7 +88,7 @@ export async function cloudWatchFlows(f: CloudWatchFlags, window: { since?: numb
     );
   }
   io.err(`podwall: log group ${logGroup}: ${result.lines} flow lines in ${result.tuples.length} distinct flows, ${result.queries} Logs Insights quer${result.queries === 1 ? 'y' : 'ies'}, ${(result.bytesScanned / 1e6).toFixed(1)} MB scanned\n`);
-  return flowsInTimeOrder(result.tuples);
+  return result.tuples;
 }
 
 const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000 };

@@ -2,13 +2,14 @@ import { Command } from 'commander';
 import { formatDiagnostic } from '../k8s/errors.js';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { tallyOfTuples } from '../flows/aggregated.js';
 import type { FlowFormat } from '../flows/record.js';
 import { FlowSummarizer, type GroupBy } from '../flows/summary.js';
 import { formatFlowSummary } from '../report/flows.js';
 import { expandLogPaths, newStats, readFlowFiles, type LocatedFlow, type ReadStats } from '../sources/flow-files.js';
 import { tallyFiles } from '../sources/flow-tally.js';
 import { defaultDbPath, HistoryStore } from '../store/history.js';
-import { addCloudWatchOptions, cloudWatchFlows, flowSource, snapshotTimes, type CloudWatchFlags } from './cloudwatch.js';
+import { addCloudWatchOptions, cloudWatchFlows, cloudWatchTuples, flowSource, snapshotTimes, type CloudWatchFlags } from './cloudwatch.js';
 import { addIncidentOptions, incidentMachinery, readFlowsByTime, recordedPolicyChanges, timeWindow, type IncidentFlags } from './incident-inputs.js';
 import { addInputOptions, collect, parseOutput, type InputFlags } from './inputs.js';
 import { addClusterNameOption, recordedCluster } from './cluster-name.js';
@@ -95,6 +96,9 @@ export function flowsCommand(io: CliIO, setCode: (code: number) => void): Comman
         const paths = expandLogPaths(logs, (d) => io.err(`${formatDiagnostic(d)}\n`));
         const format = flowFormat(f.format);
         summarizer.addTally(await tallyFiles(paths, stats, { ...(format ? { format } : {}), window, ordering: 'time', threads: flowThreads() }), paths);
+      } else if (source === 'cloudwatch' && changePoints === 0 && attributor.snapshotCount === 1) {
+        // the same from CloudWatch: the tuples it counted, each attributed once (src/flows/aggregated.ts)
+        summarizer.addTally(tallyOfTuples(await cloudWatchTuples(f, window, stats, io)), []);
       } else {
         // from CloudWatch: counted per flow and hour there, in spans cut where a snapshot comes into force
         const flows = source === 'cloudwatch' ? await cloudWatchFlows(f, window, stats, io, snapshotTimes(snapshots)) : readFlowsByTime(logs, f, stats, io);

@@ -39,6 +39,9 @@ export interface FlowSummary {
 
 const DAY = 86_400_000;
 
+/** What addTally reads of a tally: a FlowTally, or CloudWatch's tuples (aggregated.ts tallyOfTuples). */
+export type CountedTally = Pick<FlowTally, 'flows' | 'first' | 'last' | 'deniedPerDay' | 'connections'>;
+
 export class FlowSummarizer {
   private flows = 0;
   private allowed = 0;
@@ -83,7 +86,7 @@ export class FlowSummarizer {
    * A tally's connections (src/flows/tally.ts), each attributed once: the same figures as adding
    * its lines one by one in the tally's order (the window was applied while counting).
    */
-  addTally(tally: FlowTally, files: readonly string[]): void {
+  addTally(tally: CountedTally, files: readonly string[]): void {
     this.flows += tally.flows;
     if (tally.first < this.first) this.first = tally.first;
     if (tally.last > this.last) this.last = tally.last;

@@ -32,7 +32,10 @@ export interface Occurrence extends Position {
 }
 
 export interface ConnectionCount {
-  /** The connection as logged: addresses, port, protocol, verdict, direction (no time, no source port). */
+  /**
+   * The connection as logged: addresses, port, protocol, verdict, direction, and the time of the
+   * first of its lines counted into this tally (file after file: its first line); no source port.
+   */
   flow: FlowRecord;
   count: number;
   /** Its first occurrences in reading order, at most KEPT_OCCURRENCES. */
@@ -99,6 +102,7 @@ export class FlowTally {
     }
     const rep: FlowRecord = { src: flow.src, dst: flow.dst, dstPort: flow.dstPort, protocol: flow.protocol, verdict: flow.verdict };
     if (flow.direction) rep.direction = flow.direction;
+    if (flow.time !== undefined) rep.time = flow.time; // its first line's, which replay and advise quote
     shard.set(key, { flow: rep, count: 1, firsts: [occurrence(flow, order, file, line)] });
     return true;
   }

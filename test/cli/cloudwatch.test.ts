@@ -126,6 +126,20 @@ describe('--cloudwatch: flows counted by a Logs Insights query', () => {
     assert.equal(r.stderr.includes('\r'), false, 'no progress on a pipe');
   });
 
+  it('flows summary over one state of the cluster attributes the counted tuples, with the figures of the file', async () => {
+    const one = ['-f', `${FX}/cluster.yaml`, ...WINDOW, '-o', 'json'];
+    const file = podwall(['flows', 'summary', exported, ...one]);
+    assert.equal(file.code, 0, file.stderr);
+    const r = await run(['flows', 'summary', '--cloudwatch', GROUP, ...one]);
+    assert.equal(r.code, 0, r.stderr);
+    const a = JSON.parse(file.stdout);
+    const b = JSON.parse(r.stdout);
+    assert.ok(a.summary.denied > 1000 && a.summary.disagreements > 10, 'the fixture exercises every counter');
+    assert.deepEqual(comparable(b.summary), comparable(a.summary));
+    // (the group's other messages are not lines of the query's result: lines and skipped differ)
+    assert.deepEqual([b.input.flows, b.input.malformed], [a.input.flows, a.input.malformed]);
+  });
+
   it('replay and advise read the log group as they read files', async () => {
     const strict = join(dir, 'strict.yaml');
     writeFileSync(strict, 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: default-deny, namespace: shop}\nspec: {podSelector: {}, policyTypes: [Ingress, Egress]}\n');
