@@ -271,14 +271,7 @@ export function mergeParts(results: PartResult[], stats: ReadStats, ordering: Or
       prefixMax = -Infinity;
       flowsBefore = 0;
     }
-    if (lineOffset || prefixMax !== -Infinity) {
-      for (const c of r.tally.connections()) {
-        for (const o of c.firsts) {
-          o.line += lineOffset;
-          if (ordering === 'time' && prefixMax > o.order) o.order = prefixMax;
-        }
-      }
-    }
+    if (lineOffset || (ordering === 'time' && prefixMax !== -Infinity)) r.tally.shiftOccurrences(lineOffset, ordering === 'time' ? prefixMax : -Infinity);
     for (const m of r.malformedNotes) {
       // a malformed line is met after the flow before it in its file; before any, as the reading starts
       const shifted = m.after ? { order: ordering === 'time' ? Math.max(m.order, prefixMax) : 0, after: m.after + lineOffset } : flowsBefore ? { order: ordering === 'time' ? prefixMax : 0, after: lineOffset } : { order: -Infinity, after: 0 };
