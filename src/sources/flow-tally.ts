@@ -143,21 +143,30 @@ class PartReader {
       // first seen: the string path reads the line, and its outcome is that of these bytes
       const p = this.parse!(buf.toString('utf8', s, e));
       this.raw.insert(buf, sc.srcStart, sc.srcEnd, sc.restStart, sc.restEnd);
-      if (p.kind === 'flow') this.outcomes.push(r.tally.connection(p.flow));
-      else if (p.kind === 'skip') this.outcomes.push(-1);
+      if (p.kind === 'flow') {
+        const c = r.tally.connection(p.flow);
+        this.outcomes.push(c);
+        this.flowAt(n, c, p.flow.time ?? NaN, p.flow.srcPort);
+        return;
+      }
+      if (p.kind === 'skip') this.outcomes.push(-1);
       else this.outcomes.push(-2 - (this.reasons.push(p.reason) - 1));
       this.counted(n, p);
       return;
     }
     const o = this.outcomes[id]!;
-    if (o >= 0) {
-      r.flows++;
-      const t = sc.time;
-      if (t > this.runMax) this.runMax = t;
-      this.lastFlowLine = n;
-      r.tally.addAt(o, t, this.ordering === 'time' ? this.runMax : 0, r.part.file, n, sc.srcPort);
-    } else if (o === -1) r.skipped++;
+    if (o >= 0) this.flowAt(n, o, sc.time, sc.srcPort);
+    else if (o === -1) r.skipped++;
     else this.malformed(n, this.reasons[-2 - o]!);
+  }
+
+  /** Line `n`, a flow of connection `c` at time `t` (NaN: none), as counted() counts it. */
+  private flowAt(n: number, c: number, t: number, srcPort: number | undefined): void {
+    const r = this.result;
+    r.flows++;
+    if (t > this.runMax) this.runMax = t;
+    this.lastFlowLine = n;
+    r.tally.addAt(c, t, this.ordering === 'time' ? this.runMax : 0, r.part.file, n, srcPort);
   }
 
   /** A line's text, or the length of an over-long one. */
