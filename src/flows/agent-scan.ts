@@ -100,3 +100,234 @@ function digits(t: string, at: number, n: number): number {
   }
   return v;
 }
+
+/**
+ * What scanAgentBytes found in a line: where the connection's fields are (the source address, and
+ * the run from the destination address to the verdict or direction), the source port, the time.
+ */
+export interface AgentBytes {
+  srcStart: number;
+  srcEnd: number;
+  restStart: number;
+  restEnd: number;
+  srcPort: number;
+  /** Milliseconds; NaN when the line has no time field. */
+  time: number;
+}
+
+/** The line is not one the byte scanner reads: the string path (parseAgentLine) decides it. */
+export const BYTES_SLOW = 0;
+/** A Flow Info line of the usual shape: its fields are in the AgentBytes. */
+export const BYTES_FLOW = 1;
+/** Another log message: the line is a `skip`. */
+export const BYTES_SKIP = 2;
+
+const SPACE = 32;
+const K_MSG = [109, 115, 103];
+const K_TS = [116, 115];
+const K_TIME = [116, 105, 109, 101];
+const K_TIMESTAMP = [116, 105, 109, 101, 115, 116, 97, 109, 112];
+const K_SRC_IP = [83, 114, 99, 32, 73, 80];
+const ascii = (s: string): number[] => [...s].map((c) => c.charCodeAt(0));
+const FLOW_INFO = ascii('Flow Info');
+const HEAD = ascii('Flow Info: Src IP: ');
+const SRC_PORT = ascii(' Src Port: ');
+const DEST_IP = ascii(' Dest IP: ');
+const DEST_PORT = ascii(' Dest Port: ');
+const PROTO = ascii(' Proto ');
+const VERDICT = ascii(' Verdict ');
+const DIRECTION = ascii(' Direction ');
+const TIER = ascii(', Tier ');
+
+function isKey(b: Uint8Array, at: number, end: number, key: number[]): boolean {
+  if (end - at !== key.length) return false;
+  for (let k = 0; k < key.length; k++) if (b[at + k] !== key[k]) return false;
+  return true;
+}
+
+function has(b: Uint8Array, at: number, end: number, lit: number[]): boolean {
+  if (end - at < lit.length) return false;
+  for (let k = 0; k < lit.length; k++) if (b[at + k] !== lit[k]) return false;
+  return true;
+}
+
+/** The end of a plain string starting at `i` (after its quote), or -1: escapes, control and non-ASCII bytes are left to the string path. */
+function stringEnd(b: Uint8Array, i: number, end: number): number {
+  for (; i < end; i++) {
+    const c = b[i]!;
+    if (c === QUOTE) return i;
+    if (c === 92 || c < 32 || c > 126) return -1;
+  }
+  return -1;
+}
+
+function wordEnd(b: Uint8Array, i: number, end: number, slash: boolean): number {
+  for (; i < end; i++) {
+    const c = b[i]!;
+    if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || (slash && c === 47))) break;
+  }
+  return i;
+}
+
+function digitsEnd(b: Uint8Array, i: number, end: number): number {
+  while (i < end && b[i]! >= 48 && b[i]! <= 57) i++;
+  return i;
+}
+
+const DAY_BY_NUMBER = new Map<number, number>();
+
+/** isoMillis on bytes: the same answer, or NaN where isoMillis has none (the string path then decides). */
+function isoMillisBytes(b: Uint8Array, at: number, end: number): number {
+  if (end - at !== 24 || b[at + 23] !== 90 || b[at + 10] !== 84 || b[at + 13] !== 58 || b[at + 16] !== 58 || b[at + 19] !== 46 || b[at + 4] !== 45 || b[at + 7] !== 45) return NaN;
+  const y = num(b, at, 4);
+  const mo = num(b, at + 5, 2);
+  const d = num(b, at + 8, 2);
+  const h = num(b, at + 11, 2);
+  const m = num(b, at + 14, 2);
+  const s = num(b, at + 17, 2);
+  const ms = num(b, at + 20, 3);
+  if (y < 0 || mo < 0 || d < 0 || h < 0 || h > 23 || m < 0 || m > 59 || s < 0 || s > 59 || ms < 0) return NaN;
+  const dayKey = y * 10000 + mo * 100 + d;
+  let base = DAY_BY_NUMBER.get(dayKey);
+  if (base === undefined) {
+    // the day as isoMillis reads it: Date.parse of the text
+    base = Date.parse(`${String.fromCharCode(...b.subarray(at, at + 10))}T00:00:00.000Z`);
+    if (DAY_BY_NUMBER.size > 10_000) DAY_BY_NUMBER.clear();
+    DAY_BY_NUMBER.set(dayKey, base);
+  }
+  return base + h * 3_600_000 + m * 60_000 + s * 1000 + ms;
+}
+
+function num(b: Uint8Array, at: number, n: number): number {
+  let v = 0;
+  for (let k = at; k < at + n; k++) {
+    const c = b[k]! - 48;
+    if (c < 0 || c > 9) return -1;
+    v = v * 10 + c;
+  }
+  return v;
+}
+
+/**
+ * An agent line in bytes [start, end) (no line end), without making a string: a flat object of plain
+ * ASCII string values (what scanAgentFields reads) whose msg is the usual Flow Info shape, single
+ * spaced: `Flow Info: Src IP: A Src Port: N Dest IP: B Dest Port: M Proto P Verdict V[ Direction D,
+ * Tier T]`. There AGENT_MESSAGE's groups are exactly these runs, so the line means what
+ * parseAgentLine makes of it. Anything else answers BYTES_SLOW.
+ */
+export function scanAgentBytes(b: Uint8Array, start: number, end: number, out: AgentBytes): number {
+  let i = start;
+  while (i < end && b[i] === SPACE) i++;
+  if (b[i] !== 123 || i >= end) return BYTES_SLOW;
+  i++;
+  while (i < end && b[i] === SPACE) i++;
+  let msgAt = -1;
+  let msgEnd = -1;
+  let tsAt = -1;
+  let tsEnd = -1;
+  let timeAt = -1;
+  let timeEnd = -1;
+  let stampAt = -1;
+  let stampEnd = -1;
+  if (b[i] === 125) i++;
+  else {
+    for (;;) {
+      if (i >= end || b[i] !== QUOTE) return BYTES_SLOW;
+      const ks = i + 1;
+      const ke = stringEnd(b, ks, end);
+      if (ke < 0) return BYTES_SLOW;
+      i = ke + 1;
+      while (i < end && b[i] === SPACE) i++;
+      if (i >= end || b[i] !== 58) return BYTES_SLOW;
+      i++;
+      while (i < end && b[i] === SPACE) i++;
+      if (i >= end || b[i] !== QUOTE) return BYTES_SLOW;
+      const vs = i + 1;
+      const ve = stringEnd(b, vs, end);
+      if (ve < 0) return BYTES_SLOW;
+      // later duplicates win, as in JSON.parse
+      if (isKey(b, ks, ke, K_MSG)) {
+        msgAt = vs;
+        msgEnd = ve;
+      } else if (isKey(b, ks, ke, K_TS)) {
+        tsAt = vs;
+        tsEnd = ve;
+      } else if (isKey(b, ks, ke, K_TIME)) {
+        timeAt = vs;
+        timeEnd = ve;
+      } else if (isKey(b, ks, ke, K_TIMESTAMP)) {
+        stampAt = vs;
+        stampEnd = ve;
+      } else if (isKey(b, ks, ke, K_SRC_IP)) return BYTES_SLOW;
+      i = ve + 1;
+      while (i < end && b[i] === SPACE) i++;
+      if (i < end && b[i] === 44) {
+        i++;
+        while (i < end && b[i] === SPACE) i++;
+        continue;
+      }
+      if (i >= end || b[i] !== 125) return BYTES_SLOW;
+      i++;
+      break;
+    }
+  }
+  while (i < end && b[i] === SPACE) i++;
+  if (i !== end) return BYTES_SLOW;
+  if (msgAt < 0 || !has(b, msgAt, msgEnd, FLOW_INFO)) return BYTES_SKIP;
+  // the message
+  let p = msgAt + HEAD.length;
+  if (!has(b, msgAt, msgEnd, HEAD)) return BYTES_SLOW;
+  const srcStart = p;
+  while (p < msgEnd && b[p] !== SPACE) p++;
+  if (p === srcStart || !has(b, p, msgEnd, SRC_PORT)) return BYTES_SLOW;
+  const srcEnd = p;
+  p += SRC_PORT.length;
+  const portStart = p;
+  p = digitsEnd(b, p, msgEnd);
+  if (p === portStart || p - portStart > 9 || !has(b, p, msgEnd, DEST_IP)) return BYTES_SLOW;
+  const srcPort = num(b, portStart, p - portStart);
+  const restStart = p + DEST_IP.length;
+  p = restStart;
+  while (p < msgEnd && b[p] !== SPACE) p++;
+  if (p === restStart || !has(b, p, msgEnd, DEST_PORT)) return BYTES_SLOW;
+  p += DEST_PORT.length;
+  const dportStart = p;
+  p = digitsEnd(b, p, msgEnd);
+  if (p === dportStart || !has(b, p, msgEnd, PROTO)) return BYTES_SLOW;
+  p += PROTO.length;
+  const protoStart = p;
+  p = wordEnd(b, p, msgEnd, false);
+  if (p === protoStart || !has(b, p, msgEnd, VERDICT)) return BYTES_SLOW;
+  p += VERDICT.length;
+  const verdictStart = p;
+  p = wordEnd(b, p, msgEnd, true);
+  if (p === verdictStart) return BYTES_SLOW;
+  let restEnd = p;
+  if (p !== msgEnd) {
+    if (!has(b, p, msgEnd, DIRECTION)) return BYTES_SLOW;
+    p += DIRECTION.length;
+    const dirStart = p;
+    p = wordEnd(b, p, msgEnd, false);
+    if (p === dirStart || !has(b, p, msgEnd, TIER)) return BYTES_SLOW;
+    restEnd = p;
+    p += TIER.length;
+    const tierStart = p;
+    p = wordEnd(b, p, msgEnd, false);
+    if (p === tierStart || p !== msgEnd) return BYTES_SLOW;
+  }
+  // the time: ts, else time, else timestamp, as parseAgentLine picks it
+  let time = NaN;
+  const ta = tsAt >= 0 ? tsAt : timeAt >= 0 ? timeAt : stampAt;
+  const te = tsAt >= 0 ? tsEnd : timeAt >= 0 ? timeEnd : stampEnd;
+  if (ta >= 0) {
+    time = isoMillisBytes(b, ta, te);
+    if (time !== time) return BYTES_SLOW;
+  }
+  out.srcStart = srcStart;
+  out.srcEnd = srcEnd;
+  out.restStart = restStart;
+  out.restEnd = restEnd;
+  out.srcPort = srcPort;
+  out.time = time;
+  return BYTES_FLOW;
+}

@@ -4,7 +4,7 @@
  * its first few occurrences (file, line, source port) in reading order, which is all the reports
  * quote, so the result equals the line-by-line one. Tallies of parts of the input (files, byte
  * ranges of a file, worker threads) merge into one. Memory grows with distinct connections, never
- * with lines.
+ * with lines: a connection keeps its count and at most KEPT_OCCURRENCES occurrences, however often it repeats.
  */
 import type { FlowRecord } from './record.js';
 
@@ -48,23 +48,42 @@ export interface TallyWindow {
   until?: number;
 }
 
-function occurrence(flow: FlowRecord, order: number, file: number, line: number): Occurrence {
-  return flow.srcPort !== undefined ? { order, file, line, srcPort: flow.srcPort } : { order, file, line };
-}
-
 export interface TallyData {
   flows: number;
   first: number;
   last: number;
   deniedPerDay: Map<number, number>;
-  shards: Map<string, ConnectionCount>[];
   window: TallyWindow;
+  keys: string[];
+  reps: FlowRecord[];
+  counts: Float64Array;
+  kept: Uint8Array;
+  occurrences: Float64Array;
+  firstTimes: Float64Array;
 }
 
 const DAY = 86_400_000;
 /** Distinct connections are spread over several maps: no input size reaches one Map's limit (2^24 entries). */
 const SHARDS = 64;
+/** An occurrence in `occurrences`: order, file, line, has a source port (1 or 0), source port. */
+const STRIDE = 5;
+const SLOT = KEPT_OCCURRENCES * STRIDE;
 
+function connectionKey(flow: FlowRecord): string {
+  return `${flow.src.text} ${flow.dst.text} ${flow.dstPort} ${flow.protocol} ${flow.verdict} ${flow.direction ?? ''}`;
+}
+
+function shardOf(flow: FlowRecord): number {
+  const src = flow.src.text;
+  const dst = flow.dst.text;
+  return (src.charCodeAt(src.length - 1) * 31 + dst.charCodeAt(dst.length - 1) * 7 + dst.charCodeAt(dst.length - 2)) & (SHARDS - 1);
+}
+
+/**
+ * Connections are numbered as first seen; per connection the count and the kept occurrences live in
+ * typed arrays (no object per line or per occurrence, and a tally crosses threads as a few buffers).
+ * Only the connection's first record and its key are objects.
+ */
 export class FlowTally {
   /** Flows counted (inside the window). */
   flows = 0;
@@ -72,47 +91,154 @@ export class FlowTally {
   last = -Infinity;
   /** Denied flows per UTC day number. */
   readonly deniedPerDay = new Map<number, number>();
-  private readonly shards: Map<string, ConnectionCount>[] = Array.from({ length: SHARDS }, () => new Map());
+  private readonly index: Map<string, number>[] = Array.from({ length: SHARDS }, () => new Map());
+  private keys: string[] = [];
+  private reps: FlowRecord[] = [];
+  private counts: Float64Array = new Float64Array(1024);
+  private kept: Uint8Array = new Uint8Array(1024);
+  private occurrences: Float64Array = new Float64Array(1024 * SLOT);
+  /** The time of each connection's first kept occurrence (NaN: none), which replay and advise quote. */
+  private firstTimes: Float64Array = new Float64Array(1024).fill(NaN);
 
   constructor(private readonly window: TallyWindow = {}) {}
 
   /** Counts one flow at its place in the reading order; false when the window leaves it out. */
   add(flow: FlowRecord, order: number, file: number, line: number): boolean {
-    const t = flow.time;
-    if (this.window.since !== undefined && (t === undefined || t < this.window.since)) return false;
-    if (this.window.until !== undefined && (t === undefined || t >= this.window.until)) return false;
+    if (!this.inWindow(flow.time)) return false;
+    return this.addAt(this.connection(flow), flow.time ?? NaN, order, file, line, flow.srcPort);
+  }
+
+  /** Is a flow at time `t` (undefined or NaN: none) inside the window? */
+  inWindow(t: number | undefined): boolean {
+    const w = this.window;
+    if (w.since !== undefined && !(t !== undefined && t >= w.since)) return false;
+    if (w.until !== undefined && !(t !== undefined && t < w.until)) return false;
+    return true;
+  }
+
+  /**
+   * The number of the flow's connection, made when new (its count stays 0 until a flow is added):
+   * a reader that sees the same connection again counts it by number (addAt) without a record.
+   */
+  connection(flow: FlowRecord): number {
+    const key = connectionKey(flow);
+    const shard = this.index[shardOf(flow)]!;
+    const i = shard.get(key);
+    if (i !== undefined) return i;
+    const n = this.reps.length;
+    const rep: FlowRecord = { src: flow.src, dst: flow.dst, dstPort: flow.dstPort, protocol: flow.protocol, verdict: flow.verdict };
+    if (flow.direction) rep.direction = flow.direction;
+    this.grow(n + 1);
+    this.reps.push(rep);
+    this.keys.push(key);
+    shard.set(key, n);
+    return n;
+  }
+
+  /**
+   * Counts one flow of connection `c` (from connection()) at time `t` (NaN: none), at its place in
+   * the reading order, with its source port; false when the window leaves it out.
+   */
+  addAt(c: number, t: number, order: number, file: number, line: number, srcPort: number | undefined): boolean {
+    const w = this.window;
+    if (w.since !== undefined && !(t >= w.since)) return false;
+    if (w.until !== undefined && !(t < w.until)) return false;
     this.flows++;
-    if (t !== undefined) {
+    if (t === t) {
       if (t < this.first) this.first = t;
       if (t > this.last) this.last = t;
-      if (flow.verdict === 'deny') {
+      if (this.reps[c]!.verdict === 'deny') {
         const day = Math.floor(t / DAY);
         this.deniedPerDay.set(day, (this.deniedPerDay.get(day) ?? 0) + 1);
       }
     }
-    const src = flow.src.text;
-    const dst = flow.dst.text;
-    const key = `${src} ${dst} ${flow.dstPort} ${flow.protocol} ${flow.verdict} ${flow.direction ?? ''}`;
-    const shard = this.shards[(src.charCodeAt(src.length - 1) * 31 + dst.charCodeAt(dst.length - 1) * 7 + dst.charCodeAt(dst.length - 2)) & (SHARDS - 1)]!;
-    const c = shard.get(key);
-    if (c) {
-      c.count++;
-      if (c.firsts.length < KEPT_OCCURRENCES) c.firsts.push(occurrence(flow, order, file, line));
-      return true;
+    this.counts[c]++;
+    const k = this.kept[c]!;
+    if (k < KEPT_OCCURRENCES) {
+      // lines come in reading order within a tally: appending keeps them sorted
+      if (k === 0) this.firstTimes[c] = t;
+      const at = c * SLOT + k * STRIDE;
+      const o = this.occurrences;
+      o[at] = order;
+      o[at + 1] = file;
+      o[at + 2] = line;
+      o[at + 3] = srcPort === undefined ? 0 : 1;
+      o[at + 4] = srcPort ?? 0;
+      this.kept[c] = k + 1;
     }
-    const rep: FlowRecord = { src: flow.src, dst: flow.dst, dstPort: flow.dstPort, protocol: flow.protocol, verdict: flow.verdict };
-    if (flow.direction) rep.direction = flow.direction;
-    if (flow.time !== undefined) rep.time = flow.time; // its first line's, which replay and advise quote
-    shard.set(key, { flow: rep, count: 1, firsts: [occurrence(flow, order, file, line)] });
     return true;
   }
 
+  private grow(n: number): void {
+    if (n <= this.counts.length) return;
+    let cap = Math.max(this.counts.length, 1024);
+    while (cap < n) cap *= 2;
+    const counts = new Float64Array(cap);
+    counts.set(this.counts);
+    const kept = new Uint8Array(cap);
+    kept.set(this.kept);
+    const occurrences = new Float64Array(cap * SLOT);
+    occurrences.set(this.occurrences);
+    const firstTimes = new Float64Array(cap).fill(NaN);
+    firstTimes.set(this.firstTimes);
+    this.firstTimes = firstTimes;
+    this.counts = counts;
+    this.kept = kept;
+    this.occurrences = occurrences;
+  }
+
+  private firstsOf(c: number): Occurrence[] {
+    const out: Occurrence[] = [];
+    const o = this.occurrences;
+    for (let k = 0, at = c * SLOT; k < this.kept[c]!; k++, at += STRIDE) {
+      out.push(o[at + 3] ? { order: o[at]!, file: o[at + 1]!, line: o[at + 2]!, srcPort: o[at + 4]! } : { order: o[at]!, file: o[at + 1]!, line: o[at + 2]! });
+    }
+    return out;
+  }
+
+  /** The connections counted, in no set order; each a view made on demand (firsts made when read). */
   *connections(): Generator<ConnectionCount> {
-    for (const s of this.shards) yield* s.values();
+    for (let c = 0; c < this.reps.length; c++) {
+      if (!this.counts[c]) continue;
+      yield this.view(c);
+    }
+  }
+
+  private view(c: number): ConnectionCount {
+    let firsts: Occurrence[] | undefined;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const tally = this;
+    const flow = this.reps[c]!;
+    const t = this.firstTimes[c]!;
+    if (t === t) flow.time = t;
+    else delete flow.time;
+    return {
+      flow,
+      count: this.counts[c]!,
+      get firsts(): Occurrence[] {
+        return (firsts ??= tally.firstsOf(c));
+      },
+    };
   }
 
   get size(): number {
-    return this.shards.reduce((n, s) => n + s.size, 0);
+    let n = 0;
+    for (let c = 0; c < this.reps.length; c++) if (this.counts[c]) n++;
+    return n;
+  }
+
+  /**
+   * Moves every kept occurrence: `lines` added to its line, and its order raised to at least
+   * `minOrder` (a byte range put back after what came before it in its file).
+   */
+  shiftOccurrences(lines: number, minOrder: number): void {
+    const o = this.occurrences;
+    for (let c = 0; c < this.reps.length; c++) {
+      for (let k = 0, at = c * SLOT; k < this.kept[c]!; k++, at += STRIDE) {
+        o[at + 2] += lines;
+        if (minOrder > o[at]!) o[at] = minOrder;
+      }
+    }
   }
 
   /** Adds another tally's counts (the same window), keeping the first occurrences of both. */
@@ -121,22 +247,56 @@ export class FlowTally {
     this.first = Math.min(this.first, other.first);
     this.last = Math.max(this.last, other.last);
     for (const [d, n] of other.deniedPerDay) this.deniedPerDay.set(d, (this.deniedPerDay.get(d) ?? 0) + n);
-    other.shards.forEach((s, i) => {
-      const mine = this.shards[i]!;
-      for (const [k, c] of s) {
-        const m = mine.get(k);
-        if (!m) mine.set(k, c);
-        else {
-          m.count += c.count;
-          m.firsts = [...m.firsts, ...c.firsts].sort(comparePositions).slice(0, KEPT_OCCURRENCES);
-        }
-      }
-    });
+    const scratch = new Float64Array(2 * SLOT);
+    for (let j = 0; j < other.reps.length; j++) {
+      if (!other.counts[j]) continue;
+      const c = this.connection(other.reps[j]!);
+      this.counts[c] += other.counts[j]!;
+      this.mergeOccurrences(c, other, j, scratch);
+    }
   }
 
-  /** Plain data, to cross to another thread (structured clone keeps Maps, not classes). */
+  /** The first KEPT_OCCURRENCES of both sorted lists, in order (a merge of two sorted runs). */
+  private mergeOccurrences(c: number, other: FlowTally, j: number, scratch: Float64Array): void {
+    const a = this.occurrences;
+    const b = other.occurrences;
+    const na = this.kept[c]!;
+    const nb = other.kept[j]!;
+    let x = 0;
+    let y = 0;
+    let n = 0;
+    while (n < KEPT_OCCURRENCES && (x < na || y < nb)) {
+      const ia = c * SLOT + x * STRIDE;
+      const ib = j * SLOT + y * STRIDE;
+      const takeA = y >= nb || (x < na && compareAt(a, ia, b, ib) <= 0);
+      if (n === 0 && !takeA) this.firstTimes[c] = other.firstTimes[j]!;
+      const src = takeA ? a : b;
+      const at = takeA ? ia : ib;
+      for (let f = 0; f < STRIDE; f++) scratch[n * STRIDE + f] = src[at + f]!;
+      if (takeA) x++;
+      else y++;
+      n++;
+    }
+    a.set(scratch.subarray(0, n * STRIDE), c * SLOT);
+    this.kept[c] = n;
+  }
+
+  /** Plain data, to cross to another thread (structured clone keeps Maps and typed arrays, not classes). */
   toData(): TallyData {
-    return { flows: this.flows, first: this.first, last: this.last, deniedPerDay: this.deniedPerDay, shards: this.shards, window: this.window };
+    const n = this.reps.length;
+    return {
+      flows: this.flows,
+      first: this.first,
+      last: this.last,
+      deniedPerDay: this.deniedPerDay,
+      window: this.window,
+      keys: this.keys,
+      reps: this.reps,
+      counts: this.counts.slice(0, n),
+      kept: this.kept.slice(0, n),
+      occurrences: this.occurrences.slice(0, n * SLOT),
+      firstTimes: this.firstTimes.slice(0, n),
+    };
   }
 
   static fromData(d: TallyData): FlowTally {
@@ -145,7 +305,14 @@ export class FlowTally {
     t.first = d.first;
     t.last = d.last;
     for (const [k, n] of d.deniedPerDay) t.deniedPerDay.set(k, n);
-    d.shards.forEach((s, i) => (t.shards[i] = s));
+    t.keys = d.keys;
+    t.reps = d.reps;
+    d.reps.forEach((rep, i) => t.index[shardOf(rep)]!.set(d.keys[i]!, i));
+    t.counts = d.counts;
+    t.kept = d.kept;
+    t.occurrences = d.occurrences;
+    t.firstTimes = d.firstTimes;
+    t.grow(Math.max(1024, d.reps.length));
     return t;
   }
 
@@ -153,4 +320,11 @@ export class FlowTally {
   inOrder(): ConnectionCount[] {
     return [...this.connections()].sort((a, b) => comparePositions(a.firsts[0]!, b.firsts[0]!));
   }
+}
+
+/** comparePositions of two occurrences in typed arrays. */
+function compareAt(a: Float64Array, i: number, b: Float64Array, j: number): number {
+  const oa = a[i]!;
+  const ob = b[j]!;
+  return oa < ob ? -1 : oa > ob ? 1 : a[i + 1]! - b[j + 1]! || a[i + 2]! - b[j + 2]!;
 }

@@ -7,7 +7,9 @@
  */
 import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:fs';
 import { InputError, type SourceLocation } from '../k8s/errors.js';
+import { BYTES_FLOW, BYTES_SLOW, scanAgentBytes, type AgentBytes } from '../flows/agent-scan.js';
 import { detectFormat, PARSERS } from '../flows/formats.js';
+import { RawTuples } from '../flows/raw-tuples.js';
 import type { FlowFormat, FlowRecord, LineResult } from '../flows/record.js';
 import { FlowTally, type TallyData, type TallyWindow } from '../flows/tally.js';
 import { cannotRead, isGzip, MAX_LINE_BYTES, type ReadStats } from './flow-files.js';
@@ -59,6 +61,14 @@ class PartReader {
   private parts: Buffer[] = [];
   private held = 0;
   private discarding = 0;
+  // agent lines read as bytes (docs/architecture.md, flow logs): each distinct run of connection
+  // field bytes is read once by the string path, whose outcome it keeps: a connection number (>= 0),
+  // -1 for a skip, or -2 - i for the malformed reason i
+  private fast = false;
+  private readonly scan: AgentBytes = { srcStart: 0, srcEnd: 0, restStart: 0, restEnd: 0, srcPort: 0, time: NaN };
+  private readonly raw = new RawTuples();
+  private readonly outcomes: number[] = [];
+  private readonly reasons: string[] = [];
 
   constructor(
     part: TallyPart,
@@ -67,6 +77,7 @@ class PartReader {
   ) {
     this.parse = part.format ? PARSERS[part.format] : undefined;
     if (!part.format) this.head = [];
+    this.fast = part.format === 'agent';
     this.result = { part, tally: new FlowTally(window), lines: 0, flows: 0, skipped: 0, malformed: 0, malformedNotes: [], maxTime: -Infinity };
   }
 
@@ -81,9 +92,11 @@ class PartReader {
         this.discarding = 0;
       } else if (this.held) {
         this.parts.push(chunk.subarray(s, end));
-        this.line(text(Buffer.concat(this.parts)));
+        this.joined(Buffer.concat(this.parts));
       } else {
-        this.line(end > s && chunk[end - 1] === 13 ? chunk.toString('utf8', s, end - 1) : chunk.toString('utf8', s, end));
+        const e = end > s && chunk[end - 1] === 13 ? end - 1 : end;
+        if (this.fast) this.bytes(chunk, s, e);
+        else this.line(chunk.toString('utf8', s, e));
       }
       this.parts = [];
       this.held = 0;
@@ -102,9 +115,58 @@ class PartReader {
 
   end(): PartResult {
     if (this.discarding) this.line(this.discarding);
-    else if (this.held) this.line(text(Buffer.concat(this.parts)));
+    else if (this.held) this.joined(Buffer.concat(this.parts));
     if (this.head) this.detectAndReplay();
     return this.result;
+  }
+
+  /** A line held across chunks, whole. */
+  private joined(b: Buffer): void {
+    if (this.fast) this.bytes(b, 0, b.length && b[b.length - 1] === 13 ? b.length - 1 : b.length);
+    else this.line(text(b));
+  }
+
+  /** An agent line in bytes [s, e) (no line end), as handle() would count its text. */
+  private bytes(buf: Buffer, s: number, e: number): void {
+    const sc = this.scan;
+    const k = s === e ? BYTES_SLOW : scanAgentBytes(buf, s, e, sc);
+    if (k === BYTES_SLOW) return this.handle(buf.toString('utf8', s, e));
+    const r = this.result;
+    const n = ++this.n;
+    r.lines++;
+    if (k !== BYTES_FLOW) {
+      r.skipped++;
+      return;
+    }
+    const id = this.raw.find(buf, sc.srcStart, sc.srcEnd, sc.restStart, sc.restEnd);
+    if (id < 0) {
+      // first seen: the string path reads the line, and its outcome is that of these bytes
+      const p = this.parse!(buf.toString('utf8', s, e));
+      this.raw.insert(buf, sc.srcStart, sc.srcEnd, sc.restStart, sc.restEnd);
+      if (p.kind === 'flow') {
+        const c = r.tally.connection(p.flow);
+        this.outcomes.push(c);
+        this.flowAt(n, c, p.flow.time ?? NaN, p.flow.srcPort);
+        return;
+      }
+      if (p.kind === 'skip') this.outcomes.push(-1);
+      else this.outcomes.push(-2 - (this.reasons.push(p.reason) - 1));
+      this.counted(n, p);
+      return;
+    }
+    const o = this.outcomes[id]!;
+    if (o >= 0) this.flowAt(n, o, sc.time, sc.srcPort);
+    else if (o === -1) r.skipped++;
+    else this.malformed(n, this.reasons[-2 - o]!);
+  }
+
+  /** Line `n`, a flow of connection `c` at time `t` (NaN: none), as counted() counts it. */
+  private flowAt(n: number, c: number, t: number, srcPort: number | undefined): void {
+    const r = this.result;
+    r.flows++;
+    if (t > this.runMax) this.runMax = t;
+    this.lastFlowLine = n;
+    r.tally.addAt(c, t, this.ordering === 'time' ? this.runMax : 0, r.part.file, n, srcPort);
   }
 
   /** A line's text, or the length of an over-long one. */
@@ -124,6 +186,7 @@ class PartReader {
     const f = detectFormat(head.filter((l): l is string => typeof l === 'string'));
     if (!f) throw new InputError('cannot tell the flow log format from its first lines (use --format agent|cloudwatch|vpc|csv|jsonl)', { file: this.result.part.path, line: 1 });
     this.parse = PARSERS[f];
+    this.fast = f === 'agent';
     for (const l of head) this.handle(l);
   }
 
@@ -136,7 +199,12 @@ class PartReader {
       return;
     }
     if (l.trim() === '') return;
-    const p = this.parse!(l);
+    this.counted(n, this.parse!(l));
+  }
+
+  /** Line `n`, read. */
+  private counted(n: number, p: LineResult): void {
+    const r = this.result;
     if (p.kind === 'flow') {
       r.flows++;
       const flow: FlowRecord = p.flow;
@@ -271,14 +339,7 @@ export function mergeParts(results: PartResult[], stats: ReadStats, ordering: Or
       prefixMax = -Infinity;
       flowsBefore = 0;
     }
-    if (lineOffset || prefixMax !== -Infinity) {
-      for (const c of r.tally.connections()) {
-        for (const o of c.firsts) {
-          o.line += lineOffset;
-          if (ordering === 'time' && prefixMax > o.order) o.order = prefixMax;
-        }
-      }
-    }
+    if (lineOffset || (ordering === 'time' && prefixMax !== -Infinity)) r.tally.shiftOccurrences(lineOffset, ordering === 'time' ? prefixMax : -Infinity);
     for (const m of r.malformedNotes) {
       // a malformed line is met after the flow before it in its file; before any, as the reading starts
       const shifted = m.after ? { order: ordering === 'time' ? Math.max(m.order, prefixMax) : 0, after: m.after + lineOffset } : flowsBefore ? { order: ordering === 'time' ? prefixMax : 0, after: lineOffset } : { order: -Infinity, after: 0 };

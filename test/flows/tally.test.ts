@@ -1,6 +1,7 @@
 // The counting path of flows summary (src/flows/tally.ts, src/sources/flow-tally.ts) held to the
 // line-by-line path on random logs: several files, gzip, malformed, empty and over-long lines, flows
-// out of time order, lines cut at chunk boundaries, byte ranges and worker threads, time windows.
+// out of time order, lines cut at chunk boundaries, byte ranges and worker threads, time windows, and
+// agent lines at the edges of the byte scanner (escapes, key order, duplicates, CRLF, missing fields).
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,7 +9,8 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, it } from 'node:test';
 import { readFlowsByTime } from '../../src/cli/incident-inputs.js';
-import { isoMillis, scanAgentFields } from '../../src/flows/agent-scan.js';
+import { BYTES_FLOW, BYTES_SKIP, isoMillis, scanAgentBytes, scanAgentFields, type AgentBytes } from '../../src/flows/agent-scan.js';
+import { parseAgentLine } from '../../src/flows/formats.js';
 import { Attributor } from '../../src/flows/attribute.js';
 import { parseTime } from '../../src/flows/record.js';
 import { FlowSummarizer } from '../../src/flows/summary.js';
@@ -41,7 +43,7 @@ function agentLog(rnd: (n: number) => number, n: number, addresses = ADDRESSES):
   const out: string[] = [];
   const base = Date.UTC(2026, 10, 20);
   for (let i = 0; i < n; i++) {
-    const kind = rnd(40);
+    const kind = rnd(60);
     const t = new Date(base + rnd(10 * 86_400_000)).toISOString();
     const msg = `Flow Info: Src IP: ${addresses[rnd(addresses.length)]} Src Port: ${rnd(60000)} Dest IP: ${addresses[rnd(addresses.length)]} Dest Port: ${[8080, 5432, 53][rnd(3)]} Proto ${['TCP', 'UDP'][rnd(2)]} Verdict ${['ACCEPT', 'DENY', 'EXPIRED/DELETED'][rnd(3)]}${rnd(3) ? ` Direction ${['ingress', 'egress'][rnd(2)]}, Tier NETWORK_POLICY` : ''}`;
     if (kind === 0) out.push('{"level":"info","ts":"' + t + '","msg":"Processing policy endpoint"}');
@@ -52,6 +54,22 @@ function agentLog(rnd: (n: number) => number, n: number, addresses = ADDRESSES):
     else if (kind === 5) out.push(`{"msg":"Flow Info: Src IP: 10.0.0.300 Src Port: 1 Dest IP: 10.0.0.2 Dest Port: 80 Proto TCP Verdict DENY"}`);
     else if (kind === 6) out.push(`{"level":"info","msg":"${msg}"}`); // no time
     else if (kind === 7) out.push(`{"level":"info","ts":"${t}","logger":"ebpf-client","msg":"${msg}"}\r`);
+    // the edges of the byte scanner (scanAgentBytes): each either read there or left to the string path
+    else if (kind === 8) out.push(`{"level":"info","ts":"${t}","caller":"a\\"b","msg":"${msg}"}`); // an escaped quote
+    else if (kind === 9) out.push(`{"msg":"${msg}","ts":"${t}","level":"info"}`); // another order
+    else if (kind === 10) out.push(`{"ts":"${t}","msg":"${msg.replace(/ Verdict \S+/, '')}"}`); // no verdict
+    else if (kind === 11) out.push(`{"ts":"${t}","msg":"${msg.replace(' Proto ', ' Proto: ').replace(' Verdict ', ' Verdict:  ')}"}`);
+    else if (kind === 12) out.push(`{"ts":"${t}","msg":"${msg.replace(/Proto \w+/, 'Proto ICMP')}"}`); // skipped
+    else if (kind === 13) out.push(`{"ts":"bad","msg":"x","ts":"${t}","msg":"${msg}"}`); // later duplicates win
+    else if (kind === 14) out.push(`{"${['time', 'timestamp'][rnd(2)]}":"${rnd(2) ? t : t.replace('T', ' ')}","msg":"${msg}"}`);
+    else if (kind === 15) out.push(` { "ts" : "${t}" , "msg" : "${msg}" }  `);
+    else if (kind === 16) out.push(`{"logger":"\u00e9bpf","ts":"${t}","msg":"${msg}"}`); // not ASCII
+    else if (kind === 17) out.push(`{"ts":"${t}","msg":"${msg} and more"}`);
+    else if (kind === 18) out.push(`{"ts":"${t}","msg":"${msg.replace(/Dest Port: \d+/, `Dest Port: ${[99999, 65535, '0080'][rnd(3)]}`)}"}`);
+    else if (kind === 19) out.push(`{"ts":"${t}","msg":"${msg.replace(/Direction (\w+)/, (_, d: string) => `Direction ${d.toUpperCase()}`)}"}`);
+    else if (kind === 20) out.push(['{}', '{"level":"info"}', 'garbage', '{"msg":"Flow Info"}', '{"msg":"Flow Info: Src IP:  10.0.0.1 Src Port: 1 Dest IP: 10.0.0.2 Dest Port: 80 Proto TCP Verdict DENY"}'][rnd(5)]!);
+    else if (kind === 21) out.push(`{"ts":"${t.replace('-11-', '-13-')}","msg":"${msg}"}`); // a day Date.parse refuses
+    else if (kind === 22) out.push(`{"ts":"${t}","level":1,"msg":"${msg}"}`); // a number: JSON.parse's path
     else out.push(`{"level":"info","ts":"${t}","logger":"ebpf-client","msg":"${msg}"}`);
   }
   return out.join('\n') + (rnd(2) ? '\n' : '');
@@ -96,6 +114,25 @@ describe('flows summary by distinct connection', () => {
       assert.ok(!('Src IP' in o), line);
       assert.deepEqual([f.msg, f.ts, f.time, f.timestamp], [o.msg, o.ts, o.time, o.timestamp], line);
     }
+    // the byte scanner: what it reads is what parseAgentLine reads
+    let read = 0;
+    for (const line of [...samples, ...agentLog(random(8), 2000).split('\n')]) {
+      const b = Buffer.from(line);
+      const at: AgentBytes = { srcStart: 0, srcEnd: 0, restStart: 0, restEnd: 0, srcPort: 0, time: NaN };
+      const k = scanAgentBytes(b, 0, b.length, at);
+      const p = parseAgentLine(line);
+      if (k === BYTES_SKIP) assert.equal(p.kind, 'skip', line);
+      if (k !== BYTES_FLOW) continue;
+      read++;
+      const src = b.toString('utf8', at.srcStart, at.srcEnd);
+      assert.match(line, new RegExp(`Src IP: ${src.replace(/\./g, '\\.')} Src Port: ${at.srcPort} Dest IP: ${b.toString('utf8', at.restStart, at.restEnd)}`), line);
+      if (p.kind === 'flow') {
+        assert.equal(p.flow.src.text, src, line);
+        assert.equal(p.flow.srcPort, at.srcPort, line);
+        assert.equal(p.flow.time ?? NaN, at.time, line);
+      }
+    }
+    assert.ok(read > 1000, `the scanner read ${read} lines`);
     for (const t of ['2026-11-20T10:00:00.123Z', '2026-02-29T10:00:00.000Z', '2024-02-29T23:59:59.999Z', '2026-11-20T24:00:00.000Z', '2026-13-01T00:00:00.000Z', '1970-01-01T00:00:00.000Z', '2026-11-20T10:00:00.123+0100']) {
       const ms = isoMillis(t);
       if (ms !== undefined) assert.equal(ms, parseTime(t), t);
