@@ -3,7 +3,11 @@
  * the specification and under EKS (exact, with marks), then `eks maps -o json` as the command writes it, on
  * one generated cluster, each measured in the same run (ratios), with the heap after each.
  */
-import { computeMatrix } from '../src/analysis/matrix.js';
+import { EksJoint } from '../src/analysis/eks-joint.js';
+import { computeMatrix, groupClasses, queriesFor } from '../src/analysis/matrix.js';
+import { workloadId } from '../src/model/cluster.js';
+import { ClassIndex } from '../src/engine/classes.js';
+import { OutsideWorld } from '../src/engine/outside.js';
 import { EksDataplane } from '../src/eks/decide.js';
 import { NEWEST_KNOWN } from '../src/eks/versions.js';
 import { Engine } from '../src/engine/engine.js';
@@ -32,6 +36,16 @@ const eksMs = performance.now() - t;
 const eksEdges = eks.edges.length;
 const marked = eks.edges.filter((e) => e.disagreement).length;
 const heapEks = heap();
+// how many classes the EKS maps tell apart, against the specification's (the matrix's cost grows with their square)
+const engine = new Engine(cluster);
+const classes = new ClassIndex(cluster, engine.ctx, new OutsideWorld([cluster]));
+const { groups, members, index } = groupClasses(engine, classes, 'summary');
+const joint = new EksJoint(new EksDataplane(cluster, { version: NEWEST_KNOWN, compute: 'ec2' }), classes, queriesFor(engine, {}), {
+  G: groups.length,
+  groupOfPod: (p) => index.get(workloadId(p)),
+  outsideMembers: (c) => members[c.index]!,
+  wanted: () => true,
+});
 t = performance.now();
 let bytes = 0;
 writeEksMapsJson(new EksDataplane(cluster, { version: NEWEST_KNOWN, compute: 'ec2' }), cluster.settings.enforcingMode, (c) => {
@@ -48,6 +62,10 @@ console.log(
     matrix_edges: specEdges,
     matrix_eks_edges: eksEdges,
     matrix_eks_marked: marked,
+    spec_classes: classes.classes.length,
+    eks_classes: joint.joint.length,
+    eks_subject_contents: joint.subjects,
+    eks_peer_signatures: joint.signatures,
     eks_maps_stream_ms: Math.round(mapsMs),
     eks_maps_mb: Math.round(bytes / 1048576),
     eks_maps_vs_spec_matrix: Math.round((mapsMs / specMs) * 10) / 10,
