@@ -9,7 +9,7 @@
  * that. Ports are refined by every port, range and protocol a slot of the maps names.
  */
 import { has, type Bits } from '../engine/bitset.js';
-import type { ClassIndex } from '../engine/classes.js';
+import type { ClassIndex, EndpointClass } from '../engine/classes.js';
 import type { Endpoint } from '../engine/endpoint.js';
 import type { PortClass, PortRange } from '../engine/ports.js';
 import type { Reachability } from '../engine/reachability.js';
@@ -23,20 +23,6 @@ export type { GroupView };
 /** A refined class of ports: `parent` is the specification's class it lies in. */
 export interface RefinedPortClass extends PortClass {
   parent: number;
-}
-
-export interface PlaneCounts {
-  queries: RefinedPortClass[];
-  /** (source group * G + destination group) -> allowed member pairs per query, EKS's and the specification's. */
-  eks: Map<number, Uint32Array>;
-  spec: Map<number, Uint32Array>;
-  /**
-   * (group pair * Q + query) -> a pair of endpoints on which the two planes disagree there; pairs of the same
-   * classes are the same object (callers may cache by it).
-   */
-  witness: Map<number, [Endpoint, Endpoint]>;
-  /** How many classes of endpoints the maps and policies tell apart. */
-  joint: number;
 }
 
 /**
@@ -86,87 +72,131 @@ export function refinePorts(queries: readonly PortClass[], maps: Iterable<Direct
   return out;
 }
 
+/** Rows of the specification's classes kept for the sources at hand; beyond this many 32-bit words they are made again. */
+const ROW_CACHE_WORDS = 1 << 24;
+
 /**
- * Counts of allowed member pairs per group pair and refined class of ports, under both data planes.
- * `specRows(q)` gives the specification's class rows for one of its classes of ports.
+ * One source group's counts at a time: allowed member pairs toward every group per refined class of ports,
+ * under both data planes, and where they disagree, the first pair of classes (in the order of `joint`) that
+ * does, as the witness the mechanisms are named on. What is kept is the classes, their answers per pair of
+ * map content and signature, and one row of counts (groups x classes of ports).
  */
-export function countBothPlanes(
-  planes: Dataplanes,
-  classes: ClassIndex,
-  reach: Reachability,
-  specQueries: readonly PortClass[],
-  view: GroupView,
-): PlaneCounts {
-  const eks = planes.eks;
-  // every pod's maps, made now: the refinement needs their slots
-  const allMaps: DirectionMaps[] = [];
-  for (const c of classes.classes) {
-    for (const p of c.pods) {
-      if (p.hostNetwork) continue;
-      const m = eks.mapsOf(p)!;
-      allMaps.push(m.egress, m.ingress);
+export class EksCounts {
+  readonly queries: RefinedPortClass[];
+  readonly sides: EksJoint;
+  /** Of the counted source, per (destination group * Q + class of ports): EKS's and the specification's. */
+  readonly eks: Float64Array;
+  readonly spec: Float64Array;
+  /** The witness's classes there (indices into `joint`; -1: the planes agree). */
+  private readonly witnessFrom: Int32Array;
+  private readonly witnessTo: Int32Array;
+  /** Per group: [joint class, members, ...], in the order of `joint`. */
+  private readonly jointOf: number[][];
+  private readonly rowFns: ((s: EndpointClass) => Bits)[];
+  private readonly rowCache = new Map<number, Bits[]>();
+  private rowCacheWords = 0;
+
+  constructor(
+    planes: Dataplanes,
+    classes: ClassIndex,
+    reach: Reachability,
+    specQueries: readonly PortClass[],
+    private readonly view: GroupView,
+  ) {
+    const eks = planes.eks;
+    // every pod's maps, made now: the refinement needs their slots
+    const allMaps: DirectionMaps[] = [];
+    for (const c of classes.classes) {
+      for (const p of c.pods) {
+        if (p.hostNetwork) continue;
+        const m = eks.mapsOf(p)!;
+        allMaps.push(m.egress, m.ingress);
+      }
     }
+    this.queries = specQueries.length === 1 && specQueries[0]!.ranges.length === 1 && specQueries[0]!.ranges[0]!.from === specQueries[0]!.ranges[0]!.to
+      ? [{ ...specQueries[0]!, parent: 0 }]
+      : refinePorts(specQueries, allMaps);
+    this.sides = new EksJoint(eks, classes, this.queries, view);
+    const size = view.G * this.queries.length;
+    this.eks = new Float64Array(size);
+    this.spec = new Float64Array(size);
+    this.witnessFrom = new Int32Array(size);
+    this.witnessTo = new Int32Array(size);
+    this.jointOf = Array.from({ length: view.G }, () => []);
+    for (const j of this.sides.joint) for (let i = 0; i < j.members.length; i += 2) this.jointOf[j.members[i]!]!.push(j.index, j.members[i + 1]!);
+    this.rowFns = specQueries.map((q) => reach.rowOf(q.rep));
   }
-  const queries = specQueries.length === 1 && specQueries[0]!.ranges.length === 1 && specQueries[0]!.ranges[0]!.from === specQueries[0]!.ranges[0]!.to
-    ? [{ ...specQueries[0]!, parent: 0 }]
-    : refinePorts(specQueries, allMaps);
-  const Q = queries.length;
-  const sides = new EksJoint(eks, classes, queries, view);
-  const joint = sides.joint;
 
-  // the specification's rows, per its class of ports
-  const specRows: Bits[][] = specQueries.map((q) => {
-    const rows: Bits[] = [];
-    for (const r of reach.rows(q.rep)) rows[r.from.index] = r.allowed;
-    return rows;
-  });
-
-  const G = view.G;
-  const eksCounts = new Map<number, Uint32Array>();
-  const specCounts = new Map<number, Uint32Array>();
-  const witness = new Map<number, [Endpoint, Endpoint]>();
-  const witnessOf = new Map<number, [Endpoint, Endpoint]>();
-  const J = joint.length;
-  const eksAllowed = new Uint8Array(Q);
-  const specAllowed = new Uint8Array(Q);
-  for (const s of joint) {
-    if (s.members.length === 0) continue;
-    for (const d of joint) {
-      if (d.members.length === 0 || (s.spec.outside && d.spec.outside)) continue;
-      let any = false;
-      for (let a = 0; a < s.members.length && !any; a += 2) for (let b = 0; b < d.members.length && !any; b += 2) any = view.wanted(s.members[a]!, d.members[b]!);
-      if (!any) continue;
-      sides.allowed(eksAllowed, s, d);
-      for (let qi = 0; qi < Q; qi++) specAllowed[qi] = has(specRows[queries[qi]!.parent]![s.spec.index]!, d.spec.index) ? 1 : 0;
-      for (let a = 0; a < s.members.length; a += 2) {
-        const gs = s.members[a]!;
+  /** Counts the pairs from group `gs` toward every group into `eks`, `spec` and the witnesses. */
+  count(gs: number): void {
+    const { eks, spec, queries, view } = this;
+    const Q = queries.length;
+    const joint = this.sides.joint;
+    eks.fill(0);
+    spec.fill(0);
+    this.witnessFrom.fill(-1);
+    const eksAllowed = new Uint8Array(Q);
+    const specAllowed = new Uint8Array(Q);
+    const own = this.jointOf[gs]!;
+    for (let k = 0; k < own.length; k += 2) {
+      const s = joint[own[k]!]!;
+      const a = own[k + 1]!;
+      const rows = this.rowsOf(s.spec);
+      for (const d of joint) {
+        if (d.members.length === 0 || (s.spec.outside && d.spec.outside)) continue;
+        let any = false;
+        for (let b = 0; b < d.members.length && !any; b += 2) any = view.wanted(gs, d.members[b]!);
+        if (!any) continue;
+        this.sides.allowed(eksAllowed, s, d);
+        for (let qi = 0; qi < Q; qi++) specAllowed[qi] = has(rows[queries[qi]!.parent]!, d.spec.index) ? 1 : 0;
         for (let b = 0; b < d.members.length; b += 2) {
           const gd = d.members[b]!;
           // a pod talking to itself is not a connection between two pods
-          const pairs = s.members[a + 1]! * d.members[b + 1]! - (s === d && gs === gd ? s.members[a + 1]! : 0);
+          const pairs = a * d.members[b + 1]! - (s === d && gs === gd ? a : 0);
           if (pairs === 0 || !view.wanted(gs, gd)) continue;
-          const k = gs * G + gd;
-          let ce = eksCounts.get(k);
-          if (!ce) {
-            eksCounts.set(k, (ce = new Uint32Array(Q)));
-            specCounts.set(k, new Uint32Array(Q));
-          }
-          const cs = specCounts.get(k)!;
+          const base = gd * Q;
           for (let qi = 0; qi < Q; qi++) {
-            if (eksAllowed[qi]) ce[qi]! += pairs;
-            if (specAllowed[qi]) cs[qi]! += pairs;
-            if (eksAllowed[qi] !== specAllowed[qi] && !witness.has(k * Q + qi)) {
-              const wk = s.index * J + d.index;
-              let w = witnessOf.get(wk);
-              if (!w) witnessOf.set(wk, (w = s === d ? [{ kind: 'pod', pod: s.pods[0]! }, { kind: 'pod', pod: s.pods[1]! }] : [s.rep, d.rep]));
-              witness.set(k * Q + qi, w);
+            if (eksAllowed[qi]) eks[base + qi]! += pairs;
+            if (specAllowed[qi]) spec[base + qi]! += pairs;
+            if (eksAllowed[qi] !== specAllowed[qi] && this.witnessFrom[base + qi]! < 0) {
+              this.witnessFrom[base + qi] = s.index;
+              this.witnessTo[base + qi] = d.index;
             }
           }
         }
       }
     }
   }
-  return { queries, eks: eksCounts, spec: specCounts, witness, joint: J };
+
+  /**
+   * Where the planes disagree toward `gd` on class of ports `qi` (after count): the witness pair's number (the
+   * same for the same pair of classes) and its endpoints, two pods of the class when it is both ends.
+   */
+  witness(gd: number, qi: number): { id: number; ends: [Endpoint, Endpoint] } | undefined {
+    const i = gd * this.queries.length + qi;
+    const from = this.witnessFrom[i]!;
+    if (from < 0) return undefined;
+    const to = this.witnessTo[i]!;
+    const joint = this.sides.joint;
+    const s = joint[from]!;
+    const d = joint[to]!;
+    return { id: from * joint.length + to, ends: s === d ? [{ kind: 'pod', pod: s.pods[0]! }, { kind: 'pod', pod: s.pods[1]! }] : [s.rep, d.rep] };
+  }
+
+  /** The specification's rows of a class for each of its classes of ports, kept while they fit the cache. */
+  private rowsOf(c: EndpointClass): Bits[] {
+    let rows = this.rowCache.get(c.index);
+    if (rows) return rows;
+    rows = this.rowFns.map((f) => f(c));
+    const size = rows.reduce((n, r) => n + r.length, 0);
+    if (this.rowCacheWords + size > ROW_CACHE_WORDS) {
+      this.rowCache.clear();
+      this.rowCacheWords = 0;
+    }
+    this.rowCache.set(c.index, rows);
+    this.rowCacheWords += size;
+    return rows;
+  }
 }
 
 /** The ranges of `queries` whose answer (allowed for all, some or none of `total` pairs) differs. */

@@ -1,12 +1,13 @@
 import { Command } from 'commander';
-import { computeMatrix, MECHANISM_LIMIT, type MatrixDataplane, type OutsideMode } from '../analysis/matrix.js';
+import { MECHANISM_LIMIT, type MatrixDataplane, type OutsideMode } from '../analysis/matrix.js';
+import { streamEksMatrix } from '../analysis/matrix-eks.js';
 import { streamMatrix } from '../analysis/matrix-stream.js';
 import { Engine } from '../engine/engine.js';
 import { OutsideWorld } from '../engine/outside.js';
 import { parseAddress } from '../model/ip.js';
 import { normalizeDomain } from '../policy/domains.js';
 import { MATRIX_FORMATS, matrixChunks } from '../report/matrix.js';
-import { formatMarkedMatrix } from '../report/matrix-marked.js';
+import { markedMatrixChunks } from '../report/matrix-marked.js';
 import type { Cluster } from '../model/cluster.js';
 import { addInputOptions, collect, loadCluster, parseOutput, parsePortFlag, parseProtocolFlag, printWarnings, type InputFlags } from './inputs.js';
 import { UsageError, writeChunks, type CliIO } from './io.js';
@@ -61,19 +62,20 @@ export function matrixCommand(io: CliIO, setCode: (code: number) => void): Comma
       ...(peer ? { peer } : {}),
       world,
     };
-    if (dataplane.name === 'eks') {
-      // the EKS answer with the specification's beside it: counted whole, then printed with its marks
-      const result = computeMatrix(new Engine(cluster), { ...scope, dataplane });
-      printWarnings(cluster, io);
-      if (result.unnamedDisagreements) io.err(`podwall: ${result.unnamedDisagreements} marks where EKS and the specification disagree are left without their mechanism (more than ${MECHANISM_LIMIT} distinct ones); podwall explain names it for any connection\n`);
-      io.out(formatMarkedMatrix(result, format));
-      setCode(0);
-      return;
-    }
     // streamed: a matrix of thousands of workloads is printed as it is computed, never held whole
     // progress per row of sources, unless the rows themselves go to the terminal
     const progress = io.progress && !process.stdout.isTTY ? io.progress : undefined;
     progress?.step('matrix: preparing');
+    if (dataplane.name === 'eks') {
+      // the EKS answer with the specification's beside it, marked where they differ
+      const stream = streamEksMatrix(new Engine(cluster), scope, dataplane, progress ? (done) => progress.update(done) : undefined);
+      printWarnings(cluster, io);
+      progress?.step('matrix: workload rows', stream.sources);
+      await writeChunks(io, markedMatrixChunks(stream, format));
+      if (stream.unnamedDisagreements) io.err(`podwall: ${stream.unnamedDisagreements} marks where EKS and the specification disagree are left without their mechanism (more than ${MECHANISM_LIMIT} distinct ones); podwall explain names it for any connection\n`);
+      setCode(0);
+      return;
+    }
     const stream = streamMatrix(new Engine(cluster), scope, progress ? (done) => progress.update(done) : undefined);
     printWarnings(cluster, io);
     progress?.step('matrix: workload rows', stream.sources);
