@@ -15,6 +15,7 @@ import { OutsideWorld } from '../../src/engine/outside.js';
 import { parseDocuments } from '../../src/k8s/yaml.js';
 import { buildCluster, expandLists, type SourceObject } from '../../src/model/build.js';
 import { workloadId, type Cluster } from '../../src/model/cluster.js';
+import { withoutNodes } from './matrix-cases.js';
 import { randomEksCluster } from './random.js';
 import { N1, np, ns, planes, pod } from './fixtures.js';
 
@@ -63,19 +64,6 @@ function check(cluster: Cluster, compute: Compute, version: string, label: strin
     }
   }
   return { ranges, marks };
-}
-
-/** The same objects without Node objects and without nodeName: every pod's node address is a placeholder of its own. */
-function withoutNodes(objs: SourceObject[]): SourceObject[] {
-  return objs.flatMap((o) => {
-    const v = o.value as { kind?: string; spec?: { nodeName?: string } };
-    if (v.kind === 'Node') return [];
-    if (v.kind === 'Pod' && v.spec) {
-      const { nodeName: _node, ...spec } = v.spec;
-      return [{ ...o, value: { ...v, spec } }];
-    }
-    return [o];
-  });
 }
 
 /** The classes the EKS matrix decides by, and how many of them hold pods of a workload. */
