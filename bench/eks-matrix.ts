@@ -1,9 +1,18 @@
 /**
- * `node --expose-gc dist/bench/eks-matrix.js [--size large]`: `podwall matrix` from the cluster model under
- * the specification and under EKS (exact, with marks), then `eks maps -o json` as the command writes it, on
- * one generated cluster, each measured in the same run (ratios), with the heap after each.
+ * `node --expose-gc dist/bench/eks-matrix.js [--size large] [--streamed]`: on one generated cluster, each measured in the
+ * same run (ratios): the matrix collected (what diff reads) under the specification and under EKS (exact,
+ * with marks); `matrix -o csv` streamed as the command writes it under both, with the largest heap seen
+ * while writing; then `eks maps -o json` as the command writes it.
  */
-import { computeMatrix } from '../src/analysis/matrix.js';
+import { EksJoint } from '../src/analysis/eks-joint.js';
+import { computeMatrix, groupClasses, queriesFor, type MatrixDataplane } from '../src/analysis/matrix.js';
+import { streamEksMatrix } from '../src/analysis/matrix-eks.js';
+import { streamMatrix } from '../src/analysis/matrix-stream.js';
+import { matrixChunks } from '../src/report/matrix.js';
+import { markedMatrixChunks } from '../src/report/matrix-marked.js';
+import { workloadId } from '../src/model/cluster.js';
+import { ClassIndex } from '../src/engine/classes.js';
+import { OutsideWorld } from '../src/engine/outside.js';
 import { EksDataplane } from '../src/eks/decide.js';
 import { NEWEST_KNOWN } from '../src/eks/versions.js';
 import { Engine } from '../src/engine/engine.js';
@@ -21,18 +30,45 @@ const heap = (): number => {
   gc?.();
   return Math.round(process.memoryUsage().heapUsed / 1048576);
 };
+// the collected matrix: its time, edges and marks, and the heap while it is held
+const collected = (dataplane?: MatrixDataplane): { ms: number; edges: number; marked: number; heap: number } => {
+  const start = performance.now();
+  const m = computeMatrix(new Engine(cluster), dataplane ? { dataplane } : {});
+  const ms = performance.now() - start;
+  return { ms, edges: m.edges.length, marked: m.edges.filter((e) => e.disagreement).length, heap: heap() };
+};
+// --streamed: the streamed outputs only (a large cluster's matrix collected whole is millions of edge objects)
+const none = { ms: NaN, edges: NaN, marked: NaN, heap: NaN };
+const spec = args.includes('--streamed') ? none : collected();
+const eks = args.includes('--streamed') ? none : collected({ name: 'eks', version: NEWEST_KNOWN, compute: 'ec2' });
+const specMs = spec.ms;
+const eksMs = eks.ms;
+// matrix -o csv as the command writes it: the time, the text, and the largest heap seen (garbage included: a
+// forced collection per sample would cost more than the work on a large heap)
+const streamed = (chunks: Iterable<string>): { ms: number; mb: number; heap: number } => {
+  const start = performance.now();
+  let bytes = 0;
+  let n = 0;
+  let peak = heap();
+  for (const c of chunks) {
+    bytes += c.length;
+    if (++n % 16 === 0) peak = Math.max(peak, Math.round(process.memoryUsage().heapUsed / 1048576));
+  }
+  return { ms: Math.round(performance.now() - start), mb: Math.round(bytes / 1048576), heap: peak };
+};
+const csvSpec = streamed(matrixChunks(streamMatrix(new Engine(cluster), {}), 'csv'));
+const csvEks = streamed(markedMatrixChunks(streamEksMatrix(new Engine(cluster), {}, { name: 'eks', version: NEWEST_KNOWN, compute: 'ec2' }), 'csv'));
+// how many classes the EKS maps tell apart, against the specification's (the matrix's cost grows with their square)
+const engine = new Engine(cluster);
+const classes = new ClassIndex(cluster, engine.ctx, new OutsideWorld([cluster]));
+const { groups, members, index } = groupClasses(engine, classes, 'summary');
+const joint = new EksJoint(new EksDataplane(cluster, { version: NEWEST_KNOWN, compute: 'ec2' }), classes, queriesFor(engine, {}), {
+  G: groups.length,
+  groupOfPod: (p) => index.get(workloadId(p)),
+  outsideMembers: (c) => members[c.index]!,
+  wanted: () => true,
+});
 let t = performance.now();
-const spec = computeMatrix(new Engine(cluster), {});
-const specMs = performance.now() - t;
-const specEdges = spec.edges.length;
-const heapSpec = heap();
-t = performance.now();
-const eks = computeMatrix(new Engine(cluster), { dataplane: { name: 'eks', version: NEWEST_KNOWN, compute: 'ec2' } });
-const eksMs = performance.now() - t;
-const eksEdges = eks.edges.length;
-const marked = eks.edges.filter((e) => e.disagreement).length;
-const heapEks = heap();
-t = performance.now();
 let bytes = 0;
 writeEksMapsJson(new EksDataplane(cluster, { version: NEWEST_KNOWN, compute: 'ec2' }), cluster.settings.enforcingMode, (c) => {
   bytes += c.length;
@@ -45,14 +81,26 @@ console.log(
     matrix_spec_ms: Math.round(specMs),
     matrix_eks_ms: Math.round(eksMs),
     matrix_eks_vs_spec: Math.round((eksMs / specMs) * 10) / 10,
-    matrix_edges: specEdges,
-    matrix_eks_edges: eksEdges,
-    matrix_eks_marked: marked,
+    matrix_edges: spec.edges,
+    matrix_eks_edges: eks.edges,
+    matrix_eks_marked: eks.marked,
+    csv_spec_ms: csvSpec.ms,
+    csv_eks_ms: csvEks.ms,
+    csv_eks_vs_spec: Math.round((csvEks.ms / csvSpec.ms) * 10) / 10,
+    csv_spec_mb: csvSpec.mb,
+    csv_eks_mb: csvEks.mb,
+    csv_heap_mb_peak_spec: csvSpec.heap,
+    csv_heap_mb_peak_eks: csvEks.heap,
+    spec_classes: classes.classes.length,
+    eks_classes: joint.joint.length,
+    eks_subject_contents: joint.subjects,
+    eks_peer_signatures: joint.signatures,
     eks_maps_stream_ms: Math.round(mapsMs),
     eks_maps_mb: Math.round(bytes / 1048576),
     eks_maps_vs_spec_matrix: Math.round((mapsMs / specMs) * 10) / 10,
     eks_maps_vs_eks_matrix: Math.round((mapsMs / eksMs) * 10) / 10,
-    heap_mb_after_spec: heapSpec,
-    heap_mb_after_eks: heapEks,
+    eks_maps_vs_eks_csv: Math.round((mapsMs / csvEks.ms) * 10) / 10,
+    heap_mb_holding_spec: spec.heap,
+    heap_mb_holding_eks: eks.heap,
   }),
 );

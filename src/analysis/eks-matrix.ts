@@ -4,64 +4,25 @@
  * every class of ports), and the specification's answer for the same pairs beside it, so that the matrix can
  * mark where the two disagree and name the mechanism (compare.ts) on one witness pair.
  *
- * Why the refinement is exact: the program's verdict for a side depends on the subject's maps (the arrays the
- * agent made for its identifier and node, and the pod state) and on which entry of those maps holds the peer
- * (longest prefix). Pods whose maps are the same arrays and whose addresses fall in the same non-host CIDRs
- * and in host entries of the same content are decided alike; ports are refined by every port, range and
- * protocol a slot of the maps names.
+ * Why the refinement is exact: the program's verdict for a side depends on the subject's pod state and on the
+ * content of the entries its maps find for the peer (longest prefix); eks-joint.ts groups endpoints by exactly
+ * that. Ports are refined by every port, range and protocol a slot of the maps names.
  */
 import { has, type Bits } from '../engine/bitset.js';
 import type { ClassIndex, EndpointClass } from '../engine/classes.js';
 import type { Endpoint } from '../engine/endpoint.js';
 import type { PortClass, PortRange } from '../engine/ports.js';
 import type { Reachability } from '../engine/reachability.js';
-import { PROTOCOLS, type Pod, type Protocol } from '../model/cluster.js';
-import { cidrContains, type Address, type Cidr } from '../model/ip.js';
-import { domainMatches } from '../policy/domains.js';
+import { PROTOCOLS, type Protocol } from '../model/cluster.js';
 import type { Dataplanes } from '../eks/compare.js';
-import { decidePacket } from '../eks/program.js';
-import type { CpEntry, DirectionMaps, NpEntry } from '../eks/types.js';
+import type { DirectionMaps } from '../eks/types.js';
+import { EksJoint, type GroupView } from './eks-joint.js';
+
+export type { GroupView };
 
 /** A refined class of ports: `parent` is the specification's class it lies in. */
 export interface RefinedPortClass extends PortClass {
   parent: number;
-}
-
-/** Endpoints no map and no policy tells apart. */
-interface JointClass {
-  spec: EndpointClass;
-  rep: Endpoint;
-  pods: Pod[];
-  /** [group, count, ...] as matrix.ts lists members. */
-  members: number[];
-  address: Address;
-  domain?: string;
-  egress?: DirectionMaps;
-  ingress?: DirectionMaps;
-  /** Numbers for the caches: its maps per direction (-1: no probes) and its signature as a peer. */
-  egressKey: number;
-  ingressKey: number;
-  sig: number;
-}
-
-export interface PlaneCounts {
-  queries: RefinedPortClass[];
-  /** (source group * G + destination group) -> allowed member pairs per query, EKS's and the specification's. */
-  eks: Map<number, Uint32Array>;
-  spec: Map<number, Uint32Array>;
-  /**
-   * (group pair * Q + query) -> a pair of endpoints on which the two planes disagree there; pairs of the same
-   * classes are the same object (callers may cache by it).
-   */
-  witness: Map<number, [Endpoint, Endpoint]>;
-}
-
-export interface GroupView {
-  G: number;
-  /** The matrix group of a pod; the groups of an outside class (matrix.ts members). */
-  groupOfPod(pod: Pod): number | undefined;
-  outsideMembers(c: EndpointClass): number[];
-  wanted(gs: number, gd: number): boolean;
 }
 
 /**
@@ -111,255 +72,131 @@ export function refinePorts(queries: readonly PortClass[], maps: Iterable<Direct
   return out;
 }
 
-/** The entry of one map list the program's longest-prefix lookup finds for an address, fast. */
-class LookupIndex<T extends { cidr?: Cidr; domain?: string }> {
-  private readonly hosts = new Map<string, T>();
-  private readonly nets: T[] = [];
-  private readonly domains: T[] = [];
-
-  constructor(entries: readonly T[]) {
-    const nets: { e: T; i: number }[] = [];
-    entries.forEach((e, i) => {
-      if (e.domain !== undefined) this.domains.push(e);
-      else if (e.cidr) {
-        if (e.cidr.bits === (e.cidr.family === 4 ? 32 : 128)) {
-          const k = addressKey(e.cidr.family, e.cidr.base);
-          if (!this.hosts.has(k)) this.hosts.set(k, e); // the first of equal prefixes wins, as in program.ts
-        } else nets.push({ e, i });
-      }
-    });
-    nets.sort((a, b) => b.e.cidr!.bits - a.e.cidr!.bits || a.i - b.i);
-    this.nets = nets.map((x) => x.e);
-  }
-
-  find(a: Address, domain: string | undefined): T | undefined {
-    if (domain) for (const e of this.domains) if (domainMatches(e.domain!, domain)) return e;
-    return this.hosts.get(addressKey(a.family, a.value)) ?? this.nets.find((e) => cidrContains(e.cidr!, a));
-  }
-
-  /** The non-host CIDRs and host addresses it holds (for the classes' signatures). */
-  get netCidrs(): readonly T[] {
-    return this.nets;
-  }
-  hostEntries(): IterableIterator<[string, T]> {
-    return this.hosts.entries();
-  }
-}
-
-function addressKey(family: number, value: bigint): string {
-  return `${family}:${value}`;
-}
+/** Rows of the specification's classes kept for the sources at hand; beyond this many 32-bit words they are made again. */
+const ROW_CACHE_WORDS = 1 << 24;
 
 /**
- * Counts of allowed member pairs per group pair and refined class of ports, under both data planes.
- * `specRows(q)` gives the specification's class rows for one of its classes of ports.
+ * One source group's counts at a time: allowed member pairs toward every group per refined class of ports,
+ * under both data planes, and where they disagree, the first pair of classes (in the order of `joint`) that
+ * does, as the witness the mechanisms are named on. What is kept is the classes, their answers per pair of
+ * map content and signature, and one row of counts (groups x classes of ports).
  */
-export function countBothPlanes(
-  planes: Dataplanes,
-  classes: ClassIndex,
-  reach: Reachability,
-  specQueries: readonly PortClass[],
-  view: GroupView,
-): PlaneCounts {
-  const eks = planes.eks;
-  const family = eks.addressing.family;
-  // every pod's maps, made now: the refinement needs their slots and the classes their identities
-  const policyPods = classes.classes.flatMap((c) => c.pods.filter((p) => !p.hostNetwork));
-  const mapsOf = new Map<Pod, { egress: DirectionMaps; ingress: DirectionMaps }>();
-  for (const p of policyPods) {
-    const m = eks.mapsOf(p)!;
-    mapsOf.set(p, { egress: m.egress, ingress: m.ingress });
-  }
-  const allMaps = [...mapsOf.values()].flatMap((m) => [m.egress, m.ingress]);
-  const queries = specQueries.length === 1 && specQueries[0]!.ranges.length === 1 && specQueries[0]!.ranges[0]!.from === specQueries[0]!.ranges[0]!.to
-    ? [{ ...specQueries[0]!, parent: 0 }]
-    : refinePorts(specQueries, allMaps);
-  const Q = queries.length;
+export class EksCounts {
+  readonly queries: RefinedPortClass[];
+  readonly sides: EksJoint;
+  /** Of the counted source, per (destination group * Q + class of ports): EKS's and the specification's. */
+  readonly eks: Float64Array;
+  readonly spec: Float64Array;
+  /** The witness's classes there (indices into `joint`; -1: the planes agree). */
+  private readonly witnessFrom: Int32Array;
+  private readonly witnessTo: Int32Array;
+  /** Per group: [joint class, members, ...], in the order of `joint`. */
+  private readonly jointOf: number[][];
+  private readonly rowFns: ((s: EndpointClass) => Bits)[];
+  private readonly rowCache = new Map<number, Bits[]>();
+  private rowCacheWords = 0;
 
-  // identities of the arrays the agent made (equal policies and node share them)
-  const ids = new Map<object, number>();
-  const id = (x: object): number => {
-    let n = ids.get(x);
-    if (n === undefined) ids.set(x, (n = ids.size));
-    return n;
-  };
-  const npIndex = new Map<readonly NpEntry[], LookupIndex<NpEntry>>();
-  const cpIndex = new Map<readonly CpEntry[], LookupIndex<CpEntry>>();
-  for (const m of allMaps) {
-    if (!npIndex.has(m.entries)) npIndex.set(m.entries, new LookupIndex(m.entries));
-    if (!cpIndex.has(m.cpEntries)) cpIndex.set(m.cpEntries, new LookupIndex(m.cpEntries));
-  }
-  // a pod's address as a peer: the non-host CIDRs holding it and the content of every host entry naming it
-  const nets = new Map<string, Cidr>();
-  const hostSig = new Map<string, string[]>();
-  const content = new Map<object, string>();
-  const contentOf = (e: NpEntry | CpEntry): string => {
-    let c = content.get(e);
-    if (c === undefined) {
-      c = 'l4' in e ? JSON.stringify([e.kind, e.l4, e.overflow].map((x) => (Array.isArray(x) ? x.map(({ protocol, port, endPort }) => [protocol, port, endPort]) : x))) : JSON.stringify([e.kind, [...e.rules, ...e.overflow].map(({ tier, priority, action, protocol, port, endPort }) => [tier, priority, action, protocol, port, endPort])]);
-      content.set(e, c);
-    }
-    return c;
-  };
-  const contentIds = new Map<string, number>();
-  const contentId = (e: NpEntry | CpEntry): number => {
-    const c = contentOf(e);
-    let n = contentIds.get(c);
-    if (n === undefined) contentIds.set(c, (n = contentIds.size));
-    return n;
-  };
-  for (const [list, index] of [...npIndex, ...cpIndex] as [object, LookupIndex<NpEntry | CpEntry>][]) {
-    for (const e of index.netCidrs) nets.set(`${e.cidr!.family}:${e.cidr!.base}/${e.cidr!.bits}`, e.cidr!);
-    for (const [k, e] of index.hostEntries()) {
-      let l = hostSig.get(k);
-      if (!l) hostSig.set(k, (l = []));
-      l.push(`${id(list)}:${contentId(e)}`);
-    }
-  }
-  const netList = [...nets.values()];
-  const peerSignature = (a: Address): string => {
-    let s = `${a.family}|`;
-    for (const c of netList) s += cidrContains(c, a) ? '1' : '0';
-    return `${s}|${(hostSig.get(addressKey(a.family, a.value)) ?? []).join(',')}`;
-  };
-
-  // the joint classes: a specification class split by maps (as subject) and signature (as peer)
-  const sigIds = new Map<string, number>();
-  const sigId = (text: string): number => {
-    let n = sigIds.get(text);
-    if (n === undefined) sigIds.set(text, (n = sigIds.size));
-    return n;
-  };
-  const mapsIds = new Map<string, number>();
-  const mapsId = (d: DirectionMaps): number => {
-    const text = `${id(d.entries)},${id(d.cpEntries)},${d.podState}`;
-    let n = mapsIds.get(text);
-    if (n === undefined) mapsIds.set(text, (n = mapsIds.size));
-    return n;
-  };
-  const joint: JointClass[] = [];
-  for (const c of classes.classes) {
-    if (c.outside) {
-      const rep = c.rep;
-      const domain = rep.kind === 'external' ? rep.domain : undefined;
-      joint.push({ spec: c, rep, pods: [], members: view.outsideMembers(c), address: eks.address(rep), ...(domain ? { domain } : {}), egressKey: -1, ingressKey: -1, sig: sigId(`outside:${c.index}`) });
-      continue;
-    }
-    const byKey = new Map<string, JointClass>();
-    for (const pod of c.pods) {
-      const m = mapsOf.get(pod);
-      const address = eks.address({ kind: 'pod', pod });
-      const egressKey = m ? mapsId(m.egress) : -1;
-      const ingressKey = m ? mapsId(m.ingress) : -1;
-      const sig = sigId(peerSignature(address));
-      const key = `${egressKey},${ingressKey},${sig}`;
-      let j = byKey.get(key);
-      if (!j) {
-        byKey.set(key, (j = { spec: c, rep: { kind: 'pod', pod }, pods: [], members: [], address, ...(m ? { egress: m.egress, ingress: m.ingress } : {}), egressKey, ingressKey, sig }));
-        joint.push(j);
+  constructor(
+    planes: Dataplanes,
+    classes: ClassIndex,
+    reach: Reachability,
+    specQueries: readonly PortClass[],
+    private readonly view: GroupView,
+  ) {
+    const eks = planes.eks;
+    // every pod's maps, made now: the refinement needs their slots
+    const allMaps: DirectionMaps[] = [];
+    for (const c of classes.classes) {
+      for (const p of c.pods) {
+        if (p.hostNetwork) continue;
+        const m = eks.mapsOf(p)!;
+        allMaps.push(m.egress, m.ingress);
       }
-      j.pods.push(pod);
     }
-    for (const j of byKey.values()) {
-      const counts = new Map<number, number>();
-      for (const p of j.pods) {
-        const g = view.groupOfPod(p);
-        if (g !== undefined) counts.set(g, (counts.get(g) ?? 0) + 1);
-      }
-      j.members = [...counts].flat();
-    }
+    this.queries = specQueries.length === 1 && specQueries[0]!.ranges.length === 1 && specQueries[0]!.ranges[0]!.from === specQueries[0]!.ranges[0]!.to
+      ? [{ ...specQueries[0]!, parent: 0 }]
+      : refinePorts(specQueries, allMaps);
+    this.sides = new EksJoint(eks, classes, this.queries, view);
+    const size = view.G * this.queries.length;
+    this.eks = new Float64Array(size);
+    this.spec = new Float64Array(size);
+    this.witnessFrom = new Int32Array(size);
+    this.witnessTo = new Int32Array(size);
+    this.jointOf = Array.from({ length: view.G }, () => []);
+    for (const j of this.sides.joint) for (let i = 0; i < j.members.length; i += 2) this.jointOf[j.members[i]!]!.push(j.index, j.members[i + 1]!);
+    this.rowFns = specQueries.map((q) => reach.rowOf(q.rep));
   }
 
-  // one side's answer per class of ports: it depends only on the pod state and the entries found
-  const ALL = new Uint8Array(Q).fill(1);
-  const vectors = new Map<string, Uint8Array>();
-  const bySubjectAndPeer = new Map<number, Uint8Array>();
-  const S = sigIds.size;
-  const sideOf = (maps: DirectionMaps | undefined, subjectKey: number, peer: JointClass): Uint8Array => {
-    if (!maps) return ALL;
-    const k = subjectKey * S + peer.sig;
-    let v = bySubjectAndPeer.get(k);
-    if (!v) bySubjectAndPeer.set(k, (v = sideVector(maps, peer)));
-    return v;
-  };
-  const sideVector = (maps: DirectionMaps | undefined, peer: JointClass): Uint8Array => {
-    if (!maps) return ALL; // no probes: a host-network pod or a peer outside
-    if (peer.address.family !== family) return ALL; // the other family's packets are not inspected
-    const np = npIndex.get(maps.entries)!.find(peer.address, peer.domain);
-    const cp = cpIndex.get(maps.cpEntries)!.find(peer.address, peer.domain);
-    const key = `${maps.podState}|${np ? id(np) : -1}|${cp ? id(cp) : -1}`;
-    let v = vectors.get(key);
-    if (!v) {
-      // the program on a map holding just the entries found: the same lookup result, the same decision
-      const mini: DirectionMaps = { podState: maps.podState, cpPodState: maps.cpPodState, entries: np ? [np] : [], cpEntries: cp ? [cp] : [], dropped: [], policies: [] };
-      v = new Uint8Array(Q);
-      for (let qi = 0; qi < Q; qi++) {
-        const q = queries[qi]!.rep;
-        v[qi] = decidePacket(mini, { peer: peer.address, ...(peer.domain ? { domain: peer.domain } : {}), port: q.port, protocol: q.protocol }).allowed ? 1 : 0;
-      }
-      vectors.set(key, v);
-    }
-    return v;
-  };
-
-  // the specification's rows, per its class of ports
-  const specRows: Bits[][] = specQueries.map((q) => {
-    const rows: Bits[] = [];
-    for (const r of reach.rows(q.rep)) rows[r.from.index] = r.allowed;
-    return rows;
-  });
-
-  const G = view.G;
-  const eksCounts = new Map<number, Uint32Array>();
-  const specCounts = new Map<number, Uint32Array>();
-  const witness = new Map<number, [Endpoint, Endpoint]>();
-  const witnessOf = new Map<number, [Endpoint, Endpoint]>();
-  const J = joint.length;
-  joint.forEach((j, i) => ((j as JointClass & { i?: number }).i = i));
-  const eksAllowed = new Uint8Array(Q);
-  const specAllowed = new Uint8Array(Q);
-  for (const s of joint) {
-    if (s.members.length === 0) continue;
-    for (const d of joint) {
-      if (d.members.length === 0 || (s.spec.outside && d.spec.outside)) continue;
-      let any = false;
-      for (let a = 0; a < s.members.length && !any; a += 2) for (let b = 0; b < d.members.length && !any; b += 2) any = view.wanted(s.members[a]!, d.members[b]!);
-      if (!any) continue;
-      const eg = sideOf(s.egress, s.egressKey, d);
-      const ing = sideOf(d.ingress, d.ingressKey, s);
-      for (let qi = 0; qi < Q; qi++) {
-        eksAllowed[qi] = eg[qi]! & ing[qi]!;
-        specAllowed[qi] = has(specRows[queries[qi]!.parent]![s.spec.index]!, d.spec.index) ? 1 : 0;
-      }
-      for (let a = 0; a < s.members.length; a += 2) {
-        const gs = s.members[a]!;
+  /** Counts the pairs from group `gs` toward every group into `eks`, `spec` and the witnesses. */
+  count(gs: number): void {
+    const { eks, spec, queries, view } = this;
+    const Q = queries.length;
+    const joint = this.sides.joint;
+    eks.fill(0);
+    spec.fill(0);
+    this.witnessFrom.fill(-1);
+    const eksAllowed = new Uint8Array(Q);
+    const specAllowed = new Uint8Array(Q);
+    const own = this.jointOf[gs]!;
+    for (let k = 0; k < own.length; k += 2) {
+      const s = joint[own[k]!]!;
+      const a = own[k + 1]!;
+      const rows = this.rowsOf(s.spec);
+      for (const d of joint) {
+        if (d.members.length === 0 || (s.spec.outside && d.spec.outside)) continue;
+        let any = false;
+        for (let b = 0; b < d.members.length && !any; b += 2) any = view.wanted(gs, d.members[b]!);
+        if (!any) continue;
+        this.sides.allowed(eksAllowed, s, d);
+        for (let qi = 0; qi < Q; qi++) specAllowed[qi] = has(rows[queries[qi]!.parent]!, d.spec.index) ? 1 : 0;
         for (let b = 0; b < d.members.length; b += 2) {
           const gd = d.members[b]!;
           // a pod talking to itself is not a connection between two pods
-          const pairs = s.members[a + 1]! * d.members[b + 1]! - (s === d && gs === gd ? s.members[a + 1]! : 0);
+          const pairs = a * d.members[b + 1]! - (s === d && gs === gd ? a : 0);
           if (pairs === 0 || !view.wanted(gs, gd)) continue;
-          const k = gs * G + gd;
-          let ce = eksCounts.get(k);
-          if (!ce) {
-            eksCounts.set(k, (ce = new Uint32Array(Q)));
-            specCounts.set(k, new Uint32Array(Q));
-          }
-          const cs = specCounts.get(k)!;
+          const base = gd * Q;
           for (let qi = 0; qi < Q; qi++) {
-            if (eksAllowed[qi]) ce[qi]! += pairs;
-            if (specAllowed[qi]) cs[qi]! += pairs;
-            if (eksAllowed[qi] !== specAllowed[qi] && !witness.has(k * Q + qi)) {
-              const wk = (s as JointClass & { i: number }).i * J + (d as JointClass & { i: number }).i;
-              let w = witnessOf.get(wk);
-              if (!w) witnessOf.set(wk, (w = s === d ? [{ kind: 'pod', pod: s.pods[0]! }, { kind: 'pod', pod: s.pods[1]! }] : [s.rep, d.rep]));
-              witness.set(k * Q + qi, w);
+            if (eksAllowed[qi]) eks[base + qi]! += pairs;
+            if (specAllowed[qi]) spec[base + qi]! += pairs;
+            if (eksAllowed[qi] !== specAllowed[qi] && this.witnessFrom[base + qi]! < 0) {
+              this.witnessFrom[base + qi] = s.index;
+              this.witnessTo[base + qi] = d.index;
             }
           }
         }
       }
     }
   }
-  return { queries, eks: eksCounts, spec: specCounts, witness };
+
+  /**
+   * Where the planes disagree toward `gd` on class of ports `qi` (after count): the witness pair's number (the
+   * same for the same pair of classes) and its endpoints, two pods of the class when it is both ends.
+   */
+  witness(gd: number, qi: number): { id: number; ends: [Endpoint, Endpoint] } | undefined {
+    const i = gd * this.queries.length + qi;
+    const from = this.witnessFrom[i]!;
+    if (from < 0) return undefined;
+    const to = this.witnessTo[i]!;
+    const joint = this.sides.joint;
+    const s = joint[from]!;
+    const d = joint[to]!;
+    return { id: from * joint.length + to, ends: s === d ? [{ kind: 'pod', pod: s.pods[0]! }, { kind: 'pod', pod: s.pods[1]! }] : [s.rep, d.rep] };
+  }
+
+  /** The specification's rows of a class for each of its classes of ports, kept while they fit the cache. */
+  private rowsOf(c: EndpointClass): Bits[] {
+    let rows = this.rowCache.get(c.index);
+    if (rows) return rows;
+    rows = this.rowFns.map((f) => f(c));
+    const size = rows.reduce((n, r) => n + r.length, 0);
+    if (this.rowCacheWords + size > ROW_CACHE_WORDS) {
+      this.rowCache.clear();
+      this.rowCacheWords = 0;
+    }
+    this.rowCache.set(c.index, rows);
+    this.rowCacheWords += size;
+    return rows;
+  }
 }
 
 /** The ranges of `queries` whose answer (allowed for all, some or none of `total` pairs) differs. */

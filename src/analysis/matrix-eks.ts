@@ -1,9 +1,14 @@
 /**
- * The matrix on the EKS data plane: the specification's classes split further by the agent's maps, each
- * pair of map-equal pod groups decided once per map entry (eks-matrix.ts counts both planes), and the
+ * The matrix on the EKS data plane: the specification's classes split further by the content of the agent's
+ * maps (eks-joint.ts), each pair of such classes decided once (eks-matrix.ts counts both planes), and the
  * ranges where the specification answers differently marked on the edges with the mechanisms compare.ts
  * names. Held to the pair-by-pair EKS decider on random clusters (test/eks/matrix.property.test.ts).
- * Unlike the specification's matrix it is collected whole, not streamed.
+ *
+ * Streamed as the specification's matrix is (matrix-stream.ts): one source at a time, in the order it is
+ * printed, so that what is kept is one source's counts (groups x classes of ports), one flag per group, and
+ * the mechanisms named so far (at most MECHANISM_LIMIT comparisons). The order is the collected matrix's:
+ * workloads before peers outside, each by the locale's collation of its id; a pair's allowed, partly allowed
+ * and denied edges.
  */
 import { ClassIndex } from '../engine/classes.js';
 import type { Endpoint } from '../engine/endpoint.js';
@@ -12,90 +17,263 @@ import { mergeRanges, type PortClass, type PortQuery, type PortRange } from '../
 import { Reachability } from '../engine/reachability.js';
 import { Dataplanes } from '../eks/compare.js';
 import { workloadId } from '../model/cluster.js';
-import { answerOf, countBothPlanes, type GroupView } from './eks-matrix.js';
+import { answerOf, EksCounts, type GroupView } from './eks-matrix.js';
 import { groupClasses, MECHANISM_LIMIT, pairShown, OUTSIDE, queriesFor, type Group, type MatrixDataplane, type MatrixEdge, type MatrixOptions, type MatrixResult, type OutsideNode, type WorkloadNode } from './matrix.js';
+import type { SourceProgress } from './matrix-stream.js';
+
+export interface EksMatrixStream {
+  /** The edges, in the collected matrix's order; each call computes them again. */
+  edges(): Generator<MatrixEdge>;
+  /** The workloads and peers outside that the edges name (after edges() has run, at no cost; else one pass first). */
+  nodes(): { workloads: WorkloadNode[]; outside: OutsideNode[] };
+  readonly dataplane: MatrixDataplane & { name: 'eks' };
+  /** Marks left without mechanisms (more than MECHANISM_LIMIT distinct comparisons), once edges() has run. */
+  readonly unnamedDisagreements: number;
+  /** How many sources (rows of groups) edges() walks: what progress counts. */
+  readonly sources: number;
+}
+
+export function streamEksMatrix(engine: Engine, options: MatrixOptions, dataplane: MatrixDataplane & { name: 'eks' }, onSource?: SourceProgress): EksMatrixStream {
+  return new EksRows(engine, options, dataplane, onSource);
+}
 
 export function computeEksMatrix(engine: Engine, options: MatrixOptions, dataplane: MatrixDataplane & { name: 'eks' }): MatrixResult {
-  const classes = new ClassIndex(engine.cluster, engine.ctx, options.world);
-  const reach = new Reachability(engine, classes);
-  const mode = options.outside ?? 'summary';
-  const { groups, members, index } = groupClasses(engine, classes, mode, options.namespaces);
-  const queries = queriesFor(engine, options);
-  const G = groups.length;
-  const wanted = (gs: Group, gd: Group): boolean => pairShown(options, gs, gd);
-  const total = (gs: number, gd: number): number => groups[gs]!.size * groups[gd]!.size - (gs === gd ? groups[gs]!.size : 0);
+  const stream = streamEksMatrix(engine, options, dataplane);
+  const edges = [...stream.edges()];
+  return { ...stream.nodes(), edges, dataplane, ...(stream.unnamedDisagreements ? { unnamedDisagreements: stream.unnamedDisagreements } : {}) };
+}
 
-  let unnamed = 0;
-  // the EKS answer, exactly, with the specification's beside it for the marks
-  const planes = new Dataplanes(engine.cluster, { version: dataplane.version, compute: dataplane.compute });
-  const view: GroupView = {
-    G,
-    groupOfPod: (p) => index.get(workloadId(p)),
-    outsideMembers: (c) => members[c.index]!,
-    wanted: (gs, gd) => wanted(groups[gs]!, groups[gd]!),
-  };
-  const both = countBothPlanes(planes, classes, reach, queries, view);
-  const counts = both.eks;
-  const ports = both.queries;
-  // one comparison per witness pair and class of ports, however many workload pairs it stands for; a
-  // comparison switches every mechanism in turn, so past MECHANISM_LIMIT of them the rest go unnamed
-  const named = new Map<[Endpoint, Endpoint], string[][]>();
-  let compared = 0;
-  const mechanisms = (k: number, qi: number): string[] => {
-    const w = both.witness.get(k * both.queries.length + qi);
-    if (!w) return [];
-    let list = named.get(w);
-    if (!list) named.set(w, (list = []));
-    if (list[qi] === undefined && compared >= MECHANISM_LIMIT) {
-      unnamed++;
-      return [];
-    }
-    if (list[qi] === undefined) compared++;
-    return (list[qi] ??= mechanismsOf(planes, w, both.queries[qi]!.rep));
-  };
-  const other = (k: number): Other => ({ counts: both.spec.get(k)!, mechanisms: (qi) => mechanisms(k, qi) });
+/** Stands for the folded peer `outside` in the order of sources and destinations. */
+const FOLDED = -1;
+/** Edges of pairs where the planes agree, kept per answer; a cluster rarely has more than a few hundred. */
+const ANSWER_CACHE = 1 << 16;
 
-  let edges: MatrixEdge[] = [];
-  const everywhere = mergeRanges(queries.flatMap((q) => q.ranges));
-  for (const [k, c] of counts) {
-    const gs = Math.floor(k / G);
-    const gd = k % G;
-    edges.push(...edgesOf(groups[gs]!.id, groups[gd]!.id, c, total(gs, gd), ports, options.allowedOnly, other(k)));
+class EksRows implements EksMatrixStream {
+  private readonly planes: Dataplanes;
+  private readonly counts: EksCounts;
+  private readonly groups: Group[];
+  private readonly ports: PortClass[];
+  private readonly workloadOrder: number[];
+  private readonly order: number[];
+  private readonly peers: number[];
+  private readonly summarize: boolean;
+  private collapsedIn?: Uint8Array;
+  private readonly used: Uint8Array;
+  private foldedUsed = false;
+  private complete = false;
+  private unnamed = 0;
+  /** Comparisons made, and the mechanisms each witness pair and class of ports gave. */
+  private compared = 0;
+  private readonly named = new Map<number, string[][]>();
+  private readonly answers = new Map<number | string, Omit<MatrixEdge, 'from' | 'to'>[]>();
+  readonly sources: number;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly options: MatrixOptions,
+    readonly dataplane: MatrixDataplane & { name: 'eks' },
+    private readonly onSource?: SourceProgress,
+  ) {
+    const classes = new ClassIndex(engine.cluster, engine.ctx, options.world);
+    const reach = new Reachability(engine, classes);
+    const mode = options.outside ?? 'summary';
+    const { groups, members, index } = groupClasses(engine, classes, mode, options.namespaces);
+    this.groups = groups;
+    // the EKS answer, exactly, with the specification's beside it for the marks
+    this.planes = new Dataplanes(engine.cluster, { version: dataplane.version, compute: dataplane.compute });
+    const view: GroupView = {
+      G: groups.length,
+      groupOfPod: (p) => index.get(workloadId(p)),
+      outsideMembers: (c) => members[c.index]!,
+      wanted: (gs, gd) => pairShown(options, groups[gs]!, groups[gd]!),
+    };
+    this.counts = new EksCounts(this.planes, classes, reach, queriesFor(engine, options), view);
+    this.ports = this.counts.queries;
+    const collator = new Intl.Collator();
+    const byId = (a: number, b: number): number => {
+      const x = a === FOLDED ? OUTSIDE : groups[a]!.id;
+      const y = b === FOLDED ? OUTSIDE : groups[b]!.id;
+      return collator.compare(x, y) || (x < y ? -1 : x > y ? 1 : 0);
+    };
+    this.workloadOrder = groups.flatMap((g, i) => (g.outside ? [] : [i])).sort(byId);
+    this.peers = groups.flatMap((g, i) => (g.outside ? [i] : []));
+    this.summarize = mode === 'summary' && this.peers.length >= 2;
+    this.order = [...this.workloadOrder, ...[...this.peers, ...(this.summarize ? [FOLDED] : [])].sort(byId)];
+    this.sources = this.order.length;
+    this.used = new Uint8Array(groups.length);
   }
-  if (!options.allowedOnly) {
-    // the pairs with nothing allowed on any port
-    for (let gs = 0; gs < G; gs++) {
-      for (let gd = 0; gd < G; gd++) {
-        if (counts.has(gs * G + gd) || total(gs, gd) === 0 || !wanted(groups[gs]!, groups[gd]!)) continue;
-        edges.push({ from: groups[gs]!.id, to: groups[gd]!.id, allowed: false, partial: false, ports: everywhere });
+
+  get unnamedDisagreements(): number {
+    if (!this.complete) for (const _ of this.edges());
+    return this.unnamed;
+  }
+
+  *edges(): Generator<MatrixEdge> {
+    this.used.fill(0);
+    this.foldedUsed = false;
+    const first = !this.complete;
+    const collapsedIn = this.inwardCollapse();
+    const out: MatrixEdge[] = [];
+    let done = 0;
+    for (const gs of this.order) {
+      out.length = 0;
+      if (gs === FOLDED) {
+        // every peer outside answers alike toward these workloads: the first one's edges stand for all
+        this.counts.count(this.peers[0]!);
+        for (const w of this.workloadOrder) if (collapsedIn?.[w]) this.push(out, FOLDED, w, this.pairEdges(this.peers[0]!, w, first));
+      } else if (this.groups[gs]!.outside) {
+        this.counts.count(gs);
+        for (const w of this.workloadOrder) if (!collapsedIn?.[w]) this.push(out, gs, w, this.pairEdges(gs, w, first));
+      } else {
+        this.counts.count(gs);
+        const collapsedOut = this.summarize && this.alike(gs);
+        for (const gd of this.order) {
+          if (gd === FOLDED) {
+            if (collapsedOut) this.push(out, gs, FOLDED, this.pairEdges(gs, this.peers[0]!, first));
+          } else if (!(collapsedOut && this.groups[gd]!.outside)) this.push(out, gs, gd, this.pairEdges(gs, gd, first));
+        }
+      }
+      yield* out;
+      this.onSource?.(++done, this.sources);
+    }
+    this.complete = true;
+  }
+
+  nodes(): { workloads: WorkloadNode[]; outside: OutsideNode[] } {
+    if (!this.complete) for (const _ of this.edges());
+    const usedIds = new Set<string>();
+    this.groups.forEach((g, i) => {
+      if (this.used[i]) usedIds.add(g.id);
+    });
+    const workloads = new Map<string, WorkloadNode>();
+    for (const p of this.engine.cluster.pods) {
+      const id = workloadId(p);
+      if (!usedIds.has(id)) continue;
+      const w = workloads.get(id);
+      if (w) w.pods++;
+      else workloads.set(id, { id, namespace: p.namespace, name: p.workload?.name ?? p.name, kind: p.workload?.kind ?? 'Pod', pods: 1 });
+    }
+    const collator = new Intl.Collator();
+    const outside = this.peers.filter((g) => this.used[g]).map((g) => this.groups[g]!.node!);
+    if (this.foldedUsed) outside.push({ id: OUTSIDE, kind: 'outside', members: this.peers.reduce((n, g) => n + (this.groups[g]!.node!.members ?? 1), 0) });
+    return { workloads: [...workloads.values()].sort((a, b) => collator.compare(a.id, b.id) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)), outside };
+  }
+
+  /** Summary mode: for which workloads every peer outside gives the same edges (and some edge at all). */
+  private inwardCollapse(): Uint8Array | undefined {
+    if (!this.summarize) return undefined;
+    if (this.collapsedIn) return this.collapsedIn;
+    const G = this.groups.length;
+    const first: string[] = new Array<string>(G).fill('');
+    const same = new Uint8Array(G).fill(1);
+    this.peers.forEach((p, i) => {
+      this.counts.count(p);
+      for (const w of this.workloadOrder) {
+        const k = textOf(this.pairEdges(p, w, false));
+        if (i === 0) first[w] = k;
+        else if (k !== first[w]) same[w] = 0;
+      }
+    });
+    this.collapsedIn = new Uint8Array(G);
+    for (let w = 0; w < G; w++) this.collapsedIn[w] = first[w] !== '' && same[w] ? 1 : 0;
+    return this.collapsedIn;
+  }
+
+  /** Summary mode: does the counted workload `gs` give every peer outside the same edges (and some edge at all)? */
+  private alike(gs: number): boolean {
+    const first = textOf(this.pairEdges(gs, this.peers[0]!, false));
+    if (first === '') return false;
+    for (const p of this.peers) if (textOf(this.pairEdges(gs, p, false)) !== first) return false;
+    return true;
+  }
+
+  private push(out: MatrixEdge[], gs: number, gd: number, edges: readonly Omit<MatrixEdge, 'from' | 'to'>[]): void {
+    if (edges.length === 0) return;
+    const from = gs === FOLDED ? OUTSIDE : this.groups[gs]!.id;
+    const to = gd === FOLDED ? OUTSIDE : this.groups[gd]!.id;
+    if (gs === FOLDED || gd === FOLDED) this.foldedUsed = true;
+    if (gs !== FOLDED) this.used[gs] = 1;
+    if (gd !== FOLDED) this.used[gd] = 1;
+    for (const e of edges) {
+      out.push(e.disagreement ? { from, to, allowed: e.allowed, partial: e.partial, ports: e.ports, disagreement: e.disagreement } : { from, to, allowed: e.allowed, partial: e.partial, ports: e.ports });
+    }
+  }
+
+  /**
+   * The counted source's edges toward `gd` (without their ends): where the planes agree, kept per answer;
+   * where they disagree, made for the pair with the mechanisms named on its witnesses. `counting`: a mark left
+   * unnamed is counted (once per pass of edges(), the first).
+   */
+  private pairEdges(gs: number, gd: number, counting: boolean): readonly Omit<MatrixEdge, 'from' | 'to'>[] {
+    if (!pairShown(this.options, this.groups[gs]!, this.groups[gd]!)) return [];
+    const size = this.groups[gs]!.size;
+    // a pod talking to itself is not a connection between two pods
+    const total = size * this.groups[gd]!.size - (gs === gd ? size : 0);
+    if (total === 0) return [];
+    const Q = this.ports.length;
+    const base = gd * Q;
+    const { eks, spec } = this.counts;
+    // each class of ports: the answers of both planes (none, some, every pair), as a number while it stays exact
+    let key: number | string = 0;
+    let differs = false;
+    const cat = (n: number): number => (n === 0 ? 0 : n < total ? 1 : 2);
+    if (Q <= 16) {
+      for (let qi = 0; qi < Q; qi++) {
+        const a = cat(eks[base + qi]!);
+        const b = cat(spec[base + qi]!);
+        if (a !== b) differs = true;
+        key = key * 9 + a * 3 + b;
+      }
+    } else {
+      key = '';
+      for (let qi = 0; qi < Q; qi++) {
+        const a = cat(eks[base + qi]!);
+        const b = cat(spec[base + qi]!);
+        if (a !== b) differs = true;
+        key += String(a * 3 + b);
       }
     }
+    const made = (): Omit<MatrixEdge, 'from' | 'to'>[] =>
+      edgesOf(eks.subarray(base, base + Q), total, this.ports, this.options.allowedOnly, { counts: spec.subarray(base, base + Q), mechanisms: (qi) => this.mechanisms(gd, qi, counting) });
+    if (differs) return made();
+    let edges = this.answers.get(key);
+    if (!edges) {
+      if (this.answers.size >= ANSWER_CACHE) this.answers.clear();
+      this.answers.set(key, (edges = made()));
+    }
+    return edges;
   }
-  const outsideNodes = new Map(groups.filter((g) => g.node).map((g) => [g.id, g.node!]));
-  if (mode === 'summary') edges = summarizeOutside(edges, outsideNodes);
-  // workloads first, peers outside after them
-  const outsideFirst = (x: string, y: string): number => Number(outsideNodes.has(x)) - Number(outsideNodes.has(y)) || x.localeCompare(y);
-  edges.sort((a, b) => outsideFirst(a.from, b.from) || outsideFirst(a.to, b.to) || Number(b.allowed) - Number(a.allowed) || Number(a.partial) - Number(b.partial));
-  const used = new Set(edges.flatMap((e) => [e.from, e.to]));
-  const workloads = new Map<string, WorkloadNode>();
-  for (const p of engine.cluster.pods) {
-    const id = workloadId(p);
-    const w = workloads.get(id);
-    if (w) w.pods++;
-    else workloads.set(id, { id, namespace: p.namespace, name: p.workload?.name ?? p.name, kind: p.workload?.kind ?? 'Pod', pods: 1 });
+
+  /**
+   * The mechanisms behind a difference toward `gd` on class of ports `qi`: one comparison per witness pair and
+   * class of ports, however many workload pairs it stands for; a comparison switches every mechanism in turn,
+   * so past MECHANISM_LIMIT of them the rest go unnamed.
+   */
+  private mechanisms(gd: number, qi: number, counting: boolean): string[] {
+    const w = this.counts.witness(gd, qi);
+    if (!w) return [];
+    let list = this.named.get(w.id);
+    if (list?.[qi] !== undefined) return list[qi]!;
+    if (this.compared >= MECHANISM_LIMIT) {
+      if (counting) this.unnamed++;
+      return [];
+    }
+    if (!list) this.named.set(w.id, (list = []));
+    this.compared++;
+    return (list[qi] = mechanismsOf(this.planes, w.ends, this.ports[qi]!.rep));
   }
-  return {
-    workloads: [...workloads.values()].filter((w) => used.has(w.id)).sort((a, b) => a.id.localeCompare(b.id)),
-    outside: [...outsideNodes.values()].filter((n) => used.has(n.id)),
-    edges,
-    dataplane,
-    ...(unnamed ? { unnamedDisagreements: unnamed } : {}),
-  };
+}
+
+/** What decides whether two pairs' edges print alike ('' when there are none). */
+function textOf(edges: readonly Omit<MatrixEdge, 'from' | 'to'>[]): string {
+  let text = '';
+  for (const e of edges) text += `|${e.allowed}${e.partial}${JSON.stringify(e.ports)}${e.disagreement ? JSON.stringify(e.disagreement) : ''}`;
+  return text;
 }
 
 /** The other data plane's counts for one group pair, and the mechanisms behind a difference on a class of ports. */
 interface Other {
-  counts: Uint32Array;
+  counts: ArrayLike<number>;
   mechanisms(qi: number): string[];
 }
 
@@ -110,7 +288,7 @@ function mechanismsOf(planes: Dataplanes, witness: [Endpoint, Endpoint] | undefi
  * whose ranges the other plane answers in two different ways is split, one `other` each). Without the other
  * plane, `allowedOnly` leaves denied ranges out; with it, denied ranges the other plane allows stay (marked).
  */
-function edgesOf(from: string, to: string, c: Uint32Array, total: number, queries: PortClass[], allowedOnly?: boolean, other?: Other): MatrixEdge[] {
+function edgesOf(c: ArrayLike<number>, total: number, queries: PortClass[], allowedOnly?: boolean, other?: Other): Omit<MatrixEdge, 'from' | 'to'>[] {
   type Answer = 'allowed' | 'partial' | 'denied';
   const buckets = new Map<Answer, Map<Answer, { ranges: PortRange[]; mechanisms: Set<string> }>>();
   for (let qi = 0; qi < queries.length; qi++) {
@@ -123,14 +301,14 @@ function edgesOf(from: string, to: string, c: Uint32Array, total: number, querie
     b.ranges.push(...queries[qi]!.ranges);
     if (theirs !== mine) for (const m of other!.mechanisms(qi)) b.mechanisms.add(m);
   }
-  const out: MatrixEdge[] = [];
+  const out: Omit<MatrixEdge, 'from' | 'to'>[] = [];
   for (const mine of ['allowed', 'partial', 'denied'] as const) {
     const byOther = buckets.get(mine);
     if (!byOther) continue;
     const agreeing = byOther.get(mine)?.ranges ?? [];
     const differing = [...byOther].filter(([theirs]) => theirs !== mine);
     if (mine === 'denied' && allowedOnly && differing.length === 0) continue;
-    const base = { from, to, allowed: mine !== 'denied', partial: mine === 'partial' };
+    const base = { allowed: mine !== 'denied', partial: mine === 'partial' };
     if (differing.length === 0) {
       out.push({ ...base, ports: mergeRanges(agreeing) });
       continue;
@@ -141,47 +319,5 @@ function edgesOf(from: string, to: string, c: Uint32Array, total: number, querie
       out.push({ ...base, ports: mergeRanges(ports), disagreement: { ports: mergeRanges(d.ranges), other: theirs, mechanisms: [...d.mechanisms].sort() } });
     });
   }
-  return out;
-}
-
-/**
- * Summary mode: a workload whose answer is the same toward every peer outside (or from every peer
- * outside) gets one row with `outside` instead of one per peer.
- */
-function summarizeOutside(edges: MatrixEdge[], peers: Map<string, OutsideNode>): MatrixEdge[] {
-  if (peers.size < 2) return edges;
-  // (workload, direction) -> peer -> what its edges say
-  const answers = new Map<string, Map<string, string>>();
-  const keyOf = (e: MatrixEdge): string | undefined => (peers.has(e.to) ? `${e.from}\u0000>` : peers.has(e.from) ? `${e.to}\u0000<` : undefined);
-  for (const e of edges) {
-    const k = keyOf(e);
-    if (!k) continue;
-    const peer = k.endsWith('>') ? e.to : e.from;
-    let m = answers.get(k);
-    if (!m) answers.set(k, (m = new Map()));
-    m.set(peer, `${m.get(peer) ?? ''}|${e.allowed}${e.partial}${JSON.stringify(e.ports)}${e.disagreement ? JSON.stringify(e.disagreement) : ''}`);
-  }
-  const collapsed = new Set<string>();
-  for (const [k, m] of answers) {
-    // with allowedOnly, a peer without edges is denied everywhere: the same answer as another such peer only
-    const values = [...peers.keys()].map((p) => m.get(p) ?? '');
-    if (values.every((v) => v === values[0])) collapsed.add(k);
-  }
-  if (collapsed.size === 0) return edges;
-  const out: MatrixEdge[] = [];
-  const emitted = new Set<string>();
-  for (const e of edges) {
-    const k = keyOf(e);
-    if (!k || !collapsed.has(k)) {
-      out.push(e);
-      continue;
-    }
-    const outward = k.endsWith('>');
-    const first = [...peers.keys()][0]!;
-    if ((outward ? e.to : e.from) !== first) continue; // one peer's edges stand for all
-    out.push({ ...e, ...(outward ? { to: OUTSIDE } : { from: OUTSIDE }) });
-    emitted.add(k);
-  }
-  if (emitted.size) peers.set(OUTSIDE, { id: OUTSIDE, kind: 'outside', members: [...peers.values()].reduce((n, p) => n + (p.members ?? 1), 0) });
   return out;
 }
