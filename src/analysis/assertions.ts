@@ -22,7 +22,7 @@ export type { Dataplane };
 /** How a run decides: the data plane when neither file nor assertion pins one, and the EKS behaviour for a cluster. */
 export interface RunOptions {
   dataplane: Dataplane;
-  eks(cluster: Cluster): { version: string; compute: Compute };
+  eks(cluster: Cluster): { version: string; compute: Compute; controller?: string };
   /** The namespace of bare references (`api`, `svc/api`), as kubectl's `-n`. */
   namespace?: string;
 }

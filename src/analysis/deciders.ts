@@ -55,7 +55,7 @@ export function eksDecider(planes: Dataplanes): Decider {
   };
 }
 
-export function makeDecider(engine: Engine, dataplane: Dataplane, eks: () => { version: string; compute: Compute }): Decider {
+export function makeDecider(engine: Engine, dataplane: Dataplane, eks: () => { version: string; compute: Compute; controller?: string }): Decider {
   return dataplane === 'kubernetes' ? specDecider(engine) : eksDecider(new Dataplanes(engine.cluster, eks()));
 }
 

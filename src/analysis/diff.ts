@@ -283,7 +283,7 @@ function sourceOrder(peers: ReadonlySet<string>, a: string, b: string): number {
 
 function side(cluster: Cluster, world: OutsideWorld, scope: MatrixOptions, dataplane: MatrixDataplane | undefined, peers: ReadonlySet<string>, progress?: DiffProgress): Side {
   const engine = new Engine(cluster);
-  const planes = dataplane?.name === 'eks' ? new Dataplanes(cluster, { version: dataplane.version, compute: dataplane.compute }) : undefined;
+  const planes = dataplane?.name === 'eks' ? new Dataplanes(cluster, { version: dataplane.version, compute: dataplane.compute, controller: dataplane.controller }) : undefined;
   const ends = new Map<string, Endpoint>();
   for (const p of cluster.pods) if (!ends.has(workloadId(p))) ends.set(workloadId(p), { kind: 'pod', pod: p as Pod });
   for (const peer of world.peers) ends.set(peer.name, peer.rep);

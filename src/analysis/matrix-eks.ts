@@ -80,7 +80,7 @@ class EksRows implements EksMatrixStream {
     const { groups, members, index } = groupClasses(engine, classes, mode, options.namespaces);
     this.groups = groups;
     // the EKS answer, exactly, with the specification's beside it for the marks
-    this.planes = new Dataplanes(engine.cluster, { version: dataplane.version, compute: dataplane.compute });
+    this.planes = new Dataplanes(engine.cluster, { version: dataplane.version, compute: dataplane.compute, controller: dataplane.controller });
     const view: GroupView = {
       G: groups.length,
       groupOfPod: (p) => index.get(workloadId(p)),

@@ -43,7 +43,7 @@ export interface MatrixOptions {
 }
 
 /** The EKS data plane to model (agent version and compute kind), or the specification. */
-export type MatrixDataplane = { name: 'kubernetes' } | { name: 'eks'; version: string; compute: 'auto' | 'ec2' };
+export type MatrixDataplane = { name: 'kubernetes' } | { name: 'eks'; version: string; compute: 'auto' | 'ec2'; controller?: string };
 
 /** Where the other data plane answers differently on some of an edge's ports. */
 export interface Disagreement {

@@ -44,10 +44,10 @@ export class AuditContext {
     readonly config: AuditConfig,
     readonly enforcement: EnforcementState[],
     /** The EKS agent version and compute kind the EKS comparison models (default: from the inputs). */
-    eks?: { version: string; compute: Compute; endpoints?: WrittenEndpoints },
+    eks?: { version: string; compute: Compute; controller?: string; endpoints?: WrittenEndpoints },
   ) {
     this.engine = new Engine(cluster);
-    this.eksOptions = eks ? { version: eks.version, compute: eks.compute } : defaultEksOptions(cluster);
+    this.eksOptions = eks ? { version: eks.version, compute: eks.compute, ...(eks.controller ? { controller: eks.controller } : {}) } : defaultEksOptions(cluster);
     this.writtenEndpoints = eks?.endpoints;
     const probe = (namespace: string): Pod => ({
       name: 'podwall-probe',
@@ -140,7 +140,7 @@ export class AuditContext {
     return !this.probeEngine.decide({ from, to, port: PROBE_PORT, protocol: 'TCP' })[direction].allowed;
   }
 
-  readonly eksOptions: { version: string; compute: Compute };
+  readonly eksOptions: { version: string; compute: Compute; controller?: string };
   /** The PolicyEndpoints the controller wrote, when a live cluster was read. */
   readonly writtenEndpoints?: WrittenEndpoints;
   private drift?: DriftReport;
@@ -181,7 +181,7 @@ export class AuditContext {
 }
 
 /** As the CLI infers them without flags: the aws-node image tag, else the newest known agent; EC2 when aws-node is in the inputs. */
-function defaultEksOptions(cluster: Cluster): { version: string; compute: Compute } {
+function defaultEksOptions(cluster: Cluster): { version: string; compute: Compute; controller?: string } {
   const v = chooseVersion(undefined, cluster);
   return { version: 'error' in v ? 'v1.4.1' : v.text, compute: cluster.settings.awsNode ? 'ec2' : 'auto' };
 }

@@ -51,7 +51,7 @@ export interface EksDifferences {
 export const DEFAULT_PROBE_BUDGET = 20_000;
 const OUTSIDE = { 4: '203.0.113.1', 6: '100::1' } as const; // TEST-NET-3 and the discard prefix
 
-export function eksDifferences(cluster: Cluster, options: { version: string; compute: Compute }, budget = DEFAULT_PROBE_BUDGET): EksDifferences {
+export function eksDifferences(cluster: Cluster, options: { version: string; compute: Compute; controller?: string }, budget = DEFAULT_PROBE_BUDGET): EksDifferences {
   const planes = new Dataplanes(cluster, options);
   const decider = eksDecider(planes);
   const resolver = new EndpointResolver(cluster);

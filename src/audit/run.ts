@@ -38,7 +38,7 @@ export function runAudit(
   cluster: Cluster,
   config: AuditConfig,
   enforcement: EnforcementState[],
-  eks?: { version: string; compute: Compute; endpoints?: WrittenEndpoints },
+  eks?: { version: string; compute: Compute; controller?: string; endpoints?: WrittenEndpoints },
   onCheck?: (id: string, index: number, checks: number) => void,
 ): AuditResult {
   const ctx = new AuditContext(cluster, config, enforcement, eks);

@@ -81,7 +81,7 @@ export function auditCommand(io: CliIO, setCode: (code: number) => void): Comman
     // a live EKS cluster: what the controller wrote, for eks-drift (a cluster without the controller has none)
     const endpoints = wantsLive(flags, io) ? await writtenEndpoints(flags, io) : undefined;
     const onCheck = io.progress ? (id: string, i: number, n: number): void => io.progress!.step(`audit: ${id} (check ${i + 1} of ${n})`) : undefined;
-    const result = runAudit(cluster, config, enforcement, { version: choice.version, compute: choice.compute, ...(endpoints ? { endpoints } : {}) }, onCheck);
+    const result = runAudit(cluster, config, enforcement, { version: choice.version, compute: choice.compute, controller: choice.controller, ...(endpoints ? { endpoints } : {}) }, onCheck);
     io.progress?.end();
     printWarnings(cluster, io);
     let text: string;

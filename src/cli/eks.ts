@@ -25,7 +25,7 @@ export function eksCommand(io: CliIO, setCode: (code: number) => void): Command 
     const output = parseOutput(flags.output, ['text', 'json'] as const);
     const cluster = await loadCluster(flags, io);
     const choice = eksChoice(flags, cluster);
-    const dp = new EksDataplane(cluster, { version: choice.version, compute: choice.compute });
+    const dp = new EksDataplane(cluster, { version: choice.version, compute: choice.compute, controller: choice.controller });
     printWarnings(cluster, io);
     if (output === 'json') {
       io.err(`podwall: modelling ${describeChoice(choice)}\n`);
@@ -67,7 +67,7 @@ function driftCommand(io: CliIO, setCode: (code: number) => void): Command {
     const reader = await liveReader(flags);
     const live = (await readPolicyEndpoints(reader))!;
     const choice = eksChoice(flags, cluster);
-    const dp = new EksDataplane(cluster, { version: choice.version, compute: choice.compute });
+    const dp = new EksDataplane(cluster, { version: choice.version, compute: choice.compute, controller: choice.controller });
     const report = compareEndpoints(cluster, dp.controller, dp.addressing, live);
     printWarnings(cluster, io);
     if (output === 'json') {

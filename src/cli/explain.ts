@@ -46,8 +46,8 @@ export function explainCommand(io: CliIO, setCode: (code: number) => void): Comm
     let decider = specDecider(engine);
     if (dataplane === 'eks') {
       const choice = eksChoice(flags, cluster);
-      eks = { agent: choice.version, agentSource: choice.versionSource, compute: choice.compute, computeSource: choice.computeSource };
-      decider = eksDecider(new Dataplanes(cluster, { version: choice.version, compute: choice.compute }));
+      eks = { agent: choice.version, agentSource: choice.versionSource, controller: choice.controller, compute: choice.compute, computeSource: choice.computeSource };
+      decider = eksDecider(new Dataplanes(cluster, { version: choice.version, compute: choice.compute, controller: choice.controller }));
     }
     const r = judge(decider, from.ref, to.ref, port, protocol);
     if (!r.ok) throw new UsageError(r.error);

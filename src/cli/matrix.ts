@@ -126,5 +126,5 @@ export function chooseDataplane(name: 'eks' | 'kubernetes', flags: DataplaneFlag
   }
   const choice = eksChoice(flags, cluster);
   io.err(`podwall: data plane eks: modelling ${describeChoice(choice)}\n`);
-  return { name, version: choice.version, compute: choice.compute };
+  return { name, version: choice.version, compute: choice.compute, controller: choice.controller };
 }

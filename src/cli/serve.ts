@@ -115,10 +115,12 @@ export function serveCommand(io: CliIO, setCode: (code: number) => void): Comman
     }
 
     const enforcement = (c: Cluster): EnforcementState[] => [...enforcementFromCluster(c), ...(addon ? [addon] : [])];
-    const audit = runAudit(cluster, config, enforcement(cluster));
+    // the audit's EKS checks model the same agent, controller and compute as the page's verdicts
+    const auditEks = dataplane.name === 'eks' ? { version: dataplane.version, compute: dataplane.compute, ...(dataplane.controller ? { controller: dataplane.controller } : {}) } : undefined;
+    const audit = runAudit(cluster, config, enforcement(cluster), auditEks);
     // --cluster-name also scopes the history here; the metrics want it only with --metrics
     const metrics = await startMetrics(f.metrics ? f : { ...f, clusterName: undefined }, io, live, audit.kpis);
-    const stateOf = (c: Cluster, objs: SourceObject[], auditResult = runAudit(c, config, enforcement(c))): DashboardState => ({
+    const stateOf = (c: Cluster, objs: SourceObject[], auditResult = runAudit(c, config, enforcement(c), auditEks)): DashboardState => ({
       cluster: c,
       audit: auditResult,
       ...(proposedObjects ? { proposed: buildCluster(withPolicies(objs, proposedObjects), options) } : {}),
@@ -196,7 +198,7 @@ export function serveCommand(io: CliIO, setCode: (code: number) => void): Comman
     // live: rebuild after changes, push what opened and closed, and answer from the new state
     let timer: NodeJS.Timeout | undefined;
     if (mirror && events) {
-      const plane = dataplane.name === 'eks' ? { name: 'eks' as const, version: dataplane.version, compute: dataplane.compute } : { name: 'kubernetes' as const };
+      const plane = dataplane.name === 'eks' ? { name: 'eks' as const, version: dataplane.version, compute: dataplane.compute, controller: dataplane.controller } : { name: 'kubernetes' as const };
       let before = connections(cluster, plane);
       let running = false;
       timer = setInterval(() => {
@@ -269,7 +271,7 @@ function workerSettings(env: NodeJS.ProcessEnv): { threads: number; heapMb?: num
 function chooseDataplane(name: 'eks' | 'kubernetes', f: DataplaneFlags, cluster: Cluster): DashboardDataplane {
   if (name === 'kubernetes') return { name, text: 'the Kubernetes specification (--dataplane kubernetes)' };
   const c = eksChoice(f, cluster);
-  return { name, version: c.version, compute: c.compute, text: describeChoice(c), context: { agent: c.version, agentSource: c.versionSource, compute: c.compute, computeSource: c.computeSource } };
+  return { name, version: c.version, compute: c.compute, controller: c.controller, text: describeChoice(c), context: { agent: c.version, agentSource: c.versionSource, controller: c.controller, compute: c.compute, computeSource: c.computeSource } };
 }
 
 /** The watched cluster's new model; a bad object is reported and the last good model kept. */

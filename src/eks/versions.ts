@@ -69,10 +69,21 @@ export function behaviour(v: AgentVersion): VersionBehaviour {
 
 /**
  * The controller (aws/amazon-network-policy-controller-k8s) runs in the EKS control plane and has releases of its
- * own. Its source was read in full at v1.1.7 (ecc7e6a7, the newest in the mirror); later merges are known from their
- * pull requests. The model follows v1.1.7 unless told otherwise (EksOptions.controller).
+ * own. Its source was read in full at v1.1.7 (ecc7e6a7, the newest tag in the mirror); later merges are known from
+ * their pull requests (PR #232 read at its head ba1194f; it shipped by v1.1.9). AWS runs the controller for the
+ * user and no input names its release, so the model follows the newest release known, as it does for the agent,
+ * unless told otherwise (--eks-controller-version, EksOptions.controller).
  */
 export const CONTROLLER_READ = 'v1.1.7';
+export const CONTROLLER_NEWEST = 'v1.1.9';
+
+/** --eks-controller-version, else the newest controller release known. */
+export function chooseControllerVersion(flag: string | undefined): AgentVersion | { error: string } {
+  if (flag !== undefined) {
+    return parseAgentVersion(flag, '--eks-controller-version') ?? { error: `--eks-controller-version must be a controller version like v1.1.7, got ${JSON.stringify(flag)}` };
+  }
+  return parseAgentVersion(CONTROLLER_NEWEST, 'the newest controller release podwall knows; EKS runs it for you')!;
+}
 
 /** What differs by controller release. */
 export interface ControllerBehaviour {
@@ -92,7 +103,7 @@ export interface ControllerBehaviour {
 }
 
 export function parseControllerVersion(text: string | undefined): AgentVersion {
-  return parseAgentVersion(text ?? CONTROLLER_READ, 'controller') ?? parseAgentVersion(CONTROLLER_READ, 'controller')!;
+  return parseAgentVersion(text ?? CONTROLLER_NEWEST, 'controller') ?? parseAgentVersion(CONTROLLER_NEWEST, 'controller')!;
 }
 
 export function controllerBehaviour(v: AgentVersion): ControllerBehaviour {

@@ -14,6 +14,8 @@ export interface EksContext {
   agentSource: string;
   compute: string;
   computeSource: string;
+  /** The controller release modelled, when the caller knows it. */
+  controller?: string;
 }
 
 function sideText(s: EksSide): string {
@@ -34,7 +36,7 @@ function sideText(s: EksSide): string {
 export function renderComparison(c: Comparison, ctx: EksContext, style: TextStyle = PLAIN, indent = ''): string {
   const head = (allowed: boolean): string => (allowed ? style.good('ALLOW') : style.bad('DENY'));
   const eks = c.eks;
-  const plane = `EKS data plane: agent ${ctx.agent}, compute ${ctx.compute}`;
+  const plane = `EKS data plane: agent ${ctx.agent},${ctx.controller ? ` controller ${ctx.controller},` : ''} compute ${ctx.compute}`;
   const lines: string[] = [];
   if (c.agree) {
     const spec = renderVerdict(c.kubernetes, style, indent).trimEnd().split('\n');
@@ -66,7 +68,7 @@ export function comparisonJson(c: Comparison, ctx: EksContext): Record<string, u
     dataplane: 'eks',
     ...c.kubernetes,
     allowed: c.eks.allowed,
-    eks: { agent: ctx.agent, agentSource: ctx.agentSource, compute: ctx.compute, computeSource: ctx.computeSource, allowed: c.eks.allowed, egress: c.eks.egress, ingress: c.eks.ingress },
+    eks: { agent: ctx.agent, agentSource: ctx.agentSource, ...(ctx.controller ? { controller: ctx.controller } : {}), compute: ctx.compute, computeSource: ctx.computeSource, allowed: c.eks.allowed, egress: c.eks.egress, ingress: c.eks.ingress },
     kubernetes: { allowed: c.kubernetes.allowed },
     agree: c.agree,
     mechanisms: c.mechanisms.map((id) => ({ id, description: MECHANISMS[id] })),

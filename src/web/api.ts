@@ -32,7 +32,7 @@ export interface ApiResponse {
 }
 
 /** The data plane the server answers for, as `--dataplane` chose it (the CLI resolves the EKS version). */
-export type DashboardDataplane = { name: 'kubernetes'; text: string } | { name: 'eks'; version: string; compute: 'auto' | 'ec2'; text: string; context: EksContext };
+export type DashboardDataplane = { name: 'kubernetes'; text: string } | { name: 'eks'; version: string; compute: 'auto' | 'ec2'; controller?: string; text: string; context: EksContext };
 
 export interface DashboardState {
   cluster: Cluster;
@@ -105,14 +105,14 @@ export class DashboardApi implements ApiContext {
   /** The decider of the served data plane, made on first use (the EKS pipeline is lazy too). */
   decider(): Decider {
     const d = this.dataplane;
-    this.deciderMade ??= makeDecider(this.engine, d.name, () => (d.name === 'eks' ? { version: d.version, compute: d.compute } : { version: '', compute: 'auto' }));
+    this.deciderMade ??= makeDecider(this.engine, d.name, () => (d.name === 'eks' ? { version: d.version, compute: d.compute, controller: d.controller } : { version: '', compute: 'auto' }));
     return this.deciderMade;
   }
 
   diff(): DiffOverlay | undefined {
     if (!this.state.proposed) return undefined;
     const d = this.dataplane;
-    this.diffMade ??= new DiffOverlay(this.state.cluster, this.state.proposed, d.name === 'eks' ? { name: 'eks', version: d.version, compute: d.compute } : { name: 'kubernetes' });
+    this.diffMade ??= new DiffOverlay(this.state.cluster, this.state.proposed, d.name === 'eks' ? { name: 'eks', version: d.version, compute: d.compute, controller: d.controller } : { name: 'kubernetes' });
     return this.diffMade;
   }
 

@@ -32,7 +32,7 @@ export function deniedView(ctx: ApiContext, q: URLSearchParams): ApiResponse {
   if (!id) return error(400, 'denied needs workload=NAMESPACE/NAME');
   const w = ctx.workloads.get(id);
   if (!w) return error(404, `no workload ${JSON.stringify(id)} (give NAMESPACE/NAME as the graph names it)`);
-  const plane = ctx.dataplane.name === 'eks' ? { name: 'eks' as const, version: ctx.dataplane.version, compute: ctx.dataplane.compute } : { name: 'kubernetes' as const };
+  const plane = ctx.dataplane.name === 'eks' ? { name: 'eks' as const, version: ctx.dataplane.version, compute: ctx.dataplane.compute, controller: ctx.dataplane.controller } : { name: 'kubernetes' as const };
   // a large cluster: only the pairs of this workload are expanded (the specification's answers)
   const large = ctx.workloads.size > FOLD_ABOVE;
   const m: { edges: MatrixEdge[]; dataplane?: { name: 'eks' | 'kubernetes' } } = large

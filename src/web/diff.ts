@@ -59,7 +59,7 @@ export class DiffOverlay {
 
 /** A judge of one policy set on the served data plane: the verdict over every pod pair of a change's ends on its first port. */
 function side(cluster: Cluster, world: OutsideWorld, plane: MatrixDataplane): (c: DiffChange) => SideVerdictText {
-  const decider = makeDecider(new Engine(cluster), plane.name, () => (plane.name === 'eks' ? { version: plane.version, compute: plane.compute } : { version: '', compute: 'auto' }));
+  const decider = makeDecider(new Engine(cluster), plane.name, () => (plane.name === 'eks' ? { version: plane.version, compute: plane.compute, controller: plane.controller } : { version: '', compute: 'auto' }));
   const resolver = new EndpointResolver(cluster);
   const ref = (name: string): Reference | undefined => {
     const peer = world.get(name);

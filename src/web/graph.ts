@@ -101,7 +101,7 @@ export function graphView(ctx: ApiContext, q: URLSearchParams): ApiResponse {
     for (const w of ctx.workloads.values()) if (w.namespace === ns) addNode(w.id);
     if (ctx.dataplane.name === 'eks') dataplaneNote = `above ${FOLD_ABOVE} workloads a namespace's graph shows the specification's answers (the EKS data plane per pair: explain)`;
   } else {
-    const plane = ctx.dataplane.name === 'eks' ? { name: 'eks' as const, version: ctx.dataplane.version, compute: ctx.dataplane.compute } : { name: 'kubernetes' as const };
+    const plane = ctx.dataplane.name === 'eks' ? { name: 'eks' as const, version: ctx.dataplane.version, compute: ctx.dataplane.compute, controller: ctx.dataplane.controller } : { name: 'kubernetes' as const };
     const m = computeMatrix(ctx.engine, { allowedOnly: true, ...filter, ...(ns ? { namespaces: [ns] } : {}), dataplane: plane });
     dataplane = m.dataplane?.name ?? 'kubernetes';
     if (ctx.dataplane.name === 'eks' && dataplane !== 'eks') dataplaneNote = 'this build\'s matrix answers for the specification only: edges are the specification\'s, without EKS marks';

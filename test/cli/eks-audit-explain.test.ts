@@ -50,7 +50,7 @@ const CASES: Case[] = [
     yaml: base + web + np('a', 'p', 'podSelector: {matchLabels: {app: web}}\npolicyTypes: [Egress]\negress: [{to: [{ipBlock: {cidr: "2001:db8::/32"}}]}]') },
   { mechanism: 'cnp-port-merge', check: 'eks-differs', kind: 'under-allow',
     yaml: base + web + cnp('c', 'tier: Admin\npriority: 5\nsubject: {namespaces: {}}\negress:\n- {action: Accept, to: [{networks: [8.8.8.8/32]}]}\n- {action: Accept, to: [{networks: [8.8.8.8/32]}], ports: [{portNumber: {port: 53, protocol: UDP}}]}') + cnp('d', 'tier: Admin\npriority: 6\nsubject: {namespaces: {}}\negress: [{action: Deny, to: [{networks: [0.0.0.0/0]}]}]') },
-  { mechanism: 'cnp-ingress-first-peer-namespaces', check: 'eks-differs', kind: 'over-allow',
+  { mechanism: 'cnp-ingress-first-peer-namespaces', check: 'eks-differs', kind: 'over-allow', flags: ['--eks-controller-version', 'v1.1.7'],
     yaml: ns('a') + ns('b', 'team: red') + node('n1', '10.0.0.1') + web + pod('b', 'x', { app: 'x' }, '10.2.0.1') + cnp('deny-red', 'tier: Admin\npriority: 5\nsubject: {namespaces: {}}\ningress: [{action: Deny, from: [{namespaces: {matchLabels: {team: ghost}}}, {namespaces: {matchLabels: {team: red}}}]}]') },
   { mechanism: 'port-limit', check: 'eks-port-limit', kind: 'uncertain',
     yaml: base + web + np('a', 'p', `podSelector: {matchLabels: {app: web}}\ningress: [{from: [{ipBlock: {cidr: 192.0.2.0/24}}], ports: [${Array.from({ length: 25 }, (_, i) => `{port: ${i + 1}}`).join(', ')}]}]`) },

@@ -60,9 +60,9 @@ const CASES: Case[] = [
   { name: '8-service-clusterip', from: 'a/web', to: 'a/svc/db', port: 80, eks: 'deny', mechanism: 'service-clusterip',
     yaml: base + web + pod('a', 'db', { app: 'db', v: '1' }, '10.1.0.2') + '---\napiVersion: v1\nkind: Service\nmetadata: {name: db, namespace: a}\nspec: {clusterIP: 172.20.0.10, selector: {app: db}, ports: [{port: 80, targetPort: 8080}]}\n' +
       np('a', 'p', 'podSelector: {matchLabels: {app: web}}\npolicyTypes: [Egress]\negress: [{to: [{podSelector: {matchLabels: {app: db, v: "1"}}}], ports: [{port: 8080}]}]') },
-  { name: 'cnp-named-port', from: 'b/x', to: 'a/web', port: 8080, eks: 'allow', mechanism: 'cnp-named-port',
+  { name: 'cnp-named-port', from: 'b/x', to: 'a/web', port: 8080, eks: 'allow', mechanism: 'cnp-named-port', flags: ['--eks-controller-version', 'v1.1.7'],
     yaml: base + web + pod('b', 'x', { app: 'x' }, '10.2.0.1') + cnp('deny-b', 'tier: Admin\npriority: 5\nsubject: {namespaces: {matchLabels: {kubernetes.io/metadata.name: a}}}\ningress: [{action: Deny, from: [{namespaces: {matchLabels: {kubernetes.io/metadata.name: b}}}], ports: [{namedPort: http}]}]') },
-  { name: 'cnp-ingress-first-peer-namespaces', from: 'b/x', to: 'a/web', port: 8080, eks: 'allow', mechanism: 'cnp-ingress-first-peer-namespaces',
+  { name: 'cnp-ingress-first-peer-namespaces', from: 'b/x', to: 'a/web', port: 8080, eks: 'allow', mechanism: 'cnp-ingress-first-peer-namespaces', flags: ['--eks-controller-version', 'v1.1.7'],
     yaml: ns('a') + ns('b', 'team: red') + node('n1', '10.0.0.1') + web + pod('b', 'x', { app: 'x' }, '10.2.0.1') + cnp('deny-red', 'tier: Admin\npriority: 5\nsubject: {namespaces: {}}\ningress: [{action: Deny, from: [{namespaces: {matchLabels: {team: ghost}}}, {namespaces: {matchLabels: {team: red}}}]}]') },
 ];
 
@@ -95,7 +95,7 @@ describe('podwall explain on an EKS-only difference', () => {
   it('prints both verdicts and names the mechanism (text)', () => {
     const r = podwall(['explain', '--from', c.from, '--to', c.to, '--port', String(c.port), '-f', cluster]);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /^ALLOW a\/client -> a\/web 9090\/TCP  \(EKS data plane: agent v1\.4\.1, compute auto; the Kubernetes specification says DENY\)/);
+    assert.match(r.stdout, /^ALLOW a\/client -> a\/web 9090\/TCP  \(EKS data plane: agent v1\.4\.1, controller v1\.1\.9, compute auto; the Kubernetes specification says DENY\)/);
     assert.match(r.stdout, /EKS differs from the specification because:\n\s+- ingress-named-port-union: ingress named ports are resolved over every pod/);
     assert.match(r.stdout, /ingress of a\/web: allowed \[NETWORK_POLICY\] maps web@a on n1, peer 10\.1\.0\.3 port 9090: entry 0\.0\.0\.0\/0 slot TCP 9090: .* from NetworkPolicy a\/p ingress rule 0/);
     assert.match(r.stdout, /the Kubernetes specification:\n\s+DENY a\/client -> a\/web 9090\/TCP/);
@@ -159,5 +159,32 @@ describe('EKS behaviours where both data planes agree, through the command line'
     const open = JSON.parse((await podwallAsync(['explain', '--from', 'a/client', '--to', 'a/web', '--port', '8080', '-f', standard, '-o', 'json'])).stdout) as { allowed: boolean; enforcingMode: string };
     assert.equal(open.allowed, true);
     assert.equal(open.enforcingMode, 'standard');
+  });
+});
+
+describe('the controller release modelled', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'podwall-eks-controller-'));
+  const c = CASES.find((x) => x.name === 'cnp-ingress-first-peer-namespaces')!;
+  const cluster = join(dir, 'c.yaml');
+  writeFileSync(cluster, c.yaml);
+  const ask = (flags: string[]) => podwallAsync(['explain', '--from', c.from, '--to', c.to, '--port', String(c.port), '-f', cluster, '-o', 'json', ...flags]);
+
+  it('is the newest known by default, named in the output, where the from[0] choice is gone', async () => {
+    const r = await ask([]);
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout) as { allowed: boolean; agree: boolean; eks: { controller?: string } };
+    assert.equal(j.eks.controller, 'v1.1.9');
+    assert.equal(j.allowed, false, 'the later peer\'s Deny holds once each peer resolves in its own namespaces');
+    assert.equal(j.agree, true);
+  });
+
+  it('--eks-controller-version v1.1.7 models that release; a bad value is exit 2', async () => {
+    const old = JSON.parse((await ask(['--eks-controller-version', 'v1.1.7'])).stdout) as { allowed: boolean; eks: { controller?: string } };
+    assert.equal(old.eks.controller, 'v1.1.7');
+    assert.equal(old.allowed, true);
+    const bad = await ask(['--eks-controller-version', 'latest-ish']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--eks-controller-version must be a controller version like v1\.1\.7/);
+    assert.doesNotMatch(bad.stderr, /at .*\.js:\d+/);
   });
 });

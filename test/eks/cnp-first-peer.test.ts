@@ -11,9 +11,9 @@ const pods = ns('a') + ns('b', 'team: red') + N1 + pod('a', 'web', { app: 'web' 
 const rule = (from: string): string => cnp('deny-red', `tier: Admin\npriority: 5\nsubject: {namespaces: {matchLabels: {kubernetes.io/metadata.name: a}}}\ningress: [{action: Deny, from: [${from}]}]`);
 const ghostFirst = pods + rule('{namespaces: {matchLabels: {team: ghost}}}, {namespaces: {matchLabels: {team: red}}}');
 
-function compare(yaml: string, controller?: string) {
+function compare(yaml: string, controller = 'v1.1.7') {
   const cluster = clusterFrom(yaml, {});
-  const dp = new Dataplanes(cluster, { version: 'v1.4.1', compute: 'auto', ...(controller ? { controller } : {}) });
+  const dp = new Dataplanes(cluster, { version: 'v1.4.1', compute: 'auto', controller });
   return { dp, c: dp.compare(conn(cluster, 'b/x', 'a/web', 8080)) };
 }
 
