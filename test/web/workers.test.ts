@@ -4,7 +4,8 @@
 // line, and the server stops at once on a signal even while a worker computes.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -93,6 +94,32 @@ describe('dashboard: heavy views in a worker thread', () => {
     // the order of completion, not a time: every cheap answer came back while both heavy ones computed
     assert.deepEqual(order.slice(0, 5), ['summary 200', 'summary 200', 'summary 200', 'static 200', 'audit 200'], order.join(', '));
     assert.deepEqual(order.slice(5).sort(), ['heavy /api/diff 200', 'heavy /api/graph?level=workload 200']);
+  });
+
+  it('forty clients that ask for the diff and never read hold one shared answer, not forty, and the server goes on', async () => {
+    const path = '/api/diff';
+    const size = (await bytes(worker, path)).text.length; // computed and cached once
+    const rss = (): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${worker.child.pid}/status`, 'utf8'))![1]) * 1024;
+    const before = rss();
+    const { hostname: host, port } = new URL(worker.origin);
+    const sockets = await Promise.all(Array.from({ length: 40 }, () => new Promise<Socket>((resolve, reject) => {
+      const c = connect({ host, port: Number(port) }, () => {
+        c.pause(); // never read: the answer backs up in the server's socket
+        c.write(`GET ${path} HTTP/1.1\r\nHost: ${host}:${port}\r\n\r\n`);
+        resolve(c);
+      });
+      c.on('error', reject);
+    })));
+    try {
+      await new Promise((r) => setTimeout(r, 500));
+      const r = await bytes(worker, '/api/summary');
+      assert.equal(r.status, 200, 'the server still answers');
+      const grown = rss() - before;
+      console.log(`# diff answer ${size} bytes; RSS grew ${grown} bytes with 40 stalled readers`);
+      assert.ok(grown < 10 * size + 64 * 1024 * 1024, `RSS grew ${grown} bytes for 40 stalled readers of a ${size}-byte answer`);
+    } finally {
+      for (const c of sockets) c.destroy();
+    }
   });
 
   it('gives the bytes the server\'s own thread gives, for every heavy view', async () => {
