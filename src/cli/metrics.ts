@@ -63,13 +63,15 @@ export async function startMetrics(f: MetricsFlags, io: CliIO, live: boolean, in
   server.unref(); // the command's own work keeps the process alive, not this endpoint
   const port = (server.address() as { port: number }).port;
   const host = address.host.includes(':') ? `[${address.host}]` : address.host;
-  io.err(`podwall: metrics on http://${host}:${port}/metrics (cluster="${cluster || 'default'}")\n`);
   const stop = (): void => {
     server.close();
     server.closeAllConnections();
     store?.close();
   };
+  // before the line that says we listen: whoever reads it may signal at once, and until a handler exists
+  // the operating system's default for the signal ends the process
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  io.err(`podwall: metrics on http://${host}:${port}/metrics (cluster="${cluster || 'default'}")\n`);
   return metrics;
 }

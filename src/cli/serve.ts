@@ -192,8 +192,6 @@ export function serveCommand(io: CliIO, setCode: (code: number) => void): Comman
     });
     const addr = server.address() as { port: number };
     const host = f.address!.includes(':') ? `[${f.address}]` : f.address;
-    io.err(`podwall: serving on http://${host}:${addr.port}/ (Ctrl-C to stop)\n`);
-    if (f.address !== '127.0.0.1' && f.address !== '::1' && f.address !== 'localhost') io.err('podwall: warning: listening beyond loopback; anyone who can reach this address sees your policies\n');
 
     // live: rebuild after changes, push what opened and closed, and answer from the new state
     let timer: NodeJS.Timeout | undefined;
@@ -245,6 +243,9 @@ export function serveCommand(io: CliIO, setCode: (code: number) => void): Comman
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
+      // only now: whoever reads this line may signal at once, and without a handler the signal ends the process
+      io.err(`podwall: serving on http://${host}:${addr.port}/ (Ctrl-C to stop)\n`);
+      if (f.address !== '127.0.0.1' && f.address !== '::1' && f.address !== 'localhost') io.err('podwall: warning: listening beyond loopback; anyone who can reach this address sees your policies\n');
     });
     setCode(0);
   });
