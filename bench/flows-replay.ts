@@ -6,28 +6,14 @@
  * proposal's whole matrix, which on the large one would dwarf the flows.
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, createReadStream, mkdtempSync, openSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeLog } from './flows.js';
+import { readAndSplit, writeLog } from './flows.js';
 import { generateYaml, SHAPES } from './generate.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-/** The floor, as bench/flows.ts measures it: read the file and split it into line strings. */
-async function readAndSplit(path: string): Promise<{ ms: number; lines: number }> {
-  const t = performance.now();
-  let lines = 0;
-  let rest = '';
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
-    const parts = (rest + (chunk as Buffer).toString('utf8')).split('\n');
-    rest = parts.pop()!;
-    lines += parts.length;
-  }
-  if (rest) lines++;
-  return { ms: performance.now() - t, lines };
-}
 
 /** A proposal that breaks traffic: a default-deny in the first namespaces that hold pods. */
 function proposal(yaml: string): string {
