@@ -27,7 +27,7 @@ before(async () => {
   api.put(PODS, POD_YAML('web', '10.0.2.1'));
   api.put(PODS, POD_YAML('api', '10.0.2.2'));
   api.put(NETPOL, apiIn('web'));
-  for (const p of ['/apis/policy.networking.k8s.io/v1alpha1/adminnetworkpolicies', '/apis/policy.networking.k8s.io/v1alpha1/baselineadminnetworkpolicies', '/apis/policy.networking.k8s.io/v1alpha2/clusternetworkpolicies', '/apis/networking.k8s.aws/v1alpha1/applicationnetworkpolicies', '/apis/networking.k8s.aws/v1alpha1/clusternetworkpolicies']) api.missing.add(p);
+  api.withoutPolicyCrds();
 });
 after(() => api.close());
 

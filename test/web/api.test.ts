@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { N1, np, ns, pod as eksPod } from '../eks/fixtures.js';
-import { FakeApiServer } from '../fixtures/apiserver.js';
+import { FakeApiServer, NETWORK_POLICIES_PATH } from '../fixtures/apiserver.js';
 import { podwall, ROOT } from '../helpers.js';
 
 interface Served {
@@ -320,16 +320,12 @@ function events(origin: string, until: (events: { event: string; data: any }[]) 
 
 describe('dashboard API: live updates of a watched cluster (stand-in API server)', () => {
   const api = new FakeApiServer();
-  const PODS = '/api/v1/pods';
-  const NETPOL = '/apis/networking.k8s.io/v1/networkpolicies';
-  const pod = (name: string, ip: string) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'app', labels: { app: name } }, spec: { containers: [{ name: 'c', image: 'x', ports: [{ containerPort: 80 }] }] }, status: { podIP: ip } });
+  const NETPOL = NETWORK_POLICIES_PATH;
   let s: Served;
   before(async () => {
     await api.start();
-    api.put('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'app' } });
-    api.put(PODS, pod('web', '10.0.2.1'));
-    api.put(PODS, pod('api', '10.0.2.2'));
-    for (const p of ['/apis/policy.networking.k8s.io/v1alpha1/adminnetworkpolicies', '/apis/policy.networking.k8s.io/v1alpha1/baselineadminnetworkpolicies', '/apis/policy.networking.k8s.io/v1alpha2/clusternetworkpolicies', '/apis/networking.k8s.aws/v1alpha1/applicationnetworkpolicies', '/apis/networking.k8s.aws/v1alpha1/clusternetworkpolicies']) api.missing.add(p);
+    api.putTwoPodApp();
+    api.withoutPolicyCrds();
     s = await serve(['--kubeconfig', api.kubeconfig(), '--interval', '100ms']);
   });
   after(async () => {
