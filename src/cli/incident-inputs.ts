@@ -83,12 +83,18 @@ export async function* readFlowsByTime(logs: string[], f: FlowFlags, stats: Read
   stats.malformedExamples.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
 }
 
-/** The recorded policy changes of a history database given with --db (it must exist); with `cluster`, that cluster's and those recorded without one. */
+/**
+ * The recorded policy changes of a history database given with --db (it must exist); with `cluster`, that
+ * cluster's and those recorded without one. Without `cluster`, a database holding the changes of several
+ * clusters is refused: one cluster's change would be blamed for another's blocked flows.
+ */
 export function recordedPolicyChanges(db: string | undefined, cluster?: string): RecordedPolicyChange[] {
   if (db === undefined) return [];
   if (!existsSync(db)) throw new UsageError(`--db ${db}: no such history database (record policy changes with podwall watch --record)`);
   const store = new HistoryStore(db);
   try {
+    const clusters = cluster === undefined ? store.policyChangeClusters() : [];
+    if (clusters.length > 1) throw new UsageError(`--db ${db} holds the policy changes of ${clusters.length} clusters (${clusters.join(', ')}): give --cluster-name with the one these flows come from`);
     return store.policyChanges(cluster);
   } finally {
     store.close();

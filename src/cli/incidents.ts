@@ -6,13 +6,14 @@ import { addCloudWatchOptions, cloudWatchFlows, flowSource, snapshotTimes, type 
 import { addFlowOptions } from './flows.js';
 import { addIncidentOptions, incidentMachinery, readFlowsByTime, recordedPolicyChanges, timeWindow, type IncidentFlags } from './incident-inputs.js';
 import { parseOutput } from './inputs.js';
-import type { CliIO } from './io.js';
+import { UsageError, type CliIO } from './io.js';
 
 interface Flags extends IncidentFlags, CloudWatchFlags {
   since?: string;
   until?: string;
   output?: string;
   db?: string;
+  clusterName?: string;
 }
 
 export function incidentsCommand(io: CliIO, setCode: (code: number) => void): Command {
@@ -22,7 +23,8 @@ export function incidentsCommand(io: CliIO, setCode: (code: number) => void): Co
     .option('--since <time>', 'only incidents that started at or after this time: ISO 8601 time or date, or how long ago (24h, 7d) (earlier flows still count as history)')
     .option('--until <time>', 'read flows before this time only: ISO 8601 time or date, or how long ago (24h, 7d)')
     .option('-o, --output <format>', 'text|json|csv|md', 'text')
-    .option('--db <path>', `also use the policy changes podwall watch --record wrote into this history database (e.g. ${defaultDbPath()})`);
+    .option('--db <path>', `also use the policy changes podwall watch --record wrote into this history database (e.g. ${defaultDbPath()})`)
+    .option('--cluster-name <name>', 'with --db: only the policy changes recorded for this cluster (the name watch --record wrote: its --cluster-name or kubeconfig context), and those recorded without one');
   addFlowOptions(cmd);
   addIncidentOptions(cmd);
   addCloudWatchOptions(cmd, false);
@@ -30,7 +32,8 @@ export function incidentsCommand(io: CliIO, setCode: (code: number) => void): Co
     const output = parseOutput(f.output, ['text', 'json', 'csv', 'md'] as const);
     const window = timeWindow(f);
     const source = flowSource(logs, f);
-    const { detector, snapshots } = await incidentMachinery(f, io, recordedPolicyChanges(f.db), window);
+    if (f.clusterName !== undefined && f.db === undefined) throw new UsageError('--cluster-name picks the recorded policy changes of one cluster: give --db too');
+    const { detector, snapshots } = await incidentMachinery(f, io, recordedPolicyChanges(f.db, f.clusterName), window);
     const stats = newStats();
     const flows = source === 'cloudwatch' ? await cloudWatchFlows(f, window, stats, io, snapshotTimes(snapshots)) : readFlowsByTime(logs, f, stats, io);
     for await (const flow of flows) detector.add(flow);

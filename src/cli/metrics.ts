@@ -48,9 +48,11 @@ export async function startMetrics(f: MetricsFlags, io: CliIO, live: boolean, in
   let store: HistoryStore | undefined;
   // the database may appear later (a `flows summary --record` run): look for it at each scrape
   const history = (): HistoryStore | undefined => (store ??= existsSync(dbPath) ? new HistoryStore(dbPath) : undefined);
-  const flows = () => history()?.flowTotals();
+  // the series are labelled with one cluster: count only its recorded summaries (and those recorded without one)
+  const scope = cluster || undefined;
+  const flows = () => history()?.flowTotals(scope);
   const recorded = (): IncidentTotals | undefined => {
-    const t = history()?.incidentTotals();
+    const t = history()?.incidentTotals(scope);
     return t && { opened: t.opened, resolved: t.resolved, open: t.open, resolutionSeconds: t.resolutionMs / 1000, ...(t.mttrMs !== undefined ? { mttrSeconds: t.mttrMs / 1000 } : {}) };
   };
   const metrics = new PodwallMetrics(cluster || 'default', VERSION, flows, own?.incidents ?? recorded, own?.watch);

@@ -233,15 +233,17 @@ export class HistoryStore {
 
   /**
    * The incident figures over every recorded flow summary that has them, for the metrics: sums
-   * (like the flow counters), and the open incidents and MTTR of the latest such summary.
+   * (like the flow counters), and the open incidents and MTTR of the latest such summary. With
+   * `cluster`, that cluster's summaries and those recorded without one.
    * Undefined when no summary carries incident figures.
    */
-  incidentTotals(): { summaries: number; opened: number; resolved: number; resolutionMs: number; open: number; mttrMs?: number } | undefined {
+  incidentTotals(cluster?: string): { summaries: number; opened: number; resolved: number; resolutionMs: number; open: number; mttrMs?: number } | undefined {
+    const { and, args } = ofCluster(cluster);
     const t = this.db
-      .prepare('SELECT COUNT(*) AS summaries, COALESCE(SUM(incidents), 0) AS opened, COALESCE(SUM(incidents - open_incidents), 0) AS resolved, COALESCE(SUM(COALESCE(mttr_ms, 0) * (incidents - open_incidents)), 0) AS resolutionMs FROM flow_summaries WHERE incidents IS NOT NULL')
-      .get() as { summaries: number; opened: number; resolved: number; resolutionMs: number };
+      .prepare(`SELECT COUNT(*) AS summaries, COALESCE(SUM(incidents), 0) AS opened, COALESCE(SUM(incidents - open_incidents), 0) AS resolved, COALESCE(SUM(COALESCE(mttr_ms, 0) * (incidents - open_incidents)), 0) AS resolutionMs FROM flow_summaries WHERE incidents IS NOT NULL${and}`)
+      .get(...args) as { summaries: number; opened: number; resolved: number; resolutionMs: number };
     if (t.summaries === 0) return undefined;
-    const latest = this.db.prepare('SELECT open_incidents AS open, mttr_ms AS mttrMs FROM flow_summaries WHERE incidents IS NOT NULL ORDER BY at DESC, id DESC LIMIT 1').get() as { open: number; mttrMs: number | null };
+    const latest = this.db.prepare(`SELECT open_incidents AS open, mttr_ms AS mttrMs FROM flow_summaries WHERE incidents IS NOT NULL${and} ORDER BY at DESC, id DESC LIMIT 1`).get(...args) as { open: number; mttrMs: number | null };
     return { ...t, open: latest.open, ...(latest.mttrMs !== null ? { mttrMs: latest.mttrMs } : {}) };
   }
 
@@ -256,6 +258,11 @@ export class HistoryStore {
   }
 
   /** Every recorded policy change, oldest first; with `cluster`, that cluster's and those recorded without one. */
+  /** The clusters policy changes were recorded for (rows without one aside), sorted. */
+  policyChangeClusters(): string[] {
+    return (this.db.prepare('SELECT DISTINCT cluster FROM policy_changes WHERE cluster IS NOT NULL ORDER BY cluster').all() as { cluster: string }[]).map((r) => String(r.cluster));
+  }
+
   policyChanges(cluster?: string): RecordedPolicyChange[] {
     const rows = (cluster === undefined ? this.db.prepare('SELECT * FROM policy_changes ORDER BY at, id').all() : this.db.prepare('SELECT * FROM policy_changes WHERE cluster = ? OR cluster IS NULL ORDER BY at, id').all(cluster)) as { id: number; at: string; session: string; change: RecordedPolicyChange['change']; api_version: string; kind: string; namespace: string | null; name: string; manager: string | null; object: string | null }[];
     return rows.map((r) => ({
@@ -323,13 +330,15 @@ export class HistoryStore {
   }
 
   /**
-   * Flow counts summed over every recorded summary: what the metrics expose as counters. Rows are
-   * only ever added, so the sums never go down (recording the same logs twice counts them twice).
+   * Flow counts summed over every recorded summary (with `cluster`, that cluster's and those recorded
+   * without one): what the metrics expose as counters. Rows are only ever added, so the sums never go
+   * down (recording the same logs twice counts them twice).
    */
-  flowTotals(): FlowTotals {
-    const t = this.db.prepare('SELECT COUNT(*) AS summaries, COALESCE(SUM(denied), 0) AS denied, COALESCE(SUM(allowed), 0) AS allowed FROM flow_summaries').get() as { summaries: number; denied: number; allowed: number };
-    const rows = this.db.prepare("SELECT j.key AS namespace, SUM(j.value) AS n FROM flow_summaries, json_each(flow_summaries.summary, '$.by.namespace') AS j GROUP BY j.key").all() as { namespace: string; n: number }[];
-    const latest = this.db.prepare('SELECT blocked_per_week AS perWeek FROM flow_summaries ORDER BY at DESC, id DESC LIMIT 1').get() as { perWeek: number } | undefined;
+  flowTotals(cluster?: string): FlowTotals {
+    const { where, args } = ofCluster(cluster);
+    const t = this.db.prepare(`SELECT COUNT(*) AS summaries, COALESCE(SUM(denied), 0) AS denied, COALESCE(SUM(allowed), 0) AS allowed FROM flow_summaries${where}`).get(...args) as { summaries: number; denied: number; allowed: number };
+    const rows = this.db.prepare(`SELECT j.key AS namespace, SUM(j.value) AS n FROM flow_summaries, json_each(flow_summaries.summary, '$.by.namespace') AS j${where} GROUP BY j.key`).all(...args) as { namespace: string; n: number }[];
+    const latest = this.db.prepare(`SELECT blocked_per_week AS perWeek FROM flow_summaries${where} ORDER BY at DESC, id DESC LIMIT 1`).get(...args) as { perWeek: number } | undefined;
     return { ...t, deniedByNamespace: Object.fromEntries(rows.map((r) => [r.namespace, r.n])), ...(latest ? { blockedPerWeek: latest.perWeek } : {}) };
   }
 
@@ -386,4 +395,11 @@ function isKpis(v: unknown): boolean {
 
 function isFlowSummary(v: unknown): boolean {
   return isObject(v) && typeof v.denied === 'number' && typeof v.allowed === 'number' && typeof v.blockedPerWeek === 'number';
+}
+
+/** A filter on the cluster column: that cluster's rows and those recorded without one (older rows). */
+function ofCluster(cluster: string | undefined): { where: string; and: string; args: string[] } {
+  if (cluster === undefined) return { where: '', and: '', args: [] };
+  const test = '(cluster = ? OR cluster IS NULL)';
+  return { where: ` WHERE ${test}`, and: ` AND ${test}`, args: [cluster] };
 }

@@ -108,6 +108,8 @@ describe('a real Prometheus scraping podwall', { skip: skip ?? false }, () => {
     // recorded flows for the counters, then podwall serve (files) and podwall watch (a live cluster)
     assert.equal(podwall([...FLOWS, '--record', '--db', db]).code, 0);
     assert.equal(podwall([...INCIDENT_FLOWS, '--record', '--db', db]).code, 0);
+    // recorded last, for another cluster: shop-test's series must neither sum it nor take it as the latest
+    assert.equal(podwall([...FLOWS, '--record', '--db', db, '--cluster-name', 'another-cluster']).code, 0);
     const s = await startPodwall(['serve', '-f', 'examples/shop', '--port', '0', '--db', db, '--metrics', '127.0.0.1:0', '--cluster-name', 'shop-test']);
     serve = s.child;
     await api.start();
