@@ -4,11 +4,11 @@
  * ranges where the specification answers differently marked on the edges with the mechanisms compare.ts
  * names. Held to the pair-by-pair EKS decider on random clusters (test/eks/matrix.property.test.ts).
  *
- * Streamed as the specification's matrix is (matrix-stream.ts): one source at a time, in the order it is
- * printed, so that what is kept is one source's counts (groups x classes of ports), one flag per group, and
- * the mechanisms named so far (at most MECHANISM_LIMIT comparisons). The order is the collected matrix's:
+ * Streamed by the walk the specification's matrix takes (matrix-walk.ts): one source at a time, in the order
+ * it is printed, so that what is kept is one source's counts (groups x classes of ports), one flag per group,
+ * and the mechanisms named so far (at most MECHANISM_LIMIT comparisons). The order is the collected matrix's:
  * workloads before peers outside, each by the locale's collation of its id; a pair's allowed, partly allowed
- * and denied edges.
+ * and denied edges. This file gives the walk a pair's edges, with their marks.
  */
 import { ClassIndex } from '../engine/classes.js';
 import type { Endpoint } from '../engine/endpoint.js';
@@ -18,8 +18,8 @@ import { Reachability } from '../engine/reachability.js';
 import { Dataplanes } from '../eks/compare.js';
 import { workloadId } from '../model/cluster.js';
 import { answerOf, EksCounts, type GroupView } from './eks-matrix.js';
-import { groupClasses, MECHANISM_LIMIT, pairShown, OUTSIDE, queriesFor, type Group, type MatrixDataplane, type MatrixEdge, type MatrixOptions, type MatrixResult, type OutsideNode, type WorkloadNode } from './matrix.js';
-import type { SourceProgress } from './matrix-stream.js';
+import { groupClasses, MECHANISM_LIMIT, pairShown, queriesFor, type Group, type MatrixDataplane, type MatrixEdge, type MatrixOptions, type MatrixResult, type OutsideNode, type WorkloadNode } from './matrix.js';
+import { MatrixWalk, type PlaneRows, type SourceProgress } from './matrix-walk.js';
 
 export interface EksMatrixStream {
   /** The edges, in the collected matrix's order; each call computes them again. */
@@ -43,8 +43,6 @@ export function computeEksMatrix(engine: Engine, options: MatrixOptions, datapla
   return { ...stream.nodes(), edges, dataplane, ...(stream.unnamedDisagreements ? { unnamedDisagreements: stream.unnamedDisagreements } : {}) };
 }
 
-/** Stands for the folded peer `outside` in the order of sources and destinations. */
-const FOLDED = -1;
 /** Edges of pairs where the planes agree, kept per answer; a cluster rarely has more than a few hundred. */
 const ANSWER_CACHE = 1 << 16;
 
@@ -53,14 +51,8 @@ class EksRows implements EksMatrixStream {
   private readonly counts: EksCounts;
   private readonly groups: Group[];
   private readonly ports: PortClass[];
-  private readonly workloadOrder: number[];
-  private readonly order: number[];
-  private readonly peers: number[];
-  private readonly summarize: boolean;
-  private collapsedIn?: Uint8Array;
-  private readonly used: Uint8Array;
-  private foldedUsed = false;
-  private complete = false;
+  /** The printed order, the folding of peers outside and the nodes (matrix-walk.ts, as the specification's). */
+  private readonly walk: MatrixWalk;
   private unnamed = 0;
   /** Comparisons made, and the mechanisms each witness pair and class of ports gave. */
   private compared = 0;
@@ -69,10 +61,10 @@ class EksRows implements EksMatrixStream {
   readonly sources: number;
 
   constructor(
-    private readonly engine: Engine,
+    engine: Engine,
     private readonly options: MatrixOptions,
     readonly dataplane: MatrixDataplane & { name: 'eks' },
-    private readonly onSource?: SourceProgress,
+    onSource?: SourceProgress,
   ) {
     const classes = new ClassIndex(engine.cluster, engine.ctx, options.world);
     const reach = new Reachability(engine, classes);
@@ -89,114 +81,27 @@ class EksRows implements EksMatrixStream {
     };
     this.counts = new EksCounts(this.planes, classes, reach, queriesFor(engine, options), view);
     this.ports = this.counts.queries;
-    const collator = new Intl.Collator();
-    const byId = (a: number, b: number): number => {
-      const x = a === FOLDED ? OUTSIDE : groups[a]!.id;
-      const y = b === FOLDED ? OUTSIDE : groups[b]!.id;
-      return collator.compare(x, y) || (x < y ? -1 : x > y ? 1 : 0);
+    const rows: PlaneRows = {
+      count: (gs) => this.counts.count(gs),
+      pairEdges: (gs, gd, firstWalk) => this.pairEdges(gs, gd, firstWalk),
+      // summary mode folds peers outside whose edges print alike (marks and mechanisms included)
+      likeness: (gs, gd) => textOf(this.pairEdges(gs, gd, false)) || null,
     };
-    this.workloadOrder = groups.flatMap((g, i) => (g.outside ? [] : [i])).sort(byId);
-    this.peers = groups.flatMap((g, i) => (g.outside ? [i] : []));
-    this.summarize = mode === 'summary' && this.peers.length >= 2;
-    this.order = [...this.workloadOrder, ...[...this.peers, ...(this.summarize ? [FOLDED] : [])].sort(byId)];
-    this.sources = this.order.length;
-    this.used = new Uint8Array(groups.length);
+    this.walk = new MatrixWalk(engine.cluster, groups, mode === 'summary', rows, onSource);
+    this.sources = this.walk.sources;
   }
 
   get unnamedDisagreements(): number {
-    if (!this.complete) for (const _ of this.edges());
+    if (!this.walk.walked) for (const _ of this.edges());
     return this.unnamed;
   }
 
-  *edges(): Generator<MatrixEdge> {
-    this.used.fill(0);
-    this.foldedUsed = false;
-    const first = !this.complete;
-    const collapsedIn = this.inwardCollapse();
-    const out: MatrixEdge[] = [];
-    let done = 0;
-    for (const gs of this.order) {
-      out.length = 0;
-      if (gs === FOLDED) {
-        // every peer outside answers alike toward these workloads: the first one's edges stand for all
-        this.counts.count(this.peers[0]!);
-        for (const w of this.workloadOrder) if (collapsedIn?.[w]) this.push(out, FOLDED, w, this.pairEdges(this.peers[0]!, w, first));
-      } else if (this.groups[gs]!.outside) {
-        this.counts.count(gs);
-        for (const w of this.workloadOrder) if (!collapsedIn?.[w]) this.push(out, gs, w, this.pairEdges(gs, w, first));
-      } else {
-        this.counts.count(gs);
-        const collapsedOut = this.summarize && this.alike(gs);
-        for (const gd of this.order) {
-          if (gd === FOLDED) {
-            if (collapsedOut) this.push(out, gs, FOLDED, this.pairEdges(gs, this.peers[0]!, first));
-          } else if (!(collapsedOut && this.groups[gd]!.outside)) this.push(out, gs, gd, this.pairEdges(gs, gd, first));
-        }
-      }
-      yield* out;
-      this.onSource?.(++done, this.sources);
-    }
-    this.complete = true;
+  edges(): Generator<MatrixEdge> {
+    return this.walk.edges();
   }
 
   nodes(): { workloads: WorkloadNode[]; outside: OutsideNode[] } {
-    if (!this.complete) for (const _ of this.edges());
-    const usedIds = new Set<string>();
-    this.groups.forEach((g, i) => {
-      if (this.used[i]) usedIds.add(g.id);
-    });
-    const workloads = new Map<string, WorkloadNode>();
-    for (const p of this.engine.cluster.pods) {
-      const id = workloadId(p);
-      if (!usedIds.has(id)) continue;
-      const w = workloads.get(id);
-      if (w) w.pods++;
-      else workloads.set(id, { id, namespace: p.namespace, name: p.workload?.name ?? p.name, kind: p.workload?.kind ?? 'Pod', pods: 1 });
-    }
-    const collator = new Intl.Collator();
-    const outside = this.peers.filter((g) => this.used[g]).map((g) => this.groups[g]!.node!);
-    if (this.foldedUsed) outside.push({ id: OUTSIDE, kind: 'outside', members: this.peers.reduce((n, g) => n + (this.groups[g]!.node!.members ?? 1), 0) });
-    return { workloads: [...workloads.values()].sort((a, b) => collator.compare(a.id, b.id) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)), outside };
-  }
-
-  /** Summary mode: for which workloads every peer outside gives the same edges (and some edge at all). */
-  private inwardCollapse(): Uint8Array | undefined {
-    if (!this.summarize) return undefined;
-    if (this.collapsedIn) return this.collapsedIn;
-    const G = this.groups.length;
-    const first: string[] = new Array<string>(G).fill('');
-    const same = new Uint8Array(G).fill(1);
-    this.peers.forEach((p, i) => {
-      this.counts.count(p);
-      for (const w of this.workloadOrder) {
-        const k = textOf(this.pairEdges(p, w, false));
-        if (i === 0) first[w] = k;
-        else if (k !== first[w]) same[w] = 0;
-      }
-    });
-    this.collapsedIn = new Uint8Array(G);
-    for (let w = 0; w < G; w++) this.collapsedIn[w] = first[w] !== '' && same[w] ? 1 : 0;
-    return this.collapsedIn;
-  }
-
-  /** Summary mode: does the counted workload `gs` give every peer outside the same edges (and some edge at all)? */
-  private alike(gs: number): boolean {
-    const first = textOf(this.pairEdges(gs, this.peers[0]!, false));
-    if (first === '') return false;
-    for (const p of this.peers) if (textOf(this.pairEdges(gs, p, false)) !== first) return false;
-    return true;
-  }
-
-  private push(out: MatrixEdge[], gs: number, gd: number, edges: readonly Omit<MatrixEdge, 'from' | 'to'>[]): void {
-    if (edges.length === 0) return;
-    const from = gs === FOLDED ? OUTSIDE : this.groups[gs]!.id;
-    const to = gd === FOLDED ? OUTSIDE : this.groups[gd]!.id;
-    if (gs === FOLDED || gd === FOLDED) this.foldedUsed = true;
-    if (gs !== FOLDED) this.used[gs] = 1;
-    if (gd !== FOLDED) this.used[gd] = 1;
-    for (const e of edges) {
-      out.push(e.disagreement ? { from, to, allowed: e.allowed, partial: e.partial, ports: e.ports, disagreement: e.disagreement } : { from, to, allowed: e.allowed, partial: e.partial, ports: e.ports });
-    }
+    return this.walk.nodes();
   }
 
   /**

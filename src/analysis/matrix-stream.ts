@@ -3,15 +3,17 @@
  * workloads (millions of pairs) is never held whole: what is kept is one source's counts (groups x
  * classes of ports), the class rows the current sources need, and one flag per group. The order is
  * computeMatrix's: workloads before peers outside, each by the locale's collation of its id, then
- * allowed, partly allowed and denied edges of a pair.
+ * allowed, partly allowed and denied edges of a pair. The walk in that order, the folding of peers
+ * outside and the nodes are matrix-walk.ts's, shared with the EKS matrix; this file counts the
+ * specification's answers of one source.
  */
 import type { Bits } from '../engine/bitset.js';
 import { ClassIndex, type EndpointClass } from '../engine/classes.js';
 import type { Engine } from '../engine/engine.js';
 import { mergeRanges, type PortClass, type PortRange } from '../engine/ports.js';
 import { Reachability } from '../engine/reachability.js';
-import { workloadId } from '../model/cluster.js';
-import { groupClasses, OUTSIDE, pairShown, queriesFor, type Group, type MatrixEdge, type MatrixOptions, type OutsideNode, type WorkloadNode } from './matrix.js';
+import { groupClasses, pairShown, queriesFor, type Group, type MatrixEdge, type MatrixOptions, type OutsideNode, type WorkloadNode } from './matrix.js';
+import { MatrixWalk, type PairEdge, type PlaneRows, type SourceProgress } from './matrix-walk.js';
 
 export interface MatrixStream {
   /** The edges, in computeMatrix's order; each call computes them again. */
@@ -22,33 +24,30 @@ export interface MatrixStream {
   readonly sources: number;
 }
 
-/** Called after each source's edges are made, with how many of `sources` are done. */
-export type SourceProgress = (done: number, sources: number) => void;
+export type { SourceProgress } from './matrix-walk.js';
 
 export function streamMatrix(engine: Engine, options: MatrixOptions = {}, onSource?: SourceProgress): MatrixStream {
-  return new MatrixRows(engine, options, onSource);
+  const rows = new MatrixRows(engine, options);
+  return new MatrixWalk(engine.cluster, rows.groups, (options.outside ?? 'summary') === 'summary', rows, onSource);
 }
 
-/** A pair's answers per class of ports, as the ports of up to three edges. */
+/** A pair's answers per class of ports, as up to three edges (with allowedOnly, a pair denied everywhere makes none). */
 interface Answer {
   key: number | string;
-  allow?: PortRange[];
-  partial?: PortRange[];
-  deny?: PortRange[];
-  /** Does it make any edge (with allowedOnly, a pair denied everywhere makes none). */
-  produces: boolean;
+  /** Without their ends: allowed, partly allowed, denied (unless allowedOnly). */
+  edges: PairEdge[];
 }
 
-/** Stands for the folded peer `outside` in the order of sources and destinations. */
-const FOLDED = -1;
 /** Rows kept for the sources at hand; beyond this many 32-bit words they are made again. */
 const ROW_CACHE_WORDS = 1 << 24;
 /** Distinct answers kept; a cluster rarely has more than a few hundred. */
 const ANSWER_CACHE = 1 << 16;
+const NO_EDGES: readonly PairEdge[] = [];
 
-class MatrixRows implements MatrixStream {
+/** The specification's answers, one counted source at a time, for the walk (matrix-walk.ts) to print. */
+class MatrixRows implements PlaneRows {
   private readonly classes: ClassIndex;
-  private readonly groups: Group[];
+  readonly groups: Group[];
   /** Per class: [group, members, ...]. */
   private readonly members: number[][];
   /** Per group: [class, members, ...]. */
@@ -56,31 +55,18 @@ class MatrixRows implements MatrixStream {
   private readonly queries: PortClass[];
   private readonly rowFns: ((s: EndpointClass) => Bits)[];
   private readonly counts: Float64Array;
-  private readonly workloadOrder: number[];
-  /** Sources and destinations in printed order: workloads, then peers outside (and FOLDED where it sorts). */
-  private readonly order: number[];
-  /** Peers outside in the order they were met (the order of `outside` in the result). */
-  private readonly peers: number[];
-  private readonly summarize: boolean;
-  private collapsedIn?: Uint8Array;
-  private readonly used: Uint8Array;
-  private foldedUsed = false;
-  private complete = false;
   private readonly rowCache = new Map<number, Bits[]>();
   private rowCacheWords = 0;
   private readonly answers = new Map<number | string, Answer>();
   private readonly everywhere: PortRange[];
-  readonly sources: number;
 
   constructor(
-    private readonly engine: Engine,
+    engine: Engine,
     private readonly options: MatrixOptions,
-    private readonly onSource?: SourceProgress,
   ) {
     this.classes = new ClassIndex(engine.cluster, engine.ctx, options.world);
     const reach = new Reachability(engine, this.classes);
-    const mode = options.outside ?? 'summary';
-    const { groups, members } = groupClasses(engine, this.classes, mode, options.namespaces);
+    const { groups, members } = groupClasses(engine, this.classes, options.outside ?? 'summary', options.namespaces);
     this.groups = groups;
     this.members = members;
     this.classesOf = groups.map(() => []);
@@ -91,114 +77,17 @@ class MatrixRows implements MatrixStream {
     this.rowFns = this.queries.map((q) => reach.rowOf(q.rep));
     this.counts = new Float64Array(groups.length * this.queries.length);
     this.everywhere = mergeRanges(this.queries.flatMap((q) => q.ranges));
-    const collator = new Intl.Collator();
-    const byId = (a: number, b: number): number => {
-      const x = a === FOLDED ? OUTSIDE : groups[a]!.id;
-      const y = b === FOLDED ? OUTSIDE : groups[b]!.id;
-      return collator.compare(x, y) || (x < y ? -1 : x > y ? 1 : 0);
-    };
-    this.workloadOrder = groups.flatMap((g, i) => (g.outside ? [] : [i])).sort(byId);
-    this.peers = groups.flatMap((g, i) => (g.outside ? [i] : []));
-    this.summarize = mode === 'summary' && this.peers.length >= 2;
-    this.order = [...this.workloadOrder, ...[...this.peers, ...(this.summarize ? [FOLDED] : [])].sort(byId)];
-    this.sources = this.order.length;
-    this.used = new Uint8Array(groups.length);
   }
 
-  *edges(): Generator<MatrixEdge> {
-    this.used.fill(0);
-    this.foldedUsed = false;
-    const collapsedIn = this.inwardCollapse();
-    const out: MatrixEdge[] = [];
-    let done = 0;
-    for (const gs of this.order) {
-      out.length = 0;
-      if (gs === FOLDED) {
-        // every peer outside answers alike toward these workloads: the first one's edges stand for all
-        this.count(this.peers[0]!);
-        for (const w of this.workloadOrder) if (collapsedIn?.[w]) this.push(out, FOLDED, w, this.answer(this.peers[0]!, w));
-      } else if (this.groups[gs]!.outside) {
-        this.count(gs);
-        for (const w of this.workloadOrder) if (!collapsedIn?.[w]) this.push(out, gs, w, this.answer(gs, w));
-      } else {
-        this.count(gs);
-        const collapsedOut = this.summarize && this.alike(gs);
-        for (const gd of this.order) {
-          if (gd === FOLDED) {
-            if (collapsedOut) this.push(out, gs, FOLDED, this.answer(gs, this.peers[0]!));
-          } else if (!(collapsedOut && this.groups[gd]!.outside)) this.push(out, gs, gd, this.answer(gs, gd));
-        }
-      }
-      yield* out;
-      this.onSource?.(++done, this.sources);
-    }
-    this.complete = true;
+  pairEdges(gs: number, gd: number): readonly PairEdge[] {
+    const a = this.answer(gs, gd);
+    return a ? a.edges : NO_EDGES;
   }
 
-  nodes(): { workloads: WorkloadNode[]; outside: OutsideNode[] } {
-    if (!this.complete) for (const _ of this.edges());
-    const usedIds = new Set<string>();
-    this.groups.forEach((g, i) => {
-      if (this.used[i]) usedIds.add(g.id);
-    });
-    const workloads = new Map<string, WorkloadNode>();
-    for (const p of this.engine.cluster.pods) {
-      const id = workloadId(p);
-      if (!usedIds.has(id)) continue;
-      const w = workloads.get(id);
-      if (w) w.pods++;
-      else workloads.set(id, { id, namespace: p.namespace, name: p.workload?.name ?? p.name, kind: p.workload?.kind ?? 'Pod', pods: 1 });
-    }
-    const collator = new Intl.Collator();
-    const outside = this.peers.filter((g) => this.used[g]).map((g) => this.groups[g]!.node!);
-    if (this.foldedUsed) outside.push({ id: OUTSIDE, kind: 'outside', members: this.peers.reduce((n, g) => n + (this.groups[g]!.node!.members ?? 1), 0) });
-    return { workloads: [...workloads.values()].sort((a, b) => collator.compare(a.id, b.id) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)), outside };
-  }
-
-  /** Summary mode: for which workloads every peer outside gives the same answer (and some answer at all). */
-  private inwardCollapse(): Uint8Array | undefined {
-    if (!this.summarize) return undefined;
-    if (this.collapsedIn) return this.collapsedIn;
-    const G = this.groups.length;
-    const first: (number | string | null)[] = new Array<number | string | null>(G).fill(null);
-    const any = new Uint8Array(G);
-    const same = new Uint8Array(G).fill(1);
-    this.peers.forEach((p, i) => {
-      this.count(p);
-      for (const w of this.workloadOrder) {
-        const k = keyOf(this.answer(p, w));
-        if (k !== null) any[w] = 1;
-        if (i === 0) first[w] = k;
-        else if (k !== first[w]) same[w] = 0;
-      }
-    });
-    this.collapsedIn = new Uint8Array(G);
-    for (let w = 0; w < G; w++) this.collapsedIn[w] = any[w]! & same[w]!;
-    return this.collapsedIn;
-  }
-
-  /** Summary mode: does the counted workload `gs` give every peer outside the same answer (and some answer at all)? */
-  private alike(gs: number): boolean {
-    let any = false;
-    const first = keyOf(this.answer(gs, this.peers[0]!));
-    for (const p of this.peers) {
-      const k = keyOf(this.answer(gs, p));
-      if (k !== first) return false;
-      if (k !== null) any = true;
-    }
-    return any;
-  }
-
-  private push(out: MatrixEdge[], gs: number, gd: number, a: Answer | undefined): void {
-    if (!a?.produces) return;
-    const from = gs === FOLDED ? OUTSIDE : this.groups[gs]!.id;
-    const to = gd === FOLDED ? OUTSIDE : this.groups[gd]!.id;
-    if (gs === FOLDED || gd === FOLDED) this.foldedUsed = true;
-    if (gs !== FOLDED) this.used[gs] = 1;
-    if (gd !== FOLDED) this.used[gd] = 1;
-    if (a.allow) out.push({ from, to, allowed: true, partial: false, ports: a.allow });
-    if (a.partial) out.push({ from, to, allowed: true, partial: true, ports: a.partial });
-    if (a.deny && !this.options.allowedOnly) out.push({ from, to, allowed: false, partial: false, ports: a.deny });
+  /** What decides whether two answers print alike: their key, or null when they print nothing. */
+  likeness(gs: number, gd: number): number | string | null {
+    const a = this.answer(gs, gd);
+    return a?.edges.length ? a.key : null;
   }
 
   private wanted(gs: number, gd: number): boolean {
@@ -247,16 +136,15 @@ class MatrixRows implements MatrixStream {
       if (n !== 0) none = false;
       (n === 0 ? deny : n < total ? partial : allow).push(...this.queries[qi]!.ranges);
     }
-    const a: Answer = { key, produces: false };
-    if (allow.length) a.allow = mergeRanges(allow);
-    if (partial.length) a.partial = mergeRanges(partial);
-    if (deny.length) a.deny = none ? this.everywhere : mergeRanges(deny);
-    a.produces = Boolean(a.allow || a.partial || (a.deny && !this.options.allowedOnly));
-    return a;
+    const edges: PairEdge[] = [];
+    if (allow.length) edges.push({ allowed: true, partial: false, ports: mergeRanges(allow) });
+    if (partial.length) edges.push({ allowed: true, partial: true, ports: mergeRanges(partial) });
+    if (deny.length && !this.options.allowedOnly) edges.push({ allowed: false, partial: false, ports: none ? this.everywhere : mergeRanges(deny) });
+    return { key, edges };
   }
 
   /** Allowed member pairs of group `gs` toward every group, per class of ports, into `counts`. */
-  private count(gs: number): void {
+  count(gs: number): void {
     const counts = this.counts;
     const Q = this.queries.length;
     counts.fill(0);
@@ -300,9 +188,4 @@ class MatrixRows implements MatrixStream {
     this.rowCacheWords += size;
     return rows;
   }
-}
-
-/** What decides whether two answers print alike: their key, or null when they print nothing. */
-function keyOf(a: Answer | undefined): number | string | null {
-  return a?.produces ? a.key : null;
 }
