@@ -4,17 +4,20 @@
  * Nodes, cluster policies) apart, each file a `kind: List` under the 256 MiB a manifest file may have.
  * The extreme cluster (150,000 pods) is about 700 MB of YAML (1.7 GB of JSON) that way, in 10,001 files.
  * measureDumpFiles times the parse phase file by file against js-yaml and JSON.parse on the same text,
- * then `audit -o json` and `matrix -o csv` on the directory through the real command line.
- * Run alone: `node --expose-gc dist/bench/dump-files.js [--size extreme] [--dir DIR] [--keep]`.
+ * then `audit -o json` and `matrix -o csv -n ns0` on the directory through the real command line (e2e.ts
+ * measureEndToEndDir: wall and CPU seconds, peak RSS), with the load average.
+ * Run alone: `node --expose-gc dist/bench/dump-files.js [--size extreme] [--dir DIR] [--keep] [--reuse]
+ * [--no-parse] [--no-e2e]`.
  */
 import { loadAll } from 'js-yaml';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseDocuments } from '../src/k8s/yaml.js';
 import { MAX_MANIFEST_BYTES } from '../src/sources/files.js';
 import { dumpItems } from './dump.js';
+import { measureEndToEndDir } from './e2e.js';
 import { generateYaml, SHAPES, type Shape } from './generate.js';
 
 export interface DumpFiles {
@@ -114,7 +117,9 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   if (!shape) throw new Error(`unknown size ${size}`);
   const dir = arg('--dir') ?? join(tmpdir(), `podwall-dump-${size}`);
   const d = statSync(join(dir, 'yaml'), { throwIfNoEntry: false }) && args.includes('--reuse') ? reuse(dir) : writeDumpFiles(shape, dir);
-  console.log(JSON.stringify({ workload: `${size}-dump-files`, generate_s: d.generateS, ...measureParseFiles(d) }));
+  const parse = args.includes('--no-parse') ? { dump_files: d.files } : measureParseFiles(d);
+  const e2e = args.includes('--no-e2e') ? {} : measureEndToEndDir(d.yaml);
+  console.log(JSON.stringify({ workload: `${size}-dump-files`, generate_s: d.generateS, ...parse, ...e2e, load: Math.round(loadavg()[0]! * 10) / 10 }));
   if (!args.includes('--keep')) rmSync(dir, { recursive: true, force: true });
 }
 

@@ -6,6 +6,8 @@
  *   against the targets (<= 10 s, <= 500 MB), beside a reference measured in the same run: a Node
  *   process writing the same number of bytes to /dev/null in the same chunks.
  * - measureEndToEnd: `audit` and `matrix` on a realistic dump (dump.ts) written to a file.
+ * - measureEndToEndDir: the same on a dump written as a directory of per-namespace files (dump-files.ts),
+ *   the matrix of one namespace.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, openSync, closeSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -23,6 +25,8 @@ export const MATRIX_TARGET = { seconds: 10, mb: 500 };
 
 interface Run {
   s: number;
+  /** User and system CPU seconds (GNU time), null without it. */
+  cpu_s: number | null;
   rss_mb: number | null;
   out_mb: number;
 }
@@ -32,12 +36,14 @@ export function timed(argv: string[], out: string): Run {
   const gnu = existsSync(GNU_TIME);
   const fd = openSync(out, 'w');
   const t = performance.now();
-  const r = spawnSync(gnu ? GNU_TIME : argv[0]!, gnu ? ['-f', '%M', ...argv] : argv.slice(1), { cwd: ROOT, stdio: ['ignore', fd, 'pipe'], encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, NO_COLOR: '1' } });
+  const r = spawnSync(gnu ? GNU_TIME : argv[0]!, gnu ? ['-f', '%U %S %M', ...argv] : argv.slice(1), { cwd: ROOT, stdio: ['ignore', fd, 'pipe'], encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, NO_COLOR: '1' } });
   const s = (performance.now() - t) / 1000;
   closeSync(fd);
   if (r.status !== 0 && r.status !== 1) throw new Error(`${argv.join(' ')}: exit ${r.status}: ${r.stderr.slice(-500)}`);
-  const kb = gnu ? Number(/(\d+)\s*$/.exec(r.stderr)?.[1]) : NaN;
-  return { s: Math.round(s * 100) / 100, rss_mb: Number.isFinite(kb) ? Math.round(kb / 1024) : null, out_mb: Math.round(statSync(out).size / 104857.6) / 10 };
+  const last = gnu ? /([\d.]+) ([\d.]+) (\d+)\s*$/.exec(r.stderr) : null;
+  const kb = Number(last?.[3]);
+  const cpu = Number(last?.[1]) + Number(last?.[2]);
+  return { s: Math.round(s * 100) / 100, cpu_s: Number.isFinite(cpu) ? Math.round(cpu * 10) / 10 : null, rss_mb: Number.isFinite(kb) ? Math.round(kb / 1024) : null, out_mb: Math.round(statSync(out).size / 104857.6) / 10 };
 }
 
 const podwall = (...args: string[]): string[] => [process.execPath, join(ROOT, 'bin', 'podwall.js'), ...args];
@@ -83,6 +89,46 @@ export function measureEndToEnd(yaml: string): Record<string, unknown> {
     const audit = timed(podwall('audit', '-f', input, '-o', 'json'), '/dev/null');
     const matrix = timed(podwall('matrix', '--dataplane', 'kubernetes', '-f', input, '-o', 'csv'), join(dir, 'matrix.csv'));
     return { audit_e2e_s: audit.s, audit_rss_mb: audit.rss_mb, matrix_e2e_s: matrix.s, matrix_rss_mb: matrix.rss_mb, matrix_csv_mb: matrix.out_mb };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** `audit -o json` and `matrix -o csv -n NAMESPACE` on a dump directory (dump-files.ts), as a user runs them. */
+export function measureEndToEndDir(dir: string, namespace = 'ns0'): Record<string, unknown> {
+  const out = join(tmpdir(), `podwall-bench-matrix-${process.pid}.csv`);
+  try {
+    const audit = timed(podwall('audit', '-f', dir, '-o', 'json'), '/dev/null');
+    const matrix = timed(podwall('matrix', '--dataplane', 'kubernetes', '-n', namespace, '-f', dir, '-o', 'csv'), out);
+    return { audit_e2e_s: audit.s, audit_cpu_s: audit.cpu_s, audit_rss_mb: audit.rss_mb, matrix_e2e_s: matrix.s, matrix_cpu_s: matrix.cpu_s, matrix_rss_mb: matrix.rss_mb, matrix_csv_mb: matrix.out_mb };
+  } finally {
+    rmSync(out, { force: true });
+  }
+}
+
+/**
+ * `audit -o json` on 3,000 and on 6,000 pods in ONE namespace (the typical shape's apps and policies,
+ * a policy per 20 pods): twice the pods should take about twice the time. A ratio near 4 says something
+ * became quadratic in the pods of a namespace again (the EKS probe pairs once were: 738 s for 6,000).
+ */
+export function measureOneNamespace(): Record<string, unknown> {
+  const dir = mkdtempSync(join(tmpdir(), 'podwall-bench-'));
+  try {
+    const result: Record<string, unknown> = { workload: 'one-namespace-audit' };
+    const runs: Run[] = [];
+    for (const pods of [3000, 6000]) {
+      const input = join(dir, `ns-${pods}.yaml`);
+      writeFileSync(input, generateYaml({ workload: 'typical', namespaces: 1, pods, policies: pods / 20, clusterPolicies: 0 }));
+      const r = timed(podwall('audit', '-f', input, '-o', 'json'), '/dev/null');
+      runs.push(r);
+      result[`audit_${pods}_pods_s`] = r.s;
+      result[`audit_${pods}_pods_cpu_s`] = r.cpu_s;
+      result[`audit_${pods}_pods_rss_mb`] = r.rss_mb;
+    }
+    const [a, b] = runs as [Run, Run];
+    result.cpu_6000_vs_3000 = a.cpu_s && b.cpu_s ? Math.round((b.cpu_s / a.cpu_s) * 100) / 100 : null;
+    result.wall_6000_vs_3000 = Math.round((b.s / a.s) * 100) / 100;
+    return result;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

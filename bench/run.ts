@@ -22,6 +22,8 @@
  * `--size matrix` (also in the default run) times `podwall matrix` on ~2,000 workloads in each format against
  * its target (<= 10 s, <= 500 MB), with a bare write of the same bytes as the same-run reference; `--size
  * diff` (also in the default run) times `podwall diff` there with a change of many policies (diff.ts).
+ * `--size one-namespace` (also in the default run) times `audit` on 3,000 and 6,000 pods in one namespace
+ * and prints the ratio: about 2 while the audit stays linear in a namespace's pods (e2e.ts).
  */
 import { loadavg } from 'node:os';
 import { eksDecider } from '../src/analysis/deciders.js';
@@ -39,7 +41,7 @@ import { buildCluster, expandLists } from '../src/model/build.js';
 import { generateYaml, SHAPES, type Shape } from './generate.js';
 import { generateDump } from './dump.js';
 import { measureDiffCli } from './diff.js';
-import { measureEndToEnd, measureMatrixCli } from './e2e.js';
+import { measureEndToEnd, measureMatrixCli, measureOneNamespace } from './e2e.js';
 import { measureFlows } from './flows.js';
 import { measureReplayAdvise } from './flows-replay.js';
 import { measureParse } from './parse.js';
@@ -176,7 +178,7 @@ function hashRow(b: Uint32Array): number {
 
 const args = process.argv.slice(2);
 const i = args.indexOf('--size');
-const sizes = i >= 0 ? [args[i + 1]!] : ['startup', 'typical', 'large', 'extreme', 'matrix', 'diff', 'flows', 'replay'];
+const sizes = i >= 0 ? [args[i + 1]!] : ['startup', 'typical', 'large', 'extreme', 'matrix', 'diff', 'flows', 'replay', 'one-namespace'];
 const linesArg = args.indexOf('--lines');
 for (const size of sizes) {
   if (size === 'startup') {
@@ -185,6 +187,10 @@ for (const size of sizes) {
   }
   if (size === 'matrix') {
     console.log(JSON.stringify(measureMatrixCli()));
+    continue;
+  }
+  if (size === 'one-namespace') {
+    console.log(JSON.stringify({ ...measureOneNamespace(), load: loadAverage() }));
     continue;
   }
   if (size === 'diff') {
@@ -201,7 +207,7 @@ for (const size of sizes) {
   }
   const shape = SHAPES[size as Shape['workload']];
   if (!shape) {
-    console.error(`unknown size ${size}: startup, typical, large, extreme, matrix, diff, flows or replay`);
+    console.error(`unknown size ${size}: startup, typical, large, extreme, matrix, diff, flows, replay or one-namespace`);
     process.exit(2);
   }
   console.log(JSON.stringify(run(shape)));

@@ -8,7 +8,8 @@
  * The probes: one pod per group the EKS data plane cannot tell apart (policy key, pod identifier, node), every
  * address the policies single out (ipBlock CIDRs and their excepts, cluster-policy networks), every node address,
  * a neutral outside address per family, every domain name, and every Service; on every port the policies, pods
- * and Services mention plus one they do not. The number of probes is bounded: the result says when it was cut.
+ * and Services mention plus one they do not. The number of probes is bounded: the result says when it was cut;
+ * the pairs come from probe-order.ts one at a time, so the bound also bounds the work.
  */
 import { eksDecider } from '../analysis/deciders.js';
 import { judge } from '../analysis/judgement.js';
@@ -17,6 +18,7 @@ import { Dataplanes, type Comparison } from '../eks/compare.js';
 import type { Compute, Mechanism } from '../eks/types.js';
 import type { Cluster, Pod, Protocol } from '../model/cluster.js';
 import { EndpointResolver, type Reference } from '../model/refs.js';
+import { probePairs } from './probe-order.js';
 
 /** One question, as `podwall explain --from FROM --to TO --port PORT --protocol PROTOCOL` asks it. */
 export interface Probe {
@@ -69,27 +71,14 @@ export function eksDifferences(cluster: Cluster, options: { version: string; com
   const { ports, protocols } = candidatePorts(cluster);
   const services = cluster.services.filter((s) => s.type !== 'ExternalName' && !s.headless && s.clusterIPs.length > 0);
 
-  const pairs: { from: string; to: string; ports?: readonly number[]; protocol?: Protocol }[] = [];
   const podRefs = pods.map((p) => `${p.namespace}/${p.name}`);
-  for (const a of podRefs) for (const b of podRefs) if (a !== b) pairs.push({ from: a, to: b });
-  for (const a of podRefs) {
-    for (const x of addresses) pairs.push({ from: a, to: x }, { from: x, to: a });
-    for (const d of domains) pairs.push({ from: a, to: d });
-    for (const s of services) for (const sp of s.ports) pairs.push({ from: a, to: `${s.namespace}/svc/${s.name}`, ports: [sp.port], protocol: sp.protocol });
-  }
-
-  // round robin over the sources, so that a bound cut short still asks about every pod
-  const bySource = new Map<string, typeof pairs>();
-  for (const p of pairs) (bySource.get(p.from) ?? bySource.set(p.from, []).get(p.from)!).push(p);
-  const queues = [...bySource.values()];
-  const ordered: typeof pairs = [];
-  for (let i = 0; ordered.length < pairs.length; i++) for (const q of queues) if (i < q.length) ordered.push(q[i]!);
+  const servicePorts = services.flatMap((s) => s.ports.map((sp) => ({ ref: `${s.namespace}/svc/${s.name}`, port: sp.port, protocol: sp.protocol })));
 
   const found = new Map<string, EksDifference>();
   const unexplained: Probe[] = [];
   let probes = 0;
   let truncated = false;
-  outer: for (const pair of ordered) {
+  outer: for (const pair of probePairs(podRefs, addresses, domains, servicePorts)) {
     const from = ref(pair.from);
     const to = ref(pair.to);
     if (!from || !to || from.kind === 'service') continue;

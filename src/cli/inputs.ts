@@ -37,13 +37,17 @@ export function buildOptions(flags: InputFlags): BuildOptions {
   return { enforcingMode: flags.enforcingMode as EnforcingMode };
 }
 
-export function readObjects(paths: readonly string[], io: CliIO): SourceObject[] {
+/**
+ * The objects of manifest files, each reduced to what the model is built from (sources/slim.ts
+ * slimRead); `whole` keeps them as written, for a command that writes them back (snapshot).
+ */
+export function readObjects(paths: readonly string[], io: CliIO, read: { whole?: boolean } = {}): SourceObject[] {
   const onFile = io.progress ? (name: string, i: number, n: number): void => io.progress!.step(n > 1 ? `reading ${name} (file ${i + 1} of ${n})` : `reading ${name}`) : undefined;
   const warn = (d: Diagnostic): void => {
     io.progress?.end();
     io.err(`${formatDiagnostic(d)}\n`);
   };
-  return expandLists(readDocuments(paths, { readStdin: () => io.readStdin(), warn, ...(onFile ? { onFile } : {}) }));
+  return expandLists(readDocuments(paths, { readStdin: () => io.readStdin(), warn, slim: !read.whole, ...(onFile ? { onFile } : {}) }));
 }
 
 /** Should this run read a live cluster? When asked to, or, as kubectl does, when nothing else is given. */
@@ -52,8 +56,8 @@ export function wantsLive(flags: InputFlags, io: CliIO): boolean {
 }
 
 /** Files and a live cluster, combined: e.g. `diff --context prod --to ./proposed/`. */
-export async function readInputs(flags: InputFlags, io: CliIO): Promise<SourceObject[]> {
-  let objects = flags.filename?.length ? readObjects(flags.filename, io) : [];
+export async function readInputs(flags: InputFlags, io: CliIO, read: { whole?: boolean } = {}): Promise<SourceObject[]> {
+  let objects = flags.filename?.length ? readObjects(flags.filename, io, read) : [];
   if (wantsLive(flags, io)) {
     io.progress?.step('reading the cluster');
     const reader = await liveReader(flags);

@@ -37,7 +37,7 @@ export function snapshotCommand(io: CliIO, setCode: (code: number) => void, now:
   return cmd.action(async (f: Flags) => {
     // a target that cannot be written is said before the cluster is read
     if (f.output) checkOutputTarget(f.output);
-    const objects = await readInputs(f, io);
+    const objects = await readInputs(f, io, { whole: true }); // written back as read, not slimmed
     const at = now().toISOString();
     // the first document carries the time, so `--snapshot FILE` knows when this state was in force
     const header = { apiVersion: 'v1', kind: 'List', metadata: { annotations: { [TAKEN_AT]: at } }, items: [] };

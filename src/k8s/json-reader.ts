@@ -11,9 +11,10 @@
  */
 import { MAX_DEPTH, tooDeep } from './limits.js';
 import { deferPositions, recordMap, recordSeq } from './positions.js';
+import { SourceText } from './source-text.js';
 import type { ParsedDocument } from './yaml.js';
 
-export function readJson(text: string, file: string): ParsedDocument[] | undefined {
+export function readJson(text: string, file: string, source: SourceText = new SourceText(text)): ParsedDocument[] | undefined {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -21,7 +22,7 @@ export function readJson(text: string, file: string): ParsedDocument[] | undefin
     return undefined;
   }
   if (value === null || typeof value !== 'object') return undefined;
-  const scan = new LineScan(text, file);
+  const scan = new LineScan(text, file, source);
   scan.space();
   const { line } = scan;
   if (!Array.isArray(value) && Array.isArray((value as { items?: unknown }).items)) scan.top(value as Record<string, unknown>);
@@ -40,6 +41,7 @@ class LineScan {
   constructor(
     private readonly t: string,
     private readonly file: string,
+    private readonly source: SourceText,
   ) {}
 
   space(): void {
@@ -54,13 +56,15 @@ class LineScan {
 
   /** The value at the current position is a unit: its positions are recorded when asked for. */
   defer(v: unknown, depth: number): void {
-    const { t, file, p, line } = this;
+    const { source, file, p, line } = this;
     if (v !== null && typeof v === 'object') {
-      deferPositions(v, () => {
-        const again = new LineScan(t, file);
+      deferPositions(v, (unit) => {
+        const t = source.get();
+        if (t === undefined) return; // the file changed since it was read: its lines would be wrong
+        const again = new LineScan(t, file, source);
         again.p = p;
         again.line = line;
-        again.value(v, depth);
+        again.value(unit, depth);
       });
     }
   }
@@ -169,11 +173,18 @@ class LineScan {
     }
   }
 
-  /** Records the positions of `v`, which JSON.parse made from the text at the current position. */
+  /**
+   * Records the positions of `v`, which JSON.parse made from the text at the current position, or a
+   * reduced copy of it (src/sources/slim.ts): what the copy does not hold is passed over.
+   */
   value(v: unknown, depth: number): void {
     this.space();
     const t = this.t;
     const c = t.charCodeAt(this.p);
+    if ((c === 123 || c === 91) && (v === null || typeof v !== 'object')) {
+      this.skip(depth - 1);
+      return;
+    }
     if (c === 123 /* { */) {
       if (depth > MAX_DEPTH) throw tooDeep(this.file, this.line);
       const keys = new Map<string, number>();

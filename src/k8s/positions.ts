@@ -12,8 +12,11 @@
 const objectLines = new WeakMap<object, number>();
 /** Per object a Map from key to line; per array the line of each item, by index. */
 const keyLines = new WeakMap<object, Map<string, number> | number[]>();
-/** Units whose positions are not recorded yet, with what records them. */
-const deferred = new WeakMap<object, () => void>();
+/**
+ * Units whose positions are not recorded yet, with what records them on the unit given: the unit as
+ * parsed, or a reduced copy that took its place (carryPositions), so the record holds no value alive.
+ */
+const deferred = new WeakMap<object, (unit: object) => void>();
 
 export function lineOf(value: unknown, key?: string | number): number | undefined {
   if (value === null || typeof value !== 'object') return undefined;
@@ -37,7 +40,7 @@ export function recordSeq(value: unknown[], line: number, items: number[]): void
 }
 
 /** `value` is a unit: `record` records the positions of everything in it, when first needed. */
-export function deferPositions(value: object, record: () => void): void {
+export function deferPositions(value: object, record: (unit: object) => void): void {
   deferred.set(value, record);
 }
 
@@ -47,8 +50,25 @@ export function settlePositions(value: unknown): boolean {
   const record = deferred.get(value);
   if (!record) return false;
   deferred.delete(value);
-  record();
+  record(value);
   return true;
+}
+
+/**
+ * `to`, a reduced copy of `from` (the same keys or fewer, sharing what it keeps), takes `from`'s
+ * positions: its deferred record when `from` is a unit not yet settled, else the positions recorded.
+ * Positions of keys `to` lacks are not kept, and `from` may then be let go.
+ */
+export function carryPositions(from: object, to: object): void {
+  const record = deferred.get(from);
+  const line = objectLines.get(from);
+  const keys = keyLines.get(from);
+  if (record) {
+    deferred.delete(from);
+    deferred.set(to, record);
+    if (line !== undefined) objectLines.set(to, line);
+    if (keys !== undefined) keyLines.set(to, keys);
+  } else copyPositions(to, from);
 }
 
 /** Gives `to` and everything in it the positions of `from`, a second reading of the same text. */

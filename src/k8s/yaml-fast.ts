@@ -12,15 +12,16 @@
  */
 import { MAX_DEPTH, tooDeep } from './limits.js';
 import { copyPositions, deferPositions, recordMap, recordSeq } from './positions.js';
+import { SourceText } from './source-text.js';
 import type { ParsedDocument } from './yaml.js';
 
 /** Thrown (one shared instance, no stack) when the text leaves the subset. */
 const OUTSIDE: unique symbol = Symbol('outside the fast subset');
 
-export function readYamlFast(text: string, file: string): ParsedDocument[] | undefined {
+export function readYamlFast(text: string, file: string, source: SourceText = new SourceText(text)): ParsedDocument[] | undefined {
   if (text.includes('\r') || text.charCodeAt(0) === 0xfeff) return undefined;
   try {
-    return new FastReader(text, file, false).documents();
+    return new FastReader(text, file, false, source).documents();
   } catch (e) {
     if (e === OUTSIDE) return undefined;
     throw e;
@@ -55,6 +56,8 @@ class FastReader {
     private readonly t: string,
     private readonly file: string,
     private readonly record: boolean,
+    /** The text again, for units settled later (it may have been let go and read again meanwhile). */
+    private readonly source: SourceText,
   ) {
     this.n = t.length;
   }
@@ -72,11 +75,13 @@ class FastReader {
   /** Defers the positions of `value`, read from the current position as a node more indented than `parent`. */
   private unit(value: unknown, ls: number, cs: number, line: number, parent: number, depth: number): void {
     if (this.record || value === null || typeof value !== 'object') return;
-    const { t, file } = this;
-    deferPositions(value, () => {
-      const again = new FastReader(t, file, true);
+    const { source, file } = this;
+    deferPositions(value, (unit) => {
+      const t = source.get();
+      if (t === undefined) return; // the file changed since it was read: its lines would be wrong
+      const again = new FastReader(t, file, true, source);
       again.resume(ls, cs, line);
-      copyPositions(value, again.node(parent, depth));
+      copyPositions(unit, again.node(parent, depth));
     });
   }
 

@@ -6,6 +6,7 @@
  * the same budget (limits.ts) and agree on values and lines.
  */
 import { readJson } from './json-reader.js';
+import { SourceText } from './source-text.js';
 import { readYamlFast } from './yaml-fast.js';
 import { readYamlFully } from './yaml-full.js';
 
@@ -17,11 +18,14 @@ export interface ParsedDocument {
   line: number;
 }
 
-/** Parses a multi-document YAML (or JSON) text; syntax errors are InputErrors naming file and line. */
-export function parseDocuments(text: string, file: string): ParsedDocument[] {
+/**
+ * Parses a multi-document YAML (or JSON) text; syntax errors are InputErrors naming file and line.
+ * `source` is how deferred positions get the text again later (source-text.ts); by default the text is kept.
+ */
+export function parseDocuments(text: string, file: string, source: SourceText = new SourceText(text)): ParsedDocument[] {
   if (/^\s*[[{]/.test(text.slice(0, 1000))) {
-    const docs = readJson(text, file);
+    const docs = readJson(text, file, source);
     if (docs) return docs;
   }
-  return readYamlFast(text, file) ?? readYamlFully(text, file);
+  return readYamlFast(text, file, source) ?? readYamlFully(text, file);
 }

@@ -3,7 +3,10 @@ import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync, r
 import { join } from 'node:path';
 import { InputError, type Diagnostic } from '../k8s/errors.js';
 import { describeReadError } from '../faults/errors.js';
+import { carryPositions } from '../k8s/positions.js';
+import { SourceText } from '../k8s/source-text.js';
 import { parseDocuments, type ParsedDocument } from '../k8s/yaml.js';
+import { slimRead } from './slim.js';
 import { checkText } from './text-content.js';
 
 const MANIFEST_EXTENSIONS = ['.yaml', '.yml', '.json'];
@@ -18,6 +21,12 @@ export interface ReadOptions {
   warn?: (d: Diagnostic) => void;
   /** Told before each file is read and parsed (progress on a terminal). */
   onFile?: (name: string, index: number, files: number) => void;
+  /**
+   * Keep of each object only what a model is built from (slim.ts slimRead), and let each regular
+   * file's text go once read (it is read again for the positions of what is reported). For the
+   * commands that build a model; not for those that write the objects back (snapshot).
+   */
+  slim?: boolean;
 }
 
 type Warn = (d: Diagnostic) => void;
@@ -188,7 +197,14 @@ export function readDocuments(paths: readonly string[], options: ReadOptions = {
   for (const [index, file] of files.entries()) {
     const name = file === '-' ? '<stdin>' : file;
     options.onFile?.(name, index, files.length);
-    const parsed = parseDocuments(readText(file, options), name);
+    const again = options.slim && file !== '-' ? rereader(file) : undefined;
+    const text = readText(file, options);
+    const source = new SourceText(text, again);
+    const parsed = parseDocuments(text, name, source);
+    if (options.slim) {
+      for (const d of parsed) d.value = slimDocument(d.value, new Set());
+      source.release();
+    }
     if (parsed.length === 0) warn({ file: name, severity: 'warning', message: 'no objects: the file is empty or holds only comments' });
     for (const d of parsed) {
       if (d.value === null || d.value === undefined) continue;
@@ -200,4 +216,75 @@ export function readDocuments(paths: readonly string[], options: ReadOptions = {
     }
   }
   return docs;
+}
+
+/**
+ * A way to read a regular file's text again, for positions asked after its text was let go; undefined
+ * (positions unknown, never wrong) once the file is no longer the one read: another size, time or inode.
+ * The last file read again is kept, as reports often name several objects of one file.
+ */
+function rereader(file: string): (() => string | undefined) | undefined {
+  let st: Stats;
+  try {
+    st = statSync(file);
+  } catch {
+    return undefined;
+  }
+  if (!st.isFile()) return undefined; // a pipe (-f <(helm template ...)) cannot be read twice
+  const { size, mtimeMs, ino, dev } = st;
+  const again = (): string | undefined => {
+    if (lastReread?.again === again) return lastReread.text;
+    try {
+      const now = statSync(file);
+      if (now.size !== size || now.mtimeMs !== mtimeMs || now.ino !== ino || now.dev !== dev) return undefined;
+      const text = checkText(readBytes(file), file);
+      lastReread = { again, text };
+      return text;
+    } catch {
+      return undefined;
+    }
+  };
+  return again;
+}
+
+let lastReread: { again: () => string | undefined; text: string } | undefined;
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A document with each object reduced (slimRead), the items of Lists in place; positions follow (carryPositions). */
+function slimDocument(value: unknown, lists: Set<unknown>, listKind?: string, listApiVersion?: unknown): unknown {
+  if (!isObj(value)) return value;
+  const kind = value.kind;
+  if (typeof kind === 'string' && kind.endsWith('List') && Array.isArray(value.items)) {
+    if (lists.has(value)) return value; // a List inside itself (a YAML alias): the model says so
+    lists.add(value);
+    const itemKind = kind === 'List' ? undefined : kind.slice(0, -'List'.length);
+    const items = value.items as unknown[];
+    for (let i = 0; i < items.length; i++) items[i] = slimDocument(items[i], lists, itemKind, value.apiVersion);
+    lists.delete(value);
+    return value;
+  }
+  const kept = detached(slimRead(value, listKind, listApiVersion)) as Obj;
+  carryPositions(value, kept);
+  return kept;
+}
+
+/**
+ * A copy of what is kept, with strings of its own. A string the YAML reader cut from the text is, in
+ * V8, a slice that holds the whole text alive (a file of megabytes for one uid); copies of 13
+ * characters and more (shorter ones are never slices) let the file's text go. Same keys, same shape:
+ * positions carry over (positions.ts carryPositions).
+ */
+function detached(value: unknown): unknown {
+  if (typeof value === 'string') return value.length < 13 ? value : (JSON.parse(JSON.stringify(value)) as string);
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(detached);
+  const out: Obj = {};
+  for (const k of Object.keys(value)) {
+    const v = detached((value as Obj)[k]);
+    if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true }); // a key, not a prototype
+    else out[k] = v;
+  }
+  return out;
 }

@@ -1,11 +1,13 @@
 /**
- * What a long-running mirror keeps of an object. Everything but the server's bookkeeping
+ * What a long-running mirror keeps of an object, and what reading manifest files keeps (slimRead). Everything but the server's bookkeeping
  * (managedFields, the last-applied copy of the whole object) for most kinds; for Pods, which are
  * most of a cluster and whose specs and status grow with every sidecar, probe and condition, only
  * what the model reads (src/model/pods.ts, build.ts): so watch's memory follows the model, not the
  * size of the objects the server sends. A test builds the model from full and slimmed Pods and
  * requires the same cluster.
  */
+
+import { isPolicyKind } from '../model/build.js';
 
 type Obj = Record<string, unknown>;
 
@@ -59,6 +61,23 @@ function slimPod(item: Obj): Obj {
 
 export function slim(item: Obj): Obj {
   if (item.kind === 'Pod' && (item.apiVersion === 'v1' || item.apiVersion === undefined)) return slimPod(item);
+  const meta = item.metadata;
+  if (!isObj(meta)) return item;
+  const m = withoutBookkeeping(meta);
+  return m === meta ? item : { ...item, metadata: m };
+}
+
+/**
+ * What reading manifests keeps of an object (files.ts, for every command that builds a model): Pods as
+ * the mirror keeps them; policies whole (incidents read who changed them from managedFields); every
+ * other kind without the server's bookkeeping. A Pod of a typed list (`PodList`) has its kind from the
+ * list: `listKind` and `listApiVersion` say what the item inherits.
+ */
+export function slimRead(item: Obj, listKind?: string, listApiVersion?: unknown): Obj {
+  const kind = item.kind ?? listKind;
+  const apiVersion = item.apiVersion ?? listApiVersion;
+  if (kind === 'Pod' && apiVersion === 'v1') return slimPod(item);
+  if (typeof kind === 'string' && typeof apiVersion === 'string' && isPolicyKind(apiVersion, kind)) return item;
   const meta = item.metadata;
   if (!isObj(meta)) return item;
   const m = withoutBookkeeping(meta);
