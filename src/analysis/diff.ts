@@ -76,8 +76,11 @@ export interface DiffSummary {
 /** A diff read as it is computed: the summary first (one walk, done once), then the changes in the result's order. */
 export interface DiffStream {
   summary(): DiffSummary;
-  /** The changes in DiffResult's order, explained as they come; each call walks again. */
-  changes(): Generator<DiffChange>;
+  /**
+   * The changes in DiffResult's order, explained as they come; each call walks again. `explain`: 'after'
+   * leaves `before` empty (a format that prints only the explanation after pays for one decision a change).
+   */
+  changes(explain?: 'both' | 'after'): Generator<DiffChange>;
   /** The same without their explanations (what a table of ranges needs), at a fraction of the cost. */
   unexplained(): Generator<UnexplainedChange>;
 }
@@ -102,8 +105,12 @@ export function diffClusters(oldCluster: Cluster, newCluster: Cluster, namespace
   return { changes: [...d.changes()], ...(s.otherPlaneOnly ? { otherPlaneOnly: s.otherPlaneOnly } : {}), newlyAllowed: s.newlyAllowed, newlyDenied: s.newlyDenied };
 }
 
-export function streamDiff(oldCluster: Cluster, newCluster: Cluster, namespaces?: readonly string[], dataplane?: MatrixDataplane, progress?: DiffProgress): DiffStream {
-  return new DiffWalk(oldCluster, newCluster, namespaces, dataplane, progress);
+/**
+ * `keptChanges`: how many of the workloads' changes the count keeps for the walks per kind (KEPT_CHANGES;
+ * 0 walks both matrices three times, as a diff past the limit does).
+ */
+export function streamDiff(oldCluster: Cluster, newCluster: Cluster, namespaces?: readonly string[], dataplane?: MatrixDataplane, progress?: DiffProgress, keptChanges = KEPT_CHANGES): DiffStream {
+  return new DiffWalk(oldCluster, newCluster, namespaces, dataplane, progress, keptChanges);
 }
 
 /** One destination's edges in a source's row, as the matrix gave them. */
@@ -165,7 +172,8 @@ class DiffWalk implements DiffStream {
     newCluster: Cluster,
     namespaces: readonly string[] | undefined,
     private readonly dataplane: MatrixDataplane | undefined,
-    private readonly progress?: DiffProgress,
+    private readonly progress: DiffProgress | undefined,
+    private readonly keptChanges: number,
   ) {
     const world = new OutsideWorld([oldCluster, newCluster]);
     this.peers = new Set(world.peers.map((p) => p.name));
@@ -182,8 +190,8 @@ class DiffWalk implements DiffStream {
     return this.count().summary;
   }
 
-  *changes(): Generator<DiffChange> {
-    for (const found of this.rowsOfChanges()) yield* this.explained(found);
+  *changes(explain: 'both' | 'after' = 'both'): Generator<DiffChange> {
+    for (const found of this.rowsOfChanges()) yield* this.explained(found, explain === 'both');
   }
 
   *unexplained(): Generator<UnexplainedChange> {
@@ -249,7 +257,7 @@ class DiffWalk implements DiffStream {
       for (const c of found) workloadChanges[c.change]++;
       if (workloadRows && found.length) {
         kept += found.length;
-        if (kept > KEPT_CHANGES) workloadRows = undefined;
+        if (kept > this.keptChanges) workloadRows = undefined;
         else workloadRows.push(found);
       }
     }
@@ -377,9 +385,9 @@ class DiffWalk implements DiffStream {
     return id;
   }
 
-  private *explained(found: readonly Found[]): Generator<DiffChange> {
+  private *explained(found: readonly Found[], before: boolean): Generator<DiffChange> {
     for (const { disagreement, ...c } of found) {
-      yield { ...c, before: this.before.explain(c.from, c.to, c.ports[0]!), after: this.after.explain(c.from, c.to, c.ports[0]!), ...(disagreement ? { disagreement } : {}) };
+      yield { ...c, before: before ? this.before.explain(c.from, c.to, c.ports[0]!) : '', after: this.after.explain(c.from, c.to, c.ports[0]!), ...(disagreement ? { disagreement } : {}) };
     }
   }
 }
@@ -394,7 +402,10 @@ function sourceOrder(peers: ReadonlySet<string>, a: string, b: string): number {
 
 function side(cluster: Cluster, world: OutsideWorld, scope: MatrixOptions, dataplane: MatrixDataplane | undefined, progress?: DiffProgress): Side {
   const engine = new Engine(cluster);
-  const planes = dataplane?.name === 'eks' ? new Dataplanes(cluster, { version: dataplane.version, compute: dataplane.compute, controller: dataplane.controller }) : undefined;
+  // made when a change is first explained (csv explains none)
+  let made: Dataplanes | undefined;
+  const eksPlanes = (): Dataplanes | undefined =>
+    dataplane?.name === 'eks' ? (made ??= new Dataplanes(cluster, { version: dataplane.version, compute: dataplane.compute, controller: dataplane.controller })) : undefined;
   const ends = new Map<string, Endpoint>();
   for (const p of cluster.pods) if (!ends.has(workloadId(p))) ends.set(workloadId(p), { kind: 'pod', pod: p as Pod });
   for (const peer of world.peers) ends.set(peer.name, peer.rep);
@@ -403,6 +414,7 @@ function side(cluster: Cluster, world: OutsideWorld, scope: MatrixOptions, datap
     const t = ends.get(to);
     if (!f || !t) return `${!f ? from : to} does not exist here`;
     const conn = { from: f, to: t, port: r.from, protocol: r.protocol };
+    const planes = eksPlanes();
     if (!planes) return summarize(engine.decide(conn));
     const c = planes.compare(conn);
     if (c.agree) return summarize(c.kubernetes);
