@@ -98,7 +98,8 @@ function* markdownLines(d: DiffStream, { proposalLine }: DiffContext): Generator
     const marks = s.marked;
     yield `| change | from | to | ports | after |${marks ? ' eks≠spec |' : ''}`;
     yield `| --- | --- | --- | --- | --- |${marks ? ' --- |' : ''}`;
-    for (const c of d.changes()) {
+    // the table shows the explanation after the change only
+    for (const c of d.changes('after')) {
       yield `| ${c.change}${c.somePods ? ' (some pods)' : ''} | ${c.from} | ${c.to} | ${describeRanges(c.ports)} | ${c.after.replace(/\|/g, '\\|')} |${marks ? ` ${c.disagreement ? `${describeRanges(c.disagreement.ports)}: ${c.disagreement.mechanisms.join(', ')}` : ''} |` : ''}`;
     }
   }

@@ -3,7 +3,7 @@
 // bytes in every format, under both data planes; and `diff -o csv` through the command line.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { diffClusters, streamDiff } from '../../src/analysis/diff.js';
+import { diffClusters, streamDiff, type DiffStream } from '../../src/analysis/diff.js';
 import type { MatrixDataplane } from '../../src/analysis/matrix.js';
 import { isPolicyObject, overlay, withPolicies } from '../../src/analysis/overlay.js';
 import { NEWEST_KNOWN } from '../../src/eks/versions.js';
@@ -29,7 +29,12 @@ function assertSame(before: SourceObject[], after: SourceObject[], label: string
   const newCluster = buildCluster(after);
   const want = diffClustersReference(oldCluster, newCluster, namespaces, dataplane);
   assert.deepEqual(diffClusters(oldCluster, newCluster, namespaces, dataplane), want, label);
-  const d = streamDiff(oldCluster, newCluster, namespaces, dataplane);
+  // the count keeps the changes for the walks per kind; with nothing kept, both matrices are walked again
+  for (const kept of [undefined, 0]) assertFormats(streamDiff(oldCluster, newCluster, namespaces, dataplane, undefined, kept), want, `${label}${kept === 0 ? ' (walked again)' : ''}`, dataplane);
+  return want;
+}
+
+function assertFormats(d: DiffStream, want: ReturnType<typeof diffClustersReference>, label: string, dataplane?: MatrixDataplane): void {
   const context = { proposalLine: 'proposal: test', proposal: { mode: 'replace-all' }, dataplane: dataplane ?? KUBERNETES, paint };
   const out = (format: DiffFormat): string => [...diffChunks(d, format, context)].join('');
   assert.equal(out('text'), textReference(want, context.proposalLine, paint), `${label} text`);
@@ -42,7 +47,6 @@ function assertSame(before: SourceObject[], after: SourceObject[], label: string
   assert.equal(csv.length, 1 + ranges.length + others.length, `${label} csv lines`);
   ranges.forEach((prefix, i) => assert.ok(csv[1 + i]!.startsWith(prefix), `${label} csv line ${i + 1}: ${csv[1 + i]} is not ${prefix}...`));
   assert.deepEqual(csv.slice(1 + ranges.length), others, `${label} csv other plane`);
-  return want;
 }
 
 describe('streamed diff', () => {
@@ -57,17 +61,30 @@ describe('streamed diff', () => {
     assert.ok(changed >= 30, `only ${changed} of 40 random cases had changes`);
   });
 
-  it('equals it under the EKS data plane, marks and changes only the other plane shows included', () => {
+  it('equals it under the EKS data plane (both matrices streamed), marks and changes only the other plane shows included', () => {
+    let changed = 0;
     let marked = 0;
     let otherOnly = 0;
-    for (let seed = 1; seed <= 6; seed++) {
-      const before = randomEksCluster(seed, { templates: seed % 2 === 0 });
-      const after = withPolicies(before, randomEksCluster(seed + 2000).filter(isPolicyObject));
-      const r = assertSame(before, after, `eks seed ${seed}`, undefined, EKS);
+    const cases = 14;
+    for (let seed = 1; seed <= cases; seed++) {
+      const before = randomEksCluster(seed, { templates: seed % 2 === 0, upstream: seed % 3 === 0 });
+      const after = withPolicies(before, randomEksCluster(seed + 2000, { upstream: seed % 4 === 0 }).filter(isPolicyObject));
+      const r = assertSame(before, after, `eks seed ${seed}`, seed % 5 === 0 ? ['a'] : undefined, EKS);
+      if (r.changes.length) changed++;
       if (r.changes.some((c) => c.disagreement)) marked++;
       if (r.otherPlaneOnly) otherOnly++;
     }
-    assert.ok(marked > 0 && otherOnly > 0, `marks in ${marked}, other-plane-only in ${otherOnly} of 6 cases`);
+    assert.ok(changed >= cases - 3 && marked > 1 && otherOnly > 1, `changes in ${changed}, marks in ${marked}, other-plane-only in ${otherOnly} of ${cases} cases`);
+  });
+
+  it('equals it under the EKS data plane when one policy is removed (most pairs keep their answer)', () => {
+    for (let seed = 21; seed <= 24; seed++) {
+      const before = randomEksCluster(seed);
+      const policies = before.filter(isPolicyObject);
+      // drop one policy and keep the rest: the walk meets many pairs whose two answers are alike
+      const after = before.filter((o) => o !== policies[seed % Math.max(1, policies.length)]);
+      assertSame(before, after, `eks one-policy seed ${seed}`, undefined, EKS);
+    }
   });
 
   it('equals it on a generated cluster where many policies change (peers outside among the sources)', () => {
