@@ -283,7 +283,7 @@ export class Agent {
       const l4 = slots.slice(0, limit);
       const overflow = slots.slice(limit);
       for (const s of overflow) {
-        dropped.push({ direction: d, cidr: canonicalText(e.cidr), what: describeSlot(s), why: `more than ${SLOTS} port entries for one CIDR (${slots.length}); which ones the agent keeps depends on Go map order`, mechanism: 'port-limit', ...(s.source ? { source: s.source } : {}) });
+        dropped.push({ direction: d, cidr: canonicalText(e.cidr), what: describeSlot(s), why: `more than ${SLOTS} port entries for one CIDR (${slots.length}); which ones the agent keeps depends on Go map order`, mechanism: 'port-limit', slot: s, ...(s.source ? { source: s.source } : {}) });
       }
       const kind = catchAll && e.cidr.bits === 0 ? 'catch-all' : 'rule';
       out.push({ cidr: e.cidr, kind, l4, overflow, sources: e.sources });
@@ -361,7 +361,7 @@ export class Agent {
     for (const e of byCidr.values()) {
       const slots = [...new Set(e.slots)];
       const limit = this.on('port-limit') ? SLOTS : Infinity;
-      for (const s of slots.slice(limit)) dropped.push({ direction: d, cidr: canonicalText(e.cidr), what: `${s.tier} ${s.action} ${describeSlot(s)}`, why: `more than ${SLOTS} rules for one CIDR; which ones the agent keeps depends on Go map order`, mechanism: 'port-limit', ...(s.source ? { source: s.source } : {}) });
+      for (const s of slots.slice(limit)) dropped.push({ direction: d, cidr: canonicalText(e.cidr), what: `${s.tier} ${s.action} ${describeSlot(s)}`, why: `more than ${SLOTS} rules for one CIDR; which ones the agent keeps depends on Go map order`, mechanism: 'port-limit', slot: s, ...(s.source ? { source: s.source } : {}) });
       out.push({ cidr: e.cidr, kind: 'rule', rules: slots.slice(0, limit), overflow: slots.slice(limit), sources: e.sources });
     }
     for (const r of rules.filter((x) => !x.cidr)) {

@@ -137,6 +137,15 @@ export class Controller {
     return pods;
   }
 
+  /**
+   * The pods an ingress named port is resolved on (getIngressRulesPorts, controller ecc7e6a7 endpoints.go l.328-352):
+   * every pod the selector lists by label in its namespace, host-network pods included. Only the PolicyEndpoints' pod
+   * list (computePodSelectorEndpoints, l.301) leaves host-network pods out; the port lookup has no such filter.
+   */
+  private namedPortPods(s: PodSelection): Pod[] {
+    return this.candidatePods(s).filter((p) => this.labelsMatch(s, p));
+  }
+
   private labelsMatch(s: PodSelection, p: Pod): boolean {
     return namespaceMatches(s.namespaces, this.ctx.namespaces.get(p.namespace), p.namespace) && matches(s.pods, p.labels);
   }
@@ -151,10 +160,14 @@ export class Controller {
     const label = policyLabel(policy.ref);
     const pods = this.subjectPods(policy.subject);
     const dropped: Dropped[] = [];
-    const rules = (d: Direction): Rule[] => [...policy[d], ...(this.on('policytypes-not-respected') ? policy.rulesOutsidePolicyTypes?.[d] ?? [] : [])].sort((a, b) => a.index - b.index);
+    // rules outside policyTypes are written too, until a controller release respects policyTypes (PR #229)
+    const outside = this.on('policytypes-not-respected') && !this.release.policyTypesRespected;
+    const rules = (d: Direction): Rule[] => [...policy[d], ...(outside ? policy.rulesOutsidePolicyTypes?.[d] ?? [] : [])].sort((a, b) => a.index - b.index);
     const ingress: NpEndpoint[] = [];
     const egress: NpEndpoint[] = [];
-    for (const rule of rules('ingress')) ingress.push(...this.ingressRule(policy, label, rule, pods, dropped));
+    let portPods: Pod[] | undefined;
+    const namedPortPods = (): Pod[] => (portPods ??= this.namedPortPods(policy.subject));
+    for (const rule of rules('ingress')) ingress.push(...this.ingressRule(policy, label, rule, namedPortPods, dropped));
     for (const rule of rules('egress')) egress.push(...this.egressRule(policy, label, rule, dropped));
     return { policy, label, pods, isolation: { ...policy.isolates }, ingress, egress, dropped };
   }
@@ -163,13 +176,13 @@ export class Controller {
     return { policy: label, direction, rule: rule.index, ...(rule.name ? { ruleName: rule.name } : {}) };
   }
 
-  private ingressRule(policy: Policy, label: string, rule: Rule, selected: readonly Pod[], dropped: Dropped[]): NpEndpoint[] {
+  private ingressRule(policy: Policy, label: string, rule: Rule, namedPortPods: () => readonly Pod[], dropped: Dropped[]): NpEndpoint[] {
     const source = this.source(label, 'ingress', rule);
     const specs = (rule.ports ?? []).map(portSpec);
     let ports: PortSpec[] = specs;
     if (specs.some((s) => s.named !== undefined) && this.on('ingress-named-port-union')) {
-      // resolved over every pod the policy selects; the union is opened on each of them
-      ports = dedupPorts(selected.flatMap((pod) => resolveOnPod(pod, specs, !this.on('init-container-ports'))));
+      // resolved over every pod the policy's selector lists (host-network ones too); the union is opened on each selected pod
+      ports = dedupPorts(namedPortPods().flatMap((pod) => resolveOnPod(pod, specs, !this.on('init-container-ports'))));
       if (ports.length === 0) {
         dropped.push({ direction: 'ingress', what: `rule ${rule.index}`, why: 'no named port resolves on the pods the policy selects: the rule yields nothing', mechanism: 'ingress-named-port-union', source });
         return [];
@@ -395,7 +408,8 @@ export class Controller {
    */
   private firstSubjectNamespacePods(policy: Policy): Pod[] {
     const first = [...this.namespaceNames()].filter((name) => namespaceMatches(policy.subject.namespaces, this.ctx.namespaces.get(name), name)).sort()[0];
-    return first === undefined ? [] : this.subjectPods(policy.subject).filter((p) => p.namespace === first);
+    // the temporary NetworkPolicy in that namespace lists its pods by label alone (getIngressRulesPorts): host-network ones too
+    return first === undefined ? [] : this.namedPortPods(policy.subject).filter((p) => p.namespace === first);
   }
 
   /**

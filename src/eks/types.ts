@@ -86,6 +86,8 @@ export interface Dropped {
   why: string;
   mechanism?: Mechanism;
   source?: EntrySource;
+  /** The slot the agent could not keep (port-limit): `l4` in the eks-maps JSON, as FORMAT.md's `dropped` shows it. */
+  slot?: L4Slot | CpSlot;
 }
 
 /** What the controller writes for one NetworkPolicy or ApplicationNetworkPolicy. */

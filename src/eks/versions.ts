@@ -53,8 +53,6 @@ export interface VersionBehaviour {
    * CPE CRDs default it too) in every version read: the policy reader already applies it, so nothing branches on it.
    */
   cpMissingProtocolIsTcp: boolean;
-  /** The controller respects policyTypes (controller PR #229, open: no release has it). */
-  policyTypesRespected: boolean;
   /**
    * What joins the pod name prefix and the namespace in the pod identifier: `-` up to v1.3.7, which lets pods of two
    * namespaces share maps (`web-x-abc` in prod and `web-abc` in x-prod are both `web-x-prod`); `@` since v1.4.0
@@ -64,7 +62,7 @@ export interface VersionBehaviour {
 }
 
 export function behaviour(v: AgentVersion): VersionBehaviour {
-  return { cpNodeEntry: after(v, 1, 4, 1), cpMissingProtocolIsTcp: true, policyTypesRespected: false, identifierSeparator: after(v, 1, 3, 7) ? '@' : '-' };
+  return { cpNodeEntry: after(v, 1, 4, 1), cpMissingProtocolIsTcp: true, identifierSeparator: after(v, 1, 3, 7) ? '@' : '-' };
 }
 
 /**
@@ -100,12 +98,21 @@ export interface ControllerBehaviour {
    * namespace by name, egress ones per destination pod, and network peers drop them.
    */
   cnpNamedPortCrash: boolean;
+  /**
+   * The controller writes only the directions `policyTypes` names (controller PR #229 "Respect policyTypes in
+   * NetworkPolicy", head 41fbe84, still open when re-read on 2026-11-24): no release has it, so this is false for every
+   * release podwall knows of, v1.1.9 included. When a release ships it, set POLICY_TYPES_FIXED_IN below.
+   */
+  policyTypesRespected: boolean;
 }
 
 export function parseControllerVersion(text: string | undefined): AgentVersion {
   return parseAgentVersion(text ?? CONTROLLER_NEWEST, 'controller') ?? parseAgentVersion(CONTROLLER_NEWEST, 'controller')!;
 }
 
+/** The first controller release with PR #229 (policyTypes respected): none yet. */
+const POLICY_TYPES_FIXED_IN: string | undefined = undefined;
+
 export function controllerBehaviour(v: AgentVersion): ControllerBehaviour {
-  return { cnpIngressFirstPeerNamespaces: !after(v, 1, 1, 7), cnpNamedPortCrash: !after(v, 1, 1, 7) };
+  return { cnpIngressFirstPeerNamespaces: !after(v, 1, 1, 7), cnpNamedPortCrash: !after(v, 1, 1, 7), policyTypesRespected: POLICY_TYPES_FIXED_IN !== undefined && !after(parseAgentVersion(POLICY_TYPES_FIXED_IN, 'PR #229')!, ...v.parts) };
 }

@@ -23,8 +23,13 @@ function sourceJson(cidr: Record<string, string>, s: EntrySource): Record<string
   return { ...cidr, policy: s.policy, rule: s.rule, ...(s.ruleName ? { rule_name: s.ruleName } : {}) };
 }
 
+function droppedSlotJson(s: NonNullable<Dropped['slot']>): Record<string, unknown> {
+  if ('tier' in s) return { tier: s.tier, priority: s.priority, action: ACTION[s.action], ...(s.protocol === 'ANY' ? { protocol: 'ANY' } : { protocol: s.protocol, port: s.port, end_port: s.endPort }) };
+  return l4Json(s);
+}
+
 function droppedJson(d: Dropped): Record<string, unknown> {
-  return { ...(d.cidr ? { cidr: d.cidr } : {}), what: d.what, why: d.why, ...(d.mechanism ? { mechanism: d.mechanism } : {}), ...(d.source ? { policy: d.source.policy, rule: d.source.rule } : {}) };
+  return { ...(d.cidr ? { cidr: d.cidr } : {}), ...(d.slot ? { l4: droppedSlotJson(d.slot) } : {}), what: d.what, why: d.why, ...(d.mechanism ? { mechanism: d.mechanism } : {}), ...(d.source ? { policy: d.source.policy, rule: d.source.rule } : {}) };
 }
 
 // Identifiers with the same policies share their entries (the agent computes them once): their JSON is made once too.
