@@ -19,7 +19,8 @@ export async function countedFlows(source: 'files' | 'cloudwatch', logs: string[
   if (f.strict) return linesCounted(logs, f, stats, io);
   const paths = expandLogPaths(logs, (d) => io.err(`${formatDiagnostic(d)}\n`));
   const format = flowFormat(f.format);
-  return countedFromTally(await tallyFiles(paths, stats, { ...(format ? { format } : {}), ordering: 'sequence', threads: flowThreads() }), paths);
+  // replay and advise quote a connection's first line only (counted.ts): one occurrence is kept
+  return countedFromTally(await tallyFiles(paths, stats, { ...(format ? { format } : {}), ordering: 'sequence', threads: flowThreads(), keep: 1 }), paths);
 }
 
 async function* linesCounted(logs: string[], f: FlowFlags, stats: ReadStats, io: CliIO): AsyncGenerator<CountedFlow> {

@@ -4,11 +4,12 @@
  * its first few occurrences (file, line, source port) in reading order, which is all the reports
  * quote, so the result equals the line-by-line one. Tallies of parts of the input (files, byte
  * ranges of a file, worker threads) merge into one. Memory grows with distinct connections, never
- * with lines: a connection keeps its count and at most KEPT_OCCURRENCES occurrences, however often it repeats.
+ * with lines: a connection keeps its count and at most `keep` occurrences (KEPT_OCCURRENCES unless
+ * the reader says fewer: only as many as its report quotes), however often it repeats.
  */
 import type { FlowRecord } from './record.js';
 
-/** Occurrences kept per connection: as many examples as any report quotes from one connection. */
+/** Occurrences kept per connection by default: as many examples as any report quotes from one connection. */
 export const KEPT_OCCURRENCES = 10;
 
 /**
@@ -38,7 +39,7 @@ export interface ConnectionCount {
    */
   flow: FlowRecord;
   count: number;
-  /** Its first occurrences in reading order, at most KEPT_OCCURRENCES. */
+  /** Its first occurrences in reading order, at most the tally's `keep`. */
   firsts: Occurrence[];
 }
 
@@ -54,6 +55,7 @@ export interface TallyData {
   last: number;
   deniedPerDay: Map<number, number>;
   window: TallyWindow;
+  keep: number;
   keys: string[];
   reps: FlowRecord[];
   counts: Float64Array;
@@ -67,7 +69,6 @@ const DAY = 86_400_000;
 const SHARDS = 64;
 /** An occurrence in `occurrences`: order, file, line, has a source port (1 or 0), source port. */
 const STRIDE = 5;
-const SLOT = KEPT_OCCURRENCES * STRIDE;
 
 function connectionKey(flow: FlowRecord): string {
   return `${flow.src.text} ${flow.dst.text} ${flow.dstPort} ${flow.protocol} ${flow.verdict} ${flow.direction ?? ''}`;
@@ -91,16 +92,35 @@ export class FlowTally {
   last = -Infinity;
   /** Denied flows per UTC day number. */
   readonly deniedPerDay = new Map<number, number>();
-  private readonly index: Map<string, number>[] = Array.from({ length: SHARDS }, () => new Map());
+  /** Connection key -> number, made when first needed (a tally that is only merged into another needs none). */
+  private indexShards: Map<string, number>[] | undefined;
   private keys: string[] = [];
   private reps: FlowRecord[] = [];
   private counts: Float64Array = new Float64Array(1024);
   private kept: Uint8Array = new Uint8Array(1024);
-  private occurrences: Float64Array = new Float64Array(1024 * SLOT);
+  private occurrences: Float64Array;
+  /** Numbers in `occurrences` per connection: `keep` occurrences of STRIDE. */
+  private readonly slot: number;
   /** The time of each connection's first kept occurrence (NaN: none), which replay and advise quote. */
   private firstTimes: Float64Array = new Float64Array(1024).fill(NaN);
 
-  constructor(private readonly window: TallyWindow = {}) {}
+  constructor(
+    private readonly window: TallyWindow = {},
+    /** Occurrences kept per connection: as many as the report quotes (at least 1: the first orders the connections). */
+    readonly keep: number = KEPT_OCCURRENCES,
+  ) {
+    if (!Number.isInteger(keep) || keep < 1 || keep > 255) throw new Error(`a tally keeps 1 to 255 occurrences per connection, not ${keep}`);
+    this.slot = keep * STRIDE;
+    this.occurrences = new Float64Array(1024 * this.slot);
+  }
+
+  private get index(): Map<string, number>[] {
+    if (!this.indexShards) {
+      this.indexShards = Array.from({ length: SHARDS }, () => new Map());
+      for (let i = 0; i < this.reps.length; i++) this.indexShards[shardOf(this.reps[i]!)]!.set(this.keys[i]!, i);
+    }
+    return this.indexShards;
+  }
 
   /** Counts one flow at its place in the reading order; false when the window leaves it out. */
   add(flow: FlowRecord, order: number, file: number, line: number): boolean {
@@ -154,10 +174,10 @@ export class FlowTally {
     }
     this.counts[c]++;
     const k = this.kept[c]!;
-    if (k < KEPT_OCCURRENCES) {
+    if (k < this.keep) {
       // lines come in reading order within a tally: appending keeps them sorted
       if (k === 0) this.firstTimes[c] = t;
-      const at = c * SLOT + k * STRIDE;
+      const at = c * this.slot + k * STRIDE;
       const o = this.occurrences;
       o[at] = order;
       o[at + 1] = file;
@@ -177,7 +197,7 @@ export class FlowTally {
     counts.set(this.counts);
     const kept = new Uint8Array(cap);
     kept.set(this.kept);
-    const occurrences = new Float64Array(cap * SLOT);
+    const occurrences = new Float64Array(cap * this.slot);
     occurrences.set(this.occurrences);
     const firstTimes = new Float64Array(cap).fill(NaN);
     firstTimes.set(this.firstTimes);
@@ -190,7 +210,7 @@ export class FlowTally {
   private firstsOf(c: number): Occurrence[] {
     const out: Occurrence[] = [];
     const o = this.occurrences;
-    for (let k = 0, at = c * SLOT; k < this.kept[c]!; k++, at += STRIDE) {
+    for (let k = 0, at = c * this.slot; k < this.kept[c]!; k++, at += STRIDE) {
       out.push(o[at + 3] ? { order: o[at]!, file: o[at + 1]!, line: o[at + 2]!, srcPort: o[at + 4]! } : { order: o[at]!, file: o[at + 1]!, line: o[at + 2]! });
     }
     return out;
@@ -234,20 +254,21 @@ export class FlowTally {
   shiftOccurrences(lines: number, minOrder: number): void {
     const o = this.occurrences;
     for (let c = 0; c < this.reps.length; c++) {
-      for (let k = 0, at = c * SLOT; k < this.kept[c]!; k++, at += STRIDE) {
+      for (let k = 0, at = c * this.slot; k < this.kept[c]!; k++, at += STRIDE) {
         o[at + 2] += lines;
         if (minOrder > o[at]!) o[at] = minOrder;
       }
     }
   }
 
-  /** Adds another tally's counts (the same window), keeping the first occurrences of both. */
+  /** Adds another tally's counts (the same window and `keep`), keeping the first occurrences of both. */
   merge(other: FlowTally): void {
+    if (other.keep !== this.keep) throw new Error('tallies that keep different numbers of occurrences do not merge');
     this.flows += other.flows;
     this.first = Math.min(this.first, other.first);
     this.last = Math.max(this.last, other.last);
     for (const [d, n] of other.deniedPerDay) this.deniedPerDay.set(d, (this.deniedPerDay.get(d) ?? 0) + n);
-    const scratch = new Float64Array(2 * SLOT);
+    const scratch = new Float64Array(this.slot);
     for (let j = 0; j < other.reps.length; j++) {
       if (!other.counts[j]) continue;
       const c = this.connection(other.reps[j]!);
@@ -256,7 +277,7 @@ export class FlowTally {
     }
   }
 
-  /** The first KEPT_OCCURRENCES of both sorted lists, in order (a merge of two sorted runs). */
+  /** The first `keep` of both sorted lists, in order (a merge of two sorted runs). */
   private mergeOccurrences(c: number, other: FlowTally, j: number, scratch: Float64Array): void {
     const a = this.occurrences;
     const b = other.occurrences;
@@ -265,9 +286,9 @@ export class FlowTally {
     let x = 0;
     let y = 0;
     let n = 0;
-    while (n < KEPT_OCCURRENCES && (x < na || y < nb)) {
-      const ia = c * SLOT + x * STRIDE;
-      const ib = j * SLOT + y * STRIDE;
+    while (n < this.keep && (x < na || y < nb)) {
+      const ia = c * this.slot + x * STRIDE;
+      const ib = j * other.slot + y * STRIDE;
       const takeA = y >= nb || (x < na && compareAt(a, ia, b, ib) <= 0);
       if (n === 0 && !takeA) this.firstTimes[c] = other.firstTimes[j]!;
       const src = takeA ? a : b;
@@ -277,11 +298,14 @@ export class FlowTally {
       else y++;
       n++;
     }
-    a.set(scratch.subarray(0, n * STRIDE), c * SLOT);
+    a.set(scratch.subarray(0, n * STRIDE), c * this.slot);
     this.kept[c] = n;
   }
 
-  /** Plain data, to cross to another thread (structured clone keeps Maps and typed arrays, not classes). */
+  /**
+   * Plain data, to cross to another thread (structured clone keeps Maps and typed arrays, not
+   * classes); its typed arrays are copies of their own, which the sender may transfer (transferables()).
+   */
   toData(): TallyData {
     const n = this.reps.length;
     return {
@@ -290,24 +314,29 @@ export class FlowTally {
       last: this.last,
       deniedPerDay: this.deniedPerDay,
       window: this.window,
+      keep: this.keep,
       keys: this.keys,
       reps: this.reps,
       counts: this.counts.slice(0, n),
       kept: this.kept.slice(0, n),
-      occurrences: this.occurrences.slice(0, n * SLOT),
+      occurrences: this.occurrences.slice(0, n * this.slot),
       firstTimes: this.firstTimes.slice(0, n),
     };
   }
 
+  /** The buffers of toData's typed arrays: sent as a transfer list, they move instead of being copied. */
+  static transferables(d: TallyData): ArrayBuffer[] {
+    return [d.counts.buffer, d.kept.buffer, d.occurrences.buffer, d.firstTimes.buffer] as ArrayBuffer[];
+  }
+
   static fromData(d: TallyData): FlowTally {
-    const t = new FlowTally(d.window);
+    const t = new FlowTally(d.window, d.keep);
     t.flows = d.flows;
     t.first = d.first;
     t.last = d.last;
     for (const [k, n] of d.deniedPerDay) t.deniedPerDay.set(k, n);
     t.keys = d.keys;
     t.reps = d.reps;
-    d.reps.forEach((rep, i) => t.index[shardOf(rep)]!.set(d.keys[i]!, i));
     t.counts = d.counts;
     t.kept = d.kept;
     t.occurrences = d.occurrences;
