@@ -10,7 +10,8 @@ import type { TallyWindow } from '../flows/tally.js';
 import { incidentFigures, type IncidentFigures } from '../incidents/figures.js';
 import { formatFlowSummary } from '../report/flows.js';
 import { expandLogPaths, newStats, readFlowFiles, type LocatedFlow, type ReadStats } from '../sources/flow-files.js';
-import { tallyFiles } from '../sources/flow-tally.js';
+import { tallyFiles, type TallyOptions } from '../sources/flow-tally.js';
+import { aheadOnFiles } from './counted-flows.js';
 import { defaultDbPath, HistoryStore } from '../store/history.js';
 import { addCloudWatchOptions, cloudWatchFlows, cloudWatchTuples, flowSource, snapshotTimes, type CloudWatchFlags } from './cloudwatch.js';
 import { addIncidentOptions, incidentMachinery, incidentOptions, readFlowsByTime, recordedPolicyChanges, timeWindow, type IncidentFlags } from './incident-inputs.js';
@@ -98,8 +99,16 @@ export function flowsCommand(io: CliIO, setCode: (code: number) => void): Comman
         // flow's time does not change its attribution, so distinct connections are counted (on every
         // core) and each attributed once (docs/architecture.md, flow logs); no policy timeline is built
         incidentOptions(f);
-        const s = summarizer(new Attributor(await loadSnapshots(f, io)));
-        s.addTally(...(await countedTally(source, logs, f, window, stats, io)));
+        // files are counted on worker threads while this one loads the cluster
+        const counting = source === 'files' ? aheadOnFiles(logs, io, async (paths, signal) => [await tallyFiles(paths, stats, summaryTallyOptions(f, window, signal)), paths] as const) : undefined;
+        let s: FlowSummarizer;
+        try {
+          s = summarizer(new Attributor(await loadSnapshots(f, io)));
+        } catch (e) {
+          counting?.cancel();
+          throw e;
+        }
+        s.addTally(...(counting ? await counting.result() : await countedTally(source, logs, f, window, stats, io)));
         result = { ...s.result(), incidents: incidentFigures([]) };
       } else {
         // incidents (docs/incidents.md) need the flows in time order; the counters do not mind
@@ -136,10 +145,14 @@ export function flowsCommand(io: CliIO, setCode: (code: number) => void): Comman
  * The flows of one state of the cluster as a tally: files counted on every core, or the tuples a
  * Logs Insights query counted (each then attributed once, src/flows/aggregated.ts).
  */
-async function countedTally(source: 'files' | 'cloudwatch', logs: string[], f: Flags, window: TallyWindow, stats: ReadStats, io: CliIO): Promise<[CountedTally, string[]]> {
+async function countedTally(source: 'files' | 'cloudwatch', logs: string[], f: Flags, window: TallyWindow, stats: ReadStats, io: CliIO): Promise<readonly [CountedTally, readonly string[]]> {
   if (source === 'cloudwatch') return [tallyOfTuples(await cloudWatchTuples(f, window, stats, io)), []];
   const paths = expandLogPaths(logs, (d) => io.err(`${formatDiagnostic(d)}\n`));
+  return [await tallyFiles(paths, stats, summaryTallyOptions(f, window)), paths];
+}
+
+function summaryTallyOptions(f: Flags, window: TallyWindow, signal?: AbortSignal): TallyOptions {
   const format = flowFormat(f.format);
   // a connection's first occurrences are quoted as disagreement examples, at most SUMMARY_EXAMPLES in all
-  return [await tallyFiles(paths, stats, { ...(format ? { format } : {}), window, ordering: 'time', threads: flowThreads(), keep: SUMMARY_EXAMPLES }), paths];
+  return { ...(format ? { format } : {}), window, ordering: 'time', threads: flowThreads(), keep: SUMMARY_EXAMPLES, ...(signal ? { signal } : {}) };
 }

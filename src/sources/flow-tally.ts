@@ -375,6 +375,8 @@ export interface TallyOptions {
   threads: number;
   /** Occurrences kept per connection (tally.ts): as many as the command quotes; KEPT_OCCURRENCES when absent. */
   keep?: number;
+  /** Stops the reading (its workers end) when the caller no longer wants the tally: it then rejects. */
+  signal?: AbortSignal;
   /** For tests: byte ranges per file, the smallest file split, the read size, the least input for threads. */
   tuning?: { pieces?: number; splitBytes?: number; chunkBytes?: number; threadedBytes?: number };
 }
@@ -399,12 +401,19 @@ export async function tallyFiles(paths: readonly string[], stats: ReadStats, opt
   const parts: TallyPart[] = [];
   for (const [file, path] of paths.entries()) parts.push(...(await splitParts(path, file, options.format, tuning.pieces ?? (paths.length === 1 ? threads : 1), tuning.splitBytes)));
   const chunk = tuning.chunkBytes ?? CHUNK;
-  const results = threads > 1 && parts.length > 1 ? await onWorkers(parts, window, options.ordering, threads, chunk, options.keep) : [];
-  if (!results.length) for (const part of parts) results.push(await tallyPart(part, window, options.ordering, chunk, options.keep));
+  const signal = options.signal;
+  const results = threads > 1 && parts.length > 1 ? await onWorkers(parts, window, options.ordering, threads, chunk, options.keep, signal) : [];
+  if (!results.length) {
+    for (const part of parts) {
+      signal?.throwIfAborted();
+      results.push(await tallyPart(part, window, options.ordering, chunk, options.keep));
+    }
+  }
   return mergeParts(results, stats, options.ordering, options.keep);
 }
 
-async function onWorkers(parts: TallyPart[], window: TallyWindow, ordering: Ordering, threads: number, chunk: number, keep: number | undefined): Promise<PartResult[]> {
+async function onWorkers(parts: TallyPart[], window: TallyWindow, ordering: Ordering, threads: number, chunk: number, keep: number | undefined, signal: AbortSignal | undefined): Promise<PartResult[]> {
+  signal?.throwIfAborted();
   const { Worker } = await import('node:worker_threads');
   const results: PartResult[] = new Array(parts.length);
   const workers = Array.from({ length: Math.min(threads, parts.length) }, () => new Worker(new URL('./flow-tally-worker.js', import.meta.url)));
@@ -429,6 +438,7 @@ async function onWorkers(parts: TallyPart[], window: TallyWindow, ordering: Orde
               send();
             });
             w.on('error', fail);
+            signal?.addEventListener('abort', () => fail(signal.reason), { once: true });
             send();
           }),
       ),
