@@ -60,7 +60,8 @@ export interface TallyData {
   reps: FlowRecord[];
   counts: Float64Array;
   kept: Uint8Array;
-  occurrences: Float64Array;
+  /** Pages of PAGE connections' occurrences (the last one partly used). */
+  occurrences: Float64Array[];
   firstTimes: Float64Array;
 }
 
@@ -69,6 +70,9 @@ const DAY = 86_400_000;
 const SHARDS = 64;
 /** An occurrence in `occurrences`: order, file, line, has a source port (1 or 0), source port. */
 const STRIDE = 5;
+/** Connections per page of occurrences: pages are added as connections come, never copied. */
+const PAGE_BITS = 10;
+const PAGE = 1 << PAGE_BITS;
 
 function connectionKey(flow: FlowRecord): string {
   return `${flow.src.text} ${flow.dst.text} ${flow.dstPort} ${flow.protocol} ${flow.verdict} ${flow.direction ?? ''}`;
@@ -98,7 +102,7 @@ export class FlowTally {
   private reps: FlowRecord[] = [];
   private counts: Float64Array = new Float64Array(1024);
   private kept: Uint8Array = new Uint8Array(1024);
-  private occurrences: Float64Array;
+  private occurrences: Float64Array[] = [];
   /** Numbers in `occurrences` per connection: `keep` occurrences of STRIDE. */
   private readonly slot: number;
   /** The time of each connection's first kept occurrence (NaN: none), which replay and advise quote. */
@@ -111,7 +115,6 @@ export class FlowTally {
   ) {
     if (!Number.isInteger(keep) || keep < 1 || keep > 255) throw new Error(`a tally keeps 1 to 255 occurrences per connection, not ${keep}`);
     this.slot = keep * STRIDE;
-    this.occurrences = new Float64Array(1024 * this.slot);
   }
 
   private get index(): Map<string, number>[] {
@@ -177,8 +180,8 @@ export class FlowTally {
     if (k < this.keep) {
       // lines come in reading order within a tally: appending keeps them sorted
       if (k === 0) this.firstTimes[c] = t;
-      const at = c * this.slot + k * STRIDE;
-      const o = this.occurrences;
+      const at = (c & (PAGE - 1)) * this.slot + k * STRIDE;
+      const o = this.occurrences[c >> PAGE_BITS]!;
       o[at] = order;
       o[at + 1] = file;
       o[at + 2] = line;
@@ -190,6 +193,7 @@ export class FlowTally {
   }
 
   private grow(n: number): void {
+    while (this.occurrences.length << PAGE_BITS < n) this.occurrences.push(new Float64Array(PAGE * this.slot));
     if (n <= this.counts.length) return;
     let cap = Math.max(this.counts.length, 1024);
     while (cap < n) cap *= 2;
@@ -197,20 +201,17 @@ export class FlowTally {
     counts.set(this.counts);
     const kept = new Uint8Array(cap);
     kept.set(this.kept);
-    const occurrences = new Float64Array(cap * this.slot);
-    occurrences.set(this.occurrences);
     const firstTimes = new Float64Array(cap).fill(NaN);
     firstTimes.set(this.firstTimes);
     this.firstTimes = firstTimes;
     this.counts = counts;
     this.kept = kept;
-    this.occurrences = occurrences;
   }
 
   private firstsOf(c: number): Occurrence[] {
     const out: Occurrence[] = [];
-    const o = this.occurrences;
-    for (let k = 0, at = c * this.slot; k < this.kept[c]!; k++, at += STRIDE) {
+    const o = this.occurrences[c >> PAGE_BITS]!;
+    for (let k = 0, at = (c & (PAGE - 1)) * this.slot; k < this.kept[c]!; k++, at += STRIDE) {
       out.push(o[at + 3] ? { order: o[at]!, file: o[at + 1]!, line: o[at + 2]!, srcPort: o[at + 4]! } : { order: o[at]!, file: o[at + 1]!, line: o[at + 2]! });
     }
     return out;
@@ -252,9 +253,9 @@ export class FlowTally {
    * `minOrder` (a byte range put back after what came before it in its file).
    */
   shiftOccurrences(lines: number, minOrder: number): void {
-    const o = this.occurrences;
     for (let c = 0; c < this.reps.length; c++) {
-      for (let k = 0, at = c * this.slot; k < this.kept[c]!; k++, at += STRIDE) {
+      const o = this.occurrences[c >> PAGE_BITS]!;
+      for (let k = 0, at = (c & (PAGE - 1)) * this.slot; k < this.kept[c]!; k++, at += STRIDE) {
         o[at + 2] += lines;
         if (minOrder > o[at]!) o[at] = minOrder;
       }
@@ -279,16 +280,16 @@ export class FlowTally {
 
   /** The first `keep` of both sorted lists, in order (a merge of two sorted runs). */
   private mergeOccurrences(c: number, other: FlowTally, j: number, scratch: Float64Array): void {
-    const a = this.occurrences;
-    const b = other.occurrences;
+    const a = this.occurrences[c >> PAGE_BITS]!;
+    const b = other.occurrences[j >> PAGE_BITS]!;
     const na = this.kept[c]!;
     const nb = other.kept[j]!;
     let x = 0;
     let y = 0;
     let n = 0;
     while (n < this.keep && (x < na || y < nb)) {
-      const ia = c * this.slot + x * STRIDE;
-      const ib = j * other.slot + y * STRIDE;
+      const ia = (c & (PAGE - 1)) * this.slot + x * STRIDE;
+      const ib = (j & (PAGE - 1)) * other.slot + y * STRIDE;
       const takeA = y >= nb || (x < na && compareAt(a, ia, b, ib) <= 0);
       if (n === 0 && !takeA) this.firstTimes[c] = other.firstTimes[j]!;
       const src = takeA ? a : b;
@@ -298,13 +299,14 @@ export class FlowTally {
       else y++;
       n++;
     }
-    a.set(scratch.subarray(0, n * STRIDE), c * this.slot);
+    a.set(scratch.subarray(0, n * STRIDE), (c & (PAGE - 1)) * this.slot);
     this.kept[c] = n;
   }
 
   /**
    * Plain data, to cross to another thread (structured clone keeps Maps and typed arrays, not
-   * classes); its typed arrays are copies of their own, which the sender may transfer (transferables()).
+   * classes); its typed arrays are copies of their own, which the sender may transfer (transferables()),
+   * but for the pages of occurrences, which are handed over: the tally is not used after.
    */
   toData(): TallyData {
     const n = this.reps.length;
@@ -319,14 +321,14 @@ export class FlowTally {
       reps: this.reps,
       counts: this.counts.slice(0, n),
       kept: this.kept.slice(0, n),
-      occurrences: this.occurrences.slice(0, n * this.slot),
+      occurrences: this.occurrences,
       firstTimes: this.firstTimes.slice(0, n),
     };
   }
 
   /** The buffers of toData's typed arrays: sent as a transfer list, they move instead of being copied. */
   static transferables(d: TallyData): ArrayBuffer[] {
-    return [d.counts.buffer, d.kept.buffer, d.occurrences.buffer, d.firstTimes.buffer] as ArrayBuffer[];
+    return [d.counts.buffer, d.kept.buffer, d.firstTimes.buffer, ...d.occurrences.map((p) => p.buffer)] as ArrayBuffer[];
   }
 
   static fromData(d: TallyData): FlowTally {
