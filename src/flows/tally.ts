@@ -144,7 +144,11 @@ export class FlowTally {
    * a reader that sees the same connection again counts it by number (addAt) without a record.
    */
   connection(flow: FlowRecord): number {
-    const key = connectionKey(flow);
+    return this.connectionByKey(flow, connectionKey(flow));
+  }
+
+  /** connection() with the flow's key already made (another tally's: merge). */
+  private connectionByKey(flow: FlowRecord, key: string): number {
     const shard = this.index[shardOf(flow)]!;
     const i = shard.get(key);
     if (i !== undefined) return i;
@@ -272,7 +276,7 @@ export class FlowTally {
     const scratch = new Float64Array(this.slot);
     for (let j = 0; j < other.reps.length; j++) {
       if (!other.counts[j]) continue;
-      const c = this.connection(other.reps[j]!);
+      const c = this.connectionByKey(other.reps[j]!, other.keys[j]!);
       this.counts[c] += other.counts[j]!;
       this.mergeOccurrences(c, other, j, scratch);
     }
