@@ -3,7 +3,7 @@ import { Advisor } from '../advise/advise.js';
 import { buildCluster } from '../model/build.js';
 import { newStats } from '../sources/flow-files.js';
 import { addCloudWatchOptions, flowSource, windowOnlyWithCloudWatch, type CloudWatchFlags } from './cloudwatch.js';
-import { countedFlows } from './counted-flows.js';
+import { countAhead } from './counted-flows.js';
 import { addFlowOptions, type FlowFlags } from './flows.js';
 import { buildOptions, collect, parseOutput, readInputs } from './inputs.js';
 import { UsageError, type CliIO } from './io.js';
@@ -26,12 +26,21 @@ export function adviseCommand(io: CliIO, setCode: (code: number) => void): Comma
     const source = flowSource(logs, f);
     windowOnlyWithCloudWatch(f);
     const options = buildOptions(f);
-    const objects = await readInputs(f, io);
-    const cluster = buildCluster(objects, options);
-    for (const ns of f.namespace ?? []) if (!cluster.namespaces.has(ns)) throw new UsageError(`-n ${ns}: no such namespace in the input`);
-    const advisor = new Advisor(cluster, f.namespace);
     const stats = newStats();
-    for await (const c of await countedFlows(source, logs, f, stats, io)) advisor.addCounted(c);
+    // the logs are counted on worker threads while this one loads the cluster
+    const counting = countAhead(source, logs, f, stats, io);
+    let objects: Awaited<ReturnType<typeof readInputs>>;
+    let advisor: Advisor;
+    try {
+      objects = await readInputs(f, io);
+      const cluster = buildCluster(objects, options);
+      for (const ns of f.namespace ?? []) if (!cluster.namespaces.has(ns)) throw new UsageError(`-n ${ns}: no such namespace in the input`);
+      advisor = new Advisor(cluster, f.namespace);
+    } catch (e) {
+      counting.cancel();
+      throw e;
+    }
+    for await (const c of await counting.result()) advisor.addCounted(c);
     const advice = advisor.result(objects, (objs) => buildCluster(objs, options));
     const header = [
       `# podwall advise: ${advice.policies} NetworkPolicies from ${advice.flows} observed accepted flows (${stats.lines} lines, ${stats.malformed} malformed)`,

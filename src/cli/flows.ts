@@ -4,13 +4,18 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { tallyOfTuples } from '../flows/aggregated.js';
 import type { FlowFormat } from '../flows/record.js';
-import { FlowSummarizer, type GroupBy } from '../flows/summary.js';
+import { Attributor } from '../flows/attribute.js';
+import { FlowSummarizer, SUMMARY_EXAMPLES, type CountedTally, type FlowSummary, type GroupBy } from '../flows/summary.js';
+import type { TallyWindow } from '../flows/tally.js';
+import { incidentFigures, type IncidentFigures } from '../incidents/figures.js';
 import { formatFlowSummary } from '../report/flows.js';
 import { expandLogPaths, newStats, readFlowFiles, type LocatedFlow, type ReadStats } from '../sources/flow-files.js';
-import { tallyFiles } from '../sources/flow-tally.js';
+import { tallyFiles, type TallyOptions } from '../sources/flow-tally.js';
+import { aheadOnFiles } from './counted-flows.js';
 import { defaultDbPath, HistoryStore } from '../store/history.js';
 import { addCloudWatchOptions, cloudWatchFlows, cloudWatchTuples, flowSource, snapshotTimes, type CloudWatchFlags } from './cloudwatch.js';
-import { addIncidentOptions, incidentMachinery, readFlowsByTime, recordedPolicyChanges, timeWindow, type IncidentFlags } from './incident-inputs.js';
+import { addIncidentOptions, incidentMachinery, incidentOptions, readFlowsByTime, recordedPolicyChanges, timeWindow, type IncidentFlags } from './incident-inputs.js';
+import { loadSnapshots } from './snapshots.js';
 import { addInputOptions, collect, parseOutput, type InputFlags } from './inputs.js';
 import { addClusterNameOption, recordedCluster } from './cluster-name.js';
 import { UsageError, type CliIO } from './io.js';
@@ -85,29 +90,43 @@ export function flowsCommand(io: CliIO, setCode: (code: number) => void): Comman
     const cluster = f.record || f.clusterName ? await recordedCluster(f, io) : undefined;
     const store = f.record ? new HistoryStore(f.db ?? defaultDbPath(io.env), { warn: (m) => io.err(`podwall: warning: ${m}\n`), ...(cluster ? { cluster } : {}) }) : undefined;
     try {
-      // incidents (docs/incidents.md) need the flows in time order; the counters do not mind
-      const { attributor, detector, snapshots, changePoints } = await incidentMachinery(f, io, f.db && existsSync(f.db) ? recordedPolicyChanges(f.db, cluster) : [], window);
-      const summarizer = new FlowSummarizer(attributor, window);
+      const records = f.db && existsSync(f.db) ? recordedPolicyChanges(f.db, cluster) : [];
+      const summarizer = (attributor: Attributor): FlowSummarizer => new FlowSummarizer(attributor, window);
       const stats = newStats();
-      if (source !== 'cloudwatch' && changePoints === 0 && attributor.snapshotCount === 1 && !f.strict) {
-        // one state of the cluster and no change: no incident can open, and a flow's time does not
-        // change its attribution, so distinct connections are counted (on every core) and each
-        // attributed once (docs/architecture.md, flow logs)
-        const paths = expandLogPaths(logs, (d) => io.err(`${formatDiagnostic(d)}\n`));
-        const format = flowFormat(f.format);
-        summarizer.addTally(await tallyFiles(paths, stats, { ...(format ? { format } : {}), window, ordering: 'time', threads: flowThreads() }), paths);
-      } else if (source === 'cloudwatch' && changePoints === 0 && attributor.snapshotCount === 1) {
-        // the same from CloudWatch: the tuples it counted, each attributed once (src/flows/aggregated.ts)
-        summarizer.addTally(tallyOfTuples(await cloudWatchTuples(f, window, stats, io)), []);
-      } else {
-        // from CloudWatch: counted per flow and hour there, in spans cut where a snapshot comes into force
-        const flows = source === 'cloudwatch' ? await cloudWatchFlows(f, window, stats, io, snapshotTimes(snapshots)) : readFlowsByTime(logs, f, stats, io);
-        for await (const flow of flows) {
-          summarizer.add(flow);
-          detector.add(flow);
+      let result: FlowSummary & { incidents: IncidentFigures };
+      if (!f.snapshot?.length && records.length === 0 && (source === 'cloudwatch' || !f.strict)) {
+        // one state of the cluster (-f or live) and no recorded change: no incident can open, and a
+        // flow's time does not change its attribution, so distinct connections are counted (on every
+        // core) and each attributed once (docs/architecture.md, flow logs); no policy timeline is built
+        incidentOptions(f);
+        // files are counted on worker threads while this one loads the cluster
+        const counting = source === 'files' ? aheadOnFiles(logs, io, async (paths, signal) => [await tallyFiles(paths, stats, summaryTallyOptions(f, window, signal)), paths] as const) : undefined;
+        let s: FlowSummarizer;
+        try {
+          s = summarizer(new Attributor(await loadSnapshots(f, io)));
+        } catch (e) {
+          counting?.cancel();
+          throw e;
         }
+        s.addTally(...(counting ? await counting.result() : await countedTally(source, logs, f, window, stats, io)));
+        result = { ...s.result(), incidents: incidentFigures([]) };
+      } else {
+        // incidents (docs/incidents.md) need the flows in time order; the counters do not mind
+        const { attributor, detector, snapshots, changePoints } = await incidentMachinery(f, io, records, window);
+        const s = summarizer(attributor);
+        if (changePoints === 0 && attributor.snapshotCount === 1 && (source === 'cloudwatch' || !f.strict)) {
+          // the same over a dated snapshot alone
+          s.addTally(...(await countedTally(source, logs, f, window, stats, io)));
+        } else {
+          // from CloudWatch: counted per flow and hour there, in spans cut where a snapshot comes into force
+          const flows = source === 'cloudwatch' ? await cloudWatchFlows(f, window, stats, io, snapshotTimes(snapshots)) : readFlowsByTime(logs, f, stats, io);
+          for await (const flow of flows) {
+            s.add(flow);
+            detector.add(flow);
+          }
+        }
+        result = { ...s.result(), incidents: detector.result().figures };
       }
-      const result = { ...summarizer.result(), incidents: detector.result().figures };
       if (store) {
         const id = store.recordFlows(result, source === 'cloudwatch' ? `cloudwatch:${f.cloudwatch}` : logs.join(','));
         store.recordIncidentFigures(id, result.incidents);
@@ -120,4 +139,20 @@ export function flowsCommand(io: CliIO, setCode: (code: number) => void): Comman
     setCode(0);
   });
   return flows.addCommand(summary);
+}
+
+/**
+ * The flows of one state of the cluster as a tally: files counted on every core, or the tuples a
+ * Logs Insights query counted (each then attributed once, src/flows/aggregated.ts).
+ */
+async function countedTally(source: 'files' | 'cloudwatch', logs: string[], f: Flags, window: TallyWindow, stats: ReadStats, io: CliIO): Promise<readonly [CountedTally, readonly string[]]> {
+  if (source === 'cloudwatch') return [tallyOfTuples(await cloudWatchTuples(f, window, stats, io)), []];
+  const paths = expandLogPaths(logs, (d) => io.err(`${formatDiagnostic(d)}\n`));
+  return [await tallyFiles(paths, stats, summaryTallyOptions(f, window)), paths];
+}
+
+function summaryTallyOptions(f: Flags, window: TallyWindow, signal?: AbortSignal): TallyOptions {
+  const format = flowFormat(f.format);
+  // a connection's first occurrences are quoted as disagreement examples, at most SUMMARY_EXAMPLES in all
+  return { ...(format ? { format } : {}), window, ordering: 'time', threads: flowThreads(), keep: SUMMARY_EXAMPLES, ...(signal ? { signal } : {}) };
 }

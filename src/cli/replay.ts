@@ -4,7 +4,7 @@ import { describeRanges } from '../engine/ports.js';
 import { buildCluster } from '../model/build.js';
 import { newStats, type ReadStats } from '../sources/flow-files.js';
 import { addCloudWatchOptions, flowSource, windowOnlyWithCloudWatch, type CloudWatchFlags } from './cloudwatch.js';
-import { countedFlows } from './counted-flows.js';
+import { countAhead } from './counted-flows.js';
 import { addFlowOptions, type FlowFlags } from './flows.js';
 import { buildOptions, collect, parseOutput, readInputs } from './inputs.js';
 import { paint, type CliIO } from './io.js';
@@ -28,12 +28,21 @@ export function replayCommand(io: CliIO, setCode: (code: number) => void): Comma
     const output = parseOutput(f.output, ['text', 'json'] as const);
     const source = flowSource(logs, f);
     windowOnlyWithCloudWatch(f);
-    const inputs = await readInputs(f, io);
-    const proposal = readProposal(inputs, f.proposed!, f, io);
-    const proposed = buildCluster(proposal.objects, buildOptions(f));
-    const replayer = new Replayer(proposed, buildCluster(inputs, buildOptions(f)));
     const stats = newStats();
-    for await (const c of await countedFlows(source, logs, f, stats, io)) replayer.addCounted(c);
+    // the logs are counted on worker threads while this one loads the clusters
+    const counting = countAhead(source, logs, f, stats, io);
+    let replayer: Replayer;
+    let proposal: ReturnType<typeof readProposal>;
+    try {
+      const inputs = await readInputs(f, io);
+      proposal = readProposal(inputs, f.proposed!, f, io);
+      const proposed = buildCluster(proposal.objects, buildOptions(f));
+      replayer = new Replayer(proposed, buildCluster(inputs, buildOptions(f)));
+    } catch (e) {
+      counting.cancel();
+      throw e;
+    }
+    for await (const c of await counting.result()) replayer.addCounted(c);
     const result = replayer.result();
     io.out(output === 'json' ? JSON.stringify({ ...result, input: stats, proposal: proposal.summary }, null, 2) + '\n' : text(result, stats, proposal.summary, io));
     setCode(result.wouldBlock.length ? 1 : 0);

@@ -10,7 +10,7 @@ import type { SourceObject } from '../model/build.js';
 import type { Cluster } from '../model/cluster.js';
 import type { Address } from '../model/ip.js';
 import { ClassVerdicts } from './class-verdicts.js';
-import { FlowEndpoints, type FlowDestination } from './endpoints.js';
+import { FlowEndpoints, type FlowDestination, type FlowTarget } from './endpoints.js';
 import { tierLabel } from '../report/summary.js';
 import type { FlowRecord } from './record.js';
 
@@ -53,13 +53,36 @@ interface PreparedSnapshot extends Snapshot {
   endpoints: FlowEndpoints;
   /** Verdicts per (source, destination) as the policies see them: endpoints of one class share them. */
   verdicts?: ClassVerdicts;
+  /** Each address's endpoint, resolved once (by its text: the label of an outside address is its text). */
+  sources: Map<string, ResolvedSource>;
+  /** Each tuple (addresses, port, protocol) judged once, whatever the verdicts and sides it is logged with. */
+  tuples: Map<string, Judgement>;
+}
+
+interface ResolvedSource {
+  endpoint: Endpoint;
+  info: EndpointInfo;
+}
+
+/**
+ * What the model makes of a tuple, which neither the log's verdict nor its side changes: the
+ * endpoints and the verdict of each place the flow may have gone. Its attributions, one per side
+ * logged (none, ingress, egress) and log verdict, are derived from it when first asked.
+ */
+interface Judgement {
+  src: ResolvedSource;
+  dstInfo: EndpointInfo;
+  judged: { target: FlowTarget; verdict: Verdict }[];
+  shownPort: number;
+  variants: (Attribution | undefined)[];
 }
 
 const CACHE_LIMIT = 200_000;
+const SIDES = { ingress: 1, egress: 2 } as const;
+const LOG_VERDICTS = { allow: 0, deny: 1, expired: 2 } as const;
 
 export class Attributor {
   private readonly snapshots: PreparedSnapshot[];
-  private readonly cache = new Map<string, Attribution>();
 
   constructor(snapshots: Snapshot[]) {
     if (snapshots.length === 0) throw new Error('attribution needs a cluster snapshot');
@@ -81,7 +104,6 @@ export class Attributor {
   /** Forgets snapshots no flow will be placed in again (a long-running `watch` bounds its memory). */
   drop(labels: ReadonlySet<string>): void {
     for (let i = this.snapshots.length - 1; i >= 0 && this.snapshots.length > 1; i--) if (labels.has(this.snapshots[i]!.label)) this.snapshots.splice(i, 1);
-    this.cache.clear();
   }
 
   /** The latest snapshot taken at or before `time`; the earliest when the flow predates them all. */
@@ -94,37 +116,9 @@ export class Attributor {
 
   attribute(flow: FlowRecord): Attribution {
     const snap = this.snapshotFor(flow.time);
-    const key = `${snap.label}|${flow.src.text}|${flow.dst.text}|${flow.dstPort}|${flow.protocol}|${flow.direction ?? ''}|${flow.verdict}`;
-    const hit = this.cache.get(key);
-    if (hit) return hit;
-    const src = endpointFor(snap, flow.src);
-    const dst = snap.endpoints.destination(flow.dst, flow.dstPort, flow.protocol);
-    const dstInfo: EndpointInfo = destinationInfo(dst);
-    // A ClusterIP flow went to one backend, and the log does not say which: the model agrees with
-    // the log when some backend gets the log's verdict, and that backend's verdict is shown.
-    const judged = (snap.verdicts ??= new ClassVerdicts(snap.engine)).decide(src.endpoint, dst, flow.protocol);
-    const sideAllowed = (v: Verdict): boolean => (flow.direction ? v[flow.direction].allowed : v.allowed);
-    const logAllowed = flow.verdict === 'allow';
-    const match = flow.verdict === 'expired' ? undefined : judged.find((j) => sideAllowed(j.verdict) === logAllowed);
-    const { verdict } = match ?? judged[0]!;
-    const modelAllowed = sideAllowed(verdict);
-    // the side the log speaks of decides; without one, the side that denied (else ingress)
-    const deciding: SideVerdict = flow.direction ? verdict[flow.direction] : !verdict.egress.allowed ? verdict.egress : verdict.ingress;
-    const shownPort = judged.length === 1 ? judged[0]!.target.port : dst.port;
-    const a: Attribution = {
-      src: src.info,
-      dst: dstInfo,
-      modelAllowed,
-      agrees: flow.verdict === 'expired' || match !== undefined,
-      decidedBy: decider(deciding),
-      ...(deciding.tier !== 'none' ? { deciderNamespace: deciding.direction === 'egress' ? src.info.namespace : dstInfo.namespace } : {}),
-      snapshot: snap.label,
-      egressAllowed: verdict.egress.allowed,
-      pair: `${src.info.label} -> ${dstInfo.label} ${shownPort}/${flow.protocol}`,
-    };
-    if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
-    this.cache.set(key, a);
-    return a;
+    const j = judgement(snap, flow);
+    const variant = (flow.direction ? SIDES[flow.direction] : 0) * 3 + LOG_VERDICTS[flow.verdict];
+    return (j.variants[variant] ??= derive(j, snap.label, flow));
   }
 
   /** The model's whole verdict for a flow, with every step, in the snapshot in force at its time. */
@@ -135,13 +129,56 @@ export class Attributor {
 }
 
 function prepare(s: Snapshot): PreparedSnapshot {
-  return { ...s, engine: new Engine(s.cluster), endpoints: new FlowEndpoints(s.cluster) };
+  return { ...s, engine: new Engine(s.cluster), endpoints: new FlowEndpoints(s.cluster), sources: new Map(), tuples: new Map() };
 }
 
-function endpointFor(snap: PreparedSnapshot, address: Address): { endpoint: Endpoint; info: EndpointInfo } {
+function endpointFor(snap: PreparedSnapshot, address: Address): ResolvedSource {
+  let r = snap.sources.get(address.text);
+  if (r) return r;
   const { endpoint, label } = snap.endpoints.resolve(address);
-  if (endpoint.kind === 'pod') return { endpoint, info: { label, namespace: endpoint.pod.namespace, inCluster: true } };
-  return { endpoint, info: { label, inCluster: endpoint.node !== undefined } };
+  r = endpoint.kind === 'pod' ? { endpoint, info: { label, namespace: endpoint.pod.namespace, inCluster: true } } : { endpoint, info: { label, inCluster: endpoint.node !== undefined } };
+  if (snap.sources.size >= CACHE_LIMIT) snap.sources.clear();
+  snap.sources.set(address.text, r);
+  return r;
+}
+
+/** The tuple of a flow judged in a snapshot, once. */
+function judgement(snap: PreparedSnapshot, flow: FlowRecord): Judgement {
+  const key = `${flow.src.text}|${flow.dst.text}|${flow.dstPort}|${flow.protocol}`;
+  let j = snap.tuples.get(key);
+  if (j) return j;
+  const src = endpointFor(snap, flow.src);
+  const dst = snap.endpoints.destination(flow.dst, flow.dstPort, flow.protocol);
+  // A ClusterIP flow went to one backend, and the log does not say which: the model agrees with
+  // the log when some backend gets the log's verdict, and that backend's verdict is shown.
+  const judged = (snap.verdicts ??= new ClassVerdicts(snap.engine)).decide(src.endpoint, dst, flow.protocol);
+  j = { src, dstInfo: destinationInfo(dst), judged, shownPort: judged.length === 1 ? judged[0]!.target.port : dst.port, variants: [] };
+  if (snap.tuples.size >= CACHE_LIMIT) snap.tuples.clear();
+  snap.tuples.set(key, j);
+  return j;
+}
+
+/** The attribution of a flow of the judged tuple, by the side and verdict it was logged with. */
+function derive(j: Judgement, snapshot: string, flow: FlowRecord): Attribution {
+  const { src, dstInfo, judged } = j;
+  const sideAllowed = (v: Verdict): boolean => (flow.direction ? v[flow.direction].allowed : v.allowed);
+  const logAllowed = flow.verdict === 'allow';
+  const match = flow.verdict === 'expired' ? undefined : judged.find((x) => sideAllowed(x.verdict) === logAllowed);
+  const { verdict } = match ?? judged[0]!;
+  const modelAllowed = sideAllowed(verdict);
+  // the side the log speaks of decides; without one, the side that denied (else ingress)
+  const deciding: SideVerdict = flow.direction ? verdict[flow.direction] : !verdict.egress.allowed ? verdict.egress : verdict.ingress;
+  return {
+    src: src.info,
+    dst: dstInfo,
+    modelAllowed,
+    agrees: flow.verdict === 'expired' || match !== undefined,
+    decidedBy: decider(deciding),
+    ...(deciding.tier !== 'none' ? { deciderNamespace: deciding.direction === 'egress' ? src.info.namespace : dstInfo.namespace } : {}),
+    snapshot,
+    egressAllowed: verdict.egress.allowed,
+    pair: `${src.info.label} -> ${dstInfo.label} ${j.shownPort}/${flow.protocol}`,
+  };
 }
 
 function destinationInfo(dst: FlowDestination): EndpointInfo {

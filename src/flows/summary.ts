@@ -39,6 +39,9 @@ export interface FlowSummary {
 
 const DAY = 86_400_000;
 
+/** Disagreeing flows quoted as examples. */
+export const SUMMARY_EXAMPLES = 10;
+
 /** What addTally reads of a tally: a FlowTally, or CloudWatch's tuples (aggregated.ts tallyOfTuples). */
 export type CountedTally = Pick<FlowTally, 'flows' | 'first' | 'last' | 'deniedPerDay' | 'connections'>;
 
@@ -71,7 +74,7 @@ export class FlowSummarizer {
       if (flow.time < this.first) this.first = flow.time;
       if (flow.time > this.last) this.last = flow.time;
     }
-    if (!a.agrees && this.examples.length < 10) this.examples.push(example(flow, a));
+    if (!a.agrees && this.examples.length < SUMMARY_EXAMPLES) this.examples.push(example(flow, a));
     if (flow.verdict === 'deny') {
       if (flow.time !== undefined) {
         const day = Math.floor(flow.time / DAY);
@@ -103,7 +106,7 @@ export class FlowSummarizer {
       }
     }
     examples.sort((x, y) => comparePositions(x.at, y.at));
-    for (const e of examples.slice(0, 10 - this.examples.length)) {
+    for (const e of examples.slice(0, SUMMARY_EXAMPLES - this.examples.length)) {
       const flow = { ...e.flow, file: files[e.at.file]!, line: e.at.line, ...(e.at.srcPort !== undefined ? { srcPort: e.at.srcPort } : {}) };
       this.examples.push(example(flow, e.a));
     }

@@ -4,11 +4,12 @@
  * its first few occurrences (file, line, source port) in reading order, which is all the reports
  * quote, so the result equals the line-by-line one. Tallies of parts of the input (files, byte
  * ranges of a file, worker threads) merge into one. Memory grows with distinct connections, never
- * with lines: a connection keeps its count and at most KEPT_OCCURRENCES occurrences, however often it repeats.
+ * with lines: a connection keeps its count and at most `keep` occurrences (KEPT_OCCURRENCES unless
+ * the reader says fewer: only as many as its report quotes), however often it repeats.
  */
 import type { FlowRecord } from './record.js';
 
-/** Occurrences kept per connection: as many examples as any report quotes from one connection. */
+/** Occurrences kept per connection by default: as many examples as any report quotes from one connection. */
 export const KEPT_OCCURRENCES = 10;
 
 /**
@@ -38,7 +39,7 @@ export interface ConnectionCount {
    */
   flow: FlowRecord;
   count: number;
-  /** Its first occurrences in reading order, at most KEPT_OCCURRENCES. */
+  /** Its first occurrences in reading order, at most the tally's `keep`. */
   firsts: Occurrence[];
 }
 
@@ -54,11 +55,13 @@ export interface TallyData {
   last: number;
   deniedPerDay: Map<number, number>;
   window: TallyWindow;
+  keep: number;
   keys: string[];
   reps: FlowRecord[];
   counts: Float64Array;
   kept: Uint8Array;
-  occurrences: Float64Array;
+  /** Pages of PAGE connections' occurrences (the last one partly used). */
+  occurrences: Float64Array[];
   firstTimes: Float64Array;
 }
 
@@ -67,7 +70,9 @@ const DAY = 86_400_000;
 const SHARDS = 64;
 /** An occurrence in `occurrences`: order, file, line, has a source port (1 or 0), source port. */
 const STRIDE = 5;
-const SLOT = KEPT_OCCURRENCES * STRIDE;
+/** Connections per page of occurrences: pages are added as connections come, never copied. */
+const PAGE_BITS = 10;
+const PAGE = 1 << PAGE_BITS;
 
 function connectionKey(flow: FlowRecord): string {
   return `${flow.src.text} ${flow.dst.text} ${flow.dstPort} ${flow.protocol} ${flow.verdict} ${flow.direction ?? ''}`;
@@ -91,16 +96,34 @@ export class FlowTally {
   last = -Infinity;
   /** Denied flows per UTC day number. */
   readonly deniedPerDay = new Map<number, number>();
-  private readonly index: Map<string, number>[] = Array.from({ length: SHARDS }, () => new Map());
+  /** Connection key -> number, made when first needed (a tally that is only merged into another needs none). */
+  private indexShards: Map<string, number>[] | undefined;
   private keys: string[] = [];
   private reps: FlowRecord[] = [];
   private counts: Float64Array = new Float64Array(1024);
   private kept: Uint8Array = new Uint8Array(1024);
-  private occurrences: Float64Array = new Float64Array(1024 * SLOT);
+  private occurrences: Float64Array[] = [];
+  /** Numbers in `occurrences` per connection: `keep` occurrences of STRIDE. */
+  private readonly slot: number;
   /** The time of each connection's first kept occurrence (NaN: none), which replay and advise quote. */
   private firstTimes: Float64Array = new Float64Array(1024).fill(NaN);
 
-  constructor(private readonly window: TallyWindow = {}) {}
+  constructor(
+    private readonly window: TallyWindow = {},
+    /** Occurrences kept per connection: as many as the report quotes (at least 1: the first orders the connections). */
+    readonly keep: number = KEPT_OCCURRENCES,
+  ) {
+    if (!Number.isInteger(keep) || keep < 1 || keep > 255) throw new Error(`a tally keeps 1 to 255 occurrences per connection, not ${keep}`);
+    this.slot = keep * STRIDE;
+  }
+
+  private get index(): Map<string, number>[] {
+    if (!this.indexShards) {
+      this.indexShards = Array.from({ length: SHARDS }, () => new Map());
+      for (let i = 0; i < this.reps.length; i++) this.indexShards[shardOf(this.reps[i]!)]!.set(this.keys[i]!, i);
+    }
+    return this.indexShards;
+  }
 
   /** Counts one flow at its place in the reading order; false when the window leaves it out. */
   add(flow: FlowRecord, order: number, file: number, line: number): boolean {
@@ -121,7 +144,11 @@ export class FlowTally {
    * a reader that sees the same connection again counts it by number (addAt) without a record.
    */
   connection(flow: FlowRecord): number {
-    const key = connectionKey(flow);
+    return this.connectionByKey(flow, connectionKey(flow));
+  }
+
+  /** connection() with the flow's key already made (another tally's: merge). */
+  private connectionByKey(flow: FlowRecord, key: string): number {
     const shard = this.index[shardOf(flow)]!;
     const i = shard.get(key);
     if (i !== undefined) return i;
@@ -154,11 +181,11 @@ export class FlowTally {
     }
     this.counts[c]++;
     const k = this.kept[c]!;
-    if (k < KEPT_OCCURRENCES) {
+    if (k < this.keep) {
       // lines come in reading order within a tally: appending keeps them sorted
       if (k === 0) this.firstTimes[c] = t;
-      const at = c * SLOT + k * STRIDE;
-      const o = this.occurrences;
+      const at = (c & (PAGE - 1)) * this.slot + k * STRIDE;
+      const o = this.occurrences[c >> PAGE_BITS]!;
       o[at] = order;
       o[at + 1] = file;
       o[at + 2] = line;
@@ -170,6 +197,7 @@ export class FlowTally {
   }
 
   private grow(n: number): void {
+    while (this.occurrences.length << PAGE_BITS < n) this.occurrences.push(new Float64Array(PAGE * this.slot));
     if (n <= this.counts.length) return;
     let cap = Math.max(this.counts.length, 1024);
     while (cap < n) cap *= 2;
@@ -177,20 +205,17 @@ export class FlowTally {
     counts.set(this.counts);
     const kept = new Uint8Array(cap);
     kept.set(this.kept);
-    const occurrences = new Float64Array(cap * SLOT);
-    occurrences.set(this.occurrences);
     const firstTimes = new Float64Array(cap).fill(NaN);
     firstTimes.set(this.firstTimes);
     this.firstTimes = firstTimes;
     this.counts = counts;
     this.kept = kept;
-    this.occurrences = occurrences;
   }
 
   private firstsOf(c: number): Occurrence[] {
     const out: Occurrence[] = [];
-    const o = this.occurrences;
-    for (let k = 0, at = c * SLOT; k < this.kept[c]!; k++, at += STRIDE) {
+    const o = this.occurrences[c >> PAGE_BITS]!;
+    for (let k = 0, at = (c & (PAGE - 1)) * this.slot; k < this.kept[c]!; k++, at += STRIDE) {
       out.push(o[at + 3] ? { order: o[at]!, file: o[at + 1]!, line: o[at + 2]!, srcPort: o[at + 4]! } : { order: o[at]!, file: o[at + 1]!, line: o[at + 2]! });
     }
     return out;
@@ -232,42 +257,43 @@ export class FlowTally {
    * `minOrder` (a byte range put back after what came before it in its file).
    */
   shiftOccurrences(lines: number, minOrder: number): void {
-    const o = this.occurrences;
     for (let c = 0; c < this.reps.length; c++) {
-      for (let k = 0, at = c * SLOT; k < this.kept[c]!; k++, at += STRIDE) {
+      const o = this.occurrences[c >> PAGE_BITS]!;
+      for (let k = 0, at = (c & (PAGE - 1)) * this.slot; k < this.kept[c]!; k++, at += STRIDE) {
         o[at + 2] += lines;
         if (minOrder > o[at]!) o[at] = minOrder;
       }
     }
   }
 
-  /** Adds another tally's counts (the same window), keeping the first occurrences of both. */
+  /** Adds another tally's counts (the same window and `keep`), keeping the first occurrences of both. */
   merge(other: FlowTally): void {
+    if (other.keep !== this.keep) throw new Error('tallies that keep different numbers of occurrences do not merge');
     this.flows += other.flows;
     this.first = Math.min(this.first, other.first);
     this.last = Math.max(this.last, other.last);
     for (const [d, n] of other.deniedPerDay) this.deniedPerDay.set(d, (this.deniedPerDay.get(d) ?? 0) + n);
-    const scratch = new Float64Array(2 * SLOT);
+    const scratch = new Float64Array(this.slot);
     for (let j = 0; j < other.reps.length; j++) {
       if (!other.counts[j]) continue;
-      const c = this.connection(other.reps[j]!);
+      const c = this.connectionByKey(other.reps[j]!, other.keys[j]!);
       this.counts[c] += other.counts[j]!;
       this.mergeOccurrences(c, other, j, scratch);
     }
   }
 
-  /** The first KEPT_OCCURRENCES of both sorted lists, in order (a merge of two sorted runs). */
+  /** The first `keep` of both sorted lists, in order (a merge of two sorted runs). */
   private mergeOccurrences(c: number, other: FlowTally, j: number, scratch: Float64Array): void {
-    const a = this.occurrences;
-    const b = other.occurrences;
+    const a = this.occurrences[c >> PAGE_BITS]!;
+    const b = other.occurrences[j >> PAGE_BITS]!;
     const na = this.kept[c]!;
     const nb = other.kept[j]!;
     let x = 0;
     let y = 0;
     let n = 0;
-    while (n < KEPT_OCCURRENCES && (x < na || y < nb)) {
-      const ia = c * SLOT + x * STRIDE;
-      const ib = j * SLOT + y * STRIDE;
+    while (n < this.keep && (x < na || y < nb)) {
+      const ia = (c & (PAGE - 1)) * this.slot + x * STRIDE;
+      const ib = (j & (PAGE - 1)) * other.slot + y * STRIDE;
       const takeA = y >= nb || (x < na && compareAt(a, ia, b, ib) <= 0);
       if (n === 0 && !takeA) this.firstTimes[c] = other.firstTimes[j]!;
       const src = takeA ? a : b;
@@ -277,11 +303,15 @@ export class FlowTally {
       else y++;
       n++;
     }
-    a.set(scratch.subarray(0, n * STRIDE), c * SLOT);
+    a.set(scratch.subarray(0, n * STRIDE), (c & (PAGE - 1)) * this.slot);
     this.kept[c] = n;
   }
 
-  /** Plain data, to cross to another thread (structured clone keeps Maps and typed arrays, not classes). */
+  /**
+   * Plain data, to cross to another thread (structured clone keeps Maps and typed arrays, not
+   * classes); its typed arrays are copies of their own, which the sender may transfer (transferables()),
+   * but for the pages of occurrences, which are handed over: the tally is not used after.
+   */
   toData(): TallyData {
     const n = this.reps.length;
     return {
@@ -290,24 +320,29 @@ export class FlowTally {
       last: this.last,
       deniedPerDay: this.deniedPerDay,
       window: this.window,
+      keep: this.keep,
       keys: this.keys,
       reps: this.reps,
       counts: this.counts.slice(0, n),
       kept: this.kept.slice(0, n),
-      occurrences: this.occurrences.slice(0, n * SLOT),
+      occurrences: this.occurrences,
       firstTimes: this.firstTimes.slice(0, n),
     };
   }
 
+  /** The buffers of toData's typed arrays: sent as a transfer list, they move instead of being copied. */
+  static transferables(d: TallyData): ArrayBuffer[] {
+    return [d.counts.buffer, d.kept.buffer, d.firstTimes.buffer, ...d.occurrences.map((p) => p.buffer)] as ArrayBuffer[];
+  }
+
   static fromData(d: TallyData): FlowTally {
-    const t = new FlowTally(d.window);
+    const t = new FlowTally(d.window, d.keep);
     t.flows = d.flows;
     t.first = d.first;
     t.last = d.last;
     for (const [k, n] of d.deniedPerDay) t.deniedPerDay.set(k, n);
     t.keys = d.keys;
     t.reps = d.reps;
-    d.reps.forEach((rep, i) => t.index[shardOf(rep)]!.set(d.keys[i]!, i));
     t.counts = d.counts;
     t.kept = d.kept;
     t.occurrences = d.occurrences;

@@ -1,4 +1,5 @@
 import type { Cursor } from '../k8s/cursor.js';
+import type { SourceLocation } from '../k8s/errors.js';
 import { EVERYTHING, parseSelector } from '../model/labels.js';
 import { parseDomainNames, parseIpBlock, parsePortName, parsePortNumber, parseProtocols, type Warn } from './fields.js';
 import type { Peer, Policy, PolicyRef, PortMatch, Rule } from './types.js';
@@ -86,13 +87,18 @@ function parseRule(c: Cursor, index: number, direction: 'ingress' | 'egress', na
   const portItems = c.field('ports').items();
   const peers = peerItems.map((p) => parsePeer(p, direction, namespace, dialect, warn));
   const ports = portItems.flatMap((p) => parsePort(p, dialect, warn));
+  let location: SourceLocation | undefined;
   return {
     index,
     action: 'allow',
     // absent or empty means "every peer" / "every port", as the API documents
     peers: peers.length > 0 ? peers : undefined,
     ports: ports.length > 0 ? ports : undefined,
-    location: c.location(),
+    // found when asked for: finding a line settles the positions of the whole document (k8s/positions.ts),
+    // which costs more than the parse on a large dump, and most rules are never quoted
+    get location(): SourceLocation {
+      return (location ??= c.location());
+    },
   };
 }
 

@@ -74,11 +74,12 @@ class PartReader {
     part: TallyPart,
     window: TallyWindow,
     private readonly ordering: Ordering,
+    keep?: number,
   ) {
     this.parse = part.format ? PARSERS[part.format] : undefined;
     if (!part.format) this.head = [];
     this.fast = part.format === 'agent';
-    this.result = { part, tally: new FlowTally(window), lines: 0, flows: 0, skipped: 0, malformed: 0, malformedNotes: [], maxTime: -Infinity };
+    this.result = { part, tally: new FlowTally(window, keep), lines: 0, flows: 0, skipped: 0, malformed: 0, malformedNotes: [], maxTime: -Infinity };
   }
 
   feed(chunk: Buffer): void {
@@ -238,8 +239,8 @@ function text(b: Buffer): string {
 const CHUNK = 1 << 20;
 
 /** Reads one part into a tally. */
-export async function tallyPart(part: TallyPart, window: TallyWindow, ordering: Ordering, chunk = CHUNK): Promise<PartResult> {
-  const reader = new PartReader(part, window, ordering);
+export async function tallyPart(part: TallyPart, window: TallyWindow, ordering: Ordering, chunk = CHUNK, keep?: number): Promise<PartResult> {
+  const reader = new PartReader(part, window, ordering, keep);
   try {
     if (part.range) {
       const fd = openSync(part.path, 'r');
@@ -325,8 +326,8 @@ function detectHead(fd: number): FlowFormat | undefined {
  * Part results (in file order, each file's parts in byte order) into one tally and the read
  * statistics: line numbers, times and examples put back in place.
  */
-export function mergeParts(results: PartResult[], stats: ReadStats, ordering: Ordering): FlowTally {
-  const tally = results[0]?.tally ?? new FlowTally();
+export function mergeParts(results: PartResult[], stats: ReadStats, ordering: Ordering, keep?: number): FlowTally {
+  const tally = results[0]?.tally ?? new FlowTally({}, keep);
   const notes: { file: number; path: string; line: number; reason: string; order: number; after: number }[] = [];
   let file = -1;
   let lineOffset = 0;
@@ -372,6 +373,10 @@ export interface TallyOptions {
   ordering: Ordering;
   /** Worker threads to read with; 1 reads in this thread. */
   threads: number;
+  /** Occurrences kept per connection (tally.ts): as many as the command quotes; KEPT_OCCURRENCES when absent. */
+  keep?: number;
+  /** Stops the reading (its workers end) when the caller no longer wants the tally: it then rejects. */
+  signal?: AbortSignal;
   /** For tests: byte ranges per file, the smallest file split, the read size, the least input for threads. */
   tuning?: { pieces?: number; splitBytes?: number; chunkBytes?: number; threadedBytes?: number };
 }
@@ -396,12 +401,19 @@ export async function tallyFiles(paths: readonly string[], stats: ReadStats, opt
   const parts: TallyPart[] = [];
   for (const [file, path] of paths.entries()) parts.push(...(await splitParts(path, file, options.format, tuning.pieces ?? (paths.length === 1 ? threads : 1), tuning.splitBytes)));
   const chunk = tuning.chunkBytes ?? CHUNK;
-  const results = threads > 1 && parts.length > 1 ? await onWorkers(parts, window, options.ordering, threads, chunk) : [];
-  if (!results.length) for (const part of parts) results.push(await tallyPart(part, window, options.ordering, chunk));
-  return mergeParts(results, stats, options.ordering);
+  const signal = options.signal;
+  const results = threads > 1 && parts.length > 1 ? await onWorkers(parts, window, options.ordering, threads, chunk, options.keep, signal) : [];
+  if (!results.length) {
+    for (const part of parts) {
+      signal?.throwIfAborted();
+      results.push(await tallyPart(part, window, options.ordering, chunk, options.keep));
+    }
+  }
+  return mergeParts(results, stats, options.ordering, options.keep);
 }
 
-async function onWorkers(parts: TallyPart[], window: TallyWindow, ordering: Ordering, threads: number, chunk: number): Promise<PartResult[]> {
+async function onWorkers(parts: TallyPart[], window: TallyWindow, ordering: Ordering, threads: number, chunk: number, keep: number | undefined, signal: AbortSignal | undefined): Promise<PartResult[]> {
+  signal?.throwIfAborted();
   const { Worker } = await import('node:worker_threads');
   const results: PartResult[] = new Array(parts.length);
   const workers = Array.from({ length: Math.min(threads, parts.length) }, () => new Worker(new URL('./flow-tally-worker.js', import.meta.url)));
@@ -415,7 +427,7 @@ async function onWorkers(parts: TallyPart[], window: TallyWindow, ordering: Orde
             const send = (): void => {
               if (next >= parts.length || failures.length) return done();
               const id = next++;
-              w.postMessage({ id, part: parts[id], window, ordering, chunk });
+              w.postMessage({ id, part: parts[id], window, ordering, chunk, keep });
             };
             w.on('message', (m: { id: number; result?: PartResult & { tally: TallyData }; error?: { message: string; location?: SourceLocation } }) => {
               if (m.error) {
@@ -426,6 +438,7 @@ async function onWorkers(parts: TallyPart[], window: TallyWindow, ordering: Orde
               send();
             });
             w.on('error', fail);
+            signal?.addEventListener('abort', () => fail(signal.reason), { once: true });
             send();
           }),
       ),

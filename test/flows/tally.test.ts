@@ -13,7 +13,7 @@ import { BYTES_FLOW, BYTES_SKIP, isoMillis, scanAgentBytes, scanAgentFields, typ
 import { parseAgentLine } from '../../src/flows/formats.js';
 import { Attributor } from '../../src/flows/attribute.js';
 import { parseTime } from '../../src/flows/record.js';
-import { FlowSummarizer } from '../../src/flows/summary.js';
+import { FlowSummarizer, SUMMARY_EXAMPLES } from '../../src/flows/summary.js';
 import { newStats } from '../../src/sources/flow-files.js';
 import { tallyFiles } from '../../src/sources/flow-tally.js';
 import { clusterFrom, pod } from '../helpers.js';
@@ -29,6 +29,8 @@ const CLUSTER = [
 ].join('\n');
 
 const ADDRESSES = ['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4', '10.0.1.1', '192.0.2.7', '10.9.9.9'];
+/** Addresses enough for thousands of distinct connections (most outside the cluster). */
+const WIDE = [...ADDRESSES, ...Array.from({ length: 40 }, (_, i) => `10.0.2.${i + 1}`)];
 
 function random(seed: number): (n: number) => number {
   let s = seed;
@@ -87,7 +89,8 @@ async function counted(paths: string[], window: { since?: number; until?: number
   const attributor = new Attributor([{ label: 'now', cluster: clusterFrom(CLUSTER) }]);
   const s = new FlowSummarizer(attributor, window);
   const stats = newStats();
-  s.addTally(await tallyFiles(paths, stats, { ordering: 'time', window, threads, tuning }), paths);
+  // as flows summary counts: keeping as many occurrences per connection as it quotes examples
+  s.addTally(await tallyFiles(paths, stats, { ordering: 'time', window, threads, tuning, keep: SUMMARY_EXAMPLES }), paths);
   return { summary: s.result(), stats };
 }
 
@@ -142,13 +145,14 @@ describe('flows summary by distinct connection', () => {
   it('gives the line-by-line figures, examples and read counts on random logs', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'podwall-tally-'));
     try {
-      for (let trial = 0; trial < 10; trial++) {
+      for (let trial = 0; trial < 12; trial++) {
         const rnd = random(100 + trial);
         const files = 1 + rnd(3);
         const paths: string[] = [];
         for (let f = 0; f < files; f++) {
           // half the trials on few connections, each repeated many times (examples then repeat a connection)
-          const text = agentLog(rnd, 50 + rnd(400), trial % 2 ? ADDRESSES.slice(2, 5) : ADDRESSES) + (trial === 3 && f === 0 ? `${'x'.repeat(1024 * 1024 + 5)}\n{"msg":"tail"}\n` : '');
+          // the last trials on thousands of connections: a tally's occurrences span several pages
+          const text = (trial >= 10 ? agentLog(rnd, 4000 + rnd(2000), WIDE) : agentLog(rnd, 50 + rnd(400), trial % 2 ? ADDRESSES.slice(2, 5) : ADDRESSES)) + (trial === 3 && f === 0 ? `${'x'.repeat(1024 * 1024 + 5)}\n{"msg":"tail"}\n` : '');
           const gz = rnd(3) === 0;
           const p = join(dir, `t${trial}-${f}.log${gz ? '.gz' : ''}`);
           writeFileSync(p, gz ? gzipSync(text) : text);
