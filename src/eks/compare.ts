@@ -62,7 +62,7 @@ export const AGENT_READS: ReadonlySet<Mechanism> = new Set<Mechanism>([
 ]);
 
 /** A variant data plane is dropped after this many comparisons: what it keeps (maps, endpoints) stays bounded. */
-const VARIANT_USES = 64;
+const VARIANT_USES = 256;
 /** At most this many variant data planes are kept at once (each set of switches is one). */
 const VARIANT_PLANES = 48;
 
@@ -114,10 +114,11 @@ export class Dataplanes {
       if (!v) verdicts.set(key, (v = this.variant(spec).decide(conn)));
       return v;
     };
+    // (every mechanism switched at once, or all but one, is the same variant however many are relevant: kept)
     let mechanisms: Mechanism[] = relevant.filter((m) => same(decide([m])));
-    if (mechanisms.length === 0 && relevant.length > 0 && same(decide(relevant))) {
+    if (mechanisms.length === 0 && relevant.length > 0 && same(decide(SWITCHABLE))) {
       // several act together: keep those without which the specification's verdict does not come back
-      mechanisms = relevant.filter((m) => !same(decide(relevant.filter((x) => x !== m))));
+      mechanisms = relevant.filter((m) => !same(decide(SWITCHABLE.filter((x) => x !== m))));
       if (mechanisms.length === 0) mechanisms = relevant.filter((m) => decide([m]).allowed !== eks.allowed || changesSide(decide([m]), eks));
     }
     for (const key of verdicts.keys()) {
