@@ -9,11 +9,11 @@ import { Engine } from '../engine/engine.js';
 import { isPolicyPod, type Connection, type Endpoint } from '../engine/endpoint.js';
 import { selects } from '../engine/match.js';
 import type { Verdict } from '../engine/verdict.js';
-import type { Cluster, Pod } from '../model/cluster.js';
+import type { Cluster } from '../model/cluster.js';
 import type { Address } from '../model/ip.js';
 import type { Direction, Policy } from '../policy/types.js';
 import { EksDataplane, type EksVerdict } from './decide.js';
-import { MECHANISMS, type Compute, type EksOptions, type Mechanism } from './types.js';
+import { MECHANISMS, type Compute, type EksOptions, type IdentifierMaps, type Mechanism } from './types.js';
 
 export interface Comparison {
   kubernetes: Verdict;
@@ -150,31 +150,24 @@ export class Dataplanes {
  */
 export function relevantMechanisms(eks: EksDataplane, conn: Connection): Mechanism[] {
   const cluster = eks.cluster;
-  const groups: Pod[][] = [];
+  const groups: IdentifierFeatures[] = [];
   for (const e of [conn.from, conn.to]) {
     if (!isPolicyPod(e)) continue;
     const maps = eks.mapsOf(e.pod);
-    if (maps) groups.push([...maps.pods]);
+    if (maps) groups.push(identifierFeatures(eks, maps));
   }
   if (groups.length === 0) return [];
   const f = new Set<Feature>();
-  const strictWithoutIsolation = cluster.settings.enforcingMode === 'strict' && groups.some((pods) => {
-    let isolated = false;
-    for (const pod of pods) for (const pe of eks.controller.selecting(pod).pes) if (pe.policy.isolates.ingress || pe.policy.isolates.egress) isolated = true;
-    return !isolated;
-  });
-  const policies = new Set<Policy>();
-  for (const pods of groups) {
-    for (const pod of pods) {
-      const { pes, cpes } = eks.controller.selecting(pod);
-      for (const pe of pes) policies.add(pe.policy);
-      for (const c of cpes) policies.add(c.policy);
-    }
+  for (const g of groups) for (const x of g.features) f.add(x);
+  const strictWithoutIsolation = cluster.settings.enforcingMode === 'strict' && groups.some((g) => !g.isolated);
+  let whole = clusterFeatures.get(cluster);
+  if (!whole) {
+    const hostNetwork = cluster.pods.some((p) => p.hostNetwork);
+    const namedTargetPort = cluster.services.some((s) => (s.ports ?? []).some((sp) => typeof sp.targetPort === 'string'));
+    clusterFeatures.set(cluster, (whole = { hostNetwork, namedTargetPort }));
   }
-  for (const p of policies) policyFeatures(p, f);
+  const { hostNetwork, namedTargetPort } = whole;
   const addresses: Address[] = [eks.address(conn.from), eks.address(conn.to), ...(conn.service?.address ? [conn.service.address] : [])];
-  const hostNetwork = cluster.pods.some((p) => p.hostNetwork);
-  const namedTargetPort = cluster.services.some((s) => (s.ports ?? []).some((sp) => typeof sp.targetPort === 'string'));
   const ownNodeAddress = [conn.from, conn.to].some((e) => isPolicyPod(e) && (eks.addressing.node(e.pod.nodeName)?.addresses ?? []).some((a) => addresses.some((x) => x.family === a.family && x.value === a.value)));
   const has = (x: Feature): boolean => f.has(x);
   const test: Record<(typeof SWITCHABLE)[number], () => boolean> = {
@@ -190,7 +183,7 @@ export function relevantMechanisms(eks: EksDataplane, conn: Connection): Mechani
     'cp-no-node-entry': () => has('cnp'),
     'service-clusterip': () => conn.service !== undefined || (has('egress-pods') && cluster.services.length > 0),
     'except-shadows-rules': () => has('np-except'),
-    'identifier-sharing': () => groups.some((pods) => pods.length > 1),
+    'identifier-sharing': () => groups.some((g) => g.pods > 1),
     'domain-names-ec2': () => eks.options.compute === 'ec2' && has('domains'),
     'domain-named-port-all-ports': () => has('domains-named'),
     'family-filter': () => addresses.some((a) => a.family !== eks.addressing.family),
@@ -200,6 +193,36 @@ export function relevantMechanisms(eks: EksDataplane, conn: Connection): Mechani
     'cnp-ingress-first-peer-namespaces': () => has('cnp-ingress-first-pods'),
   };
   return SWITCHABLE.filter((m) => test[m as keyof typeof test]());
+}
+
+/** What an identifier's policies hold (their features), whether one of them isolates a direction, and its pods. */
+interface IdentifierFeatures {
+  features: ReadonlySet<Feature>;
+  isolated: boolean;
+  pods: number;
+}
+
+/** Per identifier of the real plane, made once: a comparison asks about two, a matrix about the same ones often. */
+const identifierCache = new WeakMap<IdentifierMaps, IdentifierFeatures>();
+const clusterFeatures = new WeakMap<Cluster, { hostNetwork: boolean; namedTargetPort: boolean }>();
+
+function identifierFeatures(eks: EksDataplane, maps: IdentifierMaps): IdentifierFeatures {
+  let out = identifierCache.get(maps);
+  if (out) return out;
+  const policies = new Set<Policy>();
+  let isolated = false;
+  for (const pod of maps.pods) {
+    const { pes, cpes } = eks.controller.selecting(pod);
+    for (const pe of pes) {
+      policies.add(pe.policy);
+      if (pe.policy.isolates.ingress || pe.policy.isolates.egress) isolated = true;
+    }
+    for (const c of cpes) policies.add(c.policy);
+  }
+  const features = new Set<Feature>();
+  for (const p of policies) policyFeatures(p, features);
+  identifierCache.set(maps, (out = { features, isolated, pods: maps.pods.length }));
+  return out;
 }
 
 type Feature =
