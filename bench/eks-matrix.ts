@@ -2,8 +2,10 @@
  * `node --expose-gc dist/bench/eks-matrix.js [--size large] [--streamed]`: on one generated cluster, each measured in the
  * same run (ratios): the matrix collected (what diff reads) under the specification and under EKS (exact,
  * with marks); `matrix -o csv` streamed as the command writes it under both, with the largest heap seen
- * while writing; then `eks maps -o json` as the command writes it.
+ * while writing; then `eks maps -o json` as the command writes it. The peak RSS (sampled while writing) and the
+ * one-minute load are printed too: two cores shared by many jobs make absolute times noisy.
  */
+import { loadavg } from 'node:os';
 import { EksJoint } from '../src/analysis/eks-joint.js';
 import { computeMatrix, groupClasses, queriesFor, type MatrixDataplane } from '../src/analysis/matrix.js';
 import { streamEksMatrix } from '../src/analysis/matrix-eks.js';
@@ -45,6 +47,7 @@ const specMs = spec.ms;
 const eksMs = eks.ms;
 // matrix -o csv as the command writes it: the time, the text, and the largest heap seen (garbage included: a
 // forced collection per sample would cost more than the work on a large heap)
+let rssPeak = 0;
 const streamed = (chunks: Iterable<string>): { ms: number; mb: number; heap: number } => {
   const start = performance.now();
   let bytes = 0;
@@ -52,7 +55,11 @@ const streamed = (chunks: Iterable<string>): { ms: number; mb: number; heap: num
   let peak = heap();
   for (const c of chunks) {
     bytes += c.length;
-    if (++n % 16 === 0) peak = Math.max(peak, Math.round(process.memoryUsage().heapUsed / 1048576));
+    if (++n % 16 === 0) {
+      const m = process.memoryUsage();
+      peak = Math.max(peak, Math.round(m.heapUsed / 1048576));
+      rssPeak = Math.max(rssPeak, Math.round(m.rss / 1048576));
+    }
   }
   return { ms: Math.round(performance.now() - start), mb: Math.round(bytes / 1048576), heap: peak };
 };
@@ -102,5 +109,7 @@ console.log(
     eks_maps_vs_eks_csv: Math.round((mapsMs / csvEks.ms) * 10) / 10,
     heap_mb_holding_spec: spec.heap,
     heap_mb_holding_eks: eks.heap,
+    rss_mb_peak_while_writing: rssPeak,
+    load: Math.round(loadavg()[0]! * 10) / 10,
   }),
 );

@@ -54,20 +54,30 @@ export class EksDataplane {
   readonly addressing: Addressing;
   readonly controller: ControllerOutput;
   readonly maps: IdentifierMaps[];
-  private readonly byPod = new Map<Pod, IdentifierMaps>();
+  private readonly byPod: Map<Pod, IdentifierMaps> = new Map();
   private readonly ctx: MatchContext;
   private readonly on: (m: Mechanism) => boolean;
 
-  /** `like`: a data plane of the same cluster whose addresses and match context this one shares (variants). */
+  /**
+   * `like`: a data plane of the same cluster whose addresses and match context this one shares (variants).
+   * `share`: what more it takes from `like` as it is, for a variant whose switched mechanisms the controller
+   * (or the controller and the agent) never read: its controller output, or its controller output and maps.
+   */
   constructor(
     readonly cluster: Cluster,
     readonly options: EksOptions,
     like?: EksDataplane,
+    share?: 'controller' | 'maps',
   ) {
     this.on = (m) => !options.spec?.has(m);
     this.addressing = like?.addressing ?? new Addressing(cluster);
     const ctx = (this.ctx = like?.ctx ?? makeMatchContext(cluster));
-    this.controller = new Controller(cluster, ctx, this.addressing, options).run();
+    this.controller = like && share ? like.controller : new Controller(cluster, ctx, this.addressing, options).run();
+    if (like && share === 'maps') {
+      this.maps = like.maps;
+      this.byPod = like.byPod;
+      return;
+    }
     const version = parseAgentVersion(options.version, '') ?? parseAgentVersion(NEWEST_KNOWN, '')!;
     this.maps = new Agent(cluster, this.addressing, options, behaviour(version)).program(this.controller);
     for (const m of this.maps) for (const p of m.pods) this.byPod.set(p, m);
