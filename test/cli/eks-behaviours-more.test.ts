@@ -5,26 +5,16 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { checkBehaviour, type BehaviourCase } from './eks-behaviour-case.js';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { awsNode, base, cnp, db, node, np, ns, pod, web } from '../eks/fixtures.js';
 import { podwallAsync } from '../helpers.js';
 
-interface Case {
-  name: string;
-  yaml: string;
-  from: string;
-  to: string;
-  port: number;
-  protocol?: string;
-  eks: 'allow' | 'deny';
-  mechanism: string;
-  flags?: string[];
-}
 
 const denyEgress = np('a', 'deny-egress', 'podSelector: {matchLabels: {app: web}}\npolicyTypes: [Egress]');
 
-const CASES: Case[] = [
+const CASES: BehaviourCase[] = [
   { name: '2-egress-named-port-rule-without-to', from: 'a/web', to: 'a/db', port: 8080, eks: 'deny', mechanism: 'egress-named-port-dropped',
     yaml: base + web + db + np('a', 'p', 'podSelector: {matchLabels: {app: web}}\npolicyTypes: [Egress]\negress: [{ports: [{port: http}]}]') },
   { name: '12-cnp-domain-names-ec2', from: 'a/web', to: 'api.example.com', port: 443, eks: 'deny', mechanism: 'domain-names-ec2',
@@ -40,24 +30,10 @@ const CASES: Case[] = [
     yaml: base + web + cnp('c', 'tier: Admin\npriority: 5\nsubject: {namespaces: {}}\negress:\n- {action: Deny, to: [{networks: [8.8.8.8/32]}]}\n- {action: Deny, to: [{networks: [8.8.8.8/32]}], ports: [{portNumber: {port: 53, protocol: UDP}}]}') },
 ];
 
-const opposite = (v: 'allow' | 'deny'): 'allow' | 'deny' => (v === 'allow' ? 'deny' : 'allow');
-
 describe('more EKS behaviours through podwall test, under both data planes', () => {
   const dir = mkdtempSync(join(tmpdir(), 'podwall-eks-more-'));
   for (const c of CASES) {
-    it(c.name, async () => {
-      const cluster = join(dir, `${c.name}.yaml`);
-      const tests = join(dir, `${c.name}.test.yaml`);
-      writeFileSync(cluster, c.yaml);
-      const a = `{from: "${c.from}", to: "${c.to}", port: ${c.port}${c.protocol ? `, protocol: ${c.protocol}` : ''}`;
-      writeFileSync(tests, `assertions:\n  - ${a}, dataplane: eks, expect: ${c.eks}}\n  - ${a}, dataplane: kubernetes, expect: ${opposite(c.eks)}}\n`);
-      const r = await podwallAsync(['test', tests, '-f', cluster, '-o', 'json', ...(c.flags ?? [])]);
-      assert.equal(r.code, 0, r.stdout + r.stderr);
-      const j = JSON.parse(r.stdout) as { results: { dataplane: string; pass: boolean; mechanisms?: string[]; kubernetes?: { allowed: boolean } }[] };
-      assert.deepEqual(j.results.map((x) => [x.dataplane, x.pass]), [['eks', true], ['kubernetes', true]]);
-      assert.deepEqual(j.results[0]!.mechanisms, [c.mechanism]);
-      assert.equal(j.results[0]!.kubernetes!.allowed, c.eks === 'deny');
-    });
+    it(c.name, () => checkBehaviour(c, dir));
   }
 
   it('13. the IPv6 cluster still enforces its IPv6 rule (only the other family is ignored)', async () => {

@@ -3,26 +3,15 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { checkBehaviour, type BehaviourCase } from './eks-behaviour-case.js';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { anp, awsNode, base, client, cnp, db, node, np, ns, pod, web } from '../eks/fixtures.js';
 import { podwall, podwallAsync } from '../helpers.js';
 
 
-interface Case {
-  name: string;
-  yaml: string;
-  from: string;
-  to: string;
-  port: number;
-  protocol?: string;
-  eks: 'allow' | 'deny';
-  /** The mechanism explain names (several when each alone gives the specification's verdict back). */
-  mechanism: string | string[];
-  flags?: string[];
-}
 
-const CASES: Case[] = [
+const CASES: BehaviourCase[] = [
   { name: '1-ingress-named-port-union', from: 'a/client', to: 'a/web', port: 9090, eks: 'allow', mechanism: 'ingress-named-port-union',
     yaml: base + pod('a', 'web', { app: 'web' }, '10.1.0.1') + pod('a', 'api', { app: 'web' }, '10.1.0.2', { ports: '[{containerPort: 9090, name: http}]' }) + client + np('a', 'p', 'podSelector: {matchLabels: {app: web}}\ningress: [{ports: [{port: http}]}]') },
   { name: '2-egress-named-port-dropped', from: 'a/web', to: 'a/db', port: 8080, eks: 'deny', mechanism: 'egress-named-port-dropped',
@@ -66,24 +55,10 @@ const CASES: Case[] = [
     yaml: ns('a') + ns('b', 'team: red') + node('n1', '10.0.0.1') + web + pod('b', 'x', { app: 'x' }, '10.2.0.1') + cnp('deny-red', 'tier: Admin\npriority: 5\nsubject: {namespaces: {}}\ningress: [{action: Deny, from: [{namespaces: {matchLabels: {team: ghost}}}, {namespaces: {matchLabels: {team: red}}}]}]') },
 ];
 
-const opposite = (v: 'allow' | 'deny'): 'allow' | 'deny' => (v === 'allow' ? 'deny' : 'allow');
-
 describe('each EKS behaviour through podwall test, under both data planes', () => {
   const dir = mkdtempSync(join(tmpdir(), 'podwall-eks-'));
   for (const c of CASES) {
-    it(c.name, async () => {
-      const cluster = join(dir, `${c.name}.yaml`);
-      const tests = join(dir, `${c.name}.test.yaml`);
-      writeFileSync(cluster, c.yaml);
-      const a = `{from: "${c.from}", to: "${c.to}", port: ${c.port}${c.protocol ? `, protocol: ${c.protocol}` : ''}`;
-      writeFileSync(tests, `assertions:\n  - ${a}, dataplane: eks, expect: ${c.eks}}\n  - ${a}, dataplane: kubernetes, expect: ${opposite(c.eks)}}\n`);
-      const r = await podwallAsync(['test', tests, '-f', cluster, '-o', 'json', ...(c.flags ?? [])]);
-      assert.equal(r.code, 0, r.stdout + r.stderr);
-      const j = JSON.parse(r.stdout) as { results: { dataplane: string; pass: boolean; mechanisms?: string[]; kubernetes?: { allowed: boolean } }[] };
-      assert.deepEqual(j.results.map((x) => [x.dataplane, x.pass]), [['eks', true], ['kubernetes', true]]);
-      assert.deepEqual(j.results[0]!.mechanisms, typeof c.mechanism === 'string' ? [c.mechanism] : c.mechanism);
-      assert.equal(j.results[0]!.kubernetes!.allowed, c.eks === 'deny', 'the EKS result carries the specification\'s verdict');
-    });
+    it(c.name, () => checkBehaviour(c, dir));
   }
 });
 
