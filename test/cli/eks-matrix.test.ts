@@ -2,12 +2,18 @@
 // specification does not: the ingress named port `http` resolves to 8080 on a/web and 9090 on a/api; EKS opens
 // the union {8080, 9090} on both (issue 11, item 1), the specification each pod's own port.
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { N1, np, ns, pod } from '../eks/fixtures.js';
-import { podwall } from '../helpers.js';
+import { clusterFrom, podwall } from '../helpers.js';
+import { generateYaml } from '../../bench/generate.js';
+import { Dataplanes } from '../../src/eks/compare.js';
+import type { Mechanism } from '../../src/eks/types.js';
+import { CONTROLLER_NEWEST, NEWEST_KNOWN } from '../../src/eks/versions.js';
+import type { Endpoint } from '../../src/engine/endpoint.js';
+import { workloadId, type Protocol } from '../../src/model/cluster.js';
 
 const yaml =
   ns('a') +
@@ -110,20 +116,71 @@ describe('matrix and diff under both data planes', () => {
   });
 });
 
-describe('the exact EKS matrix has a size bound', () => {
-  it('above it, matrix and diff exit 2 naming what works instead; the specification still answers', () => {
+describe('the exact EKS matrix above 3,000 pods', () => {
+  it('is computed (no refusal), and its rows agree with explain on sampled pairs, mechanisms included', () => {
+    // the benchmark's generator at 3,012 pods, with a policy in ns0 whose ingress named port http resolves to
+    // each app's own port (8080, 443, 5432, 9090): EKS opens their union on every pod of ns0
     const dir = mkdtempSync(join(tmpdir(), 'podwall-eks-matrix-big-'));
+    const file = join(dir, 'big.yaml');
+    const union = np('ns0', 'http-union', 'podSelector: {}\ningress: [{ports: [{port: http}]}]');
+    writeFileSync(file, generateYaml({ workload: 'typical', namespaces: 251, pods: 3012, policies: 300, clusterPolicies: 8 }) + union);
+    const cluster = clusterFrom(readFileSync(file, 'utf8'));
+    assert.ok(cluster.pods.filter((p) => !p.hostNetwork).length > 3000);
+    const r = podwall(['matrix', '-f', file, '-n', 'ns0', '-o', 'json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /data plane eks/);
+    assert.doesNotMatch(r.stderr, /more than podwall computes|left without their mechanism/);
+    const m = JSON.parse(r.stdout) as { edges: (Edge & { disagreement?: { other: string; mechanisms: string[]; ports: Edge['ports'] } })[] };
+    // pairs of workloads (peers outside aside): compare() is asked on their pod pairs below
+    const workloads = new Set(cluster.pods.map(workloadId));
+    const marked = m.edges.filter((e) => e.disagreement && workloads.has(e.from) && workloads.has(e.to));
+    const mechanisms = new Set(marked.flatMap((e) => e.disagreement!.mechanisms));
+    assert.ok(mechanisms.has('ingress-named-port-union'), [...mechanisms].join(', '));
+    // a few edges of each kind: marked with each mechanism, and unmarked ones allowed, partly allowed and denied
+    const sample = [...mechanisms].map((k) => marked.find((e) => e.disagreement!.mechanisms.includes(k))!);
+    for (const kind of [(e: Edge) => e.allowed && !e.partial, (e: Edge) => e.partial, (e: Edge) => !e.allowed]) {
+      const e = m.edges.find((x) => !x.disagreement && kind(x) && workloads.has(x.from) && workloads.has(x.to));
+      if (e) sample.push(e);
+    }
+    assert.ok(sample.length >= 3, 'edges of several kinds');
+    const planes = new Dataplanes(cluster, { version: NEWEST_KNOWN, compute: 'auto', controller: CONTROLLER_NEWEST });
+    const podsOf = (w: string): Endpoint[] => cluster.pods.filter((p) => workloadId(p) === w).map((pod) => ({ kind: 'pod', pod }));
+    for (const e of sample) {
+      const range = (e.disagreement?.ports ?? e.ports)[0]!;
+      const x = podwall(['explain', '-f', file, '--from', e.from, '--to', e.to, '--port', String(range.from), '--protocol', range.protocol, '-o', 'json']);
+      assert.equal(x.code, 0, x.stderr);
+      const j = JSON.parse(x.stdout) as { pairs?: { total: number; allowed: number }; allowed: boolean; disagreements?: number };
+      const answer = j.pairs ? (j.pairs.allowed === 0 ? 'denied' : j.pairs.allowed < j.pairs.total ? 'partial' : 'allowed') : j.allowed ? 'allowed' : 'denied';
+      const where = `${e.from} -> ${e.to} ${range.protocol} ${range.from}`;
+      assert.equal(answer, e.allowed ? (e.partial ? 'partial' : 'allowed') : 'denied', `${where}: explain's EKS answer`);
+      // the other plane, and each mechanism named on the mark, as compare() finds them on the pod pairs
+      const comparisons = podsOf(e.from).flatMap((a) => podsOf(e.to).filter((b) => b.kind === 'pod' && a.kind === 'pod' && a.pod !== b.pod).map((b) => planes.compare({ from: a, to: b, port: range.from, protocol: range.protocol as Protocol })));
+      const spec = comparisons.filter((c) => c.kubernetes.allowed).length;
+      const other = spec === 0 ? 'denied' : spec < comparisons.length ? 'partial' : 'allowed';
+      if (e.disagreement) {
+        assert.equal(e.disagreement.other, other, `${where}: the specification's answer`);
+        assert.ok((j.disagreements ?? 0) > 0, `${where}: explain sees the disagreement`);
+        for (const k of e.disagreement.mechanisms) assert.ok(comparisons.some((c) => c.mechanisms.includes(k as Mechanism)), `${where}: ${k} named on some pair`);
+      } else assert.equal(other, answer, `${where}: both planes agree`);
+    }
+  });
+});
+
+describe('diff under the exact EKS data plane has a size bound', () => {
+  it('above 3,000 pods diff exits 2 naming what works instead; matrix answers, and so does diff under the specification', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'podwall-eks-diff-big-'));
     const file = join(dir, 'big.yaml');
     const pods = Array.from({ length: 3001 }, (_, i) => `apiVersion: v1\nkind: Pod\nmetadata: {name: p${i}, namespace: big, labels: {app: a}}\nspec: {containers: [{name: c, image: x}]}\nstatus: {podIP: 10.9.${Math.floor(i / 250)}.${(i % 250) + 1}}\n`);
     writeFileSync(file, pods.join('---\n'));
-    for (const args of [['matrix', '-f', file, '--port', '80'], ['diff', '-f', file, '--to', file]]) {
-      const r = podwall(args);
-      assert.equal(r.code, 2, r.stderr);
-      assert.match(r.stderr, /the exact EKS matrix of 3001 pods is more than podwall computes today \(at most 3000.*use --dataplane kubernetes/);
-    }
-    // what reaches in and out of each of the 3001 pods (the whole matrix would be 9 million rows)
-    const spec = podwall(['matrix', '--dataplane', 'kubernetes', '-f', file, '--port', '80', '--exposure', '-o', 'csv']);
+    const r = podwall(['diff', '-f', file, '--to', file]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /diff under the exact EKS data plane for 3001 pods is more than podwall has been measured to compute \(at most 3000\); use --dataplane kubernetes/);
+    const spec = podwall(['diff', '--dataplane', 'kubernetes', '-f', file, '--to', file]);
     assert.equal(spec.code, 0, spec.stderr);
-    assert.ok(spec.stdout.split('\n').filter(Boolean).length > 3001, spec.stdout.slice(0, 300));
+    const m = podwall(['matrix', '-f', file, '--port', '80', '-o', 'csv']);
+    assert.equal(m.code, 0, m.stderr);
+    assert.match(m.stderr, /data plane eks/);
+    assert.ok(m.stdout.split('\n').filter(Boolean).length > 1, m.stdout.slice(0, 300));
   });
 });
