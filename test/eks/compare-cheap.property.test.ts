@@ -11,9 +11,8 @@ import type { Connection, Endpoint } from '../../src/engine/endpoint.js';
 import { buildCluster, type SourceObject } from '../../src/model/build.js';
 import type { Cluster, Protocol } from '../../src/model/cluster.js';
 import { parseAddress } from '../../src/model/ip.js';
-import { matches, selectorFromLabels } from '../../src/model/labels.js';
 import { ReferenceDataplanes } from './compare-reference.js';
-import { randomEksCluster } from './random.js';
+import { randomEksCluster, serviceConnections } from './random.js';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -72,15 +71,7 @@ function connections(cluster: Cluster): Connection[] {
   }
   for (const from of outside.slice(0, 5)) for (const to of pods) out.push({ from, to, port: 80, protocol: 'TCP' });
   for (const n of cluster.nodes) for (const a of n.addresses) for (const to of pods) out.push({ from: { kind: 'external', address: a, node: n }, to, port: 8080, protocol: 'TCP' });
-  for (const svc of cluster.services) {
-    const backing = cluster.pods.filter((p) => p.namespace === svc.namespace && !p.hostNetwork && svc.selector && matches(selectorFromLabels(svc.selector), p.labels));
-    for (const to of backing) {
-      const sp = svc.ports![0]!;
-      const target = typeof sp.targetPort === 'number' ? sp.targetPort : to.ports.find((c) => c.name === sp.targetPort && !c.init)?.port;
-      if (target === undefined) continue;
-      for (const from of pods) out.push({ from, to: { kind: 'pod', pod: to }, port: target, protocol: 'TCP', service: { namespace: svc.namespace, name: svc.name, address: svc.clusterIPs[0]!, port: sp.port, protocol: 'TCP' } });
-    }
-  }
+  out.push(...serviceConnections(cluster, pods));
   return out;
 }
 

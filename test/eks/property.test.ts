@@ -8,8 +8,7 @@ import type { Connection, Endpoint } from '../../src/engine/endpoint.js';
 import { buildCluster } from '../../src/model/build.js';
 import type { Cluster, Protocol } from '../../src/model/cluster.js';
 import { parseAddress } from '../../src/model/ip.js';
-import { matches, selectorFromLabels } from '../../src/model/labels.js';
-import { randomEksCluster } from './random.js';
+import { randomEksCluster, serviceConnections } from './random.js';
 
 const PORTS: [number, Protocol][] = [[80, 'TCP'], [443, 'TCP'], [8080, 'TCP'], [53, 'UDP']];
 
@@ -23,16 +22,7 @@ function connections(cluster: Cluster): Connection[] {
     for (const n of cluster.nodes) out.push({ from, to: { kind: 'external', address: n.addresses[0]!, node: n }, port: 10250, protocol: 'TCP' });
   }
   for (const n of cluster.nodes) for (const to of pods) out.push({ from: { kind: 'external', address: n.addresses[0]!, node: n }, to, port: 8080, protocol: 'TCP' });
-  // through a Service: egress sees the ClusterIP and the Service port, ingress the backing pod and the target port
-  for (const svc of cluster.services) {
-    const backing = cluster.pods.filter((p) => p.namespace === svc.namespace && !p.hostNetwork && svc.selector && matches(selectorFromLabels(svc.selector), p.labels));
-    for (const to of backing) {
-      const sp = svc.ports![0]!;
-      const target = typeof sp.targetPort === 'number' ? sp.targetPort : to.ports.find((c) => c.name === sp.targetPort && !c.init)?.port;
-      if (target === undefined) continue;
-      for (const from of pods) out.push({ from, to: { kind: 'pod', pod: to }, port: target, protocol: 'TCP', service: { namespace: svc.namespace, name: svc.name, address: svc.clusterIPs[0]!, port: sp.port, protocol: 'TCP' } });
-    }
-  }
+  out.push(...serviceConnections(cluster, pods));
   return out;
 }
 

@@ -1,7 +1,10 @@
 // Random EKS clusters (seeded) for the property test: pods sharing identifiers, host-network pods, pods
 // without IPs (workload templates), init-container ports, Services, nodes with two addresses, and every
 // policy kind EKS reads (plus an upstream one now and then).
+import type { Connection, Endpoint } from '../../src/engine/endpoint.js';
 import type { SourceObject } from '../../src/model/build.js';
+import type { Cluster } from '../../src/model/cluster.js';
+import { matches, selectorFromLabels } from '../../src/model/labels.js';
 
 export function randomEksCluster(seed: number, o: { upstream?: boolean; templates?: boolean } = {}): SourceObject[] {
   let s = seed >>> 0;
@@ -81,4 +84,19 @@ export function randomEksCluster(seed: number, o: { upstream?: boolean; template
     else objs.push({ apiVersion: 'networking.k8s.aws/v1alpha1', kind: 'ClusterNetworkPolicy', metadata: { name: `cnp${i}` }, spec: { ...spec, tier: pick(['Admin', 'Baseline']) } });
   }
   return objs.map((value, i) => ({ value, file: `random-${seed}`, line: i + 1 }));
+}
+
+/** From every pod, through each Service's first port to its backing pods: egress sees the ClusterIP and the Service port, ingress the backing pod and the target port. */
+export function serviceConnections(cluster: Cluster, pods: readonly Endpoint[]): Connection[] {
+  const out: Connection[] = [];
+  for (const svc of cluster.services) {
+    const backing = cluster.pods.filter((p) => p.namespace === svc.namespace && !p.hostNetwork && svc.selector && matches(selectorFromLabels(svc.selector), p.labels));
+    for (const to of backing) {
+      const sp = svc.ports![0]!;
+      const target = typeof sp.targetPort === 'number' ? sp.targetPort : to.ports.find((c) => c.name === sp.targetPort && !c.init)?.port;
+      if (target === undefined) continue;
+      for (const from of pods) out.push({ from, to: { kind: 'pod', pod: to }, port: target, protocol: 'TCP', service: { namespace: svc.namespace, name: svc.name, address: svc.clusterIPs[0]!, port: sp.port, protocol: 'TCP' } });
+    }
+  }
+  return out;
 }
