@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import { computeMatrix } from '../../src/analysis/matrix.js';
 import { streamEksMatrix } from '../../src/analysis/matrix-eks.js';
 import { Engine } from '../../src/engine/engine.js';
-import { markedMatrixChunks } from '../../src/report/matrix-marked.js';
+import { markedMatrixChunks } from '../../src/report/matrix.js';
 import { ROOT } from '../helpers.js';
 import { matrixCases } from './matrix-cases.js';
 
