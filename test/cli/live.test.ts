@@ -134,7 +134,7 @@ describe('podwall watch', () => {
       }
     });
     child.stderr.on('data', (d) => (stderr += d));
-    const waitFor = async (what: string, test: () => boolean, ms = 15000): Promise<void> => {
+    const waitFor = async (what: string, test: () => boolean, ms = 30000): Promise<void> => {
       const end = Date.now() + ms;
       while (!test()) {
         if (Date.now() > end) throw new Error(`timed out waiting for ${what}; events: ${JSON.stringify(events).slice(0, 2000)}; stderr: ${stderr}`);
