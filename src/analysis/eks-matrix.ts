@@ -16,7 +16,8 @@ import type { Reachability } from '../engine/reachability.js';
 import { PROTOCOLS, type Protocol } from '../model/cluster.js';
 import type { Dataplanes } from '../eks/compare.js';
 import type { DirectionMaps } from '../eks/types.js';
-import { EksJoint, type GroupView } from './eks-joint.js';
+import { EksJoint, type GroupView, type JointClass } from './eks-joint.js';
+import type { Toward } from './matrix-walk.js';
 
 export type { GroupView };
 
@@ -95,6 +96,8 @@ export class EksCounts {
   private readonly rowFns: ((s: EndpointClass) => Bits)[];
   private readonly rowCache = new Map<number, Bits[]>();
   private rowCacheWords = 0;
+  /** Per set of destinations: the joint classes with a member among them, in the order of `joint`. */
+  private readonly narrowed = new WeakMap<Toward, JointClass[]>();
 
   constructor(
     planes: Dataplanes,
@@ -127,19 +130,30 @@ export class EksCounts {
     this.rowFns = specQueries.map((q) => reach.rowOf(q.rep));
   }
 
-  /** Counts the pairs from group `gs` toward every group into `eks`, `spec` and the witnesses. */
-  count(gs: number): void {
+  /**
+   * Counts the pairs from group `gs` toward every group into `eks`, `spec` and the witnesses; with `toward`,
+   * toward its groups only (the others' are left as they are: the matrix reads none of them).
+   */
+  count(gs: number, toward?: Toward): void {
     const { eks, spec, queries, view } = this;
     const Q = queries.length;
-    const joint = this.sides.joint;
-    eks.fill(0);
-    spec.fill(0);
-    this.witnessFrom.fill(-1);
+    const joint = toward ? this.jointToward(toward) : this.sides.joint;
+    if (toward) {
+      for (const g of toward.list) {
+        eks.fill(0, g * Q, (g + 1) * Q);
+        spec.fill(0, g * Q, (g + 1) * Q);
+        this.witnessFrom.fill(-1, g * Q, (g + 1) * Q);
+      }
+    } else {
+      eks.fill(0);
+      spec.fill(0);
+      this.witnessFrom.fill(-1);
+    }
     const eksAllowed = new Uint8Array(Q);
     const specAllowed = new Uint8Array(Q);
     const own = this.jointOf[gs]!;
     for (let k = 0; k < own.length; k += 2) {
-      const s = joint[own[k]!]!;
+      const s = this.sides.joint[own[k]!]!;
       const a = own[k + 1]!;
       const rows = this.rowsOf(s.spec);
       for (const d of joint) {
@@ -181,6 +195,20 @@ export class EksCounts {
     const s = joint[from]!;
     const d = joint[to]!;
     return { id: from * joint.length + to, ends: s === d ? [{ kind: 'pod', pod: s.pods[0]! }, { kind: 'pod', pod: s.pods[1]! }] : [s.rep, d.rep] };
+  }
+
+  /** The joint classes with a member in a group of `toward`, in the order of `joint` (the witnesses' order). */
+  private jointToward(toward: Toward): JointClass[] {
+    let list = this.narrowed.get(toward);
+    if (list) return list;
+    list = [];
+    for (const d of this.sides.joint) {
+      let any = false;
+      for (let b = 0; b < d.members.length && !any; b += 2) any = toward.shown[d.members[b]!] === 1;
+      if (any) list.push(d);
+    }
+    this.narrowed.set(toward, list);
+    return list;
   }
 
   /** The specification's rows of a class for each of its classes of ports, kept while they fit the cache. */

@@ -78,6 +78,17 @@ export class Reachability {
   side(direction: Direction, subject: EndpointClass, q: PortQuery): Bits {
     const rep = subject.rep;
     if (!isPolicyPod(rep)) return this.classes.all; // no policies of its own
+    const result = this.policySide(direction, subject, q);
+    // the own-node rule (own-node.ts): the classes that stand for the pod's node
+    const local = rep.pod.nodeName ? this.onNode.get(rep.pod.nodeName) : undefined;
+    if (!local) return result;
+    const withLocal = result.slice();
+    orInto(withLocal, local);
+    return withLocal;
+  }
+
+  /** A policy pod's side before the own-node rule: shared by every class of the same signature. */
+  private policySide(direction: Direction, subject: EndpointClass, q: PortQuery): Bits {
     const s = this.subjects[subject.index]!;
     const key = `${q.port}/${q.protocol}|${s.signature[direction]}`;
     let result = this.sideCache.get(key);
@@ -90,12 +101,7 @@ export class Reachability {
       }
       this.sideCache.set(key, result);
     }
-    // the own-node rule (own-node.ts): the classes that stand for the pod's node
-    const local = rep.pod.nodeName ? this.onNode.get(rep.pod.nodeName) : undefined;
-    if (!local) return result;
-    const withLocal = result.slice();
-    orInto(withLocal, local);
-    return withLocal;
+    return result;
   }
 
   /**
@@ -264,6 +270,41 @@ export class Reachability {
       for (const g of entries) {
         if (has(g.ingress, s.index)) continue;
         for (let w = g.span[0]; w <= g.span[1]; w++) row[w]! &= ~g.members[w]!;
+      }
+      return row;
+    };
+  }
+
+  /**
+   * rowOf's rows toward the classes of `within` only, compact: word i of a row is word `words[i]` of rowOf's
+   * row masked by `within` (`words`: the words where `within` has bits). A matrix filtered to one namespace
+   * needs its classes' columns from every source: this costs those words and the ingress answers of those
+   * classes, not the whole row.
+   */
+  rowWithin(q: PortQuery, within: Bits, words: readonly number[]): (s: EndpointClass) => Bits {
+    const at = new Int32Array(within.length).fill(-1);
+    words.forEach((w, i) => (at[w] = i));
+    const groups = new Map<Bits, Uint32Array>();
+    for (const d of members(within)) {
+      const ingress = this.side('ingress', this.classes.classes[d]!, q);
+      let m = groups.get(ingress);
+      if (!m) groups.set(ingress, (m = new Uint32Array(words.length)));
+      m[at[d >>> 5]!]! |= 1 << (d & 31);
+    }
+    const entries = [...groups.entries()];
+    return (s) => {
+      const rep = s.rep;
+      const policy = isPolicyPod(rep);
+      const egress = policy ? this.policySide('egress', s, q) : this.classes.all;
+      const local = policy && rep.pod.nodeName ? this.onNode.get(rep.pod.nodeName) : undefined;
+      const row = new Uint32Array(words.length);
+      for (let i = 0; i < words.length; i++) {
+        const w = words[i]!;
+        row[i] = (egress[w]! | (local ? local[w]! : 0)) & within[w]!;
+      }
+      for (const [ingress, m] of entries) {
+        if (has(ingress, s.index)) continue;
+        for (let i = 0; i < row.length; i++) row[i]! &= ~m[i]!;
       }
       return row;
     };
