@@ -96,14 +96,14 @@ export class EksCounts {
   private readonly rowFns: ((s: EndpointClass) => Bits)[];
   private readonly rowCache = new Map<number, Bits[]>();
   private rowCacheWords = 0;
-  /** Per set of destinations: the joint classes with a member among them, in the order of `joint`. */
-  private readonly narrowed = new WeakMap<Toward, JointClass[]>();
+  /** Per set of destinations: what counting toward them alone reads (jointToward). */
+  private readonly narrowed = new WeakMap<Toward, Narrowed>();
 
   constructor(
     planes: Dataplanes,
     classes: ClassIndex,
-    reach: Reachability,
-    specQueries: readonly PortClass[],
+    private readonly reach: Reachability,
+    private readonly specQueries: readonly PortClass[],
     private readonly view: GroupView,
   ) {
     const eks = planes.eks;
@@ -137,7 +137,8 @@ export class EksCounts {
   count(gs: number, toward?: Toward): void {
     const { eks, spec, queries, view } = this;
     const Q = queries.length;
-    const joint = toward ? this.jointToward(toward) : this.sides.joint;
+    const only = toward ? this.jointToward(toward) : undefined;
+    const joint = only ? only.joint : this.sides.joint;
     if (toward) {
       for (const g of toward.list) {
         eks.fill(0, g * Q, (g + 1) * Q);
@@ -155,14 +156,17 @@ export class EksCounts {
     for (let k = 0; k < own.length; k += 2) {
       const s = this.sides.joint[own[k]!]!;
       const a = own[k + 1]!;
-      const rows = this.rowsOf(s.spec);
+      const rows = only ? only.rowsOf(s.spec) : this.rowsOf(s.spec);
       for (const d of joint) {
         if (d.members.length === 0 || (s.spec.outside && d.spec.outside)) continue;
         let any = false;
         for (let b = 0; b < d.members.length && !any; b += 2) any = view.wanted(gs, d.members[b]!);
         if (!any) continue;
         this.sides.allowed(eksAllowed, s, d);
-        for (let qi = 0; qi < Q; qi++) specAllowed[qi] = has(rows[queries[qi]!.parent]!, d.spec.index) ? 1 : 0;
+        // narrowed rows are compact: the class's word is at only.at[word]
+        const c = d.spec.index;
+        if (only) for (let qi = 0; qi < Q; qi++) specAllowed[qi] = (rows[queries[qi]!.parent]![only.at[c >>> 5]!]! >>> (c & 31)) & 1;
+        else for (let qi = 0; qi < Q; qi++) specAllowed[qi] = has(rows[queries[qi]!.parent]!, c) ? 1 : 0;
         for (let b = 0; b < d.members.length; b += 2) {
           const gd = d.members[b]!;
           // a pod talking to itself is not a connection between two pods
@@ -197,18 +201,44 @@ export class EksCounts {
     return { id: from * joint.length + to, ends: s === d ? [{ kind: 'pod', pod: s.pods[0]! }, { kind: 'pod', pod: s.pods[1]! }] : [s.rep, d.rep] };
   }
 
-  /** The joint classes with a member in a group of `toward`, in the order of `joint` (the witnesses' order). */
-  private jointToward(toward: Toward): JointClass[] {
-    let list = this.narrowed.get(toward);
-    if (list) return list;
-    list = [];
+  /**
+   * The joint classes with a member in a group of `toward`, in the order of `joint` (the witnesses' order), and
+   * the specification's rows toward their classes alone (compact, Reachability.rowWithin).
+   */
+  private jointToward(toward: Toward): Narrowed {
+    let n = this.narrowed.get(toward);
+    if (n) return n;
+    const joint: JointClass[] = [];
+    const mask = new Uint32Array(this.sides.joint.length ? Math.ceil(this.reach.classes.size / 32) : 0);
     for (const d of this.sides.joint) {
       let any = false;
       for (let b = 0; b < d.members.length && !any; b += 2) any = toward.shown[d.members[b]!] === 1;
-      if (any) list.push(d);
+      if (!any) continue;
+      joint.push(d);
+      mask[d.spec.index >>> 5]! |= 1 << (d.spec.index & 31);
     }
-    this.narrowed.set(toward, list);
-    return list;
+    const words: number[] = [];
+    const at = new Int32Array(mask.length).fill(-1);
+    mask.forEach((word, w) => {
+      if (word !== 0) at[w] = words.push(w) - 1;
+    });
+    const fns = this.specQueries.map((q) => this.reach.rowWithin(q.rep, mask, words));
+    const cache = new Map<number, Bits[]>();
+    let cached = 0;
+    const rowsOf = (c: EndpointClass): Bits[] => {
+      let rows = cache.get(c.index);
+      if (rows) return rows;
+      rows = fns.map((f) => f(c));
+      if (cached + words.length * rows.length > ROW_CACHE_WORDS) {
+        cache.clear();
+        cached = 0;
+      }
+      cache.set(c.index, rows);
+      cached += words.length * rows.length;
+      return rows;
+    };
+    this.narrowed.set(toward, (n = { joint, at, rowsOf }));
+    return n;
   }
 
   /** The specification's rows of a class for each of its classes of ports, kept while they fit the cache. */
@@ -225,6 +255,13 @@ export class EksCounts {
     this.rowCacheWords += size;
     return rows;
   }
+}
+
+/** Counting toward some groups only: their joint classes, and the specification's rows toward those (compact: a class's word is at `at[word]`). */
+interface Narrowed {
+  joint: JointClass[];
+  at: Int32Array;
+  rowsOf(c: EndpointClass): Bits[];
 }
 
 /** The ranges of `queries` whose answer (allowed for all, some or none of `total` pairs) differs. */
