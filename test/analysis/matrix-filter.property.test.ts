@@ -58,6 +58,15 @@ describe('matrix filters narrow the walk and print what the whole matrix filtere
           };
           const scopes = [...namespaces.map((n) => [n]), namespaces.slice(0, 2), namespaces];
           for (const scope of scopes) same({ namespaces: scope }, (f, t) => inScope(scope, f) || inScope(scope, t), `-n ${scope.join(',')}`);
+          if (outside === 'each') {
+            // what diff -n walks: the allowed edges only, each peer apart
+            const allowed = computeMatrix(new Engine(cluster), { ...base, allowedOnly: true });
+            for (const scope of scopes) {
+              const narrowed = computeMatrix(new Engine(cluster), { ...base, allowedOnly: true, namespaces: scope });
+              assert.deepEqual(narrowed, filtered(allowed, (f, t) => inScope(scope, f) || inScope(scope, t)), `${name} ${dataplane.name} allowed only -n ${scope.join(',')}`);
+              compared++;
+            }
+          }
           if (outside === 'none') continue;
           same({ exposure: true }, crosses, '--exposure');
           for (const scope of scopes.slice(0, 2)) {
