@@ -93,7 +93,8 @@ export class EksCounts {
   private readonly witnessTo: Int32Array;
   /** Per group: [joint class, members, ...], in the order of `joint`. */
   private readonly jointOf: number[][];
-  private readonly rowFns: ((s: EndpointClass) => Bits)[];
+  /** Whole rows, made when a source shown toward every group first needs them (a filtered matrix may never). */
+  private rowFns?: ((s: EndpointClass) => Bits)[];
   private readonly rowCache = new Map<number, Bits[]>();
   private rowCacheWords = 0;
   /** Per set of destinations: what counting toward them alone reads (jointToward). */
@@ -127,7 +128,6 @@ export class EksCounts {
     this.witnessTo = new Int32Array(size);
     this.jointOf = Array.from({ length: view.G }, () => []);
     for (const j of this.sides.joint) for (let i = 0; i < j.members.length; i += 2) this.jointOf[j.members[i]!]!.push(j.index, j.members[i + 1]!);
-    this.rowFns = specQueries.map((q) => reach.rowOf(q.rep));
   }
 
   /**
@@ -245,6 +245,7 @@ export class EksCounts {
   private rowsOf(c: EndpointClass): Bits[] {
     let rows = this.rowCache.get(c.index);
     if (rows) return rows;
+    this.rowFns ??= this.specQueries.map((q) => this.reach.rowOf(q.rep));
     rows = this.rowFns.map((f) => f(c));
     const size = rows.reduce((n, r) => n + r.length, 0);
     if (this.rowCacheWords + size > ROW_CACHE_WORDS) {

@@ -59,7 +59,8 @@ class MatrixRows implements PlaneRows {
   /** Per group: [class, members, ...]. */
   private readonly classesOf: number[][];
   private readonly queries: PortClass[];
-  private readonly rowFns: ((s: EndpointClass) => Bits)[];
+  /** Whole rows, made when a source shown toward every group first needs them (a filtered matrix may never). */
+  private rowFns?: ((s: EndpointClass) => Bits)[];
   private readonly counts: Float64Array;
   private readonly rowCache = new Map<number, Bits[]>();
   private rowCacheWords = 0;
@@ -84,7 +85,6 @@ class MatrixRows implements PlaneRows {
       for (let i = 0; i < m.length; i += 2) this.classesOf[m[i]!]!.push(c, m[i + 1]!);
     });
     this.queries = queriesFor(engine, options);
-    this.rowFns = this.queries.map((q) => reach.rowOf(q.rep));
     this.counts = new Float64Array(groups.length * this.queries.length);
     this.everywhere = mergeRanges(this.queries.flatMap((q) => q.ranges));
   }
@@ -228,6 +228,7 @@ class MatrixRows implements PlaneRows {
     let rows = this.rowCache.get(s);
     if (rows) return rows;
     const c = this.classes.classes[s]!;
+    this.rowFns ??= this.queries.map((q) => this.reach.rowOf(q.rep));
     rows = this.rowFns.map((f) => f(c));
     const size = rows.reduce((n, r) => n + r.length, 0);
     if (this.rowCacheWords + size > ROW_CACHE_WORDS) {

@@ -257,22 +257,43 @@ export class Reachability {
    * prints them). The destinations' grouping by ingress answer is made once per query.
    */
   rowOf(q: PortQuery): (s: EndpointClass) => Bits {
-    const groups = new Map<Bits, Bits>();
-    for (const d of this.classes.classes) {
-      const ingress = this.side('ingress', d, q);
-      let members = groups.get(ingress);
-      if (!members) groups.set(ingress, (members = empty(this.classes.size)));
-      set(members, d.index);
-    }
-    const entries = [...groups.entries()].map(([ingress, members]) => ({ ingress, members, span: spanOf(members) }));
+    const entries = this.byIngress(q, this.classes.classes.map((d) => d.index), (w) => w);
     return (s) => {
       const row = this.side('egress', s, q).slice();
       for (const g of entries) {
         if (has(g.ingress, s.index)) continue;
-        for (let w = g.span[0]; w <= g.span[1]; w++) row[w]! &= ~g.members[w]!;
+        const m = g.members;
+        for (let i = 0; i < m.length; i++) row[g.first + i]! &= ~m[i]!;
       }
       return row;
     };
+  }
+
+  /**
+   * Destination classes `ds` grouped by their ingress side for `q`, each group's members as bits over the span of
+   * words it covers only (`first` on; a class's word is wordOf(its word)): classes of a namespace sit together,
+   * so the groups of a cluster with tens of thousands of distinct sides stay small.
+   */
+  private byIngress(q: PortQuery, ds: readonly number[], wordOf: (w: number) => number): { ingress: Bits; first: number; members: Uint32Array }[] {
+    const groups = new Map<Bits, number[]>();
+    for (const d of ds) {
+      const ingress = this.side('ingress', this.classes.classes[d]!, q);
+      const list = groups.get(ingress);
+      if (list) list.push(d);
+      else groups.set(ingress, [d]);
+    }
+    return [...groups].map(([ingress, list]) => {
+      let first = Infinity;
+      let last = -1;
+      for (const d of list) {
+        const w = wordOf(d >>> 5);
+        if (w < first) first = w;
+        if (w > last) last = w;
+      }
+      const members = new Uint32Array(last - first + 1);
+      for (const d of list) members[wordOf(d >>> 5) - first]! |= 1 << (d & 31);
+      return { ingress, first, members };
+    });
   }
 
   /**
@@ -284,14 +305,7 @@ export class Reachability {
   rowWithin(q: PortQuery, within: Bits, words: readonly number[]): (s: EndpointClass) => Bits {
     const at = new Int32Array(within.length).fill(-1);
     words.forEach((w, i) => (at[w] = i));
-    const groups = new Map<Bits, Uint32Array>();
-    for (const d of members(within)) {
-      const ingress = this.side('ingress', this.classes.classes[d]!, q);
-      let m = groups.get(ingress);
-      if (!m) groups.set(ingress, (m = new Uint32Array(words.length)));
-      m[at[d >>> 5]!]! |= 1 << (d & 31);
-    }
-    const entries = [...groups.entries()];
+    const entries = this.byIngress(q, [...members(within)], (w) => at[w]!);
     return (s) => {
       const rep = s.rep;
       const policy = isPolicyPod(rep);
@@ -302,9 +316,10 @@ export class Reachability {
         const w = words[i]!;
         row[i] = (egress[w]! | (local ? local[w]! : 0)) & within[w]!;
       }
-      for (const [ingress, m] of entries) {
-        if (has(ingress, s.index)) continue;
-        for (let i = 0; i < row.length; i++) row[i]! &= ~m[i]!;
+      for (const g of entries) {
+        if (has(g.ingress, s.index)) continue;
+        const m = g.members;
+        for (let i = 0; i < m.length; i++) row[g.first + i]! &= ~m[i]!;
       }
       return row;
     };
@@ -314,15 +329,6 @@ export class Reachability {
   allowed(from: EndpointClass, to: EndpointClass, q: PortQuery): boolean {
     return has(this.side('egress', from, q), to.index) && has(this.side('ingress', to, q), from.index);
   }
-}
-
-/** The first and last non-zero word: classes of a namespace sit together, so spans are short. */
-function spanOf(b: Bits): [number, number] {
-  let lo = 0;
-  while (lo < b.length && b[lo] === 0) lo++;
-  let hi = b.length - 1;
-  while (hi >= lo && b[hi] === 0) hi--;
-  return [lo, hi];
 }
 
 function notBits(b: Bits, size: number): Bits {
