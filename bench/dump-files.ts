@@ -5,9 +5,11 @@
  * The extreme cluster (150,000 pods) is about 700 MB of YAML (1.7 GB of JSON) that way, in 10,001 files.
  * measureDumpFiles times the parse phase file by file against js-yaml and JSON.parse on the same text,
  * then `audit -o json` and `matrix -o csv -n ns0` on the directory through the real command line (e2e.ts
- * measureEndToEndDir: wall and CPU seconds, peak RSS), with the load average.
+ * measureEndToEndDir: wall and CPU seconds, peak RSS), with the load average. `-n` narrows the matrix's walk to
+ * the namespace's rows and columns, so its figure is the one namespace's (matrix_scope says so), not the
+ * whole matrix's, which on the extreme cluster is 150,000 pods squared and no run finishes.
  * Run alone: `node --expose-gc dist/bench/dump-files.js [--size extreme] [--dir DIR] [--keep] [--reuse]
- * [--no-parse] [--no-e2e]`.
+ * [--no-parse] [--no-e2e] [--no-audit] [--eks]` (--eks: the EKS matrix of ns0 too; --no-audit: no audit).
  */
 import { loadAll } from 'js-yaml';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -118,7 +120,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const dir = arg('--dir') ?? join(tmpdir(), `podwall-dump-${size}`);
   const d = statSync(join(dir, 'yaml'), { throwIfNoEntry: false }) && args.includes('--reuse') ? reuse(dir) : writeDumpFiles(shape, dir);
   const parse = args.includes('--no-parse') ? { dump_files: d.files } : measureParseFiles(d);
-  const e2e = args.includes('--no-e2e') ? {} : measureEndToEndDir(d.yaml);
+  const e2e = args.includes('--no-e2e') ? {} : measureEndToEndDir(d.yaml, 'ns0', { audit: !args.includes('--no-audit'), eks: args.includes('--eks') });
   console.log(JSON.stringify({ workload: `${size}-dump-files`, generate_s: d.generateS, ...parse, ...e2e, load: Math.round(loadavg()[0]! * 10) / 10 }));
   if (!args.includes('--keep')) rmSync(dir, { recursive: true, force: true });
 }

@@ -7,7 +7,8 @@
  *   process writing the same number of bytes to /dev/null in the same chunks.
  * - measureEndToEnd: `audit` and `matrix` on a realistic dump (dump.ts) written to a file.
  * - measureEndToEndDir: the same on a dump written as a directory of per-namespace files (dump-files.ts),
- *   the matrix of one namespace.
+ *   the matrix of one namespace (`-n`, which narrows the walk to that namespace's rows and columns; the line
+ *   says so in matrix_scope), under the specification and, when asked, under EKS.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, openSync, closeSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -88,19 +89,31 @@ export function measureEndToEnd(yaml: string): Record<string, unknown> {
     writeFileSync(input, yaml);
     const audit = timed(podwall('audit', '-f', input, '-o', 'json'), '/dev/null');
     const matrix = timed(podwall('matrix', '--dataplane', 'kubernetes', '-f', input, '-o', 'csv'), join(dir, 'matrix.csv'));
-    return { audit_e2e_s: audit.s, audit_rss_mb: audit.rss_mb, matrix_e2e_s: matrix.s, matrix_rss_mb: matrix.rss_mb, matrix_csv_mb: matrix.out_mb };
+    return { audit_e2e_s: audit.s, audit_rss_mb: audit.rss_mb, matrix_scope: 'whole', matrix_e2e_s: matrix.s, matrix_rss_mb: matrix.rss_mb, matrix_csv_mb: matrix.out_mb };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-/** `audit -o json` and `matrix -o csv -n NAMESPACE` on a dump directory (dump-files.ts), as a user runs them. */
-export function measureEndToEndDir(dir: string, namespace = 'ns0'): Record<string, unknown> {
+/**
+ * `audit -o json` (unless `audit` is false) and `matrix -o csv -n NAMESPACE` on a dump directory (dump-files.ts),
+ * as a user runs them: the matrix under the specification, and with `eks` under the EKS data plane too.
+ */
+export function measureEndToEndDir(dir: string, namespace = 'ns0', o: { audit?: boolean; eks?: boolean } = {}): Record<string, unknown> {
   const out = join(tmpdir(), `podwall-bench-matrix-${process.pid}.csv`);
   try {
-    const audit = timed(podwall('audit', '-f', dir, '-o', 'json'), '/dev/null');
+    const result: Record<string, unknown> = {};
+    if (o.audit !== false) {
+      const audit = timed(podwall('audit', '-f', dir, '-o', 'json'), '/dev/null');
+      Object.assign(result, { audit_e2e_s: audit.s, audit_cpu_s: audit.cpu_s, audit_rss_mb: audit.rss_mb });
+    }
     const matrix = timed(podwall('matrix', '--dataplane', 'kubernetes', '-n', namespace, '-f', dir, '-o', 'csv'), out);
-    return { audit_e2e_s: audit.s, audit_cpu_s: audit.cpu_s, audit_rss_mb: audit.rss_mb, matrix_e2e_s: matrix.s, matrix_cpu_s: matrix.cpu_s, matrix_rss_mb: matrix.rss_mb, matrix_csv_mb: matrix.out_mb };
+    Object.assign(result, { matrix_scope: `-n ${namespace}`, matrix_e2e_s: matrix.s, matrix_cpu_s: matrix.cpu_s, matrix_rss_mb: matrix.rss_mb, matrix_csv_mb: matrix.out_mb });
+    if (o.eks) {
+      const eks = timed(podwall('matrix', '--dataplane', 'eks', '-n', namespace, '-f', dir, '-o', 'csv'), out);
+      Object.assign(result, { matrix_eks_e2e_s: eks.s, matrix_eks_cpu_s: eks.cpu_s, matrix_eks_rss_mb: eks.rss_mb, matrix_eks_csv_mb: eks.out_mb });
+    }
+    return result;
   } finally {
     rmSync(out, { force: true });
   }

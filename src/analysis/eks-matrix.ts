@@ -16,7 +16,8 @@ import type { Reachability } from '../engine/reachability.js';
 import { PROTOCOLS, type Protocol } from '../model/cluster.js';
 import type { Dataplanes } from '../eks/compare.js';
 import type { DirectionMaps } from '../eks/types.js';
-import { EksJoint, type GroupView } from './eks-joint.js';
+import { EksJoint, type GroupView, type JointClass } from './eks-joint.js';
+import type { Toward } from './matrix-walk.js';
 
 export type { GroupView };
 
@@ -92,15 +93,18 @@ export class EksCounts {
   private readonly witnessTo: Int32Array;
   /** Per group: [joint class, members, ...], in the order of `joint`. */
   private readonly jointOf: number[][];
-  private readonly rowFns: ((s: EndpointClass) => Bits)[];
+  /** Whole rows, made when a source shown toward every group first needs them (a filtered matrix may never). */
+  private rowFns?: ((s: EndpointClass) => Bits)[];
   private readonly rowCache = new Map<number, Bits[]>();
   private rowCacheWords = 0;
+  /** Per set of destinations: what counting toward them alone reads (jointToward). */
+  private readonly narrowed = new WeakMap<Toward, Narrowed>();
 
   constructor(
     planes: Dataplanes,
     classes: ClassIndex,
-    reach: Reachability,
-    specQueries: readonly PortClass[],
+    private readonly reach: Reachability,
+    private readonly specQueries: readonly PortClass[],
     private readonly view: GroupView,
   ) {
     const eks = planes.eks;
@@ -124,31 +128,45 @@ export class EksCounts {
     this.witnessTo = new Int32Array(size);
     this.jointOf = Array.from({ length: view.G }, () => []);
     for (const j of this.sides.joint) for (let i = 0; i < j.members.length; i += 2) this.jointOf[j.members[i]!]!.push(j.index, j.members[i + 1]!);
-    this.rowFns = specQueries.map((q) => reach.rowOf(q.rep));
   }
 
-  /** Counts the pairs from group `gs` toward every group into `eks`, `spec` and the witnesses. */
-  count(gs: number): void {
+  /**
+   * Counts the pairs from group `gs` toward every group into `eks`, `spec` and the witnesses; with `toward`,
+   * toward its groups only (the others' are left as they are: the matrix reads none of them).
+   */
+  count(gs: number, toward?: Toward): void {
     const { eks, spec, queries, view } = this;
     const Q = queries.length;
-    const joint = this.sides.joint;
-    eks.fill(0);
-    spec.fill(0);
-    this.witnessFrom.fill(-1);
+    const only = toward ? this.jointToward(toward) : undefined;
+    const joint = only ? only.joint : this.sides.joint;
+    if (toward) {
+      for (const g of toward.list) {
+        eks.fill(0, g * Q, (g + 1) * Q);
+        spec.fill(0, g * Q, (g + 1) * Q);
+        this.witnessFrom.fill(-1, g * Q, (g + 1) * Q);
+      }
+    } else {
+      eks.fill(0);
+      spec.fill(0);
+      this.witnessFrom.fill(-1);
+    }
     const eksAllowed = new Uint8Array(Q);
     const specAllowed = new Uint8Array(Q);
     const own = this.jointOf[gs]!;
     for (let k = 0; k < own.length; k += 2) {
-      const s = joint[own[k]!]!;
+      const s = this.sides.joint[own[k]!]!;
       const a = own[k + 1]!;
-      const rows = this.rowsOf(s.spec);
+      const rows = only ? only.rowsOf(s.spec) : this.rowsOf(s.spec);
       for (const d of joint) {
         if (d.members.length === 0 || (s.spec.outside && d.spec.outside)) continue;
         let any = false;
         for (let b = 0; b < d.members.length && !any; b += 2) any = view.wanted(gs, d.members[b]!);
         if (!any) continue;
         this.sides.allowed(eksAllowed, s, d);
-        for (let qi = 0; qi < Q; qi++) specAllowed[qi] = has(rows[queries[qi]!.parent]!, d.spec.index) ? 1 : 0;
+        // narrowed rows are compact: the class's word is at only.at[word]
+        const c = d.spec.index;
+        if (only) for (let qi = 0; qi < Q; qi++) specAllowed[qi] = (rows[queries[qi]!.parent]![only.at[c >>> 5]!]! >>> (c & 31)) & 1;
+        else for (let qi = 0; qi < Q; qi++) specAllowed[qi] = has(rows[queries[qi]!.parent]!, c) ? 1 : 0;
         for (let b = 0; b < d.members.length; b += 2) {
           const gd = d.members[b]!;
           // a pod talking to itself is not a connection between two pods
@@ -183,10 +201,51 @@ export class EksCounts {
     return { id: from * joint.length + to, ends: s === d ? [{ kind: 'pod', pod: s.pods[0]! }, { kind: 'pod', pod: s.pods[1]! }] : [s.rep, d.rep] };
   }
 
+  /**
+   * The joint classes with a member in a group of `toward`, in the order of `joint` (the witnesses' order), and
+   * the specification's rows toward their classes alone (compact, Reachability.rowWithin).
+   */
+  private jointToward(toward: Toward): Narrowed {
+    let n = this.narrowed.get(toward);
+    if (n) return n;
+    const joint: JointClass[] = [];
+    const mask = new Uint32Array(this.sides.joint.length ? Math.ceil(this.reach.classes.size / 32) : 0);
+    for (const d of this.sides.joint) {
+      let any = false;
+      for (let b = 0; b < d.members.length && !any; b += 2) any = toward.shown[d.members[b]!] === 1;
+      if (!any) continue;
+      joint.push(d);
+      mask[d.spec.index >>> 5]! |= 1 << (d.spec.index & 31);
+    }
+    const words: number[] = [];
+    const at = new Int32Array(mask.length).fill(-1);
+    mask.forEach((word, w) => {
+      if (word !== 0) at[w] = words.push(w) - 1;
+    });
+    const fns = this.specQueries.map((q) => this.reach.rowWithin(q.rep, mask, words));
+    const cache = new Map<number, Bits[]>();
+    let cached = 0;
+    const rowsOf = (c: EndpointClass): Bits[] => {
+      let rows = cache.get(c.index);
+      if (rows) return rows;
+      rows = fns.map((f) => f(c));
+      if (cached + words.length * rows.length > ROW_CACHE_WORDS) {
+        cache.clear();
+        cached = 0;
+      }
+      cache.set(c.index, rows);
+      cached += words.length * rows.length;
+      return rows;
+    };
+    this.narrowed.set(toward, (n = { joint, at, rowsOf }));
+    return n;
+  }
+
   /** The specification's rows of a class for each of its classes of ports, kept while they fit the cache. */
   private rowsOf(c: EndpointClass): Bits[] {
     let rows = this.rowCache.get(c.index);
     if (rows) return rows;
+    this.rowFns ??= this.specQueries.map((q) => this.reach.rowOf(q.rep));
     rows = this.rowFns.map((f) => f(c));
     const size = rows.reduce((n, r) => n + r.length, 0);
     if (this.rowCacheWords + size > ROW_CACHE_WORDS) {
@@ -197,6 +256,13 @@ export class EksCounts {
     this.rowCacheWords += size;
     return rows;
   }
+}
+
+/** Counting toward some groups only: their joint classes, and the specification's rows toward those (compact: a class's word is at `at[word]`). */
+interface Narrowed {
+  joint: JointClass[];
+  at: Int32Array;
+  rowsOf(c: EndpointClass): Bits[];
 }
 
 /** The ranges of `queries` whose answer (allowed for all, some or none of `total` pairs) differs. */

@@ -82,12 +82,12 @@ class EksRows implements EksMatrixStream {
     this.counts = new EksCounts(this.planes, classes, reach, queriesFor(engine, options), view);
     this.ports = this.counts.queries;
     const rows: PlaneRows = {
-      count: (gs) => this.counts.count(gs),
+      count: (gs, toward) => this.counts.count(gs, toward),
       pairEdges: (gs, gd, firstWalk) => this.pairEdges(gs, gd, firstWalk),
       // summary mode folds peers outside whose edges print alike (marks and mechanisms included)
       likeness: (gs, gd) => textOf(this.pairEdges(gs, gd, false)) || null,
     };
-    this.walk = new MatrixWalk(engine.cluster, groups, mode === 'summary', rows, onSource);
+    this.walk = new MatrixWalk(engine.cluster, groups, mode === 'summary', rows, onSource, options);
     this.sources = this.walk.sources;
   }
 

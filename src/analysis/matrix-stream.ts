@@ -13,7 +13,7 @@ import type { Engine } from '../engine/engine.js';
 import { mergeRanges, type PortClass, type PortRange } from '../engine/ports.js';
 import { Reachability } from '../engine/reachability.js';
 import { groupClasses, pairShown, queriesFor, type Group, type MatrixEdge, type MatrixOptions, type OutsideNode, type WorkloadNode } from './matrix.js';
-import { MatrixWalk, type PairEdge, type PlaneRows, type SourceProgress } from './matrix-walk.js';
+import { MatrixWalk, type PairEdge, type PlaneRows, type SourceProgress, type Toward } from './matrix-walk.js';
 
 export interface MatrixStream {
   /** The edges, in computeMatrix's order; each call computes them again. */
@@ -28,7 +28,7 @@ export type { SourceProgress } from './matrix-walk.js';
 
 export function streamMatrix(engine: Engine, options: MatrixOptions = {}, onSource?: SourceProgress): MatrixStream {
   const rows = new MatrixRows(engine, options);
-  return new MatrixWalk(engine.cluster, rows.groups, (options.outside ?? 'summary') === 'summary', rows, onSource);
+  return new MatrixWalk(engine.cluster, rows.groups, (options.outside ?? 'summary') === 'summary', rows, onSource, options);
 }
 
 /** A pair's answers per class of ports, as up to three edges (with allowedOnly, a pair denied everywhere makes none). */
@@ -36,6 +36,12 @@ interface Answer {
   key: number | string;
   /** Without their ends: allowed, partly allowed, denied (unless allowedOnly). */
   edges: PairEdge[];
+}
+
+/** Counting toward some groups only: the words of a row their classes lie in, and the rows there (compact, kept while they fit). */
+interface Narrowed {
+  words: readonly number[];
+  rowsOf(s: number): Bits[];
 }
 
 /** Rows kept for the sources at hand; beyond this many 32-bit words they are made again. */
@@ -53,12 +59,16 @@ class MatrixRows implements PlaneRows {
   /** Per group: [class, members, ...]. */
   private readonly classesOf: number[][];
   private readonly queries: PortClass[];
-  private readonly rowFns: ((s: EndpointClass) => Bits)[];
+  /** Whole rows, made when a source shown toward every group first needs them (a filtered matrix may never). */
+  private rowFns?: ((s: EndpointClass) => Bits)[];
   private readonly counts: Float64Array;
   private readonly rowCache = new Map<number, Bits[]>();
   private rowCacheWords = 0;
   private readonly answers = new Map<number | string, Answer>();
   private readonly everywhere: PortRange[];
+  /** Per set of destinations: what counting toward them alone reads (Narrowed). */
+  private readonly narrowed = new WeakMap<Toward, Narrowed>();
+  private readonly reach: Reachability;
 
   constructor(
     engine: Engine,
@@ -66,6 +76,7 @@ class MatrixRows implements PlaneRows {
   ) {
     this.classes = new ClassIndex(engine.cluster, engine.ctx, options.world);
     const reach = new Reachability(engine, this.classes);
+    this.reach = reach;
     const { groups, members } = groupClasses(engine, this.classes, options.outside ?? 'summary', options.namespaces);
     this.groups = groups;
     this.members = members;
@@ -74,7 +85,6 @@ class MatrixRows implements PlaneRows {
       for (let i = 0; i < m.length; i += 2) this.classesOf[m[i]!]!.push(c, m[i + 1]!);
     });
     this.queries = queriesFor(engine, options);
-    this.rowFns = this.queries.map((q) => reach.rowOf(q.rep));
     this.counts = new Float64Array(groups.length * this.queries.length);
     this.everywhere = mergeRanges(this.queries.flatMap((q) => q.ranges));
   }
@@ -143,20 +153,27 @@ class MatrixRows implements PlaneRows {
     return { key, edges };
   }
 
-  /** Allowed member pairs of group `gs` toward every group, per class of ports, into `counts`. */
-  count(gs: number): void {
+  /**
+   * Allowed member pairs of group `gs` toward every group, per class of ports, into `counts`; with `toward`,
+   * toward its groups only (the others' counts are left as they are: the walk reads none of them).
+   */
+  count(gs: number, toward?: Toward): void {
     const counts = this.counts;
     const Q = this.queries.length;
-    counts.fill(0);
+    const only = toward ? this.narrow(toward) : undefined;
+    if (toward) for (const g of toward.list) counts.fill(0, g * Q, (g + 1) * Q);
+    else counts.fill(0);
     const own = this.classesOf[gs]!;
     for (let k = 0; k < own.length; k += 2) {
       const s = own[k]!;
       const a = own[k + 1]!;
-      const rows = this.rowsOf(s);
+      const rows = only ? only.rowsOf(s) : this.rowsOf(s);
       for (let qi = 0; qi < Q; qi++) {
+        // narrowed rows are compact: word i is word only.words[i] of the whole row
         const row = rows[qi]!;
-        for (let w = 0; w < row.length; w++) {
-          let word = row[w]!;
+        for (let i = 0; i < row.length; i++) {
+          const w = only ? only.words[i]! : i;
+          let word = row[i]!;
           while (word !== 0) {
             const low = word & -word;
             const d = w * 32 + 31 - Math.clz32(low);
@@ -173,11 +190,45 @@ class MatrixRows implements PlaneRows {
     }
   }
 
+  /** What counting toward `toward` reads: the classes with a member in one of its groups (a class in none adds nothing the walk reads). */
+  private narrow(toward: Toward): Narrowed {
+    let n = this.narrowed.get(toward);
+    if (n) return n;
+    const mask = new Uint32Array(Math.ceil(this.members.length / 32));
+    for (const g of toward.list) {
+      const cs = this.classesOf[g]!;
+      for (let k = 0; k < cs.length; k += 2) mask[cs[k]! >>> 5]! |= 1 << (cs[k]! & 31);
+    }
+    const words: number[] = [];
+    mask.forEach((word, w) => {
+      if (word !== 0) words.push(w);
+    });
+    const fns = this.queries.map((q) => this.reach.rowWithin(q.rep, mask, words));
+    const cache = new Map<number, Bits[]>();
+    let cached = 0;
+    const rowsOf = (s: number): Bits[] => {
+      let rows = cache.get(s);
+      if (rows) return rows;
+      const c = this.classes.classes[s]!;
+      rows = fns.map((f) => f(c));
+      if (cached + words.length * rows.length > ROW_CACHE_WORDS) {
+        cache.clear();
+        cached = 0;
+      }
+      cache.set(s, rows);
+      cached += words.length * rows.length;
+      return rows;
+    };
+    this.narrowed.set(toward, (n = { words, rowsOf }));
+    return n;
+  }
+
   /** The rows of class `s` for every class of ports, kept while they fit the cache. */
   private rowsOf(s: number): Bits[] {
     let rows = this.rowCache.get(s);
     if (rows) return rows;
     const c = this.classes.classes[s]!;
+    this.rowFns ??= this.queries.map((q) => this.reach.rowOf(q.rep));
     rows = this.rowFns.map((f) => f(c));
     const size = rows.reduce((n, r) => n + r.length, 0);
     if (this.rowCacheWords + size > ROW_CACHE_WORDS) {

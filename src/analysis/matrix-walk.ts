@@ -4,10 +4,14 @@
  * in summary mode the peers outside folded into `outside` where they all answer alike; progress per source; and
  * the nodes the edges named. What a pair's edges are is the data plane's (`PlaneRows`); the walk keeps one flag
  * per group and the edges of one source.
+ *
+ * A filter (-n, --exposure PEER) narrows the walk itself, not only what it prints: each source visits only
+ * the destinations the filter shows it (pairShown), and the data plane counts only toward those (`Toward`),
+ * so that the matrix of one namespace of a cluster of 10,000 costs its rows and columns, not the whole.
  */
 import type { Cluster } from '../model/cluster.js';
 import { workloadId } from '../model/cluster.js';
-import { OUTSIDE, type Group, type MatrixEdge, type OutsideNode, type WorkloadNode } from './matrix.js';
+import { OUTSIDE, pairShown, shownKind, type Group, type MatrixEdge, type MatrixOptions, type OutsideNode, type WorkloadNode } from './matrix.js';
 
 /** Called after each source's edges are made, with how many of `sources` are done. */
 export type SourceProgress = (done: number, sources: number) => void;
@@ -15,10 +19,23 @@ export type SourceProgress = (done: number, sources: number) => void;
 /** A pair's edge without its ends: what a data plane answers for one pair of groups. */
 export type PairEdge = Omit<MatrixEdge, 'from' | 'to'>;
 
+/**
+ * The destinations a source is shown toward, when a filter leaves some out: `shown[gd]` is 1 for those, `list`
+ * names them in group order. The same object for every source of one kind (shownKind), so that a data plane may
+ * keep what it derives from it.
+ */
+export interface Toward {
+  readonly shown: Uint8Array;
+  readonly list: readonly number[];
+}
+
 /** What a data plane gives the walk, one counted source at a time. */
 export interface PlaneRows {
-  /** Counts the answers of group `gs` toward every group: what pairEdges and likeness then read. */
-  count(gs: number): void;
+  /**
+   * Counts the answers of group `gs` toward every group (`toward` undefined), or toward those of `toward`
+   * only: pairEdges and likeness then read only pairs that `pairShown` shows, which `toward` holds all of.
+   */
+  count(gs: number, toward?: Toward): void;
   /**
    * The counted source's edges toward `gd`, in printed order (none when the pair is not shown or shows nothing).
    * `firstWalk`: this is the first walk of edges() (what is counted once per matrix is counted then).
@@ -31,6 +48,16 @@ export interface PlaneRows {
 /** Stands for the folded peer `outside` in the order of sources and destinations. */
 const FOLDED = -1;
 
+/** The destinations of one kind of source, in printed order, and what the data plane is told. */
+interface Destinations {
+  /** Among `order` (FOLDED included when a source's row may fold into it). */
+  order: number[];
+  /** Among the workloads, in printed order: what a peer outside's row visits. */
+  workloads: number[];
+  /** Undefined when every group is shown: the data plane counts toward all. */
+  toward?: Toward;
+}
+
 export class MatrixWalk {
   private readonly workloadOrder: number[];
   /** Sources and destinations in printed order: workloads, then peers outside (and FOLDED where it sorts). */
@@ -42,16 +69,22 @@ export class MatrixWalk {
   private readonly used: Uint8Array;
   private foldedUsed = false;
   private complete = false;
+  /** Per shownKind of a source: the destinations the filter shows it. */
+  private readonly destinations = new Map<string, Destinations>();
   /** How many sources (rows of groups) edges() walks: what progress counts. */
   readonly sources: number;
 
-  /** `summary`: the outside mode is summary (peers folded where alike). */
+  /**
+   * `summary`: the outside mode is summary (peers folded where alike). `filter`: the options pairShown reads,
+   * to visit only the pairs it shows (without it every pair is visited and the data plane says which it shows).
+   */
   constructor(
     private readonly cluster: Cluster,
     private readonly groups: Group[],
     summary: boolean,
     private readonly rows: PlaneRows,
     private readonly onSource?: SourceProgress,
+    private readonly filter?: MatrixOptions,
   ) {
     const collator = new Intl.Collator();
     const byId = (a: number, b: number): number => {
@@ -83,20 +116,30 @@ export class MatrixWalk {
     let done = 0;
     for (const gs of this.order) {
       out.length = 0;
+      // a source shown toward nothing is counted not at all (its progress is reported all the same)
       if (gs === FOLDED) {
         // every peer outside answers alike toward these workloads: the first one's edges stand for all
-        rows.count(this.peers[0]!);
-        for (const w of this.workloadOrder) if (collapsedIn?.[w]) this.push(out, FOLDED, w, rows.pairEdges(this.peers[0]!, w, first));
+        const to = this.destinationsOf(this.peers[0]!);
+        if (to.workloads.length) {
+          rows.count(this.peers[0]!, to.toward);
+          for (const w of to.workloads) if (collapsedIn?.[w]) this.push(out, FOLDED, w, rows.pairEdges(this.peers[0]!, w, first));
+        }
       } else if (this.groups[gs]!.outside) {
-        rows.count(gs);
-        for (const w of this.workloadOrder) if (!collapsedIn?.[w]) this.push(out, gs, w, rows.pairEdges(gs, w, first));
+        const to = this.destinationsOf(gs);
+        if (to.workloads.length) {
+          rows.count(gs, to.toward);
+          for (const w of to.workloads) if (!collapsedIn?.[w]) this.push(out, gs, w, rows.pairEdges(gs, w, first));
+        }
       } else {
-        rows.count(gs);
-        const collapsedOut = this.summarize && this.alike(gs);
-        for (const gd of this.order) {
-          if (gd === FOLDED) {
-            if (collapsedOut) this.push(out, gs, FOLDED, rows.pairEdges(gs, this.peers[0]!, first));
-          } else if (!(collapsedOut && this.groups[gd]!.outside)) this.push(out, gs, gd, rows.pairEdges(gs, gd, first));
+        const to = this.destinationsOf(gs);
+        if (to.order.length) {
+          rows.count(gs, to.toward);
+          const collapsedOut = this.summarize && this.alike(gs);
+          for (const gd of to.order) {
+            if (gd === FOLDED) {
+              if (collapsedOut) this.push(out, gs, FOLDED, rows.pairEdges(gs, this.peers[0]!, first));
+            } else if (!(collapsedOut && this.groups[gd]!.outside)) this.push(out, gs, gd, rows.pairEdges(gs, gd, first));
+          }
         }
       }
       yield* out;
@@ -133,9 +176,12 @@ export class MatrixWalk {
     const G = this.groups.length;
     const first: (number | string | null)[] = new Array<number | string | null>(G).fill(null);
     const same = new Uint8Array(G).fill(1);
+    // a workload the first peer is not shown toward folds into no `outside`: its likeness there is null
+    const workloads = this.destinationsOf(this.peers[0]!).workloads;
     this.peers.forEach((p, i) => {
-      this.rows.count(p);
-      for (const w of this.workloadOrder) {
+      if (workloads.length === 0) return;
+      this.rows.count(p, this.destinationsOf(p).toward);
+      for (const w of workloads) {
         const k = this.rows.likeness(p, w);
         if (i === 0) first[w] = k;
         else if (k !== first[w]) same[w] = 0;
@@ -152,6 +198,35 @@ export class MatrixWalk {
     if (first === null) return false;
     for (const p of this.peers) if (this.rows.likeness(gs, p) !== first) return false;
     return true;
+  }
+
+  /**
+   * The destinations pairShown shows source `gs` (all, without a filter), in printed order: the same for every
+   * source of its shownKind. FOLDED is among them when the first peer outside is, as a row folds there only
+   * when that peer's edges (and every other's, alike) print.
+   */
+  private destinationsOf(gs: number): Destinations {
+    const filter = this.filter;
+    const key = filter ? shownKind(filter, this.groups[gs]!) : '';
+    let d = this.destinations.get(key);
+    if (d) return d;
+    const s = this.groups[gs]!;
+    const shows = (g: number): boolean => !filter || pairShown(filter, s, this.groups[g]!);
+    const shown = new Uint8Array(this.groups.length);
+    const list: number[] = [];
+    for (let g = 0; g < this.groups.length; g++) {
+      if (shows(g)) {
+        shown[g] = 1;
+        list.push(g);
+      }
+    }
+    d = {
+      order: this.order.filter((g) => (g === FOLDED ? shows(this.peers[0]!) : shown[g] === 1)),
+      workloads: this.workloadOrder.filter((g) => shown[g] === 1),
+      ...(list.length < this.groups.length ? { toward: { shown, list } } : {}),
+    };
+    this.destinations.set(key, d);
+    return d;
   }
 
   private push(out: MatrixEdge[], gs: number, gd: number, edges: readonly PairEdge[]): void {

@@ -125,6 +125,14 @@ export function pairShown(options: MatrixOptions, s: Group, d: Group): boolean {
   return !options.namespaces || s.inScope || d.inScope;
 }
 
+/**
+ * What pairShown reads of a source group, as a key: sources with equal keys are shown toward the same
+ * destinations, so the walk (matrix-walk.ts) lists those once per key and computes nothing else.
+ */
+export function shownKind(options: MatrixOptions, s: Group): string {
+  return `${s.outside ? 1 : 0}${s.inScope ? 1 : 0}${s.outside && s.id === options.peer ? 1 : 0}`;
+}
+
 export function computeMatrix(engine: Engine, options: MatrixOptions = {}): MatrixResult {
   // the EKS answer is counted per pair of map-equal pod groups, with the specification's beside it for
   // the marks (matrix-eks.ts); the specification's alone streams, one source at a time

@@ -78,6 +78,17 @@ export class Reachability {
   side(direction: Direction, subject: EndpointClass, q: PortQuery): Bits {
     const rep = subject.rep;
     if (!isPolicyPod(rep)) return this.classes.all; // no policies of its own
+    const result = this.policySide(direction, subject, q);
+    // the own-node rule (own-node.ts): the classes that stand for the pod's node
+    const local = rep.pod.nodeName ? this.onNode.get(rep.pod.nodeName) : undefined;
+    if (!local) return result;
+    const withLocal = result.slice();
+    orInto(withLocal, local);
+    return withLocal;
+  }
+
+  /** A policy pod's side before the own-node rule: shared by every class of the same signature. */
+  private policySide(direction: Direction, subject: EndpointClass, q: PortQuery): Bits {
     const s = this.subjects[subject.index]!;
     const key = `${q.port}/${q.protocol}|${s.signature[direction]}`;
     let result = this.sideCache.get(key);
@@ -90,12 +101,7 @@ export class Reachability {
       }
       this.sideCache.set(key, result);
     }
-    // the own-node rule (own-node.ts): the classes that stand for the pod's node
-    const local = rep.pod.nodeName ? this.onNode.get(rep.pod.nodeName) : undefined;
-    if (!local) return result;
-    const withLocal = result.slice();
-    orInto(withLocal, local);
-    return withLocal;
+    return result;
   }
 
   /**
@@ -251,19 +257,69 @@ export class Reachability {
    * prints them). The destinations' grouping by ingress answer is made once per query.
    */
   rowOf(q: PortQuery): (s: EndpointClass) => Bits {
-    const groups = new Map<Bits, Bits>();
-    for (const d of this.classes.classes) {
-      const ingress = this.side('ingress', d, q);
-      let members = groups.get(ingress);
-      if (!members) groups.set(ingress, (members = empty(this.classes.size)));
-      set(members, d.index);
-    }
-    const entries = [...groups.entries()].map(([ingress, members]) => ({ ingress, members, span: spanOf(members) }));
+    const entries = this.byIngress(q, this.classes.classes.map((d) => d.index), (w) => w);
     return (s) => {
       const row = this.side('egress', s, q).slice();
       for (const g of entries) {
         if (has(g.ingress, s.index)) continue;
-        for (let w = g.span[0]; w <= g.span[1]; w++) row[w]! &= ~g.members[w]!;
+        const m = g.members;
+        for (let i = 0; i < m.length; i++) row[g.first + i]! &= ~m[i]!;
+      }
+      return row;
+    };
+  }
+
+  /**
+   * Destination classes `ds` grouped by their ingress side for `q`, each group's members as bits over the span of
+   * words it covers only (`first` on; a class's word is wordOf(its word)): classes of a namespace sit together,
+   * so the groups of a cluster with tens of thousands of distinct sides stay small.
+   */
+  private byIngress(q: PortQuery, ds: readonly number[], wordOf: (w: number) => number): { ingress: Bits; first: number; members: Uint32Array }[] {
+    const groups = new Map<Bits, number[]>();
+    for (const d of ds) {
+      const ingress = this.side('ingress', this.classes.classes[d]!, q);
+      const list = groups.get(ingress);
+      if (list) list.push(d);
+      else groups.set(ingress, [d]);
+    }
+    return [...groups].map(([ingress, list]) => {
+      let first = Infinity;
+      let last = -1;
+      for (const d of list) {
+        const w = wordOf(d >>> 5);
+        if (w < first) first = w;
+        if (w > last) last = w;
+      }
+      const members = new Uint32Array(last - first + 1);
+      for (const d of list) members[wordOf(d >>> 5) - first]! |= 1 << (d & 31);
+      return { ingress, first, members };
+    });
+  }
+
+  /**
+   * rowOf's rows toward the classes of `within` only, compact: word i of a row is word `words[i]` of rowOf's
+   * row masked by `within` (`words`: the words where `within` has bits). A matrix filtered to one namespace
+   * needs its classes' columns from every source: this costs those words and the ingress answers of those
+   * classes, not the whole row.
+   */
+  rowWithin(q: PortQuery, within: Bits, words: readonly number[]): (s: EndpointClass) => Bits {
+    const at = new Int32Array(within.length).fill(-1);
+    words.forEach((w, i) => (at[w] = i));
+    const entries = this.byIngress(q, [...members(within)], (w) => at[w]!);
+    return (s) => {
+      const rep = s.rep;
+      const policy = isPolicyPod(rep);
+      const egress = policy ? this.policySide('egress', s, q) : this.classes.all;
+      const local = policy && rep.pod.nodeName ? this.onNode.get(rep.pod.nodeName) : undefined;
+      const row = new Uint32Array(words.length);
+      for (let i = 0; i < words.length; i++) {
+        const w = words[i]!;
+        row[i] = (egress[w]! | (local ? local[w]! : 0)) & within[w]!;
+      }
+      for (const g of entries) {
+        if (has(g.ingress, s.index)) continue;
+        const m = g.members;
+        for (let i = 0; i < m.length; i++) row[g.first + i]! &= ~m[i]!;
       }
       return row;
     };
@@ -273,15 +329,6 @@ export class Reachability {
   allowed(from: EndpointClass, to: EndpointClass, q: PortQuery): boolean {
     return has(this.side('egress', from, q), to.index) && has(this.side('ingress', to, q), from.index);
   }
-}
-
-/** The first and last non-zero word: classes of a namespace sit together, so spans are short. */
-function spanOf(b: Bits): [number, number] {
-  let lo = 0;
-  while (lo < b.length && b[lo] === 0) lo++;
-  let hi = b.length - 1;
-  while (hi >= lo && b[hi] === 0) hi--;
-  return [lo, hi];
 }
 
 function notBits(b: Bits, size: number): Bits {
