@@ -64,20 +64,33 @@ const streamed = (chunks: Iterable<string>): { ms: number; mb: number; heap: num
 };
 const csvSpec = streamed(matrixChunks(streamMatrix(new Engine(cluster), {}), 'csv'));
 const csvEks = streamed(markedMatrixChunks(streamEksMatrix(new Engine(cluster), {}, { name: 'eks', version: NEWEST_KNOWN, compute: 'ec2' }), 'csv'));
-// how many classes the EKS maps tell apart, against the specification's (the matrix's cost grows with their square)
-const engine = new Engine(cluster);
-const classes = new ClassIndex(cluster, engine.ctx, new OutsideWorld([cluster]));
-const { groups, members, index } = groupClasses(engine, classes, 'summary');
-const joint = new EksJoint(new EksDataplane(cluster, { version: NEWEST_KNOWN, compute: 'ec2' }), classes, queriesFor(engine, {}), {
-  G: groups.length,
-  groupOfPod: (p) => index.get(workloadId(p)),
-  outsideMembers: (c) => members[c.index]!,
-  wanted: () => true,
-});
+// how many classes the EKS maps tell apart, against the specification's (the matrix's cost grows with their square);
+// only the counts are kept: the joint over the whole cluster, and its data plane, go before the maps are written
+const { specClasses, eksClasses, subjects, signatures } = (() => {
+  const engine = new Engine(cluster);
+  const classes = new ClassIndex(cluster, engine.ctx, new OutsideWorld([cluster]));
+  const { groups, members, index } = groupClasses(engine, classes, 'summary');
+  const joint = new EksJoint(new EksDataplane(cluster, { version: NEWEST_KNOWN, compute: 'ec2' }), classes, queriesFor(engine, {}), {
+    G: groups.length,
+    groupOfPod: (p) => index.get(workloadId(p)),
+    outsideMembers: (c) => members[c.index]!,
+    wanted: () => true,
+  });
+  return { specClasses: classes.classes.length, eksClasses: joint.joint.length, subjects: joint.subjects, signatures: joint.signatures };
+})();
+const heapAfterJoint = heap();
+// eks maps -o json as the command writes it (each identifier's maps made as it is written, then let go)
 let t = performance.now();
 let bytes = 0;
+let chunks = 0;
+let mapsHeapPeak = heapAfterJoint;
 writeEksMapsJson(new EksDataplane(cluster, { version: NEWEST_KNOWN, compute: 'ec2' }), cluster.settings.enforcingMode, (c) => {
   bytes += c.length;
+  if (++chunks % 64 === 0) {
+    const m = process.memoryUsage();
+    mapsHeapPeak = Math.max(mapsHeapPeak, Math.round(m.heapUsed / 1048576));
+    rssPeak = Math.max(rssPeak, Math.round(m.rss / 1048576));
+  }
 });
 const mapsMs = performance.now() - t;
 console.log(
@@ -97,10 +110,12 @@ console.log(
     csv_eks_mb: csvEks.mb,
     csv_heap_mb_peak_spec: csvSpec.heap,
     csv_heap_mb_peak_eks: csvEks.heap,
-    spec_classes: classes.classes.length,
-    eks_classes: joint.joint.length,
-    eks_subject_contents: joint.subjects,
-    eks_peer_signatures: joint.signatures,
+    spec_classes: specClasses,
+    eks_classes: eksClasses,
+    eks_subject_contents: subjects,
+    eks_peer_signatures: signatures,
+    heap_mb_after_joint: heapAfterJoint,
+    eks_maps_heap_mb_peak: mapsHeapPeak,
     eks_maps_stream_ms: Math.round(mapsMs),
     eks_maps_mb: Math.round(bytes / 1048576),
     eks_maps_vs_spec_matrix: Math.round((mapsMs / specMs) * 10) / 10,

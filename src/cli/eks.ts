@@ -1,10 +1,10 @@
 import { Command } from 'commander';
 import { EksDataplane } from '../eks/decide.js';
-import { eksMapsText, writeEksMapsJson } from '../report/eks-maps.js';
+import { eksMapsJsonChunks, eksMapsTextChunks } from '../report/eks-maps.js';
 import { compareEndpoints } from '../eks/drift.js';
 import { eksDriftJson, eksDriftText } from '../report/eks-drift.js';
 import { readPolicyEndpoints } from '../sources/policy-endpoints.js';
-import { UsageError } from './io.js';
+import { UsageError, writeChunks } from './io.js';
 import { addEksOptions, describeChoice, eksChoice, type DataplaneFlags } from './dataplane.js';
 import { addInputOptions, liveReader, loadCluster, parseOutput, printWarnings, wantsLive, type InputFlags } from './inputs.js';
 import type { CliIO } from './io.js';
@@ -30,24 +30,28 @@ export function eksCommand(io: CliIO, setCode: (code: number) => void): Command 
     if (output === 'json') {
       io.err(`podwall: modelling ${describeChoice(choice)}\n`);
       for (const n of dp.controller.notEnforced) io.err(`podwall: not enforced on EKS: ${n.policy}: ${n.why}\n`);
-      // streamed in pieces of about a megabyte: the output of a large cluster is hundreds of megabytes
-      let buffer = '';
-      writeEksMapsJson(dp, cluster.settings.enforcingMode, (chunk) => {
-        buffer += chunk;
-        if (buffer.length > 1 << 20) {
-          io.out(buffer);
-          buffer = '';
-        }
-      });
-      io.out(buffer);
-    } else {
-      io.out(eksMapsText(dp, `Modelling ${describeChoice(choice)}; enforcing mode ${cluster.settings.enforcingMode}`));
     }
+    // streamed: the output of a large cluster is hundreds of megabytes, and a slow reader holds back the walk
+    const header = `Modelling ${describeChoice(choice)}; enforcing mode ${cluster.settings.enforcingMode}`;
+    await writeChunks(io, megabytes(output === 'json' ? eksMapsJsonChunks(dp, cluster.settings.enforcingMode) : eksMapsTextChunks(dp, header)));
     setCode(0);
   });
   eks.addCommand(maps);
   eks.addCommand(driftCommand(io, setCode));
   return eks;
+}
+
+/** Pieces joined into about a megabyte each: one write per identifier would be many small writes. */
+function* megabytes(chunks: Iterable<string>): Generator<string> {
+  let buffer = '';
+  for (const c of chunks) {
+    buffer += c;
+    if (buffer.length > 1 << 20) {
+      yield buffer;
+      buffer = '';
+    }
+  }
+  if (buffer) yield buffer;
 }
 
 /**

@@ -50,6 +50,11 @@ export interface EksVerdict {
   ingress: EksSide;
 }
 
+/** The order of `eks maps`: by identifier, then node. */
+export function inOutputOrder(a: IdentifierMaps, b: IdentifierMaps): number {
+  return a.identifier.localeCompare(b.identifier) || a.node.localeCompare(b.node);
+}
+
 export class EksDataplane {
   readonly addressing: Addressing;
   readonly controller: ControllerOutput;
@@ -81,6 +86,21 @@ export class EksDataplane {
     const version = parseAgentVersion(options.version, '') ?? parseAgentVersion(NEWEST_KNOWN, '')!;
     this.maps = new Agent(cluster, this.addressing, options, behaviour(version)).program(this.controller);
     for (const m of this.maps) for (const p of m.pods) this.byPod.set(p, m);
+  }
+
+  /**
+   * Every identifier's maps in the order `eks maps` writes them, each made when the walk reaches it and kept only
+   * while the caller holds it: on a large cluster whose policies name ports, every identifier has maps of its own
+   * and together they outgrow the heap. The controller output stays shared with this plane; `maps` are untouched.
+   */
+  *mapsInOrder(): Generator<IdentifierMaps> {
+    const version = parseAgentVersion(this.options.version, '') ?? parseAgentVersion(NEWEST_KNOWN, '')!;
+    const walk: (IdentifierMaps | undefined)[] = new Agent(this.cluster, this.addressing, this.options, behaviour(version)).program(this.controller).sort(inOutputOrder);
+    for (let i = 0; i < walk.length; i++) {
+      const m = walk[i]!;
+      walk[i] = undefined; // the walk holds no maps it has handed out
+      yield m;
+    }
   }
 
   mapsOf(pod: Pod): IdentifierMaps | undefined {

@@ -4,11 +4,12 @@
  */
 import { canonicalText } from '../eks/addressing.js';
 import { describeSlot } from '../eks/agent.js';
-import type { EksDataplane } from '../eks/decide.js';
+import { inOutputOrder, type EksDataplane } from '../eks/decide.js';
 import type { CpEntry, DirectionMaps, Dropped, EntrySource, IdentifierMaps, L4Slot, NpEntry } from '../eks/types.js';
-import type { Action } from '../policy/types.js';
+import { ACTION } from './eks-maps-json.js';
 
-const ACTION: Record<Action, string> = { allow: 'Accept', deny: 'Deny', pass: 'Pass' };
+// the streamed text of -o json, as the command writes it
+export { eksMapsJsonChunks, writeEksMapsJson } from './eks-maps-json.js';
 
 function l4Json(s: L4Slot): Record<string, unknown> {
   if (s.protocol === 'ANY' || s.protocol === 'RESERVED') return { protocol: s.protocol };
@@ -104,7 +105,7 @@ function keys(maps: readonly IdentifierMaps[]): Map<IdentifierMaps, string> {
 }
 
 export function eksMapsJson(dp: EksDataplane, enforcingMode: string): unknown {
-  const maps = [...dp.maps].sort((a, b) => a.identifier.localeCompare(b.identifier) || a.node.localeCompare(b.node));
+  const maps = [...dp.maps].sort(inOutputOrder);
   const key = keys(maps);
   const nodes: Record<string, { ip: string }> = {};
   const pods: Record<string, unknown> = {};
@@ -117,56 +118,17 @@ export function eksMapsJson(dp: EksDataplane, enforcingMode: string): unknown {
   return { format: 'podwall.eks-maps/v1', agent: dp.options.version, enforcingMode, family: dp.addressing.family === 4 ? 'ipv4' : 'ipv6', nodes, pods, identifiers };
 }
 
-/** `text` (JSON.stringify(x, null, 2)) as it reads nested `level` deep: every line after the first indented. */
-function nested(text: string, level: number): string {
-  return text.replace(/\n/g, `\n${'  '.repeat(level)}`);
-}
-
-/**
- * The same text as `JSON.stringify(eksMapsJson(dp, mode), null, 2)`, handed to `write` in pieces instead of
- * built as one string: the output of a large cluster is hundreds of megabytes, while its distinct directions
- * are few (identifiers with the same policies on one node share their arrays). Each distinct direction is
- * serialised once and its text reused.
- */
-export function writeEksMapsJson(dp: EksDataplane, enforcingMode: string, write: (chunk: string) => void): void {
-  const maps = [...dp.maps].sort((a, b) => a.identifier.localeCompare(b.identifier) || a.node.localeCompare(b.node));
-  const key = keys(maps);
-  const nodes: Record<string, { ip: string }> = {};
-  const pods: Record<string, unknown> = {};
-  for (const m of maps) {
-    nodes[m.node] = { ip: m.nodeIp.text };
-    for (const p of m.pods) pods[`${p.namespace}/${p.name}`] = { ip: dp.addressing.podAddress(p).text, node: m.node, identifier: m.identifier };
-  }
-  const head = { format: 'podwall.eks-maps/v1', agent: dp.options.version, enforcingMode, family: dp.addressing.family === 4 ? 'ipv4' : 'ipv6', nodes, pods };
-  const headText = JSON.stringify(head, null, 2);
-  // the head without its closing brace, then the identifiers one by one
-  write(`${headText.slice(0, -2)},\n  "identifiers": ${maps.length === 0 ? '{}' : '{'}`);
-  const ids = new Map<object, number>();
-  const id = (x: object): number => {
-    let n = ids.get(x);
-    if (n === undefined) ids.set(x, (n = ids.size));
-    return n;
-  };
-  const texts = new Map<string, string>();
-  const directionText = (d: DirectionMaps): string => {
-    const k = `${id(d.shared ?? d)}|${id(d.entries)}|${id(d.cpEntries)}|${id(d.dropped)}|${d.podState}|${d.cpPodState}`;
-    let t = texts.get(k);
-    if (t === undefined) texts.set(k, (t = nested(JSON.stringify(directionJson(d), null, 2), 3)));
-    return t;
-  };
-  maps.forEach((m, i) => {
-    const pods = nested(JSON.stringify(m.pods.map((p) => `${p.namespace}/${p.name}`), null, 2), 3);
-    write(`${i ? ',' : ''}\n    ${JSON.stringify(key.get(m)!)}: {\n      "node": ${JSON.stringify(m.node)},\n      "pods": ${pods},\n      "ingress": ${directionText(m.ingress)},\n      "egress": ${directionText(m.egress)}\n    }`);
-  });
-  write(`${maps.length === 0 ? '' : '\n  }'}\n}\n`);
-}
-
 export function eksMapsText(dp: EksDataplane, header: string): string {
-  const out: string[] = [header];
-  const maps = [...dp.maps].sort((a, b) => a.identifier.localeCompare(b.identifier) || a.node.localeCompare(b.node));
-  for (const n of dp.controller.notEnforced) out.push(`not enforced: ${n.policy}: ${n.why}`);
-  for (const m of maps) {
-    out.push('');
+  return [...eksMapsTextChunks(dp, header)].join('');
+}
+
+/** The text of `eks maps`, one piece per identifier, each identifier's maps let go once written. */
+export function* eksMapsTextChunks(dp: EksDataplane, header: string): Generator<string> {
+  const head: string[] = [header];
+  for (const n of dp.controller.notEnforced) head.push(`not enforced: ${n.policy}: ${n.why}`);
+  yield head.join('\n') + '\n';
+  for (const m of dp.mapsInOrder()) {
+    const out: string[] = [''];
     out.push(`${m.identifier} on ${m.node} (node IP ${m.nodeIp.text}): ${m.pods.map((p) => `${p.namespace}/${p.name} ${dp.addressing.podAddress(p).text}`).join(', ')}`);
     for (const d of ['ingress', 'egress'] as const) {
       const x = m[d];
@@ -182,8 +144,8 @@ export function eksMapsText(dp: EksDataplane, header: string): string {
       }
       for (const dr of x.dropped) out.push(`    dropped: ${dr.cidr ? `${dr.cidr} ` : ''}${dr.what}: ${dr.why}${dr.source ? ` (${dr.source.policy} ${dr.source.direction} rule ${dr.source.rule})` : ''}`);
     }
+    yield out.join('\n') + '\n';
   }
-  return out.join('\n') + '\n';
 }
 
 function sourcesText(sources: readonly EntrySource[]): string {

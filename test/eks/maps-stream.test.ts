@@ -3,7 +3,8 @@
 // nodes, both agent behaviours) and on an empty one.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { EksDataplane } from '../../src/eks/decide.js';
+import { EksDataplane, inOutputOrder } from '../../src/eks/decide.js';
+import type { DirectionMaps } from '../../src/eks/types.js';
 import { NEWEST_KNOWN } from '../../src/eks/versions.js';
 import { buildCluster } from '../../src/model/build.js';
 import { eksMapsJson, writeEksMapsJson } from '../../src/report/eks-maps.js';
@@ -24,6 +25,22 @@ describe('eks maps -o json, streamed', () => {
       assert.equal(streamed, whole, `seed ${seed}`);
       assert.ok(pieces > dp.maps.length, 'one piece per identifier at least');
       JSON.parse(streamed);
+    }
+  });
+
+  it('walks the identifiers in output order, each with the maps the plane holds for it, made anew', () => {
+    for (let seed = 1; seed <= 10; seed++) {
+      const cluster = buildCluster(randomEksCluster(seed, { templates: seed % 2 === 0 }));
+      const dp = new EksDataplane(cluster, { version: NEWEST_KNOWN, compute: 'ec2' });
+      const held = [...dp.maps].sort(inOutputOrder);
+      const walked = [...dp.mapsInOrder()];
+      assert.deepEqual(walked.map((m) => `${m.identifier} ${m.node}`), held.map((m) => `${m.identifier} ${m.node}`), `seed ${seed}`);
+      walked.forEach((m, i) => {
+        assert.notEqual(m, held[i], 'a map of its own, not the one the plane keeps');
+        assert.deepEqual(m.pods, held[i]!.pods);
+        const content = ({ shared: _, ...rest }: DirectionMaps): object => rest;
+        for (const d of ['ingress', 'egress'] as const) assert.deepEqual(content(m[d]), content(held[i]![d]), `seed ${seed} ${m.identifier} ${d}`);
+      });
     }
   });
 
