@@ -62,11 +62,16 @@ export class SelectionIndex {
   /** The pods a selection can reach: its one namespace's when it names one (in the cluster's order), else all. */
   candidatePods(s: PodSelection): readonly Pod[] {
     if (s.namespaces.kind !== 'named') return this.cluster.pods;
+    return this.byNamespace().get(s.namespaces.name) ?? [];
+  }
+
+  /** Each namespace's pods in the cluster's order; the namespaces in the order their first pod comes. */
+  private byNamespace(): Map<string, Pod[]> {
     if (!this.podsByNamespace) {
       this.podsByNamespace = new Map();
       for (const p of this.cluster.pods) (this.podsByNamespace.get(p.namespace) ?? this.podsByNamespace.set(p.namespace, []).get(p.namespace)!).push(p);
     }
-    return this.podsByNamespace.get(s.namespaces.name) ?? [];
+    return this.podsByNamespace;
   }
 
   private readonly subjects = new Map<PodSelection, readonly Pod[]>();
@@ -75,8 +80,7 @@ export class SelectionIndex {
   subjectPods(s: PodSelection): readonly Pod[] {
     let pods = this.subjects.get(s);
     if (!pods) {
-      const inNamespace = this.namespaceTest(s.namespaces);
-      pods = this.candidatePods(s).filter((p) => !p.hostNetwork && inNamespace(p.namespace) && matches(s.pods, p.labels));
+      pods = this.inNamespaces(s.namespaces).filter((p) => !p.hostNetwork && matches(s.pods, p.labels));
       this.subjects.set(s, pods);
     }
     return pods;
@@ -88,8 +92,7 @@ export class SelectionIndex {
   labelledPods(s: PodSelection): readonly Pod[] {
     let pods = this.byLabels.get(s);
     if (!pods) {
-      const inNamespace = this.namespaceTest(s.namespaces);
-      pods = this.candidatePods(s).filter((p) => inNamespace(p.namespace) && matches(s.pods, p.labels));
+      pods = this.inNamespaces(s.namespaces).filter((p) => matches(s.pods, p.labels));
       this.byLabels.set(s, pods);
     }
     return pods;
@@ -103,10 +106,41 @@ export class SelectionIndex {
     let pods = this.peers.get(key);
     if (!pods) {
       // a host-network pod is listed by label (when `withHost`); any other pod as `selects` has it: the same test
-      const inNamespace = this.namespaceTest(s.namespaces);
-      pods = this.candidatePods(s).filter((p) => (!p.hostNetwork || withHost) && inNamespace(p.namespace) && matches(s.pods, p.labels));
+      pods = this.inNamespaces(s.namespaces).filter((p) => (!p.hostNetwork || withHost) && matches(s.pods, p.labels));
       this.peers.set(key, pods);
     }
+    return pods;
+  }
+
+  private readonly podsOfMatch = new WeakMap<NamespaceMatch, readonly Pod[]>();
+  private contiguous?: boolean;
+
+  /**
+   * The pods of the namespaces a match matches, in the cluster's order, each namespace tested once. When each
+   * namespace's pods come together in the cluster (as files and listings give them), that is the matching namespaces'
+   * pods one namespace after the other, found without a walk over every pod.
+   */
+  private inNamespaces(m: NamespaceMatch): readonly Pod[] {
+    const byNamespace = this.byNamespace();
+    if (m.kind === 'named') return byNamespace.get(m.name) ?? [];
+    let pods = this.podsOfMatch.get(m);
+    if (pods) return pods;
+    if (this.contiguous === undefined) {
+      let runs = 0;
+      let last: string | undefined;
+      for (const p of this.cluster.pods) {
+        if (p.namespace !== last) runs++;
+        last = p.namespace;
+      }
+      this.contiguous = runs === byNamespace.size;
+    }
+    const inNamespace = this.namespaceTest(m);
+    if (this.contiguous) {
+      const out: Pod[] = [];
+      for (const [name, list] of byNamespace) if (inNamespace(name)) for (const p of list) out.push(p);
+      pods = out;
+    } else pods = this.cluster.pods.filter((p) => inNamespace(p.namespace));
+    this.podsOfMatch.set(m, pods);
     return pods;
   }
 
