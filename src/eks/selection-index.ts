@@ -113,34 +113,30 @@ export class SelectionIndex {
   }
 
   private readonly podsOfMatch = new WeakMap<NamespaceMatch, readonly Pod[]>();
-  private contiguous?: boolean;
+  private runs?: { namespace: string; start: number; end: number }[];
 
   /**
-   * The pods of the namespaces a match matches, in the cluster's order, each namespace tested once. When each
-   * namespace's pods come together in the cluster (as files and listings give them), that is the matching namespaces'
-   * pods one namespace after the other, found without a walk over every pod.
+   * The pods of the namespaces a match matches, in the cluster's order, each namespace tested once. The cluster's
+   * pods are taken as runs of one namespace (files and listings give a namespace's pods together; pods made from
+   * workloads follow, again by namespace), so the walk is over runs, not over every pod.
    */
   private inNamespaces(m: NamespaceMatch): readonly Pod[] {
-    const byNamespace = this.byNamespace();
-    if (m.kind === 'named') return byNamespace.get(m.name) ?? [];
+    if (m.kind === 'named') return this.byNamespace().get(m.name) ?? [];
     let pods = this.podsOfMatch.get(m);
     if (pods) return pods;
-    if (this.contiguous === undefined) {
-      let runs = 0;
-      let last: string | undefined;
-      for (const p of this.cluster.pods) {
-        if (p.namespace !== last) runs++;
-        last = p.namespace;
+    if (!this.runs) {
+      this.runs = [];
+      const all = this.cluster.pods;
+      for (let i = 0; i < all.length; i++) {
+        const last = this.runs[this.runs.length - 1];
+        if (last && last.namespace === all[i]!.namespace) last.end = i + 1;
+        else this.runs.push({ namespace: all[i]!.namespace, start: i, end: i + 1 });
       }
-      this.contiguous = runs === byNamespace.size;
     }
     const inNamespace = this.namespaceTest(m);
-    if (this.contiguous) {
-      const out: Pod[] = [];
-      for (const [name, list] of byNamespace) if (inNamespace(name)) for (const p of list) out.push(p);
-      pods = out;
-    } else pods = this.cluster.pods.filter((p) => inNamespace(p.namespace));
-    this.podsOfMatch.set(m, pods);
+    const out: Pod[] = [];
+    for (const run of this.runs) if (inNamespace(run.namespace)) for (let i = run.start; i < run.end; i++) out.push(this.cluster.pods[i]!);
+    this.podsOfMatch.set(m, (pods = out));
     return pods;
   }
 
