@@ -62,10 +62,10 @@ export const AGENT_READS: ReadonlySet<Mechanism> = new Set<Mechanism>([
 ]);
 
 /**
- * A variant data plane is dropped after this many comparisons that brought it an identifier it had not decided for
- * (at most two each): what it keeps (maps, endpoints) stays bounded. Comparisons about identifiers it has already made
- * maps for do not count: they add nothing to keep, and a plane dropped for them is rebuilt with cold caches (a
- * matrix asks about the same identifiers again and again; counting every comparison made its naming twice as dear).
+ * A variant data plane is dropped once it has decided for this many identifiers: what it keeps (maps, endpoints)
+ * stays bounded. Comparisons about identifiers it has already made maps for do not count: they add nothing to keep,
+ * and a plane dropped for them is rebuilt with cold caches (a matrix asks about the same identifiers again and again;
+ * dropping after 256 comparisons of any kind, up to 512 identifiers, made its naming twice as dear).
  */
 const VARIANT_USES = 256;
 /** At most this many variant data planes are kept at once (each set of switches is one). */
@@ -74,7 +74,7 @@ const VARIANT_PLANES = 48;
 export class Dataplanes {
   readonly engine: Engine;
   readonly eks: EksDataplane;
-  /** Variant data planes by their switches, how many comparisons brought each new identifiers, and those identifiers. */
+  /** Variant data planes by their switches, and the identifiers each has decided for (`uses`: how many). */
   private readonly variants = new Map<string, { plane: EksDataplane; uses: number; seen: Set<IdentifierMaps> }>();
 
   constructor(
@@ -129,15 +129,13 @@ export class Dataplanes {
     for (const key of verdicts.keys()) {
       const v = this.variants.get(key);
       if (!v) continue;
-      let fresh = false;
       for (const e of [conn.from, conn.to]) {
         const maps = isPolicyPod(e) ? v.plane.mapsOf(e.pod) : undefined;
         if (maps && !v.seen.has(maps)) {
           v.seen.add(maps);
-          fresh = true;
+          v.uses++;
         }
       }
-      if (fresh) v.uses++;
     }
     if (mechanisms.length === 0) {
       if (this.upstreamDecides(conn)) mechanisms = ['upstream-kind-not-enforced'];
