@@ -28,6 +28,9 @@ import type {
 } from './types.js';
 import type { VersionBehaviour } from './versions.js';
 
+/** Agent.groups per cluster, by identifier sharing and separator. */
+const groupings = new WeakMap<Cluster, Map<string, readonly { pods: Pod[]; identifier: string }[]>>();
+
 /** The value of an LPM entry holds 24 slots (struct lpm_trie_val[24]). */
 export const SLOTS = 24;
 
@@ -58,15 +61,7 @@ export class Agent {
 
   /** One set of maps per pod identifier and node; every pod that is not on the host network gets probes. */
   program(ctl: ControllerOutput): IdentifierMaps[] {
-    const groups = new Map<string, Pod[]>();
-    for (const pod of this.cluster.pods) {
-      if (pod.hostNetwork) continue;
-      const id = this.on('identifier-sharing') ? podIdentifier(pod, this.versioned.identifierSeparator) : `${pod.namespace}/${pod.name}`;
-      const key = `${id}|${pod.nodeName ?? `?${pod.namespace}/${pod.name}`}`;
-      const list = groups.get(key);
-      if (list) list.push(pod);
-      else groups.set(key, [pod]);
-    }
+    const groups = this.groups();
     // which PolicyEndpoints and ClusterPolicyEndpoints select the identifier's pods, in the controller's order
     // (asked of the controller only when the maps are: it resolves a policy when a pod it selects is asked about)
     const selecting = (pods: Pod[]): { pes: PolicyEndpoints[]; cpes: ClusterPolicyEndpoints[] } => {
@@ -76,7 +71,7 @@ export class Agent {
       return { pes: inOrder(each.flatMap((x) => x.pes)), cpes: inOrder(each.flatMap((x) => x.cpes)) };
     };
     const out: IdentifierMaps[] = [];
-    for (const pods of groups.values()) {
+    for (const { pods, identifier } of groups) {
       const first = pods[0]!;
       const nodeIp = this.addressing.nodeIp(first.nodeName, `${first.namespace}/${first.name}`);
       let chosen: { pes: PolicyEndpoints[]; cpes: ClusterPolicyEndpoints[] } | undefined;
@@ -90,7 +85,7 @@ export class Agent {
       let egress: DirectionMaps | undefined;
       const agent = this;
       out.push({
-        identifier: podIdentifier(first, this.versioned.identifierSeparator),
+        identifier,
         node: first.nodeName ?? '(not scheduled)',
         nodeIp,
         pods,
@@ -103,6 +98,33 @@ export class Agent {
       });
     }
     return out;
+  }
+
+  /**
+   * The pods of each identifier and node, in the cluster's order. They depend on the cluster, the identifier
+   * separator and whether identifiers are shared, not on any other switch: the comparison's variant planes of one
+   * cluster take them from the first agent that grouped them.
+   */
+  private groups(): readonly { pods: Pod[]; identifier: string }[] {
+    const sharing = this.on('identifier-sharing');
+    const separator = this.versioned.identifierSeparator;
+    const key = `${sharing}|${separator}`;
+    let byKey = groupings.get(this.cluster);
+    if (!byKey) groupings.set(this.cluster, (byKey = new Map()));
+    let list = byKey.get(key);
+    if (list) return list;
+    const groups = new Map<string, Pod[]>();
+    for (const pod of this.cluster.pods) {
+      if (pod.hostNetwork) continue;
+      const id = sharing ? podIdentifier(pod, separator) : `${pod.namespace}/${pod.name}`;
+      const k = `${id}|${pod.nodeName ?? `?${pod.namespace}/${pod.name}`}`;
+      const pods = groups.get(k);
+      if (pods) pods.push(pod);
+      else groups.set(k, [pod]);
+    }
+    list = [...groups.values()].map((pods) => ({ pods, identifier: podIdentifier(pods[0]!, separator) }));
+    byKey.set(key, list);
+    return list;
   }
 
   /** Identical inputs give identical maps: many identifiers share their policies (and a node), so compute each once. */

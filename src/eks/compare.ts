@@ -61,7 +61,12 @@ export const AGENT_READS: ReadonlySet<Mechanism> = new Set<Mechanism>([
   'strict-no-node-entry',
 ]);
 
-/** A variant data plane is dropped after this many comparisons: what it keeps (maps, endpoints) stays bounded. */
+/**
+ * A variant data plane is dropped once it has decided for this many identifiers: what it keeps (maps, endpoints)
+ * stays bounded. Comparisons about identifiers it has already made maps for do not count: they add nothing to keep,
+ * and a plane dropped for them is rebuilt with cold caches (a matrix asks about the same identifiers again and again;
+ * dropping after 256 comparisons of any kind, up to 512 identifiers, made its naming twice as dear).
+ */
 const VARIANT_USES = 256;
 /** At most this many variant data planes are kept at once (each set of switches is one). */
 const VARIANT_PLANES = 48;
@@ -69,8 +74,8 @@ const VARIANT_PLANES = 48;
 export class Dataplanes {
   readonly engine: Engine;
   readonly eks: EksDataplane;
-  /** Variant data planes by their switches, and how many comparisons each has served. */
-  private readonly variants = new Map<string, { plane: EksDataplane; uses: number }>();
+  /** Variant data planes by their switches, and the identifiers each has decided for (`uses`: how many). */
+  private readonly variants = new Map<string, { plane: EksDataplane; uses: number; seen: Set<IdentifierMaps> }>();
 
   constructor(
     readonly cluster: Cluster,
@@ -92,7 +97,7 @@ export class Dataplanes {
       if (!v && this.variants.size >= VARIANT_PLANES) this.variants.clear();
       const share = spec.some((m) => CONTROLLER_READS.has(m)) ? undefined : spec.some((m) => AGENT_READS.has(m)) ? 'controller' : 'maps';
       const opts: EksOptions = { ...this.options, spec: new Set(spec) };
-      this.variants.set(key, (v = { plane: new EksDataplane(this.cluster, opts, this.eks, share), uses: 0 }));
+      this.variants.set(key, (v = { plane: new EksDataplane(this.cluster, opts, this.eks, share), uses: 0, seen: new Set() }));
     }
     return v.plane;
   }
@@ -123,7 +128,14 @@ export class Dataplanes {
     }
     for (const key of verdicts.keys()) {
       const v = this.variants.get(key);
-      if (v) v.uses++;
+      if (!v) continue;
+      for (const e of [conn.from, conn.to]) {
+        const maps = isPolicyPod(e) ? v.plane.mapsOf(e.pod) : undefined;
+        if (maps && !v.seen.has(maps)) {
+          v.seen.add(maps);
+          v.uses++;
+        }
+      }
     }
     if (mechanisms.length === 0) {
       if (this.upstreamDecides(conn)) mechanisms = ['upstream-kind-not-enforced'];

@@ -4,14 +4,14 @@
  * pkg/resolvers/endpoints.go, applicationnetworkpolicy_resolver.go, clusternetworkpolicy_resolver.go,
  * pkg/policyendpoints/manager.go). Pure: the cluster in, the endpoints out.
  */
-import { selects, namespaceMatches, type MatchContext } from '../engine/match.js';
-import type { Cluster, Pod, Service } from '../model/cluster.js';
-import { matches } from '../model/labels.js';
+import { namespaceMatches, type MatchContext } from '../engine/match.js';
+import type { Cluster, Pod } from '../model/cluster.js';
 import { cidrContains } from '../model/ip.js';
 import { policyLabel, type Direction, type Peer, type PodSelection, type Policy, type Rule } from '../policy/types.js';
 import { ALL_V4, ALL_V6, cidrKey, hostCidr, type Addressing } from './addressing.js';
 import { dedupPorts, portKey, portSpec, resolveOnPod, serviceListenPort } from './ports.js';
 import type { ClusterPolicyEndpoints, CpEndpoint, Dropped, EntrySource, EksOptions, Mechanism, NpEndpoint, PolicyEndpoints, PortSpec } from './types.js';
+import { SelectionIndex } from './selection-index.js';
 import { controllerBehaviour, parseControllerVersion, type ControllerBehaviour } from './versions.js';
 
 export interface ControllerOutput {
@@ -36,6 +36,8 @@ const isUpstreamKind = (p: Policy): boolean => p.ref.apiVersion.startsWith('poli
 export class Controller {
   private readonly on: (m: Mechanism) => boolean;
   private readonly release: ControllerBehaviour;
+  /** What selectors find in this cluster: shared with every other controller of the cluster (variants). */
+  private readonly index: SelectionIndex;
 
   constructor(
     private readonly cluster: Cluster,
@@ -45,6 +47,7 @@ export class Controller {
   ) {
     this.on = (m) => !options.spec?.has(m);
     this.release = controllerBehaviour(parseControllerVersion(options.controller));
+    this.index = SelectionIndex.of(cluster, ctx);
   }
 
   /**
@@ -53,7 +56,7 @@ export class Controller {
    * select a pod tests only its namespace's policies and the cluster-wide ones.
    */
   run(): ControllerOutput {
-    const sorted = [...this.cluster.policies].sort((a, b) => policyLabel(a.ref).localeCompare(policyLabel(b.ref)));
+    const sorted = this.index.sorted;
     const namespaced: Policy[] = [];
     const clusterWide: Policy[] = [];
     const notEnforced: { policy: string; why: string }[] = [];
@@ -97,8 +100,8 @@ export class Controller {
         const pes: PolicyEndpoints[] = [];
         const cpes: ClusterPolicyEndpoints[] = [];
         if (pod.hostNetwork) return { pes, cpes }; // podSelectorEndpoints never hold host-network pods
-        for (const p of candidates(pod.namespace)) {
-          if (!selects(p.subject, pod, this.ctx)) continue;
+        // the candidates whose subject selects the pod, found once per pod for every controller of the cluster
+        for (const p of this.index.selecting(pod, candidates)) {
           if (p.tier === 'namespace') pes.push(peOf(p));
           else cpes.push(cpeOf(p));
         }
@@ -107,34 +110,13 @@ export class Controller {
     };
   }
 
-  private podsByNamespace?: Map<string, Pod[]>;
-
-  /** The pods a selection can reach: its one namespace's when it names one (in the cluster's order), else all. */
-  private candidatePods(s: PodSelection): readonly Pod[] {
-    if (s.namespaces.kind !== 'named') return this.cluster.pods;
-    if (!this.podsByNamespace) {
-      this.podsByNamespace = new Map();
-      for (const p of this.cluster.pods) (this.podsByNamespace.get(p.namespace) ?? this.podsByNamespace.set(p.namespace, []).get(p.namespace)!).push(p);
-    }
-    return this.podsByNamespace.get(s.namespaces.name) ?? [];
-  }
-
-  private subjectPods(s: PodSelection): Pod[] {
-    return this.candidatePods(s).filter((p) => selects(s, p, this.ctx));
+  private subjectPods(s: PodSelection): readonly Pod[] {
+    return this.index.subjectPods(s);
   }
 
   /** Pods a peer selector lists: host-network pods too (the controller lists pods by label), unless switched off. */
-  private readonly peerCache = new Map<string, Pod[]>();
-
-  private peerPods(s: PodSelection): Pod[] {
-    const key = `${s.namespaces.kind === 'named' ? `=${s.namespaces.name}` : s.namespaces.selector.key}|${s.pods.key}`;
-    let pods = this.peerCache.get(key);
-    if (!pods) {
-      const withHost = this.on('host-network-peer');
-      pods = this.candidatePods(s).filter((p) => (p.hostNetwork ? withHost && this.labelsMatch(s, p) : selects(s, p, this.ctx)));
-      this.peerCache.set(key, pods);
-    }
-    return pods;
+  private peerPods(s: PodSelection): readonly Pod[] {
+    return this.index.peerPods(s, this.on('host-network-peer'));
   }
 
   /**
@@ -142,12 +124,8 @@ export class Controller {
    * every pod the selector lists by label in its namespace, host-network pods included. Only the PolicyEndpoints' pod
    * list (computePodSelectorEndpoints, l.301) leaves host-network pods out; the port lookup has no such filter.
    */
-  private namedPortPods(s: PodSelection): Pod[] {
-    return this.candidatePods(s).filter((p) => this.labelsMatch(s, p));
-  }
-
-  private labelsMatch(s: PodSelection, p: Pod): boolean {
-    return namespaceMatches(s.namespaces, this.ctx.namespaces.get(p.namespace), p.namespace) && matches(s.pods, p.labels);
+  private namedPortPods(s: PodSelection): readonly Pod[] {
+    return this.index.labelledPods(s);
   }
 
   private podCidr(p: Pod) {
@@ -165,8 +143,8 @@ export class Controller {
     const rules = (d: Direction): Rule[] => [...policy[d], ...(outside ? policy.rulesOutsidePolicyTypes?.[d] ?? [] : [])].sort((a, b) => a.index - b.index);
     const ingress: NpEndpoint[] = [];
     const egress: NpEndpoint[] = [];
-    let portPods: Pod[] | undefined;
-    const namedPortPods = (): Pod[] => (portPods ??= this.namedPortPods(policy.subject));
+    let portPods: readonly Pod[] | undefined;
+    const namedPortPods = (): readonly Pod[] => (portPods ??= this.namedPortPods(policy.subject));
     for (const rule of rules('ingress')) ingress.push(...this.ingressRule(policy, label, rule, namedPortPods, dropped));
     for (const rule of rules('egress')) egress.push(...this.egressRule(policy, label, rule, dropped));
     return { policy, label, pods, isolation: { ...policy.isolates }, ingress, egress, dropped };
@@ -271,12 +249,10 @@ export class Controller {
    */
   private serviceEndpoints(peer: Extract<Peer, { type: 'pods' }>, specs: PortSpec[], source: EntrySource): NpEndpoint[] {
     const out: NpEndpoint[] = [];
-    for (const svc of this.cluster.services) {
-      const first = svc.clusterIPs[0];
-      if (!first) continue; // headless
-      if (!namespaceMatches(peer.selection.namespaces, this.ctx.namespaces.get(svc.namespace), svc.namespace)) continue;
-      if (!matches(peer.selection.pods, svc.selector ?? {})) continue;
-      const backing = this.backingPods(svc);
+    // (headless Services, without a ClusterIP, are left out)
+    for (const svc of this.index.peerServices(peer.selection)) {
+      const first = svc.clusterIPs[0]!;
+      const backing = this.index.backingPods(svc);
       const ports: PortSpec[] = [];
       for (const s of specs) {
         if (s.port === undefined && s.named === undefined) {
@@ -290,19 +266,6 @@ export class Controller {
       out.push({ cidr: hostCidr(first), except: [], ports, source: { ...source } });
     }
     return out;
-  }
-
-  private readonly backing = new Map<Service, Pod[]>();
-
-  /** The pods a Service's selector picks in its namespace (for named target ports), once per Service. */
-  private backingPods(svc: Service): Pod[] {
-    let pods = this.backing.get(svc);
-    if (!pods) {
-      const selector = svc.selector;
-      pods = selector ? this.cluster.pods.filter((p) => p.namespace === svc.namespace && matches({ requirements: Object.entries(selector).map(([key, v]) => ({ key, operator: 'In' as const, values: [v] })), key: '' }, p.labels)) : [];
-      this.backing.set(svc, pods);
-    }
-    return pods;
   }
 
   // ---- EKS ClusterNetworkPolicy -> ClusterPolicyEndpoints
@@ -425,18 +388,9 @@ export class Controller {
     return ![...this.namespaceNames()].some((name) => namespaceMatches(m, this.ctx.namespaces.get(name), name));
   }
 
-  private namespaceSet?: Set<string>;
-
   /** The namespaces that exist: the Namespace objects, and every namespace a pod, Service or policy lives in. */
-  private namespaceNames(): Set<string> {
-    if (!this.namespaceSet) {
-      const names = new Set<string>(this.ctx.namespaces.keys());
-      for (const p of this.cluster.pods) names.add(p.namespace);
-      for (const s of this.cluster.services) names.add(s.namespace);
-      for (const p of this.cluster.policies) if (p.ref.namespace) names.add(p.ref.namespace);
-      this.namespaceSet = names;
-    }
-    return this.namespaceSet;
+  private namespaceNames(): ReadonlySet<string> {
+    return this.index.namespaceNames();
   }
 
   /** mergeClusterEndpointInfo: the same CIDR, action and ports once. */

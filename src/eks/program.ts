@@ -38,21 +38,55 @@ const ACTION_CODE: Record<Action, number> = { deny: 0, allow: 1, pass: 2 };
 /** Baseline priorities are stored +2000 (BASELINE_TIER_PRIORITY_OFFSET). */
 const rank = (s: CpSlot): number => (s.tier === 'Baseline' ? 2000 : 0) + s.priority;
 
-/** The longest-prefix entry holding the peer; a domain entry matching the peer's name counts as a host entry. */
-function lookup<T extends { cidr?: { bits: number } & Parameters<typeof cidrContains>[0]; domain?: string }>(entries: readonly T[], p: Packet): T | undefined {
+type Lookable = { cidr?: { bits: number } & Parameters<typeof cidrContains>[0]; domain?: string };
+
+/**
+ * One direction's entries split for lookups: host entries (/32, /128) by address, the others in map order.
+ * Pod peers make most entries host entries (thousands on a large cluster), and a packet asks about one address:
+ * built once per entries array (identifiers with the same policies share theirs).
+ */
+interface EntryIndex<T> {
+  hosts: Map<bigint, T>[];
+  prefixes: T[];
+  domains: T[];
+}
+
+const indexes = new WeakMap<readonly object[], EntryIndex<object>>();
+
+function indexOf<T extends Lookable>(entries: readonly T[]): EntryIndex<T> {
+  let index = indexes.get(entries) as EntryIndex<T> | undefined;
+  if (index) return index;
+  index = { hosts: [], prefixes: [], domains: [] };
+  index.hosts[4] = new Map();
+  index.hosts[6] = new Map();
+  for (const e of entries) {
+    if (e.domain !== undefined) index.domains.push(e);
+    else if (e.cidr && e.cidr.bits === (e.cidr.family === 4 ? 32 : 128)) {
+      // the first of equal entries is the one the scan in map order keeps
+      const hosts = index.hosts[e.cidr.family]!;
+      if (!hosts.has(e.cidr.base)) hosts.set(e.cidr.base, e);
+    } else if (e.cidr) index.prefixes.push(e);
+  }
+  indexes.set(entries, index);
+  return index;
+}
+
+/**
+ * The longest-prefix entry holding the peer; a domain entry matching the peer's name counts as a host entry.
+ * As a scan in map order keeping the first longest: a matching domain entry first, else the peer's host entry
+ * (nothing is longer), else the longest containing prefix.
+ */
+function lookup<T extends Lookable>(entries: readonly T[], p: Packet): T | undefined {
+  const index = indexOf(entries);
+  if (p.domain) for (const e of index.domains) if (domainMatches(e.domain!, p.domain)) return e;
+  const host = index.hosts[p.peer.family]?.get(p.peer.value);
+  if (host) return host;
   let best: T | undefined;
   let bits = -1;
-  for (const e of entries) {
-    if (e.domain !== undefined) {
-      if (p.domain && domainMatches(e.domain, p.domain) && bits < 129) {
-        best = e;
-        bits = 129;
-      }
-      continue;
-    }
-    if (e.cidr && e.cidr.bits > bits && cidrContains(e.cidr, p.peer)) {
+  for (const e of index.prefixes) {
+    if (e.cidr!.bits > bits && cidrContains(e.cidr!, p.peer)) {
       best = e;
-      bits = e.cidr.bits;
+      bits = e.cidr!.bits;
     }
   }
   return best;
