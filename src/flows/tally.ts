@@ -7,6 +7,7 @@
  * with lines: a connection keeps its count and at most `keep` occurrences (KEPT_OCCURRENCES unless
  * the reader says fewer: only as many as its report quotes), however often it repeats.
  */
+import { ABSENT, Ipv4Tuples } from './ipv4-tuples.js';
 import type { FlowRecord } from './record.js';
 
 /** Occurrences kept per connection by default: as many examples as any report quotes from one connection. */
@@ -56,6 +57,7 @@ export interface TallyData {
   deniedPerDay: Map<number, number>;
   window: TallyWindow;
   keep: number;
+  /** Each connection's key; '' for one in the plain spelling (plainMeta), found by its numbers. */
   keys: string[];
   reps: FlowRecord[];
   counts: Float64Array;
@@ -78,6 +80,48 @@ function connectionKey(flow: FlowRecord): string {
   return `${flow.src.text} ${flow.dst.text} ${flow.dstPort} ${flow.protocol} ${flow.verdict} ${flow.direction ?? ''}`;
 }
 
+/** A dotted-quad IPv4 text without leading zeros as its number; -1 for any other text. */
+function plainV4(t: string): number {
+  let v = 0;
+  let octets = 0;
+  let i = 0;
+  const e = t.length;
+  for (;;) {
+    const from = i;
+    let x = 0;
+    for (let c = t.charCodeAt(i); i < e && c >= 48 && c <= 57 && i - from < 3; c = t.charCodeAt(++i)) x = x * 10 + c - 48;
+    if (i === from || x > 255 || (t.charCodeAt(from) === 48 && i - from > 1)) return -1;
+    v = v * 256 + x;
+    if (++octets === 4) return i === e ? v : -1;
+    if (t.charCodeAt(i) !== 46) return -1;
+    i++;
+  }
+}
+
+// the numbers plainMeta found (no object per call)
+let plainSrc = 0;
+let plainDst = 0;
+
+/**
+ * A connection between IPv4 addresses in their plain spelling as three numbers (plainSrc, plainDst
+ * and the answer: port, protocol, verdict and direction), which stand for exactly its key: for
+ * these a table of numbers replaces the Map of key strings (the counting pass meets a connection's
+ * record once per thread, the merge once more). -1 for any other connection.
+ */
+function plainMeta(flow: FlowRecord): number {
+  const src = plainV4(flow.src.text);
+  if (src < 0) return -1;
+  const dst = plainV4(flow.dst.text);
+  if (dst < 0) return -1;
+  plainSrc = src;
+  plainDst = dst;
+  const protocol = flow.protocol === 'TCP' ? 1 : flow.protocol === 'UDP' ? 2 : flow.protocol === 'SCTP' ? 3 : 0;
+  const verdict = flow.verdict === 'allow' ? 1 : flow.verdict === 'deny' ? 2 : flow.verdict === 'expired' ? 3 : 0;
+  const direction = flow.direction === undefined ? 0 : flow.direction === 'ingress' ? 1 : flow.direction === 'egress' ? 2 : 3;
+  if (protocol === 0 || verdict === 0 || direction === 3) return -1;
+  return flow.dstPort | (protocol << 16) | (verdict << 18) | (direction << 20);
+}
+
 function shardOf(flow: FlowRecord): number {
   const src = flow.src.text;
   const dst = flow.dst.text;
@@ -98,6 +142,8 @@ export class FlowTally {
   readonly deniedPerDay = new Map<number, number>();
   /** Connection key -> number, made when first needed (a tally that is only merged into another needs none). */
   private indexShards: Map<string, number>[] | undefined;
+  /** Connections in the plain spelling (plainMeta) -> number, made with indexShards. */
+  private plainIndex: Ipv4Tuples | undefined;
   private keys: string[] = [];
   private reps: FlowRecord[] = [];
   private counts: Float64Array = new Float64Array(1024);
@@ -120,9 +166,21 @@ export class FlowTally {
   private get index(): Map<string, number>[] {
     if (!this.indexShards) {
       this.indexShards = Array.from({ length: SHARDS }, () => new Map());
-      for (let i = 0; i < this.reps.length; i++) this.indexShards[shardOf(this.reps[i]!)]!.set(this.keys[i]!, i);
+      this.plainIndex = new Ipv4Tuples();
+      for (let i = 0; i < this.reps.length; i++) {
+        const key = this.keys[i]!;
+        if (key === '') {
+          const meta = plainMeta(this.reps[i]!); // before reading plainSrc and plainDst, which it sets
+          this.plainIndex.add(plainSrc, plainDst, meta, i);
+        } else this.indexShards[shardOf(this.reps[i]!)]!.set(key, i);
+      }
     }
     return this.indexShards;
+  }
+
+  private get plain(): Ipv4Tuples {
+    if (!this.plainIndex) void this.index;
+    return this.plainIndex!;
   }
 
   /** Counts one flow at its place in the reading order; false when the window leaves it out. */
@@ -144,7 +202,20 @@ export class FlowTally {
    * a reader that sees the same connection again counts it by number (addAt) without a record.
    */
   connection(flow: FlowRecord): number {
-    return this.connectionByKey(flow, connectionKey(flow));
+    const meta = plainMeta(flow);
+    return meta >= 0 ? this.plainConnection(flow, meta) : this.connectionByKey(flow, connectionKey(flow));
+  }
+
+  /** connection() of a flow in the plain spelling (plainMeta just answered `meta` for it). */
+  private plainConnection(flow: FlowRecord, meta: number): number {
+    const src = plainSrc;
+    const dst = plainDst;
+    const plain = this.plain;
+    const i = plain.get(src, dst, meta);
+    if (i !== ABSENT) return i;
+    const n = this.newConnection(flow, '');
+    plain.add(src, dst, meta, n);
+    return n;
   }
 
   /** connection() with the flow's key already made (another tally's: merge). */
@@ -152,13 +223,19 @@ export class FlowTally {
     const shard = this.index[shardOf(flow)]!;
     const i = shard.get(key);
     if (i !== undefined) return i;
+    const n = this.newConnection(flow, key);
+    shard.set(key, n);
+    return n;
+  }
+
+  /** A new connection's number, its record made from the flow's. */
+  private newConnection(flow: FlowRecord, key: string): number {
     const n = this.reps.length;
     const rep: FlowRecord = { src: flow.src, dst: flow.dst, dstPort: flow.dstPort, protocol: flow.protocol, verdict: flow.verdict };
     if (flow.direction) rep.direction = flow.direction;
     this.grow(n + 1);
     this.reps.push(rep);
     this.keys.push(key);
-    shard.set(key, n);
     return n;
   }
 
@@ -276,7 +353,9 @@ export class FlowTally {
     const scratch = new Float64Array(this.slot);
     for (let j = 0; j < other.reps.length; j++) {
       if (!other.counts[j]) continue;
-      const c = this.connectionByKey(other.reps[j]!, other.keys[j]!);
+      const rep = other.reps[j]!;
+      const key = other.keys[j]!;
+      const c = key === '' ? this.plainConnection(rep, plainMeta(rep)) : this.connectionByKey(rep, key);
       this.counts[c] += other.counts[j]!;
       this.mergeOccurrences(c, other, j, scratch);
     }

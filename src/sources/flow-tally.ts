@@ -9,6 +9,7 @@ import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:
 import { InputError, type SourceLocation } from '../k8s/errors.js';
 import { BYTES_FLOW, BYTES_SLOW, scanAgentBytes, type AgentBytes } from '../flows/agent-scan.js';
 import { detectFormat, PARSERS } from '../flows/formats.js';
+import { ABSENT, Ipv4Tuples } from '../flows/ipv4-tuples.js';
 import { RawTuples } from '../flows/raw-tuples.js';
 import type { FlowFormat, FlowRecord, LineResult } from '../flows/record.js';
 import { FlowTally, type TallyData, type TallyWindow } from '../flows/tally.js';
@@ -65,7 +66,10 @@ class PartReader {
   // field bytes is read once by the string path, whose outcome it keeps: a connection number (>= 0),
   // -1 for a skip, or -2 - i for the malformed reason i
   private fast = false;
-  private readonly scan: AgentBytes = { srcStart: 0, srcEnd: 0, restStart: 0, restEnd: 0, srcPort: 0, time: NaN };
+  private readonly scan: AgentBytes = { srcStart: 0, srcEnd: 0, restStart: 0, restEnd: 0, srcPort: 0, time: NaN, srcIp: 0, dstIp: 0, meta: -1 };
+  // connections in their plain IPv4 spelling keyed by numbers (the table holds the outcome), any
+  // other spelling by its bytes (numbered; `outcomes` holds theirs)
+  private readonly ipv4 = new Ipv4Tuples();
   private readonly raw = new RawTuples();
   private readonly outcomes: number[] = [];
   private readonly reasons: string[] = [];
@@ -139,26 +143,38 @@ class PartReader {
       r.skipped++;
       return;
     }
-    const id = this.raw.find(buf, sc.srcStart, sc.srcEnd, sc.restStart, sc.restEnd);
-    if (id < 0) {
-      // first seen: the string path reads the line, and its outcome is that of these bytes
-      const p = this.parse!(buf.toString('utf8', s, e));
-      this.raw.insert(buf, sc.srcStart, sc.srcEnd, sc.restStart, sc.restEnd);
-      if (p.kind === 'flow') {
-        const c = r.tally.connection(p.flow);
-        this.outcomes.push(c);
-        this.flowAt(n, c, p.flow.time ?? NaN, p.flow.srcPort);
+    let o: number;
+    if (sc.meta >= 0) {
+      o = this.ipv4.get(sc.srcIp, sc.dstIp, sc.meta);
+      if (o === ABSENT) return this.ipv4.add(sc.srcIp, sc.dstIp, sc.meta, this.firstSeen(buf, s, e, n));
+    } else {
+      const id = this.raw.find(buf, sc.srcStart, sc.srcEnd, sc.restStart, sc.restEnd);
+      if (id < 0) {
+        this.raw.insert(buf, sc.srcStart, sc.srcEnd, sc.restStart, sc.restEnd);
+        this.outcomes.push(this.firstSeen(buf, s, e, n));
         return;
       }
-      if (p.kind === 'skip') this.outcomes.push(-1);
-      else this.outcomes.push(-2 - (this.reasons.push(p.reason) - 1));
-      this.counted(n, p);
-      return;
+      o = this.outcomes[id]!;
     }
-    const o = this.outcomes[id]!;
     if (o >= 0) this.flowAt(n, o, sc.time, sc.srcPort);
     else if (o === -1) r.skipped++;
     else this.malformed(n, this.reasons[-2 - o]!);
+  }
+
+  /**
+   * Line `n` in bytes [s, e), the first with its connection's fields: the string path reads and
+   * counts it, and its outcome is that of every line with the same fields: a connection number
+   * (>= 0), -1 for a skip, or -2 - i for the malformed reason i.
+   */
+  private firstSeen(buf: Buffer, s: number, e: number, n: number): number {
+    const p = this.parse!(buf.toString('utf8', s, e));
+    if (p.kind === 'flow') {
+      const c = this.result.tally.connection(p.flow);
+      this.flowAt(n, c, p.flow.time ?? NaN, p.flow.srcPort);
+      return c;
+    }
+    this.counted(n, p);
+    return p.kind === 'skip' ? -1 : -2 - (this.reasons.push(p.reason) - 1);
   }
 
   /** Line `n`, a flow of connection `c` at time `t` (NaN: none), as counted() counts it. */
