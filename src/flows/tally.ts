@@ -8,6 +8,7 @@
  * the reader says fewer: only as many as its report quotes), however often it repeats.
  */
 import { ABSENT, Ipv4Tuples } from './ipv4-tuples.js';
+import { plainMeta, plainRecord, plainSpelling } from './plain-connection.js';
 import type { FlowRecord } from './record.js';
 
 /** Occurrences kept per connection by default: as many examples as any report quotes from one connection. */
@@ -80,48 +81,6 @@ function connectionKey(flow: FlowRecord): string {
   return `${flow.src.text} ${flow.dst.text} ${flow.dstPort} ${flow.protocol} ${flow.verdict} ${flow.direction ?? ''}`;
 }
 
-/** A dotted-quad IPv4 text without leading zeros as its number; -1 for any other text. */
-function plainV4(t: string): number {
-  let v = 0;
-  let octets = 0;
-  let i = 0;
-  const e = t.length;
-  for (;;) {
-    const from = i;
-    let x = 0;
-    for (let c = t.charCodeAt(i); i < e && c >= 48 && c <= 57 && i - from < 3; c = t.charCodeAt(++i)) x = x * 10 + c - 48;
-    if (i === from || x > 255 || (t.charCodeAt(from) === 48 && i - from > 1)) return -1;
-    v = v * 256 + x;
-    if (++octets === 4) return i === e ? v : -1;
-    if (t.charCodeAt(i) !== 46) return -1;
-    i++;
-  }
-}
-
-// the numbers plainMeta found (no object per call)
-let plainSrc = 0;
-let plainDst = 0;
-
-/**
- * A connection between IPv4 addresses in their plain spelling as three numbers (plainSrc, plainDst
- * and the answer: port, protocol, verdict and direction), which stand for exactly its key: for
- * these a table of numbers replaces the Map of key strings (the counting pass meets a connection's
- * record once per thread, the merge once more). -1 for any other connection.
- */
-function plainMeta(flow: FlowRecord): number {
-  const src = plainV4(flow.src.text);
-  if (src < 0) return -1;
-  const dst = plainV4(flow.dst.text);
-  if (dst < 0) return -1;
-  plainSrc = src;
-  plainDst = dst;
-  const protocol = flow.protocol === 'TCP' ? 1 : flow.protocol === 'UDP' ? 2 : flow.protocol === 'SCTP' ? 3 : 0;
-  const verdict = flow.verdict === 'allow' ? 1 : flow.verdict === 'deny' ? 2 : flow.verdict === 'expired' ? 3 : 0;
-  const direction = flow.direction === undefined ? 0 : flow.direction === 'ingress' ? 1 : flow.direction === 'egress' ? 2 : 3;
-  if (protocol === 0 || verdict === 0 || direction === 3) return -1;
-  return flow.dstPort | (protocol << 16) | (verdict << 18) | (direction << 20);
-}
-
 function shardOf(flow: FlowRecord): number {
   const src = flow.src.text;
   const dst = flow.dst.text;
@@ -170,8 +129,8 @@ export class FlowTally {
       for (let i = 0; i < this.reps.length; i++) {
         const key = this.keys[i]!;
         if (key === '') {
-          const meta = plainMeta(this.reps[i]!); // before reading plainSrc and plainDst, which it sets
-          this.plainIndex.add(plainSrc, plainDst, meta, i);
+          const meta = plainMeta(this.reps[i]!); // before reading the numbers, which it sets
+          this.plainIndex.add(plainSpelling.src, plainSpelling.dst, meta, i);
         } else this.indexShards[shardOf(this.reps[i]!)]!.set(key, i);
       }
     }
@@ -208,12 +167,25 @@ export class FlowTally {
 
   /** connection() of a flow in the plain spelling (plainMeta just answered `meta` for it). */
   private plainConnection(flow: FlowRecord, meta: number): number {
-    const src = plainSrc;
-    const dst = plainDst;
+    const src = plainSpelling.src;
+    const dst = plainSpelling.dst;
     const plain = this.plain;
     const i = plain.get(src, dst, meta);
     if (i !== ABSENT) return i;
     const n = this.newConnection(flow, '');
+    plain.add(src, dst, meta, n);
+    return n;
+  }
+
+  /**
+   * connection() of the flow the numbers stand for (plain-connection.ts; the byte scanner read
+   * them from an agent line): its record is made from them the first time, with no line parsed.
+   */
+  connectionOfNumbers(src: number, dst: number, meta: number): number {
+    const plain = this.plain;
+    const i = plain.get(src, dst, meta);
+    if (i !== ABSENT) return i;
+    const n = this.newConnection(plainRecord(src, dst, meta), '');
     plain.add(src, dst, meta, n);
     return n;
   }

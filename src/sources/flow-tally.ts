@@ -9,7 +9,6 @@ import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:
 import { InputError, type SourceLocation } from '../k8s/errors.js';
 import { BYTES_FLOW, BYTES_SLOW, scanAgentBytes, type AgentBytes } from '../flows/agent-scan.js';
 import { detectFormat, PARSERS } from '../flows/formats.js';
-import { ABSENT, Ipv4Tuples } from '../flows/ipv4-tuples.js';
 import { RawTuples } from '../flows/raw-tuples.js';
 import type { FlowFormat, FlowRecord, LineResult } from '../flows/record.js';
 import { FlowTally, type TallyData, type TallyWindow } from '../flows/tally.js';
@@ -67,9 +66,9 @@ class PartReader {
   // -1 for a skip, or -2 - i for the malformed reason i
   private fast = false;
   private readonly scan: AgentBytes = { srcStart: 0, srcEnd: 0, restStart: 0, restEnd: 0, srcPort: 0, time: NaN, srcIp: 0, dstIp: 0, meta: -1 };
-  // connections in their plain IPv4 spelling keyed by numbers (the table holds the outcome), any
-  // other spelling by its bytes (numbered; `outcomes` holds theirs)
-  private readonly ipv4 = new Ipv4Tuples();
+  // a line whose fields are in the plain spelling is a flow of the connection its numbers stand
+  // for (src/flows/plain-connection.ts), which the tally finds or makes with no line parsed; any
+  // other spelling is numbered by its bytes, the string path's outcome kept in `outcomes`
   private readonly raw = new RawTuples();
   private readonly outcomes: number[] = [];
   private readonly reasons: string[] = [];
@@ -103,8 +102,11 @@ class PartReader {
         if (this.fast) this.bytes(chunk, s, e);
         else this.line(chunk.toString('utf8', s, e));
       }
-      this.parts = [];
-      this.held = 0;
+      // (parts hold bytes only while held is not 0: no new array per line)
+      if (this.held) {
+        this.parts = [];
+        this.held = 0;
+      }
     }
     const rest = chunk.length - start;
     if (!rest) return;
@@ -143,19 +145,14 @@ class PartReader {
       r.skipped++;
       return;
     }
-    let o: number;
-    if (sc.meta >= 0) {
-      o = this.ipv4.get(sc.srcIp, sc.dstIp, sc.meta);
-      if (o === ABSENT) return this.ipv4.add(sc.srcIp, sc.dstIp, sc.meta, this.firstSeen(buf, s, e, n));
-    } else {
-      const id = this.raw.find(buf, sc.srcStart, sc.srcEnd, sc.restStart, sc.restEnd);
-      if (id < 0) {
-        this.raw.insert(buf, sc.srcStart, sc.srcEnd, sc.restStart, sc.restEnd);
-        this.outcomes.push(this.firstSeen(buf, s, e, n));
-        return;
-      }
-      o = this.outcomes[id]!;
+    if (sc.meta >= 0) return this.flowAt(n, r.tally.connectionOfNumbers(sc.srcIp, sc.dstIp, sc.meta), sc.time, sc.srcPort);
+    const id = this.raw.find(buf, sc.srcStart, sc.srcEnd, sc.restStart, sc.restEnd);
+    if (id < 0) {
+      this.raw.insert(buf, sc.srcStart, sc.srcEnd, sc.restStart, sc.restEnd);
+      this.outcomes.push(this.firstSeen(buf, s, e, n));
+      return;
     }
+    const o = this.outcomes[id]!;
     if (o >= 0) this.flowAt(n, o, sc.time, sc.srcPort);
     else if (o === -1) r.skipped++;
     else this.malformed(n, this.reasons[-2 - o]!);
@@ -258,12 +255,16 @@ const CHUNK = 1 << 20;
 export async function tallyPart(part: TallyPart, window: TallyWindow, ordering: Ordering, chunk = CHUNK, keep?: number): Promise<PartResult> {
   const reader = new PartReader(part, window, ordering, keep);
   try {
-    if (part.range) {
+    const st = part.range ? undefined : statSync(part.path);
+    const gzip = st?.isFile() && (await isGzip(part.path));
+    if (part.range || (st?.isFile() && !gzip)) {
+      // a plain file (or a range of it) read into one buffer, not a new one per chunk
       const fd = openSync(part.path, 'r');
       try {
         const buf = Buffer.allocUnsafe(chunk);
-        for (let pos = part.range.start; pos < part.range.end; ) {
-          const got = readSync(fd, buf, 0, Math.min(chunk, part.range.end - pos), pos);
+        const end = part.range?.end ?? Infinity;
+        for (let pos = part.range?.start ?? 0; pos < end; ) {
+          const got = readSync(fd, buf, 0, Math.min(chunk, end - pos), pos);
           if (got === 0) break;
           pos += got;
           reader.feed(buf.subarray(0, got));
@@ -272,8 +273,7 @@ export async function tallyPart(part: TallyPart, window: TallyWindow, ordering: 
         closeSync(fd);
       }
     } else {
-      const st = statSync(part.path);
-      const stream = st.isFile() && (await isGzip(part.path)) ? gunzipWithinBudget(part.path, st.size, { highWaterMark: chunk, chunkSize: Math.max(64, Math.min(chunk, 1 << 16)) }) : createReadStream(part.path, { highWaterMark: chunk });
+      const stream = gzip ? gunzipWithinBudget(part.path, st!.size, { highWaterMark: chunk, chunkSize: Math.max(64, Math.min(chunk, 1 << 16)) }) : createReadStream(part.path, { highWaterMark: chunk });
       try {
         for await (const chunk of stream as AsyncIterable<Buffer>) reader.feed(chunk);
       } finally {

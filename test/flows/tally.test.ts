@@ -11,6 +11,7 @@ import { describe, it } from 'node:test';
 import { readFlowsByTime } from '../../src/cli/incident-inputs.js';
 import { BYTES_FLOW, BYTES_SKIP, isoMillis, scanAgentBytes, scanAgentFields, type AgentBytes } from '../../src/flows/agent-scan.js';
 import { parseAgentLine } from '../../src/flows/formats.js';
+import { plainMeta, plainRecord } from '../../src/flows/plain-connection.js';
 import { Attributor } from '../../src/flows/attribute.js';
 import { parseTime } from '../../src/flows/record.js';
 import { FlowSummarizer, SUMMARY_EXAMPLES } from '../../src/flows/summary.js';
@@ -164,6 +165,10 @@ describe('flows summary by distinct connection', () => {
         // numbers only for the one plain spelling of the connection's fields, and then its numbers
         if (at.meta >= 0) {
           plain++;
+          // the numbers are the parsed connection's, and stand for its record
+          assert.equal(plainMeta(p.flow), at.meta, line);
+          const { time: _t, srcPort: _p, tier: _r, ...connection } = p.flow;
+          assert.deepEqual(plainRecord(at.srcIp, at.dstIp, at.meta), connection, line);
           assert.deepEqual([at.srcIp, at.dstIp, at.meta & 0xffff], [Number(p.flow.src.value), Number(p.flow.dst.value), p.flow.dstPort], line);
           assert.equal(p.flow.src.text, [24, 16, 8, 0].map((s) => Math.floor(at.srcIp / 2 ** s) % 256).join('.'), line);
           assert.equal(p.flow.dst.text, [24, 16, 8, 0].map((s) => Math.floor(at.dstIp / 2 ** s) % 256).join('.'), line);
