@@ -14,7 +14,7 @@ import type { FlowRecord } from './record.js';
 export const plainSpelling = { src: 0, dst: 0 };
 
 /** A dotted-quad IPv4 text without leading zeros as its number; -1 for any other text. */
-function plainV4(t: string): number {
+export function plainV4(t: string): number {
   let v = 0;
   let octets = 0;
   let i = 0;
