@@ -10,7 +10,7 @@ import { closeSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeFile
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readAndSplit, writeLog } from './flows.js';
+import { readAndCount, readAndSplit, writeLog } from './flows.js';
 import { generateYaml, SHAPES } from './generate.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -38,6 +38,7 @@ export async function measureReplayAdvise(lines: number): Promise<Record<string,
     closeSync(fd);
     writeFileSync(one, head.subarray(0, head.indexOf(10) + 1));
     const split = await readAndSplit(log);
+    const count = await readAndCount(log);
     const time = (args: string[]): { ms: number; stdout: string } => {
       const t = performance.now();
       const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'podwall.js'), ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
@@ -46,7 +47,7 @@ export async function measureReplayAdvise(lines: number): Promise<Record<string,
     };
     const perS = (n: number, ms: number): number => Math.round(n / (ms / 1000));
     const ratio = (ms: number): number => Math.round((ms / split.ms) * 100) / 100;
-    const out: Record<string, unknown> = { workload: 'flows-replay-advise', cluster: 'typical', lines, connections, mb: Math.round(statSync(log).size / 1048576), read_split_ms: Math.round(split.ms), read_split_lines_per_s: perS(split.lines, split.ms) };
+    const out: Record<string, unknown> = { workload: 'flows-replay-advise', cluster: 'typical', lines, connections, mb: Math.round(statSync(log).size / 1048576), read_split_ms: Math.round(split.ms), read_split_lines_per_s: perS(split.lines, split.ms), read_count_ms: Math.round(count.ms) };
     const commands: [string, (file: string) => string[]][] = [
       ['replay', (file) => ['replay', file, '-f', cluster, '--proposed', proposed]],
       ['advise', (file) => ['advise', file, '-f', cluster]],
@@ -59,6 +60,7 @@ export async function measureReplayAdvise(lines: number): Promise<Record<string,
       out[`${name}_base_ms`] = Math.round(base);
       out[`${name}_lines_per_s`] = perS(lines, ms - base);
       out[`${name}_ratio_to_read_split`] = ratio(ms - base);
+      out[`${name}_ratio_to_read_count`] = Math.round(((ms - base) / count.ms) * 100) / 100;
     }
     return out;
   } finally {

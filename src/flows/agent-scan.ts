@@ -113,6 +113,15 @@ export interface AgentBytes {
   srcPort: number;
   /** Milliseconds; NaN when the line has no time field. */
   time: number;
+  /**
+   * The connection as three numbers when its fields are in their one plain spelling (dotted-quad
+   * IPv4 without leading zeros, a port without leading zeros, TCP/UDP/SCTP, ACCEPT/DENY/
+   * EXPIRED/DELETED, ingress/egress or no direction): equal numbers then mean equal field bytes, so
+   * a table of numbers (ipv4-tuples.ts) replaces one of bytes. `meta` is -1 for any other spelling.
+   */
+  srcIp: number;
+  dstIp: number;
+  meta: number;
 }
 
 /** The line is not one the byte scanner reads: the string path (parseAgentLine) decides it. */
@@ -151,14 +160,56 @@ function has(b: Uint8Array, at: number, end: number, lit: number[]): boolean {
   return true;
 }
 
+/** Bytes of a plain string (0), its closing quote (1), and what the string path reads instead (2): escapes, control and non-ASCII bytes. */
+const STRING_BYTE = new Uint8Array(256).map((_, c) => (c === QUOTE ? 1 : c === 92 || c < 32 || c > 126 ? 2 : 0));
+
 /** The end of a plain string starting at `i` (after its quote), or -1: escapes, control and non-ASCII bytes are left to the string path. */
 function stringEnd(b: Uint8Array, i: number, end: number): number {
+  // one table load per byte: this loop sees every byte of every line
   for (; i < end; i++) {
-    const c = b[i]!;
-    if (c === QUOTE) return i;
-    if (c === 92 || c < 32 || c > 126) return -1;
+    const k = STRING_BYTE[b[i]!]!;
+    if (k === 0) continue;
+    return k === 1 ? i : -1;
   }
   return -1;
+}
+
+/** A dotted-quad IPv4 address in [s, e) without leading zeros, as a number; -1 for any other text. */
+function plainIpv4(b: Uint8Array, s: number, e: number): number {
+  let v = 0;
+  let octets = 0;
+  let i = s;
+  for (;;) {
+    const from = i;
+    let x = 0;
+    while (i < e && b[i]! >= 48 && b[i]! <= 57 && i - from < 3) x = x * 10 + b[i++]! - 48;
+    if (i === from || x > 255 || (b[from] === 48 && i - from > 1)) return -1;
+    v = v * 256 + x;
+    if (++octets === 4) return i === e ? v : -1;
+    if (i >= e || b[i] !== 46) return -1;
+    i++;
+  }
+}
+
+/** A port in [s, e) (digits only) without leading zeros and at most 65535; -1 otherwise. */
+function plainPort(b: Uint8Array, s: number, e: number): number {
+  if (e - s > 5 || (b[s] === 48 && e - s > 1)) return -1;
+  const v = num(b, s, e - s);
+  return v > 65535 ? -1 : v;
+}
+
+const W_TCP = ascii('TCP');
+const W_UDP = ascii('UDP');
+const W_SCTP = ascii('SCTP');
+const W_ACCEPT = ascii('ACCEPT');
+const W_DENY = ascii('DENY');
+const W_EXPIRED = ascii('EXPIRED/DELETED');
+const W_INGRESS = ascii('ingress');
+const W_EGRESS = ascii('egress');
+
+/** 1, 2, 3 for the first, second or third word the run [s, e) is exactly, else 0. */
+function wordCode(b: Uint8Array, s: number, e: number, w1: number[], w2: number[], w3: number[] | undefined): number {
+  return isKey(b, s, e, w1) ? 1 : isKey(b, s, e, w2) ? 2 : w3 && isKey(b, s, e, w3) ? 3 : 0;
 }
 
 function wordEnd(b: Uint8Array, i: number, end: number, slash: boolean): number {
@@ -175,6 +226,8 @@ function digitsEnd(b: Uint8Array, i: number, end: number): number {
 }
 
 const DAY_BY_NUMBER = new Map<number, number>();
+let lastDayKey = -1;
+let lastDayBase = NaN;
 
 /** isoMillis on bytes: the same answer, or NaN where isoMillis has none (the string path then decides). */
 function isoMillisBytes(b: Uint8Array, at: number, end: number): number {
@@ -188,6 +241,8 @@ function isoMillisBytes(b: Uint8Array, at: number, end: number): number {
   const ms = num(b, at + 20, 3);
   if (y < 0 || mo < 0 || d < 0 || h < 0 || h > 23 || m < 0 || m > 59 || s < 0 || s > 59 || ms < 0) return NaN;
   const dayKey = y * 10000 + mo * 100 + d;
+  // a log's lines run through one day after another: the last day answers most lines without a lookup
+  if (dayKey === lastDayKey) return lastDayBase + h * 3_600_000 + m * 60_000 + s * 1000 + ms;
   let base = DAY_BY_NUMBER.get(dayKey);
   if (base === undefined) {
     // the day as isoMillis reads it: Date.parse of the text
@@ -195,6 +250,8 @@ function isoMillisBytes(b: Uint8Array, at: number, end: number): number {
     if (DAY_BY_NUMBER.size > 10_000) DAY_BY_NUMBER.clear();
     DAY_BY_NUMBER.set(dayKey, base);
   }
+  lastDayKey = dayKey;
+  lastDayBase = base;
   return base + h * 3_600_000 + m * 60_000 + s * 1000 + ms;
 }
 
@@ -290,25 +347,32 @@ export function scanAgentBytes(b: Uint8Array, start: number, end: number, out: A
   p = restStart;
   while (p < msgEnd && b[p] !== SPACE) p++;
   if (p === restStart || !has(b, p, msgEnd, DEST_PORT)) return BYTES_SLOW;
+  const dstEnd = p;
   p += DEST_PORT.length;
   const dportStart = p;
   p = digitsEnd(b, p, msgEnd);
   if (p === dportStart || !has(b, p, msgEnd, PROTO)) return BYTES_SLOW;
+  const dportEnd = p;
   p += PROTO.length;
   const protoStart = p;
   p = wordEnd(b, p, msgEnd, false);
   if (p === protoStart || !has(b, p, msgEnd, VERDICT)) return BYTES_SLOW;
+  const protoEnd = p;
   p += VERDICT.length;
   const verdictStart = p;
   p = wordEnd(b, p, msgEnd, true);
   if (p === verdictStart) return BYTES_SLOW;
   let restEnd = p;
+  const verdictEnd = p;
+  let dirCode = 0;
   if (p !== msgEnd) {
     if (!has(b, p, msgEnd, DIRECTION)) return BYTES_SLOW;
     p += DIRECTION.length;
     const dirStart = p;
     p = wordEnd(b, p, msgEnd, false);
     if (p === dirStart || !has(b, p, msgEnd, TIER)) return BYTES_SLOW;
+    dirCode = wordCode(b, dirStart, p, W_INGRESS, W_EGRESS, undefined);
+    if (dirCode === 0) dirCode = -1;
     restEnd = p;
     p += TIER.length;
     const tierStart = p;
@@ -329,5 +393,17 @@ export function scanAgentBytes(b: Uint8Array, start: number, end: number, out: A
   out.restEnd = restEnd;
   out.srcPort = srcPort;
   out.time = time;
+  out.meta = -1;
+  const proto = wordCode(b, protoStart, protoEnd, W_TCP, W_UDP, W_SCTP);
+  const verdict = wordCode(b, verdictStart, verdictEnd, W_ACCEPT, W_DENY, W_EXPIRED);
+  const dport = plainPort(b, dportStart, dportEnd);
+  if (proto === 0 || verdict === 0 || dirCode < 0 || dport < 0) return BYTES_FLOW;
+  const srcIp = plainIpv4(b, srcStart, srcEnd);
+  const dstIp = srcIp < 0 ? -1 : plainIpv4(b, restStart, dstEnd);
+  if (dstIp < 0) return BYTES_FLOW;
+  out.srcIp = srcIp;
+  out.dstIp = dstIp;
+  // 16 bits of port, 2 of protocol, 2 of verdict, 2 of direction
+  out.meta = dport | (proto << 16) | (verdict << 18) | (dirCode << 20);
   return BYTES_FLOW;
 }

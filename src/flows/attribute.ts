@@ -11,6 +11,8 @@ import type { Cluster } from '../model/cluster.js';
 import type { Address } from '../model/ip.js';
 import { ClassVerdicts } from './class-verdicts.js';
 import { FlowEndpoints, type FlowDestination, type FlowTarget } from './endpoints.js';
+import { ABSENT, Ipv4Tuples } from './ipv4-tuples.js';
+import { plainV4 } from './plain-connection.js';
 import { tierLabel } from '../report/summary.js';
 import type { FlowRecord } from './record.js';
 
@@ -57,6 +59,12 @@ interface PreparedSnapshot extends Snapshot {
   sources: Map<string, ResolvedSource>;
   /** Each tuple (addresses, port, protocol) judged once, whatever the verdicts and sides it is logged with. */
   tuples: Map<string, Judgement>;
+  /**
+   * The same for tuples between plain-spelled IPv4 addresses (plain-connection.ts), found by
+   * numbers (addresses; port and protocol) rather than a key string: a number in `judgements`.
+   */
+  plainTuples: Ipv4Tuples;
+  judgements: Judgement[];
 }
 
 interface ResolvedSource {
@@ -129,7 +137,7 @@ export class Attributor {
 }
 
 function prepare(s: Snapshot): PreparedSnapshot {
-  return { ...s, engine: new Engine(s.cluster), endpoints: new FlowEndpoints(s.cluster), sources: new Map(), tuples: new Map() };
+  return { ...s, engine: new Engine(s.cluster), endpoints: new FlowEndpoints(s.cluster), sources: new Map(), tuples: new Map(), plainTuples: new Ipv4Tuples(), judgements: [] };
 }
 
 function endpointFor(snap: PreparedSnapshot, address: Address): ResolvedSource {
@@ -144,18 +152,38 @@ function endpointFor(snap: PreparedSnapshot, address: Address): ResolvedSource {
 
 /** The tuple of a flow judged in a snapshot, once. */
 function judgement(snap: PreparedSnapshot, flow: FlowRecord): Judgement {
+  const src = plainV4(flow.src.text);
+  const dst = src < 0 ? -1 : plainV4(flow.dst.text);
+  const protocol = flow.protocol === 'TCP' ? 1 : flow.protocol === 'UDP' ? 2 : flow.protocol === 'SCTP' ? 3 : 0;
+  if (dst >= 0 && protocol) {
+    const meta = flow.dstPort | (protocol << 16);
+    const i = snap.plainTuples.get(src, dst, meta);
+    if (i !== ABSENT) return snap.judgements[i]!;
+    const j = judge(snap, flow);
+    if (snap.judgements.length >= CACHE_LIMIT) {
+      snap.plainTuples = new Ipv4Tuples();
+      snap.judgements = [];
+    }
+    snap.plainTuples.add(src, dst, meta, snap.judgements.push(j) - 1);
+    return j;
+  }
   const key = `${flow.src.text}|${flow.dst.text}|${flow.dstPort}|${flow.protocol}`;
   let j = snap.tuples.get(key);
   if (j) return j;
+  j = judge(snap, flow);
+  if (snap.tuples.size >= CACHE_LIMIT) snap.tuples.clear();
+  snap.tuples.set(key, j);
+  return j;
+}
+
+/** What the model makes of the flow's tuple. */
+function judge(snap: PreparedSnapshot, flow: FlowRecord): Judgement {
   const src = endpointFor(snap, flow.src);
   const dst = snap.endpoints.destination(flow.dst, flow.dstPort, flow.protocol);
   // A ClusterIP flow went to one backend, and the log does not say which: the model agrees with
   // the log when some backend gets the log's verdict, and that backend's verdict is shown.
   const judged = (snap.verdicts ??= new ClassVerdicts(snap.engine)).decide(src.endpoint, dst, flow.protocol);
-  j = { src, dstInfo: destinationInfo(dst), judged, shownPort: judged.length === 1 ? judged[0]!.target.port : dst.port, variants: [] };
-  if (snap.tuples.size >= CACHE_LIMIT) snap.tuples.clear();
-  snap.tuples.set(key, j);
-  return j;
+  return { src, dstInfo: destinationInfo(dst), judged, shownPort: judged.length === 1 ? judged[0]!.target.port : dst.port, variants: [] };
 }
 
 /** The attribution of a flow of the judged tuple, by the side and verdict it was logged with. */

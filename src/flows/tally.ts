@@ -7,6 +7,8 @@
  * with lines: a connection keeps its count and at most `keep` occurrences (KEPT_OCCURRENCES unless
  * the reader says fewer: only as many as its report quotes), however often it repeats.
  */
+import { ABSENT, Ipv4Tuples } from './ipv4-tuples.js';
+import { plainMeta, plainRecord, plainSpelling } from './plain-connection.js';
 import type { FlowRecord } from './record.js';
 
 /** Occurrences kept per connection by default: as many examples as any report quotes from one connection. */
@@ -56,6 +58,7 @@ export interface TallyData {
   deniedPerDay: Map<number, number>;
   window: TallyWindow;
   keep: number;
+  /** Each connection's key; '' for one in the plain spelling (plainMeta), found by its numbers. */
   keys: string[];
   reps: FlowRecord[];
   counts: Float64Array;
@@ -98,6 +101,8 @@ export class FlowTally {
   readonly deniedPerDay = new Map<number, number>();
   /** Connection key -> number, made when first needed (a tally that is only merged into another needs none). */
   private indexShards: Map<string, number>[] | undefined;
+  /** Connections in the plain spelling (plainMeta) -> number, made with indexShards. */
+  private plainIndex: Ipv4Tuples | undefined;
   private keys: string[] = [];
   private reps: FlowRecord[] = [];
   private counts: Float64Array = new Float64Array(1024);
@@ -120,9 +125,21 @@ export class FlowTally {
   private get index(): Map<string, number>[] {
     if (!this.indexShards) {
       this.indexShards = Array.from({ length: SHARDS }, () => new Map());
-      for (let i = 0; i < this.reps.length; i++) this.indexShards[shardOf(this.reps[i]!)]!.set(this.keys[i]!, i);
+      this.plainIndex = new Ipv4Tuples();
+      for (let i = 0; i < this.reps.length; i++) {
+        const key = this.keys[i]!;
+        if (key === '') {
+          const meta = plainMeta(this.reps[i]!); // before reading the numbers, which it sets
+          this.plainIndex.add(plainSpelling.src, plainSpelling.dst, meta, i);
+        } else this.indexShards[shardOf(this.reps[i]!)]!.set(key, i);
+      }
     }
     return this.indexShards;
+  }
+
+  private get plain(): Ipv4Tuples {
+    if (!this.plainIndex) void this.index;
+    return this.plainIndex!;
   }
 
   /** Counts one flow at its place in the reading order; false when the window leaves it out. */
@@ -144,7 +161,33 @@ export class FlowTally {
    * a reader that sees the same connection again counts it by number (addAt) without a record.
    */
   connection(flow: FlowRecord): number {
-    return this.connectionByKey(flow, connectionKey(flow));
+    const meta = plainMeta(flow);
+    return meta >= 0 ? this.plainConnection(flow, meta) : this.connectionByKey(flow, connectionKey(flow));
+  }
+
+  /** connection() of a flow in the plain spelling (plainMeta just answered `meta` for it). */
+  private plainConnection(flow: FlowRecord, meta: number): number {
+    const src = plainSpelling.src;
+    const dst = plainSpelling.dst;
+    const plain = this.plain;
+    const i = plain.get(src, dst, meta);
+    if (i !== ABSENT) return i;
+    const n = this.newConnection(flow, '');
+    plain.add(src, dst, meta, n);
+    return n;
+  }
+
+  /**
+   * connection() of the flow the numbers stand for (plain-connection.ts; the byte scanner read
+   * them from an agent line): its record is made from them the first time, with no line parsed.
+   */
+  connectionOfNumbers(src: number, dst: number, meta: number): number {
+    const plain = this.plain;
+    const i = plain.get(src, dst, meta);
+    if (i !== ABSENT) return i;
+    const n = this.newConnection(plainRecord(src, dst, meta), '');
+    plain.add(src, dst, meta, n);
+    return n;
   }
 
   /** connection() with the flow's key already made (another tally's: merge). */
@@ -152,13 +195,19 @@ export class FlowTally {
     const shard = this.index[shardOf(flow)]!;
     const i = shard.get(key);
     if (i !== undefined) return i;
+    const n = this.newConnection(flow, key);
+    shard.set(key, n);
+    return n;
+  }
+
+  /** A new connection's number, its record made from the flow's. */
+  private newConnection(flow: FlowRecord, key: string): number {
     const n = this.reps.length;
     const rep: FlowRecord = { src: flow.src, dst: flow.dst, dstPort: flow.dstPort, protocol: flow.protocol, verdict: flow.verdict };
     if (flow.direction) rep.direction = flow.direction;
     this.grow(n + 1);
     this.reps.push(rep);
     this.keys.push(key);
-    shard.set(key, n);
     return n;
   }
 
@@ -276,7 +325,9 @@ export class FlowTally {
     const scratch = new Float64Array(this.slot);
     for (let j = 0; j < other.reps.length; j++) {
       if (!other.counts[j]) continue;
-      const c = this.connectionByKey(other.reps[j]!, other.keys[j]!);
+      const rep = other.reps[j]!;
+      const key = other.keys[j]!;
+      const c = key === '' ? this.plainConnection(rep, plainMeta(rep)) : this.connectionByKey(rep, key);
       this.counts[c] += other.counts[j]!;
       this.mergeOccurrences(c, other, j, scratch);
     }

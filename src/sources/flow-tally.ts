@@ -65,7 +65,10 @@ class PartReader {
   // field bytes is read once by the string path, whose outcome it keeps: a connection number (>= 0),
   // -1 for a skip, or -2 - i for the malformed reason i
   private fast = false;
-  private readonly scan: AgentBytes = { srcStart: 0, srcEnd: 0, restStart: 0, restEnd: 0, srcPort: 0, time: NaN };
+  private readonly scan: AgentBytes = { srcStart: 0, srcEnd: 0, restStart: 0, restEnd: 0, srcPort: 0, time: NaN, srcIp: 0, dstIp: 0, meta: -1 };
+  // a line whose fields are in the plain spelling is a flow of the connection its numbers stand
+  // for (src/flows/plain-connection.ts), which the tally finds or makes with no line parsed; any
+  // other spelling is numbered by its bytes, the string path's outcome kept in `outcomes`
   private readonly raw = new RawTuples();
   private readonly outcomes: number[] = [];
   private readonly reasons: string[] = [];
@@ -99,8 +102,11 @@ class PartReader {
         if (this.fast) this.bytes(chunk, s, e);
         else this.line(chunk.toString('utf8', s, e));
       }
-      this.parts = [];
-      this.held = 0;
+      // (parts hold bytes only while held is not 0: no new array per line)
+      if (this.held) {
+        this.parts = [];
+        this.held = 0;
+      }
     }
     const rest = chunk.length - start;
     if (!rest) return;
@@ -139,26 +145,33 @@ class PartReader {
       r.skipped++;
       return;
     }
+    if (sc.meta >= 0) return this.flowAt(n, r.tally.connectionOfNumbers(sc.srcIp, sc.dstIp, sc.meta), sc.time, sc.srcPort);
     const id = this.raw.find(buf, sc.srcStart, sc.srcEnd, sc.restStart, sc.restEnd);
     if (id < 0) {
-      // first seen: the string path reads the line, and its outcome is that of these bytes
-      const p = this.parse!(buf.toString('utf8', s, e));
       this.raw.insert(buf, sc.srcStart, sc.srcEnd, sc.restStart, sc.restEnd);
-      if (p.kind === 'flow') {
-        const c = r.tally.connection(p.flow);
-        this.outcomes.push(c);
-        this.flowAt(n, c, p.flow.time ?? NaN, p.flow.srcPort);
-        return;
-      }
-      if (p.kind === 'skip') this.outcomes.push(-1);
-      else this.outcomes.push(-2 - (this.reasons.push(p.reason) - 1));
-      this.counted(n, p);
+      this.outcomes.push(this.firstSeen(buf, s, e, n));
       return;
     }
     const o = this.outcomes[id]!;
     if (o >= 0) this.flowAt(n, o, sc.time, sc.srcPort);
     else if (o === -1) r.skipped++;
     else this.malformed(n, this.reasons[-2 - o]!);
+  }
+
+  /**
+   * Line `n` in bytes [s, e), the first with its connection's fields: the string path reads and
+   * counts it, and its outcome is that of every line with the same fields: a connection number
+   * (>= 0), -1 for a skip, or -2 - i for the malformed reason i.
+   */
+  private firstSeen(buf: Buffer, s: number, e: number, n: number): number {
+    const p = this.parse!(buf.toString('utf8', s, e));
+    if (p.kind === 'flow') {
+      const c = this.result.tally.connection(p.flow);
+      this.flowAt(n, c, p.flow.time ?? NaN, p.flow.srcPort);
+      return c;
+    }
+    this.counted(n, p);
+    return p.kind === 'skip' ? -1 : -2 - (this.reasons.push(p.reason) - 1);
   }
 
   /** Line `n`, a flow of connection `c` at time `t` (NaN: none), as counted() counts it. */
@@ -242,12 +255,16 @@ const CHUNK = 1 << 20;
 export async function tallyPart(part: TallyPart, window: TallyWindow, ordering: Ordering, chunk = CHUNK, keep?: number): Promise<PartResult> {
   const reader = new PartReader(part, window, ordering, keep);
   try {
-    if (part.range) {
+    const st = part.range ? undefined : statSync(part.path);
+    const gzip = st?.isFile() && (await isGzip(part.path));
+    if (part.range || (st?.isFile() && !gzip)) {
+      // a plain file (or a range of it) read into one buffer, not a new one per chunk
       const fd = openSync(part.path, 'r');
       try {
         const buf = Buffer.allocUnsafe(chunk);
-        for (let pos = part.range.start; pos < part.range.end; ) {
-          const got = readSync(fd, buf, 0, Math.min(chunk, part.range.end - pos), pos);
+        const end = part.range?.end ?? Infinity;
+        for (let pos = part.range?.start ?? 0; pos < end; ) {
+          const got = readSync(fd, buf, 0, Math.min(chunk, end - pos), pos);
           if (got === 0) break;
           pos += got;
           reader.feed(buf.subarray(0, got));
@@ -256,8 +273,7 @@ export async function tallyPart(part: TallyPart, window: TallyWindow, ordering: 
         closeSync(fd);
       }
     } else {
-      const st = statSync(part.path);
-      const stream = st.isFile() && (await isGzip(part.path)) ? gunzipWithinBudget(part.path, st.size, { highWaterMark: chunk, chunkSize: Math.max(64, Math.min(chunk, 1 << 16)) }) : createReadStream(part.path, { highWaterMark: chunk });
+      const stream = gzip ? gunzipWithinBudget(part.path, st!.size, { highWaterMark: chunk, chunkSize: Math.max(64, Math.min(chunk, 1 << 16)) }) : createReadStream(part.path, { highWaterMark: chunk });
       try {
         for await (const chunk of stream as AsyncIterable<Buffer>) reader.feed(chunk);
       } finally {

@@ -11,6 +11,7 @@ import { describe, it } from 'node:test';
 import { readFlowsByTime } from '../../src/cli/incident-inputs.js';
 import { BYTES_FLOW, BYTES_SKIP, isoMillis, scanAgentBytes, scanAgentFields, type AgentBytes } from '../../src/flows/agent-scan.js';
 import { parseAgentLine } from '../../src/flows/formats.js';
+import { plainMeta, plainRecord } from '../../src/flows/plain-connection.js';
 import { Attributor } from '../../src/flows/attribute.js';
 import { parseTime } from '../../src/flows/record.js';
 import { FlowSummarizer, SUMMARY_EXAMPLES } from '../../src/flows/summary.js';
@@ -72,9 +73,35 @@ function agentLog(rnd: (n: number) => number, n: number, addresses = ADDRESSES):
     else if (kind === 20) out.push(['{}', '{"level":"info"}', 'garbage', '{"msg":"Flow Info"}', '{"msg":"Flow Info: Src IP:  10.0.0.1 Src Port: 1 Dest IP: 10.0.0.2 Dest Port: 80 Proto TCP Verdict DENY"}'][rnd(5)]!);
     else if (kind === 21) out.push(`{"ts":"${t.replace('-11-', '-13-')}","msg":"${msg}"}`); // a day Date.parse refuses
     else if (kind === 22) out.push(`{"ts":"${t}","level":1,"msg":"${msg}"}`); // a number: JSON.parse's path
+    // other spellings of the same connections: the numbers' table (plain IPv4, ports, words) must leave them to the bytes' one
+    else if (kind === 23) out.push(`{"level":"info","ts":"${t}","msg":"${respell(rnd, msg)}"}`);
     else out.push(`{"level":"info","ts":"${t}","logger":"ebpf-client","msg":"${msg}"}`);
   }
   return out.join('\n') + (rnd(2) ? '\n' : '');
+}
+
+/** The message with one field spelled another way the agent's regex still reads (or not). */
+function respell(rnd: (n: number) => number, msg: string): string {
+  switch (rnd(9)) {
+    case 0:
+      return msg.replace(/Src IP: (\d+)/, 'Src IP: 0$1'); // a leading zero: another address text
+    case 1:
+      return msg.replace(/Dest IP: (\S+)\.(\d+) /, (_, a: string, b: string) => `Dest IP: ${a}.${[256, 999, '00', `0${b}`][rnd(4)]} `);
+    case 2:
+      return msg.replace(/Proto (\w+)/, (_, p: string) => `Proto ${[p.toLowerCase(), p === 'TCP' ? '6' : '17', 'Tcp'][rnd(3)]}`);
+    case 3:
+      return msg.replace(/Verdict (\S+)/, (_, v: string) => `Verdict ${v === 'DENY' ? ['DROP', 'deny', 'REJECT'][rnd(3)] : v === 'ACCEPT' ? ['ALLOW', 'accept', 'FORWARDED'][rnd(3)] : 'EXPIRED'}`);
+    case 4:
+      return msg.replace(/Src IP: \S+/, `Src IP: ${['fd00::1', '::ffff:10.0.0.1', '10.0.0', '10.0.0.1.2', '1.2.3.4x'][rnd(5)]}`);
+    case 5:
+      return msg.replace(/Dest Port: (\d+)/, (_, d: string) => `Dest Port: ${['0', '65536', '123456', `00${d}`][rnd(4)]}`);
+    case 6:
+      return msg.replace(/Direction (\w+)/, (_, d: string) => `Direction ${d === 'ingress' ? 'Ingress' : 'sideways'}`);
+    case 7:
+      return msg.replace(/Src IP: \S+ Src Port: \d+ Dest IP: \S+/, 'Src IP: 255.255.255.255 Src Port: 0 Dest IP: 0.0.0.0');
+    default:
+      return msg.replace(/Src Port: \d+/, `Src Port: ${['0', '007', '4294967295', '99999999999'][rnd(4)]}`);
+  }
 }
 
 async function lineByLine(paths: string[], window: { since?: number; until?: number }) {
@@ -119,9 +146,11 @@ describe('flows summary by distinct connection', () => {
     }
     // the byte scanner: what it reads is what parseAgentLine reads
     let read = 0;
+    let plain = 0;
+    let respelt = 0;
     for (const line of [...samples, ...agentLog(random(8), 2000).split('\n')]) {
       const b = Buffer.from(line);
-      const at: AgentBytes = { srcStart: 0, srcEnd: 0, restStart: 0, restEnd: 0, srcPort: 0, time: NaN };
+      const at: AgentBytes = { srcStart: 0, srcEnd: 0, restStart: 0, restEnd: 0, srcPort: 0, time: NaN, srcIp: 0, dstIp: 0, meta: -1 };
       const k = scanAgentBytes(b, 0, b.length, at);
       const p = parseAgentLine(line);
       if (k === BYTES_SKIP) assert.equal(p.kind, 'skip', line);
@@ -133,9 +162,22 @@ describe('flows summary by distinct connection', () => {
         assert.equal(p.flow.src.text, src, line);
         assert.equal(p.flow.srcPort, at.srcPort, line);
         assert.equal(p.flow.time ?? NaN, at.time, line);
+        // numbers only for the one plain spelling of the connection's fields, and then its numbers
+        if (at.meta >= 0) {
+          plain++;
+          // the numbers are the parsed connection's, and stand for its record
+          assert.equal(plainMeta(p.flow), at.meta, line);
+          const { time: _t, srcPort: _p, tier: _r, ...connection } = p.flow;
+          assert.deepEqual(plainRecord(at.srcIp, at.dstIp, at.meta), connection, line);
+          assert.deepEqual([at.srcIp, at.dstIp, at.meta & 0xffff], [Number(p.flow.src.value), Number(p.flow.dst.value), p.flow.dstPort], line);
+          assert.equal(p.flow.src.text, [24, 16, 8, 0].map((s) => Math.floor(at.srcIp / 2 ** s) % 256).join('.'), line);
+          assert.equal(p.flow.dst.text, [24, 16, 8, 0].map((s) => Math.floor(at.dstIp / 2 ** s) % 256).join('.'), line);
+          assert.match(line, new RegExp(`Dest Port: ${p.flow.dstPort} Proto (TCP|UDP|SCTP) Verdict (ACCEPT|DENY|EXPIRED/DELETED)( Direction (ingress|egress),|")`), line);
+        } else if (p.flow.src.family === 4 && p.flow.dst.family === 4) respelt++;
       }
     }
     assert.ok(read > 1000, `the scanner read ${read} lines`);
+    assert.ok(plain > 1000 && respelt > 10, `numbers for ${plain} lines, bytes for ${respelt} other IPv4 spellings`);
     for (const t of ['2026-11-20T10:00:00.123Z', '2026-02-29T10:00:00.000Z', '2024-02-29T23:59:59.999Z', '2026-11-20T24:00:00.000Z', '2026-13-01T00:00:00.000Z', '1970-01-01T00:00:00.000Z', '2026-11-20T10:00:00.123+0100']) {
       const ms = isoMillis(t);
       if (ms !== undefined) assert.equal(ms, parseTime(t), t);
