@@ -17,7 +17,7 @@ export function namedPortsAtScale(web = WEB_PODS, clients = CLIENT_PODS): string
   let yaml = ns('srv', 'kubernetes.io/metadata.name: srv') + ns('cli', 'kubernetes.io/metadata.name: cli') + ns('db', 'kubernetes.io/metadata.name: db') + N1;
   for (let i = 0; i < web; i++) {
     const port = i === 0 ? 9090 : 8080;
-    yaml += pod('srv', `web${i}`, { app: 'web' }, `10.1.${Math.floor(i / 250)}.${(i % 250) + 1}`, { ports: `[{containerPort: ${port}, name: http}]` });
+    yaml += pod('srv', `web${i}`, { app: 'web', i: String(i) }, `10.1.${Math.floor(i / 250)}.${(i % 250) + 1}`, { ports: `[{containerPort: ${port}, name: http}]` });
   }
   for (let i = 0; i < clients; i++) yaml += pod('cli', `client${i}`, { app: 'client' }, `10.2.${Math.floor(i / 250)}.${(i % 250) + 1}`);
   yaml += pod('db', 'db', { app: 'db' }, '10.3.0.1', { ports: '[{containerPort: 5432, name: pg}]' });
