@@ -101,7 +101,7 @@ export function graphView(ctx: ApiContext, q: URLSearchParams): ApiResponse {
       for (const id of m.outside) addNode(id);
       edges = mergeEdges(m.edges.map((e) => ({ ...e, partial: false, weight: e.podPairs })));
       dataplane = 'eks';
-      dataplaneNote = `folded namespaces show the EKS data plane: an edge is allowed where some pod pair between the two may connect, and ◆ marks ports on which the specification answers differently for at least one pod pair. ${SLOW}`;
+      dataplaneNote = `Folded namespaces show the EKS data plane: an edge is allowed where some pod pair between the two may connect, and ◆ marks ports on which the specification answers differently for at least one pod pair. ${SLOW}`;
     } else {
       const m = computeNamespaceMatrix(ctx.engine, { ...filter, within: true });
       for (const n of m.namespaces) addNode(n);
@@ -118,7 +118,7 @@ export function graphView(ctx: ApiContext, q: URLSearchParams): ApiResponse {
       const m = eksGroupMatrix(ctx.engine, ctx.planes()!, { ...filter, groupOf, inFocus, reading: 'pairs' });
       edges = mergeEdges(m.edges.map((e) => ({ ...e, weight: 1 })));
       dataplane = 'eks';
-      dataplaneNote = `every other namespace is folded into one node; ◆ marks ports where the specification answers otherwise (allowed for all, some or no pod pairs), as the matrix marks them. ${SLOW}`;
+      dataplaneNote = `Every other namespace is folded into one node; ◆ marks ports where the specification answers otherwise (allowed for all, some or no pod pairs), as the matrix marks them. ${SLOW}`;
     } else {
       const m = focusedMatrix(ctx.engine, { ...filter, groupOf, inFocus });
       edges = mergeEdges(m.map((e) => ({ ...e, weight: 1 })));
