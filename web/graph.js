@@ -300,17 +300,27 @@
     const pair = d.pairs.find((p) => !String(p.from).startsWith('ns:') && p.ports?.length);
     if (view.data.level === 'namespace' || !pair || d.source.startsWith('ns:') || d.target.startsWith('ns:')) {
       const loop = d.loop ? `<p>Pods of ${esc(d.source.replace(/^ns:/, ''))} may talk among themselves.</p>` : '';
-      pane.innerHTML = `<h2>${esc(d.source.replace(/^ns:/, ''))} → ${esc(d.target.replace(/^ns:/, ''))}</h2>${loop}<p>${d.pairs.length} connection${d.pairs.length === 1 ? '' : 's'} folded into this edge, on ${esc(d.ports.map(portText).join(', '))}.</p><p class="muted">Double-click a folded box to open it and explain one connection.</p>`;
+      // the marks of the folded connections (under eks): where the other data plane answers otherwise, and why
+      const folded = d.pairs.flatMap((p) => marksOf(p).map((m) => markText(m, d.pairs.length > 1 ? `${p.from} → ${p.to}: ` : ''))).join('');
+      pane.innerHTML = `<h2>${esc(d.source.replace(/^ns:/, ''))} → ${esc(d.target.replace(/^ns:/, ''))}</h2>${loop}<p>${d.pairs.length} connection${d.pairs.length === 1 ? '' : 's'} folded into this edge, on ${esc(d.ports.map(portText).join(', ') || 'no port allowed')}.</p>${folded}<p class="muted">Double-click a folded box to open it and explain one connection.</p>`;
       return;
     }
     const others = d.pairs.length > 1 ? `<p class="muted">${d.pairs.length} connections merged in this edge; showing ${esc(pair.from)} → ${esc(pair.to)}.</p>` : '';
     const ports = pair.ports.map((x) => `<span class="port-tag" data-port="${x.port ?? x.from}" data-protocol="${x.protocol}">${portText(x)}</span>`).join('');
-    const marks = Array.isArray(pair.eks) ? pair.eks : pair.eks ? [pair.eks] : [];
-    const eks = marks.map((m) => `<p class="eks-mark">◆ On ${esc((m.ports ?? []).map(portText).join(', '))} the other data plane answers ${esc(m.other ?? m.verdict ?? 'otherwise')}${m.mechanisms?.length ? ` (${esc(m.mechanisms.join(', '))})` : ''}.</p>`).join('');
+    const eks = marksOf(pair).map((m) => markText(m)).join('');
     pane.innerHTML = `<h2>${esc(pair.from)} → ${esc(pair.to)}</h2>${others}${eks}<div>${ports}</div><div id="explain-body"></div>${d.flows ? '<div id="flow-body"></div>' : ''}`;
     if (d.flows && window.podwallFlows) window.podwallFlows.showEdge($('#flow-body'), d);
     for (const tag of pane.querySelectorAll('.port-tag')) tag.addEventListener('click', () => explain(pair.from, pair.to, tag.dataset.port, tag.dataset.protocol));
     await explain(pair.from, pair.to, pair.ports[0].port ?? pair.ports[0].from, pair.ports[0].protocol);
+  }
+
+  /** An edge's marks of the other data plane (one, or a list). */
+  function marksOf(pair) {
+    return Array.isArray(pair.eks) ? pair.eks : pair.eks ? [pair.eks] : [];
+  }
+
+  function markText(m, prefix = '') {
+    return `<p class="eks-mark">◆ ${esc(prefix)}On ${esc((m.ports ?? []).map(portText).join(', '))} the other data plane answers ${esc(m.other ?? m.verdict ?? 'otherwise')}${m.mechanisms?.length ? ` (${esc(m.mechanisms.join(', '))})` : ''}.</p>`;
   }
 
   async function explain(from, to, port, protocol) {

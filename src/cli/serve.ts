@@ -19,7 +19,8 @@ import { defaultDbPath, HistoryStore } from '../store/history.js';
 import { DashboardApi, type DashboardDataplane, type DashboardState } from '../web/api.js';
 import { FlowIndex } from '../web/flows.js';
 import { clusterScope, inScope, type ClusterScope, type HistorySource } from '../web/history.js';
-import { connectionChanges, connections, PolicyTracker } from '../web/live.js';
+import { PolicyTracker } from '../web/live.js';
+import { LiveInline, LiveThread, type LiveEvaluation, type LiveSetup } from '../web/live-evaluation.js';
 import { createDashboardServer, EventHub } from '../web/server.js';
 import { fingerprint, type WorkerInputs } from '../web/worker-inputs.js';
 import { InlineAnswers, WorkerAnswers, type HeavyAnswers } from '../web/worker-pool.js';
@@ -195,43 +196,59 @@ export function serveCommand(io: CliIO, setCode: (code: number) => void): Comman
 
     // live: rebuild after changes, push what opened and closed, and answer from the new state
     let timer: NodeJS.Timeout | undefined;
+    // each state's connections (a whole matrix) and audit are computed off the server's thread (live-evaluation.ts), one change at a time
+    let liveEvaluation: LiveEvaluation | undefined;
+    let stopping = false;
     if (mirror && events) {
       const plane = dataplane.name === 'eks' ? { name: 'eks' as const, version: dataplane.version, compute: dataplane.compute, controller: dataplane.controller } : { name: 'kubernetes' as const };
-      let before = connections(cluster, plane);
+      const setup: LiveSetup = { files: f.filename ?? [], ...(stdin !== undefined ? { stdin } : {}), options, dataplane: plane, audit: { config, ...(addon ? { addon } : {}), ...(auditEks ? { eks: auditEks } : {}) } };
+      const evaluation = (liveEvaluation = threads.threads > 0 ? new LiveThread(setup, threads.heapMb) : new LiveInline(setup));
+      let started = false;
       let running = false;
-      timer = setInterval(() => {
-        if (running || !dirty) return;
-        running = true;
-        dirty = false;
-        try {
-          const at = new Date().toISOString();
-          const watched = mirror!.objects();
-          const objs = [...watched, ...files];
-          const next = rebuild(objs, options, io);
-          if (next) {
-            const after = connections(next, plane);
-            const change = { at, ...connectionChanges(before, after), policies: tracker!.take() };
-            before = after;
-            const state = stateOf(next, objs);
-            metrics?.audit(state.audit!.kpis);
-            const fresh = new DashboardApi(state);
-            // the workers load the new state before any question that follows (messages keep their order)
-            if (heavy instanceof WorkerAnswers) void heavy.load(inputsOf(watched));
-            else fresh.warm();
-            api = fresh;
-            events.publish('change', change);
-          }
-        } catch (e) {
-          io.err(`podwall: re-evaluation failed: ${(e as Error).message}\n`);
-        } finally {
-          running = false;
+      const evaluate = async (): Promise<void> => {
+        // the first state's connections (its audit is the one served), before any change is compared with it
+        if (!started) {
+          await evaluation.first(liveObjects ?? [], cluster);
+          started = true;
+          return;
         }
-      }, interval);
+        if (!dirty) return;
+        dirty = false;
+        const at = new Date().toISOString();
+        const watched = mirror!.objects();
+        const objs = [...watched, ...files];
+        const next = rebuild(objs, options, io);
+        if (!next) return;
+        // the policy changes up to this state; those seen while it is evaluated belong to the next
+        const policies = tracker!.take();
+        const evaluated = await evaluation.next(watched, next);
+        const change = { at, opened: evaluated.opened, closed: evaluated.closed, policies };
+        const state = stateOf(next, objs, evaluated.audit);
+        metrics?.audit(state.audit!.kpis);
+        const fresh = new DashboardApi(state);
+        // the workers load the new state before any question that follows (messages keep their order)
+        if (heavy instanceof WorkerAnswers) void heavy.load(inputsOf(watched));
+        else fresh.warm();
+        api = fresh;
+        events.publish('change', change);
+      };
+      const tick = (): void => {
+        if (running) return;
+        running = true;
+        evaluate()
+          // stopping ends an evaluation under way: that is no failure
+          .catch((e: unknown) => stopping || io.err(`podwall: re-evaluation failed: ${(e as Error).message}\n`))
+          .finally(() => (running = false));
+      };
+      tick();
+      timer = setInterval(tick, interval);
     }
     await new Promise<void>((resolve) => {
       const stop = (): void => {
         if (timer) clearInterval(timer);
         mirror?.stop();
+        stopping = true;
+        void liveEvaluation?.close();
         // a worker busy with a graph is stopped where it is: nothing waits for it
         void heavy.close();
         server.close();

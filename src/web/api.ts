@@ -5,11 +5,12 @@
  * summary and the explanations. The contract with the page is /work/notes/dashboard-api.md (and the
  * README's dashboard section).
  */
-import { makeDecider, type Decider } from '../analysis/deciders.js';
+import { eksDecider, specDecider, type Decider } from '../analysis/deciders.js';
 import { judge } from '../analysis/judgement.js';
-import { NODES, OUTSIDE, type WorkloadNode } from '../analysis/matrix.js';
+import { NODES, OUTSIDE, type MatrixDataplane, type WorkloadNode } from '../analysis/matrix.js';
 import type { AuditResult } from '../audit/run.js';
 import { Engine } from '../engine/engine.js';
+import { Dataplanes } from '../eks/compare.js';
 import { INTERNET, OutsideWorld } from '../engine/outside.js';
 import { PROTOCOLS, workloadId, type Cluster, type Protocol } from '../model/cluster.js';
 import { EndpointResolver, type Reference } from '../model/refs.js';
@@ -58,6 +59,11 @@ export const FOLD_ABOVE = 300;
 /** The most edges one graph answer holds: a browser stays fluid, and the answer says what it left out. */
 export const EDGE_LIMIT = 4000;
 
+/** The served EKS data plane as the matrices take it. */
+export function planeOf(d: DashboardDataplane & { name: 'eks' }): MatrixDataplane & { name: 'eks' } {
+  return { name: 'eks', version: d.version, compute: d.compute, ...(d.controller ? { controller: d.controller } : {}) };
+}
+
 const SPEC: DashboardDataplane = { name: 'kubernetes', text: 'the Kubernetes specification' };
 
 /** What the views share: the loaded cluster and what is derived from it once. */
@@ -70,6 +76,8 @@ export interface ApiContext {
   readonly dataplane: DashboardDataplane;
   readonly workloads: Map<string, WorkloadNode>;
   decider(): Decider;
+  /** Under eks: both data planes of the served cluster, made once (the agent's maps of every pod are its cost). */
+  planes(): Dataplanes | undefined;
   diff(): DiffOverlay | undefined;
   reference(ref: string): { ok: true; ref: Reference } | { ok: false; status: number; error: string };
 }
@@ -82,6 +90,7 @@ export class DashboardApi implements ApiContext {
   readonly workloads = new Map<string, WorkloadNode>();
   private readonly ports: { port: number; protocol: string }[];
   private deciderMade?: Decider;
+  private planesMade?: Dataplanes;
   /** Graph answers by their normalized question: the server's cache keys by URL, this one by meaning, so a warm-up serves every spelling. */
   private readonly graphs = new Map<string, ApiResponse>();
   private diffMade?: DiffOverlay;
@@ -104,9 +113,16 @@ export class DashboardApi implements ApiContext {
 
   /** The decider of the served data plane, made on first use (the EKS pipeline is lazy too). */
   decider(): Decider {
-    const d = this.dataplane;
-    this.deciderMade ??= makeDecider(this.engine, d.name, () => (d.name === 'eks' ? { version: d.version, compute: d.compute, controller: d.controller } : { version: '', compute: 'auto' }));
+    const planes = this.planes();
+    this.deciderMade ??= planes ? eksDecider(planes) : specDecider(this.engine);
     return this.deciderMade;
+  }
+
+  planes(): Dataplanes | undefined {
+    const d = this.dataplane;
+    if (d.name !== 'eks') return undefined;
+    this.planesMade ??= new Dataplanes(this.state.cluster, { version: d.version, compute: d.compute, ...(d.controller ? { controller: d.controller } : {}) });
+    return this.planesMade;
   }
 
   diff(): DiffOverlay | undefined {

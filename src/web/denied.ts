@@ -12,7 +12,8 @@ import { focusedMatrix } from './focus.js';
 import type { PortRange } from '../engine/ports.js';
 import { deciding, type Verdict } from '../engine/verdict.js';
 import { summarize, tierLabel } from '../report/summary.js';
-import { error, FOLD_ABOVE, ok, type ApiContext, type ApiResponse } from './api.js';
+import { error, FOLD_ABOVE, ok, planeOf, type ApiContext, type ApiResponse } from './api.js';
+import { eksGroupMatrix } from './eks-groups.js';
 
 /** Reasons are computed for this many denied edges; the answer says how many more there were. */
 export const DENIED_LIMIT = 200;
@@ -32,12 +33,14 @@ export function deniedView(ctx: ApiContext, q: URLSearchParams): ApiResponse {
   if (!id) return error(400, 'denied needs workload=NAMESPACE/NAME');
   const w = ctx.workloads.get(id);
   if (!w) return error(404, `no workload ${JSON.stringify(id)} (give NAMESPACE/NAME as the graph names it)`);
-  const plane = ctx.dataplane.name === 'eks' ? { name: 'eks' as const, version: ctx.dataplane.version, compute: ctx.dataplane.compute, controller: ctx.dataplane.controller } : { name: 'kubernetes' as const };
-  // a large cluster: only the pairs of this workload are expanded (the specification's answers)
+  const d = ctx.dataplane;
+  // a large cluster: only the pairs of this workload are decided, on the served data plane
   const large = ctx.workloads.size > FOLD_ABOVE;
-  const m: { edges: MatrixEdge[]; dataplane?: { name: 'eks' | 'kubernetes' } } = large
-    ? { edges: focusedMatrix(ctx.engine, { world: ctx.world, groupOf: workloadId, inFocus: (g) => g === id, denied: true }) }
-    : computeMatrix(ctx.engine, { namespaces: [w.namespace], world: ctx.world, dataplane: plane });
+  const m: { edges: MatrixEdge[]; dataplane?: { name: 'eks' | 'kubernetes' } } = !large
+    ? computeMatrix(ctx.engine, { namespaces: [w.namespace], world: ctx.world, dataplane: d.name === 'eks' ? planeOf(d) : { name: 'kubernetes' } })
+    : d.name === 'eks'
+      ? { edges: eksGroupMatrix(ctx.engine, ctx.planes()!, { world: ctx.world, groupOf: workloadId, inFocus: (g) => g === id, reading: 'pairs', denied: true }).edges, dataplane: d }
+      : { edges: focusedMatrix(ctx.engine, { world: ctx.world, groupOf: workloadId, inFocus: (g) => g === id, denied: true }) };
   const mine = m.edges.filter((e) => (e.from === id || e.to === id) && (!e.allowed || e.partial) && e.ports.length > 0);
   // denied before partial, then by the other end
   mine.sort((a, b) => Number(a.allowed) - Number(b.allowed) || (a.from === id ? a.to : a.from).localeCompare(b.from === id ? b.to : b.from));
@@ -49,7 +52,7 @@ export function deniedView(ctx: ApiContext, q: URLSearchParams): ApiResponse {
     const ports = e.ports.map((r): PortRange => ({ from: r.from, to: r.to, protocol: r.protocol }));
     return { from: e.from, to: e.to, direction, ports, verdict: e.allowed ? 'partial' : 'denied', reason: reasonFor(ctx, decider, e.from, e.to, ports[0]!) };
   });
-  const note = dataplane !== ctx.dataplane.name ? { dataplaneNote: large ? `above ${FOLD_ABOVE} workloads denials and reasons are the specification's (the EKS data plane per pair: explain)` : 'this build\'s matrix answers for the specification only: denials and reasons are the specification\'s' } : {};
+  const note = dataplane !== ctx.dataplane.name ? { dataplaneNote: 'this build\'s matrix answers for the specification only: denials and reasons are the specification\'s' } : {};
   return ok({ workload: id, dataplane, ...note, edges, truncated: Math.max(0, mine.length - DENIED_LIMIT) });
 }
 

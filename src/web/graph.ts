@@ -6,9 +6,10 @@
  */
 import { computeMatrix, computeNamespaceMatrix, NODES, OUTSIDE, type Disagreement, type MatrixEdge, type OutsideNode } from '../analysis/matrix.js';
 import type { PortRange } from '../engine/ports.js';
-import { PROTOCOLS, workloadId, type Protocol } from '../model/cluster.js';
+import { PROTOCOLS, workloadId, type Pod, type Protocol } from '../model/cluster.js';
+import { eksGroupMatrix } from './eks-groups.js';
 import { focusedMatrix } from './focus.js';
-import { EDGE_LIMIT, error, FOLD_ABOVE, ok, type ApiContext, type ApiResponse } from './api.js';
+import { EDGE_LIMIT, error, FOLD_ABOVE, ok, planeOf, type ApiContext, type ApiResponse } from './api.js';
 
 /** The group of every peer outside the pod network; `(outside)` can be no namespace's name. */
 export const OUTSIDE_GROUP = '(outside)';
@@ -45,6 +46,9 @@ export interface GraphEdge {
 }
 
 export type GraphLevel = 'namespace' | 'workload';
+
+/** Said with every folded view on EKS: what it costs (measured on the benchmark clusters, README dashboard). */
+const SLOW = 'On EKS a view of a large cluster (thousands of pods) takes minutes to compute: the agent\'s maps of every pod are built and every pair of pod classes decided (explain answers one pair at once).';
 
 /** A workload id's namespace, or the peer itself when the id is a peer outside. */
 export function namespaceOf(ctx: ApiContext, id: string): string {
@@ -89,19 +93,39 @@ export function graphView(ctx: ApiContext, q: URLSearchParams): ApiResponse {
   let dataplaneNote: string | undefined;
   if (level === 'namespace') {
     // within: a folded namespace whose pods talk among themselves is drawn with a loop
-    const m = computeNamespaceMatrix(ctx.engine, { ...filter, within: true });
-    for (const n of m.namespaces) addNode(n);
-    for (const o of m.outside) nodes.set(o.id, { ...outsideNode(ctx, o.id), outside: o });
-    edges = mergeEdges(m.edges.map((e) => ({ from: e.from, to: e.to, ports: e.ports, partial: false, allowed: true, weight: e.podPairs })));
-    if (ctx.dataplane.name === 'eks') dataplaneNote = 'folded namespaces show the specification\'s answers; open a namespace for the EKS data plane';
+    const d = ctx.dataplane;
+    if (d.name === 'eks') {
+      // the EKS data plane per pair of namespaces (eks-groups.ts), marked where some pod pair between them differs
+      const m = eksGroupMatrix(ctx.engine, ctx.planes()!, { ...filter, groupOf: (p) => p.namespace, reading: 'some', within: true });
+      for (const n of [...ctx.state.cluster.namespaces.keys()].sort()) addNode(n);
+      for (const id of m.outside) addNode(id);
+      edges = mergeEdges(m.edges.map((e) => ({ ...e, partial: false, weight: e.podPairs })));
+      dataplane = 'eks';
+      dataplaneNote = `Folded namespaces show the EKS data plane: an edge is allowed where some pod pair between the two may connect, and ◆ marks ports on which the specification answers differently for at least one pod pair. ${SLOW}`;
+    } else {
+      const m = computeNamespaceMatrix(ctx.engine, { ...filter, within: true });
+      for (const n of m.namespaces) addNode(n);
+      for (const o of m.outside) nodes.set(o.id, { ...outsideNode(ctx, o.id), outside: o });
+      edges = mergeEdges(m.edges.map((e) => ({ from: e.from, to: e.to, ports: e.ports, partial: false, allowed: true, weight: e.podPairs })));
+    }
   } else if (ns && big) {
     // a namespace of a large cluster: its workloads one by one, the rest folded into their namespaces
-    const m = focusedMatrix(ctx.engine, { ...filter, groupOf: (p) => (p.namespace === ns ? workloadId(p) : p.namespace), inFocus: (id) => ctx.workloads.get(id)?.namespace === ns });
-    edges = mergeEdges(m.map((e) => ({ ...e, weight: 1 })));
+    const groupOf = (p: Pod): string => (p.namespace === ns ? workloadId(p) : p.namespace);
+    const inFocus = (id: string): boolean => ctx.workloads.get(id)?.namespace === ns;
+    const d = ctx.dataplane;
+    if (d.name === 'eks') {
+      // a pair of workloads reads as the matrix reads it; a folded namespace at the other end as folded namespaces do
+      const m = eksGroupMatrix(ctx.engine, ctx.planes()!, { ...filter, groupOf, inFocus, reading: 'pairs' });
+      edges = mergeEdges(m.edges.map((e) => ({ ...e, weight: 1 })));
+      dataplane = 'eks';
+      dataplaneNote = `Every other namespace is folded into one node; ◆ marks ports where the specification answers otherwise (allowed for all, some or no pod pairs), as the matrix marks them. ${SLOW}`;
+    } else {
+      const m = focusedMatrix(ctx.engine, { ...filter, groupOf, inFocus });
+      edges = mergeEdges(m.map((e) => ({ ...e, weight: 1 })));
+    }
     for (const w of ctx.workloads.values()) if (w.namespace === ns) addNode(w.id);
-    if (ctx.dataplane.name === 'eks') dataplaneNote = `above ${FOLD_ABOVE} workloads a namespace's graph shows the specification's answers (the EKS data plane per pair: explain)`;
   } else {
-    const plane = ctx.dataplane.name === 'eks' ? { name: 'eks' as const, version: ctx.dataplane.version, compute: ctx.dataplane.compute, controller: ctx.dataplane.controller } : { name: 'kubernetes' as const };
+    const plane = ctx.dataplane.name === 'eks' ? planeOf(ctx.dataplane) : { name: 'kubernetes' as const };
     const m = computeMatrix(ctx.engine, { allowedOnly: true, ...filter, ...(ns ? { namespaces: [ns] } : {}), dataplane: plane });
     dataplane = m.dataplane?.name ?? 'kubernetes';
     if (ctx.dataplane.name === 'eks' && dataplane !== 'eks') dataplaneNote = 'this build\'s matrix answers for the specification only: edges are the specification\'s, without EKS marks';

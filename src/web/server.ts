@@ -80,7 +80,7 @@ const IDLE_MS = 60_000;
 export const SSE_CLIENTS = 16;
 /** A comment on every stream this often keeps it from the idle timeout and proxies from closing it. */
 const SSE_HEARTBEAT_MS = 20_000;
-/** A stream whose client reads so slowly that this much waits unsent is closed. */
+/** A stream whose client reads so slowly that this much waits unsent is closed (at its next event). */
 const SSE_BACKLOG_BYTES = 1024 * 1024;
 
 export interface ServerOptions {
@@ -158,9 +158,10 @@ export function createDashboardServer(api: ApiHandler, log: (line: string) => vo
     if (req.method === 'HEAD') return void res.end();
     const send = (text: string): void => {
       if (res.destroyed) return;
+      // a client that does not read is dropped rather than buffered for; measured before writing, so that one
+      // event larger than the bound (a change that opens thousands of pairs) still reaches a client that reads
+      if (res.writableLength > SSE_BACKLOG_BYTES) return void res.destroy();
       res.write(text);
-      // a client that does not read is dropped rather than buffered for
-      if (res.writableLength > SSE_BACKLOG_BYTES) res.destroy();
     };
     send(`retry: 5000\nevent: hello\ndata: ${JSON.stringify({ at: new Date().toISOString() })}\n\n`);
     const unsubscribe = hub.subscribe((event, data) => send(`event: ${event}\ndata: ${data}\n\n`));

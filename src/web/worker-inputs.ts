@@ -36,11 +36,15 @@ export function fingerprint(cluster: Cluster, proposed?: Cluster): string {
   return proposed ? `${counts(cluster)}; proposed ${counts(proposed)}` : counts(cluster);
 }
 
+/** `-f` paths read again in a worker thread, with their lines (`stdin`: what the server read for `-f -`). */
+export function readAgain(paths: string[], stdin: string | undefined): SourceObject[] {
+  // the server printed the warnings already
+  return paths.length ? expandLists(readDocuments(paths, { readStdin: () => stdin ?? '', warn: () => undefined })) : [];
+}
+
 /** The heavy views' model, loaded in the worker from the same inputs as the server's. */
 export function loadApi(inputs: WorkerInputs): { api: DashboardApi; fingerprint: string } {
-  const read = (paths: string[]): SourceObject[] =>
-    // the server printed the warnings already
-    paths.length ? expandLists(readDocuments(paths, { readStdin: () => inputs.stdin ?? '', warn: () => undefined })) : [];
+  const read = (paths: string[]): SourceObject[] => readAgain(paths, inputs.stdin);
   const objects = [...(inputs.liveObjects ?? []), ...read(inputs.files)];
   const cluster = buildCluster(objects, inputs.options);
   const proposed = inputs.proposed ? buildCluster(withPolicies(objects, read(inputs.proposed)), inputs.options) : undefined;

@@ -28,13 +28,19 @@ if (port) {
       try {
         const loaded = loadApi(m.inputs);
         api = loaded.api;
-        // the first graph the page asks for, before anyone asks (as the server did in its own thread)
-        api.warm();
         send({ type: 'loaded', generation: m.generation, fingerprint: loaded.fingerprint });
       } catch (e) {
         api = undefined;
         loadError = `the worker could not load the inputs: ${(e as Error).message}`;
         send({ type: 'load-failed', generation: m.generation, message: loadError });
+        return;
+      }
+      // then the first graph the page asks for, before any question (messages are handled in order), while the
+      // server already listens: under eks a large cluster's folded graph takes minutes (README, dashboard)
+      try {
+        api.warm();
+      } catch {
+        // the question itself, when asked, answers with the failure (a 500 and a line in the server's log)
       }
       return;
     }
