@@ -86,7 +86,9 @@ export class Agent {
       const agent = this;
       out.push({
         identifier,
-        node: first.nodeName ?? '(not scheduled)',
+        // an unscheduled pod is its own group on a node of its own (a placeholder address): its name says whose, so that
+        // identifiers and nodes keep one key each in `eks maps`
+        node: first.nodeName ?? `(not scheduled: ${first.namespace}/${first.name})`,
         nodeIp,
         pods,
         get ingress() {

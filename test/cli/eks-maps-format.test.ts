@@ -95,3 +95,29 @@ describe('podwall eks maps -o json follows FORMAT.md', () => {
     for (const d of cp) checkRule(d.l4!, 'dropped cluster-policy slot');
   });
 });
+
+describe('podwall eks maps -o json with unscheduled pods', () => {
+  // the agent groups an unscheduled pod alone (no node programs it yet): two such pods of one identifier are two
+  // groups, each on a node of its own, and the document must keep a key for each rather than repeat one
+  const unscheduled = (name: string, ip: string): string =>
+    `---\napiVersion: v1\nkind: Pod\nmetadata: {name: ${name}, namespace: a, labels: {app: job}}\nspec: {containers: [{name: c, image: x}]}\nstatus: {podIP: "${ip}"}\n`;
+  const r = podwall(['eks', 'maps', '-f', '-', '-o', 'json'], base + web + unscheduled('job-x', '10.1.0.8') + unscheduled('job-y', '10.1.0.9'));
+
+  it('gives each its own identifier key and node, with no key repeated in the text', () => {
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout) as { nodes: Record<string, { ip: string }>; pods: Record<string, { node: string; identifier: string }>; identifiers: Record<string, { node: string; pods: string[] }> };
+    const jobs = Object.entries(j.identifiers).filter(([, m]) => m.pods.some((p) => p.startsWith('a/job-')));
+    assert.equal(jobs.length, 2, Object.keys(j.identifiers).join(', '));
+    assert.notEqual(jobs[0]![0], jobs[1]![0]);
+    for (const [, m] of jobs) {
+      assert.equal(m.pods.length, 1);
+      assert.equal(j.pods[m.pods[0]!]!.node, m.node, 'the pod names the node its identifier is on');
+      assert.ok(j.nodes[m.node], `node ${m.node} listed`);
+    }
+    assert.notEqual(jobs[0]![1].node, jobs[1]![1].node);
+    assert.notEqual(j.nodes[jobs[0]![1].node]!.ip, j.nodes[jobs[1]![1].node]!.ip, 'each placeholder node keeps its own address');
+    // JSON.parse keeps the last of repeated keys: count them in the text itself
+    const keys = [...r.stdout.matchAll(/^ {4}"([^"]+)": \{$/gm)].map((m) => m[1]);
+    assert.equal(new Set(keys).size, keys.length, 'no key repeated at the identifiers and nodes level');
+  });
+});
