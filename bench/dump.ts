@@ -40,7 +40,10 @@ export function dumpItems(shape: Shape): { items(minimal: readonly (Obj | string
   const uid = (): string => `${hex(8)}-${hex(4)}-${hex(4)}-${hex(4)}-${hex(12)}`;
   const time = (): string => new Date(Date.UTC(2026, 9, 1) + rnd(50 * 86_400_000)).toISOString().replace(/\.\d+Z$/, 'Z');
   const nodeCount = Math.max(3, Math.ceil(shape.pods / 30));
-  const nodeName = (i: number): string => `ip-10-0-${(i >> 8) & 255}-${i & 255}.eu-west-1.compute.internal`;
+  // nodes in their own range: the generator's pod addresses start at 10.0.0.0, and a pod holding a node's address
+  // would meet the agent's node entry, a cluster no VPC CNI makes (EKS and the specification then disagree for no mechanism)
+  const nodeAddress = (i: number): string => `10.200.${(i >> 8) & 255}.${i & 255}`;
+  const nodeName = (i: number): string => `ip-${nodeAddress(i).replaceAll('.', '-')}.eu-west-1.compute.internal`;
   const meta = (m: Obj, manager: string, fields: Obj): Obj => ({
     ...m,
     creationTimestamp: time(),
@@ -168,7 +171,7 @@ export function dumpItems(shape: Shape): { items(minimal: readonly (Obj | string
     const port = spec.containers[0]!.ports[0]!.containerPort;
     const status = o.status as Obj;
     const node = rnd(nodeCount);
-    const hostIP = `10.0.${(node >> 8) & 255}.${node & 255}`;
+    const hostIP = nodeAddress(node);
     const started = time();
     const metadata = meta({ generateName: `${app}-${hash}-`, labels, name: m.name, namespace: m.namespace, ownerReferences: [{ apiVersion: 'apps/v1', blockOwnerDeletion: true, controller: true, kind: 'ReplicaSet', name: `${app}-${hash}`, uid: uid() }] }, 'kube-controller-manager', podFields());
     (metadata.managedFields as Obj[]).push({
@@ -248,7 +251,7 @@ export function dumpItems(shape: Shape): { items(minimal: readonly (Obj | string
   }
 
   function node(i: number): Obj {
-    const ip = `10.0.${(i >> 8) & 255}.${i & 255}`;
+    const ip = nodeAddress(i);
     return {
       apiVersion: 'v1',
       kind: 'Node',
