@@ -22,6 +22,7 @@ import { mergeRanges, type PortRange } from '../engine/ports.js';
 import { Reachability } from '../engine/reachability.js';
 import type { Dataplanes } from '../eks/compare.js';
 import type { Pod, Protocol } from '../model/cluster.js';
+import { GroupTable } from './group-table.js';
 
 export interface EksGroupOptions {
   world: OutsideWorld;
@@ -46,25 +47,16 @@ export interface GroupEdge extends MatrixEdge {
   podPairs: number;
 }
 
-/** The edges, and the groups outside the pod network (the nodes folded into one), edges or not. */
-/** `planes`: the served cluster's (made once per cluster: the agent's maps of every pod are kept there). */
+/**
+ * The edges, and the groups outside the pod network (the nodes folded into one), edges or not. `planes`: the
+ * served cluster's (made once per cluster: the agent's maps of every pod are kept there).
+ */
 export function eksGroupMatrix(engine: Engine, planes: Dataplanes, o: EksGroupOptions): { edges: GroupEdge[]; outside: string[] } {
   const classes = new ClassIndex(engine.cluster, engine.ctx, o.world);
   const reach = new Reachability(engine, classes);
-  const ids: string[] = [];
-  const index = new Map<string, number>();
-  const size: number[] = [];
-  const outside: boolean[] = [];
-  const groupIndex = (id: string, isOutside: boolean): number => {
-    let g = index.get(id);
-    if (g === undefined) {
-      index.set(id, (g = ids.length));
-      ids.push(id);
-      size.push(0);
-      outside.push(isOutside);
-    }
-    return g;
-  };
+  const groups = new GroupTable();
+  const { ids, size, outside } = groups;
+  const groupIndex = (id: string, isOutside: boolean): number => groups.add(id, isOutside);
   const outsideMembers = new Map<number, number[]>();
   for (const c of classes.classes) {
     if (c.outside) {
@@ -78,7 +70,7 @@ export function eksGroupMatrix(engine: Engine, planes: Dataplanes, o: EksGroupOp
   const wanted = (gs: number, gd: number): boolean => !(outside[gs] && outside[gd]) && (!o.inFocus || focus[gs]! || focus[gd]!);
   const counts = new EksCounts(planes, classes, reach, queriesFor(engine, o), {
     G,
-    groupOfPod: (p) => index.get(o.groupOf(p)),
+    groupOfPod: (p) => groups.numberOf(o.groupOf(p)),
     outsideMembers: (c) => outsideMembers.get(c.index) ?? [],
     wanted,
   });

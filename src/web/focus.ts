@@ -14,6 +14,7 @@ import { mergeRanges, onlyProtocol, portClasses, singlePort, type PortClass, typ
 import { Reachability } from '../engine/reachability.js';
 import { NODES, type MatrixEdge } from '../analysis/matrix.js';
 import type { Pod, Protocol } from '../model/cluster.js';
+import { GroupTable } from './group-table.js';
 
 export interface FocusOptions {
   world: OutsideWorld;
@@ -30,20 +31,9 @@ export interface FocusOptions {
 export function focusedMatrix(engine: Engine, o: FocusOptions): MatrixEdge[] {
   const classes = new ClassIndex(engine.cluster, engine.ctx, o.world);
   const reach = new Reachability(engine, classes);
-  const ids: string[] = [];
-  const index = new Map<string, number>();
-  const size: number[] = [];
-  const outside: boolean[] = [];
-  const groupIndex = (id: string, isOutside: boolean): number => {
-    let g = index.get(id);
-    if (g === undefined) {
-      index.set(id, (g = ids.length));
-      ids.push(id);
-      size.push(0);
-      outside.push(isOutside);
-    }
-    return g;
-  };
+  const groups = new GroupTable();
+  const { ids, size, outside } = groups;
+  const groupIndex = (id: string, isOutside: boolean): number => groups.add(id, isOutside);
   // per class: [group, members, group, members, ...]
   const members = classes.classes.map((c): number[] => {
     if (c.outside) {
