@@ -1,6 +1,5 @@
 // The dashboard's JSON API through real HTTP against `podwall serve` (the page itself is test/web/dashboard.test.ts).
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,41 +7,10 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { N1, np, ns, pod as eksPod } from '../eks/fixtures.js';
 import { FakeApiServer, NETWORK_POLICIES_PATH } from '../fixtures/apiserver.js';
-import { podwall, ROOT } from '../helpers.js';
+import { podwall } from '../helpers.js';
+import { killAll, serve, stop, type Served } from './serve-process.js';
 
-interface Served {
-  origin: string;
-  child: ChildProcess;
-  stderr: () => string;
-}
-
-const running = new Set<ChildProcess>();
-
-async function serve(args: string[]): Promise<Served> {
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'podwall.js'), 'serve', '--port', '0', ...args], { cwd: ROOT });
-  running.add(child);
-  let err = '';
-  const origin = await new Promise<string>((resolve, reject) => {
-    child.stderr!.on('data', (d) => {
-      err += d;
-      const m = /serving on (http:\/\/127\.0\.0\.1:\d+)\//.exec(err);
-      if (m) resolve(m[1]!);
-    });
-    child.on('exit', (code) => reject(new Error(`podwall serve exited ${code}: ${err}`)));
-  });
-  return { origin, child, stderr: () => err };
-}
-
-async function stop(s: Served): Promise<void> {
-  if (s.child.exitCode !== null) return;
-  s.child.kill('SIGTERM');
-  await new Promise((r) => s.child.on('close', r));
-  running.delete(s.child);
-}
-
-after(async () => {
-  for (const c of running) c.kill('SIGKILL');
-});
+after(killAll);
 
 async function get(s: Served, path: string): Promise<{ status: number; body: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any
   // a kept-alive connection the server closed while this process was blocked running the CLI (over its

@@ -2,45 +2,14 @@
 // workload's denials answer on the EKS data plane, with the differences from the specification marked, where they
 // used to give the specification's answers; served under kubernetes the same questions show none of them.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ROOT } from '../helpers.js';
 import { namedPortsAtScale } from './eks-folded-cluster.js';
+import { killAll, serve, stop, type Served } from './serve-process.js';
 
-interface Served {
-  origin: string;
-  child: ChildProcess;
-}
-
-const running = new Set<ChildProcess>();
-after(() => {
-  for (const c of running) c.kill('SIGKILL');
-});
-
-async function serve(args: string[]): Promise<Served> {
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'podwall.js'), 'serve', '--port', '0', ...args], { cwd: ROOT });
-  running.add(child);
-  let err = '';
-  const origin = await new Promise<string>((resolve, reject) => {
-    child.stderr!.on('data', (d) => {
-      err += d;
-      const m = /serving on (http:\/\/127\.0\.0\.1:\d+)\//.exec(err);
-      if (m) resolve(m[1]!);
-    });
-    child.on('exit', (code) => reject(new Error(`podwall serve exited ${code}: ${err}`)));
-  });
-  return { origin, child };
-}
-
-async function stop(s: Served | undefined): Promise<void> {
-  if (!s || s.child.exitCode !== null) return;
-  s.child.kill('SIGTERM');
-  await new Promise((r) => s.child.on('close', r));
-  running.delete(s.child);
-}
+after(killAll);
 
 interface Range {
   protocol: string;

@@ -3,47 +3,14 @@
 // once (in its worker thread, the default), where the server that evaluates in its own thread
 // (PODWALL_SERVE_THREADS=0, as every change was evaluated before) makes it wait; and both push the same change.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseDocuments } from '../../src/k8s/yaml.js';
 import { FakeApiServer, NETWORK_POLICIES_PATH, PODS_PATH } from '../fixtures/apiserver.js';
-import { ROOT } from '../helpers.js';
 import { namedPortsAtScale } from './eks-folded-cluster.js';
+import { killAll, serve, stop, type Served } from './serve-process.js';
 
-interface Served {
-  origin: string;
-  child: ChildProcess;
-  stderr: () => string;
-}
-
-const running = new Set<ChildProcess>();
-after(() => {
-  for (const c of running) c.kill('SIGKILL');
-});
-
-async function serve(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Served> {
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'podwall.js'), 'serve', '--port', '0', ...args], { cwd: ROOT, env: { ...process.env, ...env } });
-  running.add(child);
-  let err = '';
-  const origin = await new Promise<string>((resolve, reject) => {
-    child.stderr!.on('data', (d) => {
-      err += d;
-      const m = /serving on (http:\/\/127\.0\.0\.1:\d+)\//.exec(err);
-      if (m) resolve(m[1]!);
-    });
-    child.on('exit', (code) => reject(new Error(`podwall serve exited ${code}: ${err}`)));
-  });
-  return { origin, child, stderr: () => err };
-}
-
-async function stop(s: Served): Promise<void> {
-  if (s.child.exitCode !== null) return;
-  s.child.kill('SIGTERM');
-  await new Promise((r) => s.child.on('close', r));
-  running.delete(s.child);
-}
+after(killAll);
 
 /** The `change` events of the stream, as they come. */
 function changes(origin: string): { got: Record<string, unknown>[]; close: () => void } {
