@@ -132,12 +132,12 @@ export const BYTES_FLOW = 1;
 export const BYTES_SKIP = 2;
 
 const SPACE = 32;
-const K_MSG = [109, 115, 103];
-const K_TS = [116, 115];
-const K_TIME = [116, 105, 109, 101];
-const K_TIMESTAMP = [116, 105, 109, 101, 115, 116, 97, 109, 112];
-const K_SRC_IP = [83, 114, 99, 32, 73, 80];
 const ascii = (s: string): number[] => [...s].map((c) => c.charCodeAt(0));
+const K_MSG = ascii('msg');
+const K_TS = ascii('ts');
+const K_TIME = ascii('time');
+const K_TIMESTAMP = ascii('timestamp');
+const K_SRC_IP = ascii('Src IP');
 const FLOW_INFO = ascii('Flow Info');
 const HEAD = ascii('Flow Info: Src IP: ');
 const SRC_PORT = ascii(' Src Port: ');
