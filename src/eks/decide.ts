@@ -83,8 +83,7 @@ export class EksDataplane {
       this.byPod = like.byPod;
       return;
     }
-    const version = parseAgentVersion(options.version, '') ?? parseAgentVersion(NEWEST_KNOWN, '')!;
-    this.maps = new Agent(cluster, this.addressing, options, behaviour(version)).program(this.controller);
+    this.maps = this.program();
     for (const m of this.maps) for (const p of m.pods) this.byPod.set(p, m);
   }
 
@@ -94,13 +93,18 @@ export class EksDataplane {
    * and together they outgrow the heap. The controller output stays shared with this plane; `maps` are untouched.
    */
   *mapsInOrder(): Generator<IdentifierMaps> {
-    const version = parseAgentVersion(this.options.version, '') ?? parseAgentVersion(NEWEST_KNOWN, '')!;
-    const walk: (IdentifierMaps | undefined)[] = new Agent(this.cluster, this.addressing, this.options, behaviour(version)).program(this.controller).sort(inOutputOrder);
+    const walk: (IdentifierMaps | undefined)[] = this.program().sort(inOutputOrder);
     for (let i = 0; i < walk.length; i++) {
       const m = walk[i]!;
       walk[i] = undefined; // the walk holds no maps it has handed out
       yield m;
     }
+  }
+
+  /** The agent's maps for every identifier, each made when first asked for (a fresh agent over this controller output). */
+  private program(): IdentifierMaps[] {
+    const version = parseAgentVersion(this.options.version, '') ?? parseAgentVersion(NEWEST_KNOWN, '')!;
+    return new Agent(this.cluster, this.addressing, this.options, behaviour(version)).program(this.controller);
   }
 
   mapsOf(pod: Pod): IdentifierMaps | undefined {
