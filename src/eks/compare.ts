@@ -28,7 +28,7 @@ export interface Comparison {
 }
 
 /** Mechanisms the comparison can switch to the specification's behaviour. */
-const SWITCHABLE = (Object.keys(MECHANISMS) as Mechanism[]).filter((m) => m !== 'port-limit' && m !== 'upstream-kind-not-enforced' && m !== 'unknown-address');
+const SWITCHABLE = (Object.keys(MECHANISMS) as Mechanism[]).filter((m) => m !== 'port-limit' && m !== 'upstream-kind-not-enforced' && m !== 'unknown-address' && m !== 'pod-holds-node-address');
 
 /**
  * The mechanisms each step of the pipeline reads (its `on(...)` checks; held to the sources by a test): a variant
@@ -140,9 +140,24 @@ export class Dataplanes {
     if (mechanisms.length === 0) {
       if (this.upstreamDecides(conn)) mechanisms = ['upstream-kind-not-enforced'];
       else if ([conn.from, conn.to].some((e) => this.eks.addressing.isPlaceholder(this.eks.address(e)))) mechanisms = ['unknown-address'];
+      else if (this.podHoldsPeerNodeAddress(conn)) mechanisms = ['pod-holds-node-address'];
     }
     if (mechanisms.length === 0 && caveats.length > 0) mechanisms = ['port-limit'];
     return { kubernetes, eks, agree: false, mechanisms, explained: mechanisms.length > 0, caveats };
+  }
+
+  /**
+   * Does one side, a pod that is not host-network, hold an address of the other side's node? The agent's node entry
+   * allows that address on the other side's maps whoever holds it; the VPC CNI never hands it to such a pod, so the
+   * input is a stale or mixed snapshot (the model warns when it is read), not a mechanism to switch.
+   */
+  private podHoldsPeerNodeAddress(conn: Connection): boolean {
+    const holds = (holder: Endpoint, other: Endpoint): boolean => {
+      if (!isPolicyPod(holder) || holder.pod.hostNetwork || !isPolicyPod(other)) return false;
+      const address = this.eks.address(holder);
+      return (this.eks.addressing.node(other.pod.nodeName)?.addresses ?? []).some((a) => a.family === address.family && a.value === address.value);
+    };
+    return holds(conn.from, conn.to) || holds(conn.to, conn.from);
   }
 
   /** Does an upstream kind (which EKS does not enforce) select one of the connection's pods? */

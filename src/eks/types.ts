@@ -36,6 +36,7 @@ export const MECHANISMS = {
   'cnp-ingress-first-peer-namespaces': 'a ClusterNetworkPolicy ingress rule takes the namespaces it resolves in from its first peer only: when that peer matches no namespace, the whole rule writes nothing (controller v1.1.7 and older)',
   'upstream-kind-not-enforced': 'the EKS controller does not reconcile upstream AdminNetworkPolicy, BaselineAdminNetworkPolicy or ClusterNetworkPolicy (policy.networking.k8s.io)',
   'unknown-address': 'a pod without a known IP gets a placeholder address that only /0 rules contain',
+  'pod-holds-node-address': 'a pod (not host-network) holds its peer\'s node address, which the agent always allows: a stale or mixed snapshot, since the VPC CNI never gives a pod its node\'s address',
 } as const;
 export type Mechanism = keyof typeof MECHANISMS;
 

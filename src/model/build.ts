@@ -20,6 +20,7 @@ import { parsePodIPs, parsePodSpec } from './pods.js';
 import { parseService } from './services.js';
 import { allInputErrors } from './all-errors.js';
 import { synthesizeWorkloadPods, type Workload } from './workloads.js';
+import { podsHoldingNodeAddresses } from './node-addresses.js';
 
 export interface BuildOptions {
   /** Overrides what the aws-node DaemonSet says. */
@@ -228,6 +229,7 @@ function buildModel(objects: readonly SourceObject[], options: BuildOptions): Cl
   resolveOwners(podOwners, workloads);
   // a loop, not push(...spread): a cluster of more than ~125k synthesized pods would overflow the stack
   for (const pod of synthesizeWorkloadPods(workloads, pods, nodes, warnings)) pods.push(pod);
+  for (const w of podsHoldingNodeAddresses(pods, nodes)) warnings.push(w);
 
   const mode = options.enforcingMode ?? enforcingMode ?? 'standard';
   const source = options.enforcingMode ? '--enforcing-mode' : enforcingModeSource;

@@ -39,6 +39,7 @@ const REMEDY: Partial<Record<Mechanism, string>> = {
   'cnp-ingress-named-port-first-namespace': 'give the port by number in ClusterNetworkPolicy ingress rules',
   'upstream-kind-not-enforced': 'write the policy as a networking.k8s.aws ClusterNetworkPolicy',
   'unknown-address': 'give the pod an IP (status.podIP) in the inputs, or read the cluster live',
+  'pod-holds-node-address': 'read the cluster again in one consistent snapshot: no pod but a host-network one holds its node\'s address',
 };
 
 /** Mechanisms that keep the id of the check that reported them before the comparison existed. */
