@@ -12,7 +12,7 @@
 import { MAX_DEPTH, tooDeep } from './limits.js';
 import { deferPositions, recordMap, recordSeq } from './positions.js';
 import { SourceText } from './source-text.js';
-import type { ParsedDocument } from './yaml.js';
+import type { ParsedDocument } from './parsed-document.js';
 
 export function readJson(text: string, file: string, source: SourceText = new SourceText(text)): ParsedDocument[] | undefined {
   let value: unknown;

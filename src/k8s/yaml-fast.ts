@@ -13,7 +13,7 @@
 import { MAX_DEPTH, tooDeep } from './limits.js';
 import { copyPositions, deferPositions, recordMap, recordSeq } from './positions.js';
 import { SourceText } from './source-text.js';
-import type { ParsedDocument } from './yaml.js';
+import type { ParsedDocument } from './parsed-document.js';
 
 /** Thrown (one shared instance, no stack) when the text leaves the subset. */
 const OUTSIDE: unique symbol = Symbol('outside the fast subset');

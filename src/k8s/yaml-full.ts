@@ -13,7 +13,7 @@ import type * as Yaml from 'yaml';
 import { InputError } from './errors.js';
 import { MAX_ALIAS_NODES, MAX_DEPTH, tooDeep, tooManyAliasNodes } from './limits.js';
 import { recordMap, recordSeq } from './positions.js';
-import type { ParsedDocument } from './yaml.js';
+import type { ParsedDocument } from './parsed-document.js';
 
 let library: typeof Yaml | undefined;
 function yaml(): typeof Yaml {

@@ -6,17 +6,14 @@
  * the same budget (limits.ts) and agree on values and lines.
  */
 import { readJson } from './json-reader.js';
+import type { ParsedDocument } from './parsed-document.js';
 import { SourceText } from './source-text.js';
 import { readYamlFast } from './yaml-fast.js';
 import { readYamlFully } from './yaml-full.js';
 
 export { lineOf } from './positions.js';
 
-export interface ParsedDocument {
-  value: unknown;
-  file: string;
-  line: number;
-}
+export type { ParsedDocument } from './parsed-document.js';
 
 /**
  * Parses a multi-document YAML (or JSON) text; syntax errors are InputErrors naming file and line.

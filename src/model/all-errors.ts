@@ -5,7 +5,7 @@
  * path: a valid input is built once, as before.
  */
 import { formatDiagnostic, InputError, InputErrors, type Diagnostic } from '../k8s/errors.js';
-import type { SourceObject } from './build.js';
+import type { SourceObject } from './source-object.js';
 
 /** Enough to fix a batch; a file with hundreds of errors is one mistake repeated. */
 export const MAX_LISTED_ERRORS = 20;

@@ -21,19 +21,14 @@ import { parseService } from './services.js';
 import { allInputErrors } from './all-errors.js';
 import { synthesizeWorkloadPods, type Workload } from './workloads.js';
 import { podsHoldingNodeAddresses } from './node-addresses.js';
+import type { SourceObject } from './source-object.js';
 
 export interface BuildOptions {
   /** Overrides what the aws-node DaemonSet says. */
   enforcingMode?: EnforcingMode;
 }
 
-/** A Kubernetes object as it was read: the parsed value and where it came from. */
-export interface SourceObject {
-  value: unknown;
-  file: string;
-  /** Absent for objects read from a live cluster. */
-  line?: number;
-}
+export type { SourceObject } from './source-object.js';
 
 type PolicyParser = (root: Cursor, ctx: KindContext) => Policy;
 

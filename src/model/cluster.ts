@@ -3,8 +3,9 @@ import type { Policy } from '../policy/types.js';
 import type { Address } from './ip.js';
 import type { Labels } from './labels.js';
 
-export type Protocol = 'TCP' | 'UDP' | 'SCTP';
-export const PROTOCOLS: readonly Protocol[] = ['TCP', 'UDP', 'SCTP'];
+import type { Protocol } from './protocol.js';
+
+export { PROTOCOLS, type Protocol } from './protocol.js';
 
 export interface ContainerPort {
   name?: string;

@@ -1,6 +1,6 @@
 import type { SourceLocation } from '../k8s/errors.js';
 import type { Cidr } from '../model/ip.js';
-import type { Protocol } from '../model/cluster.js';
+import type { Protocol } from '../model/protocol.js';
 import type { Selector } from '../model/labels.js';
 
 /**
