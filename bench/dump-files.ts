@@ -9,7 +9,9 @@
  * the namespace's rows and columns, so its figure is the one namespace's (matrix_scope says so), not the
  * whole matrix's, which on the extreme cluster is 150,000 pods squared and no run finishes.
  * Run alone: `node --expose-gc dist/bench/dump-files.js [--size extreme] [--dir DIR] [--keep] [--reuse]
- * [--no-parse] [--no-e2e] [--no-audit] [--eks]` (--eks: the EKS matrix of ns0 too; --no-audit: no audit).
+ * [--no-parse] [--no-e2e] [--no-audit] [--eks] [--fraction F]` (--eks: the EKS matrix of ns0 too; --no-audit: no audit;
+ * --fraction 0.1: the same shape with a tenth of its namespaces, pods and NetworkPolicies, and the same cluster policies,
+ * the "tenth of extreme" the README's figures compare with).
  */
 import { loadAll } from 'js-yaml';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -115,14 +117,24 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const args = process.argv.slice(2);
   const arg = (name: string): string | undefined => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
   const size = arg('--size') ?? 'extreme';
-  const shape = SHAPES[size as Shape['workload']];
-  if (!shape) throw new Error(`unknown size ${size}`);
+  const whole = SHAPES[size as Shape['workload']];
+  if (!whole) throw new Error(`unknown size ${size}`);
+  const fraction = Number(arg('--fraction') ?? 1);
+  if (!(fraction > 0 && fraction <= 1)) throw new Error(`--fraction must be in (0, 1], got ${arg('--fraction')}`);
+  const shape = scaled(whole, fraction);
   const dir = arg('--dir') ?? join(tmpdir(), `podwall-dump-${size}`);
   const d = statSync(join(dir, 'yaml'), { throwIfNoEntry: false }) && args.includes('--reuse') ? reuse(dir) : writeDumpFiles(shape, dir);
   const parse = args.includes('--no-parse') ? { dump_files: d.files } : measureParseFiles(d);
   const e2e = args.includes('--no-e2e') ? {} : measureEndToEndDir(d.yaml, 'ns0', { audit: !args.includes('--no-audit'), eks: args.includes('--eks') });
-  console.log(JSON.stringify({ workload: `${size}-dump-files`, generate_s: d.generateS, ...parse, ...e2e, load: Math.round(loadavg()[0]! * 10) / 10 }));
+  console.log(JSON.stringify({ workload: `${size}${fraction === 1 ? '' : `-x${fraction}`}-dump-files`, generate_s: d.generateS, ...parse, ...e2e, load: Math.round(loadavg()[0]! * 10) / 10 }));
   if (!args.includes('--keep')) rmSync(dir, { recursive: true, force: true });
+}
+
+/** The shape with `fraction` of its namespaces, pods and NetworkPolicies (cluster policies as they are: they are few). */
+function scaled(shape: Shape, fraction: number): Shape {
+  if (fraction === 1) return shape;
+  const part = (n: number): number => Math.max(1, Math.round(n * fraction));
+  return { ...shape, namespaces: part(shape.namespaces), pods: part(shape.pods), policies: part(shape.policies) };
 }
 
 /** A directory written before (--reuse): its sizes read back. */

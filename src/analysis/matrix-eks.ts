@@ -31,6 +31,8 @@ export interface EksMatrixStream {
   readonly unnamedDisagreements: number;
   /** How many sources (rows of groups) edges() walks: what progress counts. */
   readonly sources: number;
+  /** Both data planes of the cluster, as the marks were named on them: what explains a connection beside the matrix. */
+  readonly planes: Dataplanes;
 }
 
 export function streamEksMatrix(engine: Engine, options: MatrixOptions, dataplane: MatrixDataplane & { name: 'eks' }, onSource?: SourceProgress): EksMatrixStream {
@@ -47,7 +49,7 @@ export function computeEksMatrix(engine: Engine, options: MatrixOptions, datapla
 const ANSWER_CACHE = 1 << 16;
 
 class EksRows implements EksMatrixStream {
-  private readonly planes: Dataplanes;
+  readonly planes: Dataplanes;
   private readonly counts: EksCounts;
   private readonly groups: Group[];
   private readonly ports: PortClass[];

@@ -61,6 +61,8 @@ class MatrixRows implements PlaneRows {
   private readonly queries: PortClass[];
   /** Whole rows, made when a source shown toward every group first needs them (a filtered matrix may never). */
   private rowFns?: ((s: EndpointClass) => Bits)[];
+  /** The classes whole rows are made for, when the walk said they are not all (wholeRowsFor). */
+  private wholeRowSources?: { within: Bits; words: readonly number[] };
   private readonly counts: Float64Array;
   private readonly rowCache = new Map<number, Bits[]>();
   private rowCacheWords = 0;
@@ -153,6 +155,21 @@ class MatrixRows implements PlaneRows {
     return { key, edges };
   }
 
+  /** With a filter, whole rows are counted for the groups it shows toward everything (-n: the namespace's): made for their classes only. */
+  wholeRowsFor(groups: readonly number[]): void {
+    if (groups.length === this.groups.length) return;
+    const within = new Uint32Array(Math.ceil(this.members.length / 32));
+    for (const g of groups) {
+      const cs = this.classesOf[g]!;
+      for (let k = 0; k < cs.length; k += 2) within[cs[k]! >>> 5]! |= 1 << (cs[k]! & 31);
+    }
+    const words: number[] = [];
+    within.forEach((word, w) => {
+      if (word !== 0) words.push(w);
+    });
+    this.wholeRowSources = { within, words };
+  }
+
   /**
    * Allowed member pairs of group `gs` toward every group, per class of ports, into `counts`; with `toward`,
    * toward its groups only (the others' counts are left as they are: the walk reads none of them).
@@ -228,7 +245,7 @@ class MatrixRows implements PlaneRows {
     let rows = this.rowCache.get(s);
     if (rows) return rows;
     const c = this.classes.classes[s]!;
-    this.rowFns ??= this.queries.map((q) => this.reach.rowOf(q.rep));
+    this.rowFns ??= this.queries.map((q) => this.reach.rowOf(q.rep, this.wholeRowSources));
     rows = this.rowFns.map((f) => f(c));
     const size = rows.reduce((n, r) => n + r.length, 0);
     if (this.rowCacheWords + size > ROW_CACHE_WORDS) {

@@ -43,6 +43,11 @@ export interface PlaneRows {
   pairEdges(gs: number, gd: number, firstWalk: boolean): readonly PairEdge[];
   /** Equal for pairs whose edges print alike, null for a pair that prints none: what folds peers into `outside`. */
   likeness(gs: number, gd: number): number | string | null;
+  /**
+   * Told once, before the first count, which groups will be counted toward every group (`toward` undefined):
+   * when a filter leaves those few, a data plane may make whole rows for their classes alone.
+   */
+  wholeRowsFor?(groups: readonly number[]): void;
 }
 
 /** Stands for the folded peer `outside` in the order of sources and destinations. */
@@ -69,6 +74,7 @@ export class MatrixWalk {
   private readonly used: Uint8Array;
   private foldedUsed = false;
   private complete = false;
+  private told = false;
   /** Per shownKind of a source: the destinations the filter shows it. */
   private readonly destinations = new Map<string, Destinations>();
   /** How many sources (rows of groups) edges() walks: what progress counts. */
@@ -111,6 +117,10 @@ export class MatrixWalk {
     this.foldedUsed = false;
     const first = !this.complete;
     const rows = this.rows;
+    if (!this.told) {
+      this.told = true;
+      rows.wholeRowsFor?.(this.groups.flatMap((_, g) => (this.destinationsOf(g).toward ? [] : [g])));
+    }
     const collapsedIn = this.inwardCollapse();
     const out: MatrixEdge[] = [];
     let done = 0;

@@ -101,32 +101,11 @@ function resolvePeer(world: OutsideWorld, text: string, mode: OutsideMode): stri
   throw new UsageError(`--exposure ${text}: no such peer outside the cluster; the policies distinguish: ${known.slice(0, 12).join(', ')}${known.length > 12 ? `, ... (${known.length} in all)` : ''}`);
 }
 
-/**
- * The most pods (host-network ones aside) `diff` computes the exact EKS matrices for. `matrix` has no bound:
- * it streams in bounded memory per row, and on the benchmark's large cluster (5,413 pods, 13,678 policies) the
- * whole EKS csv (1.45 GB) took 150 s with about 1 GB of live heap, against 9 s for the specification's, now
- * that naming mechanisms is bounded per comparison (compare.ts). diff walks two such matrices side by side
- * and explains each change: measured on that cluster with 50 of its NetworkPolicies edited (bench/diff.ts's
- * edits), `diff -o csv` under EKS took 287 CPU-s (1.1x two EKS csv matrices of the same cluster, 130 CPU-s and
- * 2.8 GB peak RSS each, same window, load 8-19) but peaked at 3.65 GB of RSS, too near the default heap (~4 GB)
- * to call bounded. So the bound stays: above it diff says so and names what works instead.
- */
-export const EKS_DIFF_POD_LIMIT = 3000;
-
-/**
- * The data plane the matrix answers for, stated on stderr as explain states it. `podLimit`: the most pods
- * (host-network ones aside) the caller computes the exact EKS answer for, beyond which it exits 2.
- */
-export function chooseDataplane(name: 'eks' | 'kubernetes', flags: DataplaneFlags, cluster: Cluster, io: CliIO, podLimit?: { most: number; what: string }): MatrixDataplane {
+/** The data plane the matrix answers for, stated on stderr as explain states it. */
+export function chooseDataplane(name: 'eks' | 'kubernetes', flags: DataplaneFlags, cluster: Cluster, io: CliIO): MatrixDataplane {
   if (name === 'kubernetes') {
     io.err('podwall: data plane kubernetes (the specification)\n');
     return { name };
-  }
-  const pods = podLimit ? cluster.pods.filter((p) => !p.hostNetwork).length : 0;
-  if (podLimit && pods > podLimit.most) {
-    throw new UsageError(
-      `${podLimit.what} under the exact EKS data plane for ${pods} pods is more than podwall has been measured to compute (at most ${podLimit.most}); use --dataplane kubernetes for the specification's answer, podwall matrix for the EKS matrix of either policy set, and podwall explain for the EKS answer of any one connection`,
-    );
   }
   const choice = eksChoice(flags, cluster);
   io.err(`podwall: data plane eks: modelling ${describeChoice(choice)}\n`);

@@ -23,13 +23,37 @@ interface SubjectPolicies {
   signature: Record<Direction, string>;
 }
 
+/**
+ * Where sides are computed: over every class (the whole lane), or over the words of some columns only (a
+ * filter's, rowWithin), each bitset then holding only those words, masked by the columns. The tier logic is
+ * word by word (and, or, and-not, not), so a side computed in a narrow lane is the whole side's words there:
+ * a matrix of one namespace never makes the full-width side of each of the cluster's classes (on the extreme
+ * benchmark, gigabytes of bitsets and the time to fill them).
+ */
+interface Lane {
+  /** Words per bitset. */
+  readonly width: number;
+  /** The lane's classes as bits: what a complement stays within (the whole lane: every class). */
+  readonly valid: Bits;
+  /** A whole-width bitset's words in this lane (the whole lane: itself, shared, never written). */
+  project(b: Bits): Bits;
+  readonly peerBits: WeakMap<Rule, Bits>;
+  readonly namedBits: Map<string, Bits>;
+  readonly sideCache: Map<string, Bits>;
+  /** Sides keyed by which of the subject's port rules match the query: ports no rule tells apart share them. */
+  readonly portCache: Map<string, Bits>;
+}
+
+function makeLane(width: number, valid: Bits, project: (b: Bits) => Bits): Lane {
+  return { width, valid, project, peerBits: new WeakMap(), namedBits: new Map(), sideCache: new Map(), portCache: new Map() };
+}
+
 export class Reachability {
   private readonly subjects: SubjectPolicies[];
-  private readonly peerBits = new WeakMap<Rule, Bits>();
-  private readonly namedBits = new Map<string, Bits>();
-  private readonly sideCache = new Map<string, Bits>();
-  /** Sides keyed by which of the subject's port rules match the query: ports no rule tells apart share them. */
-  private readonly portCache = new Map<string, Bits>();
+  /** Every class: what side() and rowOf answer in. */
+  private readonly whole: Lane;
+  /** Narrow lanes by the columns they hold (rowWithin): kept while its caller keeps those columns. */
+  private readonly lanes = new WeakMap<Bits, WeakMap<readonly number[], Lane>>();
   /** Per node name: the classes that stand for that node (host-network pods, its Node object). */
   private readonly onNode = new Map<string, Bits>();
   private readonly strict: boolean;
@@ -39,6 +63,7 @@ export class Reachability {
     readonly classes: ClassIndex,
   ) {
     this.strict = engine.cluster.settings.enforcingMode === 'strict';
+    this.whole = makeLane(classes.all.length, classes.all, (b) => b);
     this.subjects = classes.classes.map(() => ({ admin: [], isolating: { ingress: [], egress: [] }, selectedAny: false, baseline: [], signature: { ingress: '', egress: '' } }));
     for (const policy of [...engine.admin, ...engine.baseline]) {
       for (const i of members(classes.select(policy.subject))) {
@@ -78,7 +103,7 @@ export class Reachability {
   side(direction: Direction, subject: EndpointClass, q: PortQuery): Bits {
     const rep = subject.rep;
     if (!isPolicyPod(rep)) return this.classes.all; // no policies of its own
-    const result = this.policySide(direction, subject, q);
+    const result = this.policySide(this.whole, direction, subject, q);
     // the own-node rule (own-node.ts): the classes that stand for the pod's node
     const local = rep.pod.nodeName ? this.onNode.get(rep.pod.nodeName) : undefined;
     if (!local) return result;
@@ -87,19 +112,19 @@ export class Reachability {
     return withLocal;
   }
 
-  /** A policy pod's side before the own-node rule: shared by every class of the same signature. */
-  private policySide(direction: Direction, subject: EndpointClass, q: PortQuery): Bits {
+  /** A policy pod's side before the own-node rule, in `lane`: shared by every class of the same signature. */
+  private policySide(lane: Lane, direction: Direction, subject: EndpointClass, q: PortQuery): Bits {
     const s = this.subjects[subject.index]!;
     const key = `${q.port}/${q.protocol}|${s.signature[direction]}`;
-    let result = this.sideCache.get(key);
+    let result = lane.sideCache.get(key);
     if (!result) {
       const shared = `${this.portKey(direction, s, subject, q)}|${s.signature[direction]}`;
-      result = this.portCache.get(shared);
+      result = lane.portCache.get(shared);
       if (!result) {
-        result = this.compute(direction, subject, s, q);
-        this.portCache.set(shared, result);
+        result = this.compute(lane, direction, subject, s, q);
+        lane.portCache.set(shared, result);
       }
-      this.sideCache.set(key, result);
+      lane.sideCache.set(key, result);
     }
     return result;
   }
@@ -125,7 +150,7 @@ export class Reachability {
           }
           key += '0';
           for (const pm of rule.ports) {
-            if (pm.type === 'named' && (pm.protocol === undefined || pm.protocol === q.protocol) && !isEmpty(this.named(pm.name, q))) key += `(${pm.name}:${q.port}/${q.protocol})`;
+            if (pm.type === 'named' && (pm.protocol === undefined || pm.protocol === q.protocol) && !isEmpty(this.named(this.whole, pm.name, q))) key += `(${pm.name}:${q.port}/${q.protocol})`;
           }
         }
       }
@@ -133,29 +158,28 @@ export class Reachability {
     return key;
   }
 
-  private compute(direction: Direction, subject: EndpointClass, s: SubjectPolicies, q: PortQuery): Bits {
-    const size = this.classes.size;
-    const result = empty(size);
+  private compute(lane: Lane, direction: Direction, subject: EndpointClass, s: SubjectPolicies, q: PortQuery): Bits {
+    const result = new Uint32Array(lane.width);
     // Admin tier: `claimed` holds peers some better-ranked candidate already decided or passed.
-    const admin = this.tier(s.admin, direction, subject, q, false);
+    const admin = this.tier(lane, s.admin, direction, subject, q, false);
     orInto(result, admin.allow);
-    const open = notBits(admin.decided, size); // passed or unmatched: continue
+    const open = notBits(admin.decided, lane.valid); // passed or unmatched: continue
     const isolating = s.isolating[direction];
     if (isolating.length > 0) {
-      const allowed = empty(size);
-      for (const p of isolating) for (const r of p[direction]) orInto(allowed, this.ruleBits(r, direction, subject, q));
+      const allowed = new Uint32Array(lane.width);
+      for (const p of isolating) for (const r of p[direction]) orInto(allowed, this.ruleBits(lane, r, direction, subject, q));
       andInto(allowed, open);
       orInto(result, allowed);
       return result;
     }
     const catchAll = s.selectedAny; // EKS: selected for the other direction only
-    const baseline = this.tier(s.baseline, direction, subject, q, catchAll);
+    const baseline = this.tier(lane, s.baseline, direction, subject, q, catchAll);
     const baseAllow = baseline.allow;
     andInto(baseAllow, open);
     orInto(result, baseAllow);
     if (catchAll || !this.strict) {
       // what neither Baseline allowed nor denied falls to the default (or EKS's catch-all)
-      const rest = notBits(baseline.decided, size);
+      const rest = notBits(baseline.decided, lane.valid);
       andInto(rest, open);
       orInto(result, rest);
     }
@@ -163,17 +187,16 @@ export class Reachability {
   }
 
   /** Admin or Baseline: candidates in decision order; the first to claim a peer decides it. */
-  private tier(policies: Policy[], direction: Direction, subject: EndpointClass, q: PortQuery, skipEks: boolean): { allow: Bits; decided: Bits } {
-    const size = this.classes.size;
-    const allow = empty(size);
-    const decided = empty(size);
-    const claimed = empty(size);
+  private tier(lane: Lane, policies: Policy[], direction: Direction, subject: EndpointClass, q: PortQuery, skipEks: boolean): { allow: Bits; decided: Bits } {
+    const allow = new Uint32Array(lane.width);
+    const decided = new Uint32Array(lane.width);
+    const claimed = new Uint32Array(lane.width);
     const candidates: { policy: Policy; rule: Rule; bits: Bits }[] = [];
     for (const policy of policies) {
       if (skipEks && policy.semantics === 'priority-action') continue;
-      const covered = policy.semantics === 'first-match' ? empty(size) : undefined;
+      const covered = policy.semantics === 'first-match' ? new Uint32Array(lane.width) : undefined;
       for (const rule of policy[direction]) {
-        let bits = this.ruleBits(rule, direction, subject, q);
+        let bits = this.ruleBits(lane, rule, direction, subject, q);
         if (covered) {
           const own = bits;
           bits = bits.slice();
@@ -199,46 +222,54 @@ export class Reachability {
   }
 
   /** The peers a rule matches for this query (ports included). */
-  private ruleBits(rule: Rule, direction: Direction, subject: EndpointClass, q: PortQuery): Bits {
-    const peers = this.rulePeers(rule);
+  private ruleBits(lane: Lane, rule: Rule, direction: Direction, subject: EndpointClass, q: PortQuery): Bits {
+    const peers = this.rulePeers(lane, rule);
     if (!rule.ports) return peers;
     if (direction === 'ingress') {
-      return rule.ports.some((pm) => portMatches(pm, q.port, q.protocol, subject.rep)) ? peers : empty(this.classes.size);
+      return rule.ports.some((pm) => portMatches(pm, q.port, q.protocol, subject.rep)) ? peers : new Uint32Array(lane.width);
     }
     // egress: numeric ports decide alone; named ports depend on each destination's container ports
     const destinationless = { kind: 'external' as const };
     if (rule.ports.some((pm) => pm.type !== 'named' && portMatches(pm, q.port, q.protocol, destinationless))) return peers;
-    const out = empty(this.classes.size);
+    const out = new Uint32Array(lane.width);
     for (const pm of rule.ports) {
       if (pm.type !== 'named') continue;
       if (pm.protocol !== undefined && pm.protocol !== q.protocol) continue;
-      const named = this.named(pm.name, q);
+      const named = this.named(lane, pm.name, q);
       for (let i = 0; i < out.length; i++) out[i]! |= named[i]! & peers[i]!;
     }
     return out;
   }
 
-  private rulePeers(rule: Rule): Bits {
-    let b = this.peerBits.get(rule);
+  /**
+   * The classes a rule's peers match, in `lane`. A rule of one peer shares that peer's bits (ClassIndex keeps
+   * them per selection) rather than a copy per rule: tens of thousands of rules on a large cluster.
+   */
+  private rulePeers(lane: Lane, rule: Rule): Bits {
+    let b = lane.peerBits.get(rule);
     if (b) return b;
-    if (!rule.peers) b = this.classes.all;
+    if (!rule.peers) b = lane.project(this.classes.all);
+    else if (rule.peers.length === 1) b = lane.project(this.classes.peer(rule.peers[0]!));
     else {
-      b = empty(this.classes.size);
-      for (const p of rule.peers) orInto(b, this.classes.peer(p));
+      b = new Uint32Array(lane.width);
+      for (const p of rule.peers) orInto(b, lane.project(this.classes.peer(p)));
     }
-    this.peerBits.set(rule, b);
+    lane.peerBits.set(rule, b);
     return b;
   }
 
-  private named(name: string, q: PortQuery): Bits {
+  private named(lane: Lane, name: string, q: PortQuery): Bits {
     const k = `${name}:${q.port}/${q.protocol}`;
-    let b = this.namedBits.get(k);
+    let b = lane.namedBits.get(k);
     if (b) return b;
-    b = empty(this.classes.size);
-    for (const c of this.classes.classes) {
-      if (c.pod?.ports.some((cp) => cp.name === name && cp.port === q.port && cp.protocol === q.protocol)) set(b, c.index);
+    if (lane !== this.whole) b = lane.project(this.named(this.whole, name, q));
+    else {
+      b = empty(this.classes.size);
+      for (const c of this.classes.classes) {
+        if (c.pod?.ports.some((cp) => cp.name === name && cp.port === q.port && cp.protocol === q.protocol)) set(b, c.index);
+      }
     }
-    this.namedBits.set(k, b);
+    lane.namedBits.set(k, b);
     return b;
   }
 
@@ -255,13 +286,26 @@ export class Reachability {
   /**
    * The same rows one source class at a time, in any order (the matrix walks sources in the order it
    * prints them). The destinations' grouping by ingress answer is made once per query.
+   *
+   * `sources`: the only classes whose rows will be asked for (`within`, its words `words`, as rowWithin's). The
+   * destinations' ingress sides are then computed on those words only: a matrix of one namespace makes whole
+   * rows for that namespace's sources alone, and needs not every class's full-width ingress side (on the
+   * extreme benchmark, 150,000 pods, about 5 GB of them).
    */
-  rowOf(q: PortQuery): (s: EndpointClass) => Bits {
-    const entries = this.byIngress(q, this.classes.classes.map((d) => d.index), (w) => w);
+  rowOf(q: PortQuery, sources?: { within: Bits; words: readonly number[] }): (s: EndpointClass) => Bits {
+    const lane = sources ? this.lane(sources.within, sources.words) : this.whole;
+    const at = sources ? wordIndex(sources.within, sources.words) : undefined;
+    const entries = this.byIngress(q, this.classes.classes.map((d) => d.index), (w) => w, lane);
     return (s) => {
+      // where the source's bit is in the lane's sides
+      let bit = s.index;
+      if (sources) {
+        if (!has(sources.within, s.index)) throw new Error(`rowOf: class ${s.index} is not among the sources it was made for`);
+        bit = at![s.index >>> 5]! * 32 + (s.index & 31);
+      }
       const row = this.side('egress', s, q).slice();
       for (const g of entries) {
-        if (has(g.ingress, s.index)) continue;
+        if (has(g.ingress, bit)) continue;
         const m = g.members;
         for (let i = 0; i < m.length; i++) row[g.first + i]! &= ~m[i]!;
       }
@@ -274,10 +318,22 @@ export class Reachability {
    * words it covers only (`first` on; a class's word is wordOf(its word)): classes of a namespace sit together,
    * so the groups of a cluster with tens of thousands of distinct sides stay small.
    */
-  private byIngress(q: PortQuery, ds: readonly number[], wordOf: (w: number) => number): { ingress: Bits; first: number; members: Uint32Array }[] {
+  private byIngress(q: PortQuery, ds: readonly number[], wordOf: (w: number) => number, lane: Lane = this.whole): { ingress: Bits; first: number; members: Uint32Array }[] {
     const groups = new Map<Bits, number[]>();
+    // in a narrow lane, sides alike on its few words are one group, and one that lets every source of the lane
+    // in (it takes nothing from any row) is none: tens of thousands of destinations make a few groups
+    const narrow = lane !== this.whole;
+    const alike = new Map<string, Bits>();
+    const everyone = narrow ? String(lane.valid) : '';
     for (const d of ds) {
-      const ingress = this.side('ingress', this.classes.classes[d]!, q);
+      let ingress = this.sideIn(lane, 'ingress', this.classes.classes[d]!, q);
+      if (narrow) {
+        const k = String(ingress);
+        if (k === everyone) continue;
+        const first = alike.get(k);
+        if (first) ingress = first;
+        else alike.set(k, ingress);
+      }
       const list = groups.get(ingress);
       if (list) list.push(d);
       else groups.set(ingress, [d]);
@@ -303,18 +359,19 @@ export class Reachability {
    * classes, not the whole row.
    */
   rowWithin(q: PortQuery, within: Bits, words: readonly number[]): (s: EndpointClass) => Bits {
-    const at = new Int32Array(within.length).fill(-1);
-    words.forEach((w, i) => (at[w] = i));
+    const at = wordIndex(within, words);
     const entries = this.byIngress(q, [...members(within)], (w) => at[w]!);
+    // egress sides are computed on these words only (Lane), each already masked by `within`
+    const lane = this.lane(within, words);
     return (s) => {
       const rep = s.rep;
       const policy = isPolicyPod(rep);
-      const egress = policy ? this.policySide('egress', s, q) : this.classes.all;
+      const egress = policy ? this.policySide(lane, 'egress', s, q) : lane.valid;
       const local = policy && rep.pod.nodeName ? this.onNode.get(rep.pod.nodeName) : undefined;
       const row = new Uint32Array(words.length);
       for (let i = 0; i < words.length; i++) {
         const w = words[i]!;
-        row[i] = (egress[w]! | (local ? local[w]! : 0)) & within[w]!;
+        row[i] = egress[i]! | ((local ? local[w]! : 0) & within[w]!);
       }
       for (const g of entries) {
         if (has(g.ingress, s.index)) continue;
@@ -325,17 +382,52 @@ export class Reachability {
     };
   }
 
+  /** The lane of `within`'s words (`words`: those where it has bits), shared by the rows of every port query there. */
+  private lane(within: Bits, words: readonly number[]): Lane {
+    let byWords = this.lanes.get(within);
+    let lane = byWords?.get(words);
+    if (lane) return lane;
+    const project = (b: Bits): Bits => {
+      const out = new Uint32Array(words.length);
+      for (let i = 0; i < words.length; i++) out[i] = b[words[i]!]! & within[words[i]!]!;
+      return out;
+    };
+    lane = makeLane(words.length, project(this.classes.all), project);
+    if (!byWords) this.lanes.set(within, (byWords = new WeakMap()));
+    byWords.set(words, lane);
+    return lane;
+  }
+
+  /** side() in `lane`. */
+  private sideIn(lane: Lane, direction: Direction, subject: EndpointClass, q: PortQuery): Bits {
+    if (lane === this.whole) return this.side(direction, subject, q);
+    const rep = subject.rep;
+    if (!isPolicyPod(rep)) return lane.valid;
+    const result = this.policySide(lane, direction, subject, q);
+    const local = rep.pod.nodeName ? this.onNode.get(rep.pod.nodeName) : undefined;
+    if (!local) return result;
+    const withLocal = result.slice();
+    orInto(withLocal, lane.project(local));
+    return withLocal;
+  }
+
   /** May a pod of class `from` reach a pod of class `to`? (Both sides.) */
   allowed(from: EndpointClass, to: EndpointClass, q: PortQuery): boolean {
     return has(this.side('egress', from, q), to.index) && has(this.side('ingress', to, q), from.index);
   }
 }
 
-function notBits(b: Bits, size: number): Bits {
+/** Per word of a bitset: its place among `words` (-1: not there). */
+function wordIndex(within: Bits, words: readonly number[]): Int32Array {
+  const at = new Int32Array(within.length).fill(-1);
+  words.forEach((w, i) => (at[w] = i));
+  return at;
+}
+
+/** The lane's classes not in `b` (`valid`: the lane's classes). */
+function notBits(b: Bits, valid: Bits): Bits {
   const out = new Uint32Array(b.length);
-  for (let i = 0; i < b.length; i++) out[i] = ~b[i]!;
-  const extra = size & 31;
-  if (extra && out.length) out[out.length - 1]! &= (1 << extra) - 1;
+  for (let i = 0; i < b.length; i++) out[i] = ~b[i]! & valid[i]!;
   return out;
 }
 

@@ -120,3 +120,37 @@ describe('Reachability.rowWithin', () => {
     assert.ok(checked > 1000);
   });
 });
+
+describe('Reachability.rowOf for some sources', () => {
+  it('gives the whole rowOf\'s rows for those sources, computing their ingress answers on their words only, and refuses others', () => {
+    let checked = 0;
+    const cases = [
+      ...[1, 2, 3, 4, 5].map((seed) => buildCluster(randomEksCluster(seed, { upstream: seed % 3 === 0 }))),
+      // 160 classes over five words, so that the sources' words are a part of the row and not its first ones
+      clusterFrom(generateYaml({ workload: 'typical', namespaces: 40, pods: 900, policies: 200, clusterPolicies: 8 })),
+    ];
+    for (const [n, cluster] of cases.entries()) {
+      const engine = new Engine(cluster);
+      const classes = new ClassIndex(cluster, engine.ctx, new OutsideWorld([cluster]));
+      const reach = new Reachability(engine, classes);
+      for (const q of portClasses([cluster]).slice(0, 5)) {
+        const whole = reach.rowOf(q.rep);
+        for (const pick of [(i: number) => i % 5 === n % 5, (i: number) => i === n % classes.size, (i: number) => i >= 70 && i < 110]) {
+          const within = new Uint32Array(Math.ceil(classes.size / 32));
+          for (let i = 0; i < classes.size; i++) if (pick(i)) within[i >>> 5]! |= 1 << (i & 31);
+          const words = [...within.keys()].filter((w) => within[w] !== 0);
+          const part = reach.rowOf(q.rep, { within, words });
+          for (const s of classes.classes) {
+            if (!has(within, s.index)) {
+              assert.throws(() => part(s), /not among the sources/);
+              continue;
+            }
+            assert.deepEqual(part(s), whole(s), `cluster ${n} ${q.rep.protocol}/${q.rep.port}: row of ${s.index}`);
+            checked++;
+          }
+        }
+      }
+    }
+    assert.ok(checked > 200 && cases.some((c) => new ClassIndex(c, new Engine(c).ctx).size > 110), `${checked} rows`);
+  });
+});
