@@ -21,7 +21,7 @@ import type { Endpoint } from '../engine/endpoint.js';
 import { Engine } from '../engine/engine.js';
 import { OutsideWorld } from '../engine/outside.js';
 import { describeRanges, intersectRanges, mergeRanges, type PortRange } from '../engine/ports.js';
-import { Dataplanes } from '../eks/compare.js';
+import type { Dataplanes } from '../eks/compare.js';
 import { PROTOCOLS, workloadId, type Cluster, type Pod } from '../model/cluster.js';
 import { summarize } from '../report/summary.js';
 import type { MatrixDataplane, MatrixEdge, MatrixOptions } from './matrix.js';
@@ -402,10 +402,13 @@ function sourceOrder(peers: ReadonlySet<string>, a: string, b: string): number {
 
 function side(cluster: Cluster, world: OutsideWorld, scope: MatrixOptions, dataplane: MatrixDataplane | undefined, progress?: DiffProgress): Side {
   const engine = new Engine(cluster);
-  // made when a change is first explained (csv explains none)
-  let made: Dataplanes | undefined;
-  const eksPlanes = (): Dataplanes | undefined =>
-    dataplane?.name === 'eks' ? (made ??= new Dataplanes(cluster, { version: dataplane.version, compute: dataplane.compute, controller: dataplane.controller })) : undefined;
+  const onSource = progress ? (done: number): void => progress.source(done) : undefined;
+  // both planes stream their matrix one source at a time, in the same order (matrix-stream.ts, matrix-eks.ts)
+  const eks = dataplane?.name === 'eks' ? streamEksMatrix(engine, scope, dataplane, onSource) : undefined;
+  const stream = eks ?? streamMatrix(engine, scope, onSource);
+  // a change is explained on the planes the matrix named its marks on (csv explains none): one controller output
+  // and one set of maps per side, made for the identifiers asked about
+  const eksPlanes = (): Dataplanes | undefined => eks?.planes;
   const ends = new Map<string, Endpoint>();
   for (const p of cluster.pods) if (!ends.has(workloadId(p))) ends.set(workloadId(p), { kind: 'pod', pod: p as Pod });
   for (const peer of world.peers) ends.set(peer.name, peer.rep);
@@ -420,9 +423,6 @@ function side(cluster: Cluster, world: OutsideWorld, scope: MatrixOptions, datap
     if (c.agree) return summarize(c.kubernetes);
     return `EKS ${c.eks.allowed ? 'allows' : 'denies'} it (${c.mechanisms.join(', ') || 'unexplained'}); the specification: ${summarize(c.kubernetes)}`;
   };
-  const onSource = progress ? (done: number): void => progress.source(done) : undefined;
-  // both planes stream their matrix one source at a time, in the same order (matrix-stream.ts, matrix-eks.ts)
-  const stream = dataplane?.name === 'eks' ? streamEksMatrix(engine, scope, dataplane, onSource) : streamMatrix(engine, scope, onSource);
   return { edges: () => stream.edges(), explain, sources: stream.sources };
 }
 

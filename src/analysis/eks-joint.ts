@@ -19,7 +19,7 @@ import { domainMatches } from '../policy/domains.js';
 import { ALL_V4, ALL_V6, cidrKey } from '../eks/addressing.js';
 import type { EksDataplane } from '../eks/decide.js';
 import { decidePacket } from '../eks/program.js';
-import type { CpEntry, DirectionMaps, NpEntry, PodState } from '../eks/types.js';
+import type { CpEntry, DirectionMaps, IdentifierMaps, NpEntry, PodState } from '../eks/types.js';
 import type { PortClass } from '../engine/ports.js';
 
 /** Endpoints no map and no policy tells apart. */
@@ -33,8 +33,8 @@ export interface JointClass {
   members: number[];
   address: Address;
   domain?: string;
-  egress?: DirectionMaps;
-  ingress?: DirectionMaps;
+  /** Has it maps of its own (a pod off the host network): else nothing stops its packets on its side. */
+  probed: boolean;
   /** The content of its maps per direction (-1: no probes) and its signature as a peer. */
   egressKey: number;
   ingressKey: number;
@@ -117,6 +117,7 @@ export class EksJoint {
   readonly subjects: number;
   readonly signatures: number;
   private readonly family: 4 | 6;
+  private readonly queries: readonly PortClass[];
   private readonly contentRep: Entry[] = [];
   private readonly contentIds = new Numbering();
   private readonly entryContent = new WeakMap<object, number>();
@@ -129,15 +130,20 @@ export class EksJoint {
   private readonly table?: Int32Array;
   private readonly ALL: Uint8Array;
 
+  /**
+   * `queries`: the classes of ports, or what gives them once every pod's maps have been read (the EKS matrix
+   * refines them by the maps' slots, gathered in the same pass). `mapsOf`: a pod's maps, `eks`'s by default;
+   * each pod is asked for once, in the order of the classes, and what is kept of its maps is their content, so
+   * that a caller may let an identifier's maps go after its last pod.
+   */
   constructor(
     eks: EksDataplane,
     classes: ClassIndex,
-    private readonly queries: readonly PortClass[],
+    queries: readonly PortClass[] | (() => readonly PortClass[]),
     view: GroupView,
+    mapsOfPod: (pod: Pod) => IdentifierMaps | undefined = (pod) => eks.mapsOf(pod),
   ) {
     this.family = eks.addressing.family;
-    const Q = queries.length;
-    this.ALL = new Uint8Array(Q).fill(1);
 
     // every endpoint's address: only host entries for these can ever be found
     const podAddress = new Map<Pod, Address>();
@@ -169,7 +175,7 @@ export class EksJoint {
       }
       return k;
     };
-    const listIds = new Map<object, number>();
+    const listIds = new WeakMap<object, number>();
     const listNumbers = new Numbering();
     const listOf = (entries: readonly Entry[], kind: 'np' | 'cp'): number => {
       let id = listIds.get(entries);
@@ -186,7 +192,7 @@ export class EksJoint {
       return id;
     };
     const subjectNumbers = new Numbering();
-    const subjectIds = new Map<object, number>();
+    const subjectIds = new WeakMap<object, number>();
     const subjectOf = (d: DirectionMaps): number => {
       let n = subjectIds.get(d);
       if (n === undefined) {
@@ -198,15 +204,17 @@ export class EksJoint {
       }
       return n;
     };
-    const mapsOf = new Map<Pod, { egress: DirectionMaps; ingress: DirectionMaps; egressKey: number; ingressKey: number }>();
+    const mapsOf = new Map<Pod, { egressKey: number; ingressKey: number }>();
     for (const c of classes.classes) {
       for (const p of c.pods) {
         if (p.hostNetwork) continue;
-        const m = eks.mapsOf(p)!;
-        mapsOf.set(p, { egress: m.egress, ingress: m.ingress, egressKey: subjectOf(m.egress), ingressKey: subjectOf(m.ingress) });
+        const m = mapsOfPod(p)!;
+        mapsOf.set(p, { egressKey: subjectOf(m.egress), ingressKey: subjectOf(m.ingress) });
       }
     }
     this.subjects = this.subjectLists.length;
+    this.queries = typeof queries === 'function' ? queries() : queries;
+    this.ALL = new Uint8Array(this.queries.length).fill(1);
 
     // peers: which non-host CIDRs hold each address, then split by what each distinct map content finds there
     const patternNumbers = new Numbering();
@@ -241,7 +249,7 @@ export class EksJoint {
         const rep = c.rep;
         const domain = rep.kind === 'external' ? rep.domain : undefined;
         const address = eks.address(rep);
-        const j: JointClass = { index: this.joint.length, spec: c, rep, pods: [], members: view.outsideMembers(c), address, ...(domain ? { domain } : {}), egressKey: -1, ingressKey: -1, sig: signatures++ };
+        const j: JointClass = { index: this.joint.length, spec: c, rep, pods: [], members: view.outsideMembers(c), address, ...(domain ? { domain } : {}), probed: false, egressKey: -1, ingressKey: -1, sig: signatures++ };
         this.peerOf.set(j, peerOfAddress(address, false));
         this.joint.push(j);
         continue;
@@ -257,7 +265,7 @@ export class EksJoint {
         const key = `${egressKey},${ingressKey},${sig}`;
         let j = byKey.get(key);
         if (!j) {
-          byKey.set(key, (j = { index: this.joint.length, spec: c, rep: { kind: 'pod', pod }, pods: [], members: [], address, ...(m ? { egress: m.egress, ingress: m.ingress } : {}), egressKey, ingressKey, sig }));
+          byKey.set(key, (j = { index: this.joint.length, spec: c, rep: { kind: 'pod', pod }, pods: [], members: [], address, probed: m !== undefined, egressKey, ingressKey, sig }));
           this.peerOf.set(j, peer);
           this.joint.push(j);
         }
@@ -281,8 +289,8 @@ export class EksJoint {
    * subject's pod state and the entries its maps find for the peer.
    */
   allowed(out: Uint8Array, s: JointClass, d: JointClass): void {
-    const eg = s.egress ? this.side(s.egressKey, d) : this.ALL;
-    const ing = d.ingress ? this.side(d.ingressKey, s) : this.ALL;
+    const eg = s.probed ? this.side(s.egressKey, d) : this.ALL;
+    const ing = d.probed ? this.side(d.ingressKey, s) : this.ALL;
     for (let qi = 0; qi < out.length; qi++) out[qi] = eg[qi]! & ing[qi]!;
   }
 

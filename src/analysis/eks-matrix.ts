@@ -13,9 +13,9 @@ import type { ClassIndex, EndpointClass } from '../engine/classes.js';
 import type { Endpoint } from '../engine/endpoint.js';
 import type { PortClass, PortRange } from '../engine/ports.js';
 import type { Reachability } from '../engine/reachability.js';
-import { PROTOCOLS, type Protocol } from '../model/cluster.js';
+import { PROTOCOLS, type Pod, type Protocol } from '../model/cluster.js';
 import type { Dataplanes } from '../eks/compare.js';
-import type { DirectionMaps } from '../eks/types.js';
+import type { DirectionMaps, IdentifierMaps } from '../eks/types.js';
 import { EksJoint, type GroupView, type JointClass } from './eks-joint.js';
 import type { Toward } from './matrix-walk.js';
 
@@ -27,27 +27,44 @@ export interface RefinedPortClass extends PortClass {
 }
 
 /**
+ * The ranges the slots of the EKS maps name, per protocol, gathered one direction's maps at a time (what
+ * refinePorts cuts the specification's classes of ports by). Arrays of entries seen already (identifiers share
+ * them) are known by a weak set: it keeps no maps alive.
+ */
+export class SlotRanges {
+  readonly byProtocol = new Map<Protocol, Map<string, [number, number]>>(PROTOCOLS.map((p) => [p, new Map()]));
+  private readonly seen = new WeakSet<object>();
+
+  add(m: DirectionMaps): void {
+    if (!this.seen.has(m.entries)) {
+      this.seen.add(m.entries);
+      for (const e of m.entries) for (const s of [...e.l4, ...e.overflow]) this.slot(s.protocol, s.port, s.endPort);
+    }
+    if (!this.seen.has(m.cpEntries)) {
+      this.seen.add(m.cpEntries);
+      for (const e of m.cpEntries) for (const s of [...e.rules, ...e.overflow]) this.slot(s.protocol, s.port, s.endPort);
+    }
+  }
+
+  private slot(protocol: string, port: number, endPort: number): void {
+    if (protocol === 'ANY' || protocol === 'RESERVED' || port === 0) return; // every port alike
+    const to = endPort > port ? endPort : port;
+    this.byProtocol.get(protocol as Protocol)?.set(`${port}-${to}`, [port, to]);
+  }
+}
+
+/**
  * The specification's classes of ports split wherever a slot of the EKS maps starts or ends (a protocol's
  * whole range for ANY and port 0).
  */
-export function refinePorts(queries: readonly PortClass[], maps: Iterable<DirectionMaps>): RefinedPortClass[] {
-  const slotRanges = new Map<Protocol, Map<string, [number, number]>>(PROTOCOLS.map((p) => [p, new Map()]));
-  const add = (protocol: string, port: number, endPort: number): void => {
-    if (protocol === 'ANY' || protocol === 'RESERVED' || port === 0) return; // every port alike
-    const to = endPort > port ? endPort : port;
-    slotRanges.get(protocol as Protocol)?.set(`${port}-${to}`, [port, to]);
-  };
-  const seen = new Set<object>();
-  for (const m of maps) {
-    if (!seen.has(m.entries)) {
-      seen.add(m.entries);
-      for (const e of m.entries) for (const s of [...e.l4, ...e.overflow]) add(s.protocol, s.port, s.endPort);
-    }
-    if (!seen.has(m.cpEntries)) {
-      seen.add(m.cpEntries);
-      for (const e of m.cpEntries) for (const s of [...e.rules, ...e.overflow]) add(s.protocol, s.port, s.endPort);
-    }
+export function refinePorts(queries: readonly PortClass[], maps: Iterable<DirectionMaps> | SlotRanges): RefinedPortClass[] {
+  let slots: SlotRanges;
+  if (maps instanceof SlotRanges) slots = maps;
+  else {
+    slots = new SlotRanges();
+    for (const m of maps) slots.add(m);
   }
+  const slotRanges = slots.byProtocol;
   const out: RefinedPortClass[] = [];
   queries.forEach((q, parent) => {
     const byKey = new Map<string, RefinedPortClass>();
@@ -108,19 +125,39 @@ export class EksCounts {
     private readonly view: GroupView,
   ) {
     const eks = planes.eks;
-    // every pod's maps, made now: the refinement needs their slots
-    const allMaps: DirectionMaps[] = [];
-    for (const c of classes.classes) {
-      for (const p of c.pods) {
-        if (p.hostNetwork) continue;
-        const m = eks.mapsOf(p)!;
-        allMaps.push(m.egress, m.ingress);
+    // every identifier's maps, read once by the joint classes (and their slots gathered for the refinement of the
+    // ports) and let go after their last pod: on a large cluster they are most of the heap, and what the matrix
+    // keeps of them is their content (eks-joint.ts); the plane's own maps are made only for the witnesses compared
+    const detached: (IdentifierMaps | undefined)[] = eks.detachedMaps();
+    const at = new Map<Pod, number>();
+    const left = detached.map((m, i) => {
+      for (const p of m!.pods) at.set(p, i);
+      return m!.pods.length;
+    });
+    const slots = new SlotRanges();
+    const mapsOf = (pod: Pod): IdentifierMaps | undefined => {
+      const i = at.get(pod);
+      const m = i === undefined ? undefined : detached[i];
+      if (!m) return undefined;
+      if (left[i!] === m.pods.length) {
+        slots.add(m.egress);
+        slots.add(m.ingress);
       }
-    }
-    this.queries = specQueries.length === 1 && specQueries[0]!.ranges.length === 1 && specQueries[0]!.ranges[0]!.from === specQueries[0]!.ranges[0]!.to
-      ? [{ ...specQueries[0]!, parent: 0 }]
-      : refinePorts(specQueries, allMaps);
-    this.sides = new EksJoint(eks, classes, this.queries, view);
+      if (--left[i!]! === 0) detached[i!] = undefined;
+      return m;
+    };
+    let queries: RefinedPortClass[] | undefined;
+    this.sides = new EksJoint(
+      eks,
+      classes,
+      () =>
+        (queries = specQueries.length === 1 && specQueries[0]!.ranges.length === 1 && specQueries[0]!.ranges[0]!.from === specQueries[0]!.ranges[0]!.to
+          ? [{ ...specQueries[0]!, parent: 0 }]
+          : refinePorts(specQueries, slots)),
+      view,
+      mapsOf,
+    );
+    this.queries = queries!;
     const size = view.G * this.queries.length;
     this.eks = new Float64Array(size);
     this.spec = new Float64Array(size);

@@ -5,7 +5,7 @@ import { buildCluster } from '../model/build.js';
 import { addInputOptions, buildOptions, collect, parseOutput, readInputs, type InputFlags } from './inputs.js';
 import { paint, writeChunks, type CliIO } from './io.js';
 import { addDataplaneOptions, parseDataplane, type DataplaneFlags } from './dataplane.js';
-import { chooseDataplane, EKS_DIFF_POD_LIMIT } from './matrix.js';
+import { chooseDataplane } from './matrix.js';
 import { addProposalOptions, describeProposal, readProposal, type ProposalFlags } from './proposal.js';
 
 interface Flags extends InputFlags, ProposalFlags, DataplaneFlags {
@@ -31,7 +31,7 @@ export function diffCommand(io: CliIO, setCode: (code: number) => void): Command
     const proposal = readProposal(oldObjects, f.to!, f, io);
     const oldCluster = buildCluster(oldObjects, options);
     // the agent version from the current state (its aws-node DaemonSet), as matrix does
-    const dataplane = chooseDataplane(dataplaneName, f, oldCluster, io, { most: EKS_DIFF_POD_LIMIT, what: 'diff' });
+    const dataplane = chooseDataplane(dataplaneName, f, oldCluster, io);
     // progress per source of each walk, unless the changes themselves go to the terminal
     const progress = io.progress && !process.stdout.isTTY ? io.progress : undefined;
     progress?.step('diff: preparing');

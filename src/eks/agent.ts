@@ -50,11 +50,17 @@ interface Item {
 export class Agent {
   private readonly on: (m: Mechanism) => boolean;
 
+  /**
+   * `memoLimit`: the most computations (one per set of policies and direction, or per node) kept for identifiers
+   * that come later; past it the memo starts again. A walk over every identifier lets each one's maps go once read,
+   * and on a large cluster nearly every identifier has policies of its own: a memo kept whole would hold them all.
+   */
   constructor(
     private readonly cluster: Cluster,
     private readonly addressing: Addressing,
     private readonly options: EksOptions,
     private readonly versioned: VersionBehaviour,
+    private readonly memoLimit = Infinity,
   ) {
     this.on = (m) => !options.spec?.has(m);
   }
@@ -170,7 +176,10 @@ export class Agent {
     const nodeKey = `${nodeIp.family}:${nodeIp.value}`;
     const key = `${policiesKey}|${nodeFree ? 'any node' : nodeKey}|${named ? pods.map((x) => this.id(x)).join(',') : ''}`;
     let part = this.memo.get(key);
-    if (!part) this.memo.set(key, (part = { ...this.compute(d, pods, nodeIp, pes, cpes, strict), nodeKey, onNode: new Map() }));
+    if (!part) {
+      if (this.memo.size >= this.memoLimit) this.memo.clear();
+      this.memo.set(key, (part = { ...this.compute(d, pods, nodeIp, pes, cpes, strict), nodeKey, onNode: new Map() }));
+    }
     const { dropped } = part;
     let { entries, cpEntries } = part;
     if (part.nodeKey !== nodeKey) {

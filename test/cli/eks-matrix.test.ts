@@ -166,21 +166,38 @@ describe('the exact EKS matrix above 3,000 pods', () => {
   });
 });
 
-describe('diff under the exact EKS data plane has a size bound', () => {
-  it('above 3,000 pods diff exits 2 naming what works instead; matrix answers, and so does diff under the specification', () => {
+describe('diff under the exact EKS data plane above 3,000 pods', () => {
+  it('answers (no bound): the changes, as the specification shows them where the planes agree, and their explanations', () => {
+    // 31 Deployments of 100 replicas (3,100 pods, every one an identifier of its own): d1 admits d2 on 80, then on
+    // 8080 and from d3 on http (each replica's own port 80: EKS and the specification agree here)
     const dir = mkdtempSync(join(tmpdir(), 'podwall-eks-diff-big-'));
     const file = join(dir, 'big.yaml');
-    const pods = Array.from({ length: 3001 }, (_, i) => `apiVersion: v1\nkind: Pod\nmetadata: {name: p${i}, namespace: big, labels: {app: a}}\nspec: {containers: [{name: c, image: x}]}\nstatus: {podIP: 10.9.${Math.floor(i / 250)}.${(i % 250) + 1}}\n`);
-    writeFileSync(file, pods.join('---\n'));
-    const r = podwall(['diff', '-f', file, '--to', file]);
-    assert.equal(r.code, 2, r.stderr);
-    assert.equal(r.stdout, '');
-    assert.match(r.stderr, /diff under the exact EKS data plane for 3001 pods is more than podwall has been measured to compute \(at most 3000\); use --dataplane kubernetes/);
-    const spec = podwall(['diff', '--dataplane', 'kubernetes', '-f', file, '--to', file]);
-    assert.equal(spec.code, 0, spec.stderr);
-    const m = podwall(['matrix', '-f', file, '--port', '80', '-o', 'csv']);
-    assert.equal(m.code, 0, m.stderr);
-    assert.match(m.stderr, /data plane eks/);
-    assert.ok(m.stdout.split('\n').filter(Boolean).length > 1, m.stdout.slice(0, 300));
+    const change = join(dir, 'change.yaml');
+    const deployments = Array.from(
+      { length: 31 },
+      (_, i) => `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d${i}, namespace: big}\nspec: {replicas: 100, selector: {matchLabels: {app: d${i}}}, template: {metadata: {labels: {app: d${i}}}, spec: {containers: [{name: c, image: x, ports: [{containerPort: 80, name: http}]}]}}}\n`,
+    );
+    const policy = (ingress: string): string => np('big', 'd1-in', `podSelector: {matchLabels: {app: d1}}\npolicyTypes: [Ingress]\ningress: ${ingress}`);
+    writeFileSync(file, [ns('big'), ...deployments].join('---\n') + policy('[{from: [{podSelector: {matchLabels: {app: d2}}}], ports: [{port: 80}]}]'));
+    writeFileSync(change, policy('[{from: [{podSelector: {matchLabels: {app: d2}}}], ports: [{port: 8080}]}, {from: [{podSelector: {matchLabels: {app: d3}}}], ports: [{port: http}]}]'));
+    const cluster = clusterFrom(readFileSync(file, 'utf8'));
+    assert.ok(cluster.pods.filter((p) => !p.hostNetwork).length > 3000);
+    const r = podwall(['diff', '-f', file, '--to', change, '-o', 'csv']);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /data plane eks/);
+    const spec = podwall(['diff', '--dataplane', 'kubernetes', '-f', file, '--to', change, '-o', 'csv']);
+    assert.equal(spec.code, 1, spec.stderr);
+    const rows = (csv: string): string[] => csv.split('\n').slice(1).filter(Boolean);
+    const eks = rows(r.stdout);
+    for (const [from, ports, kind] of [['big/d2', 'TCP,80,80', 'newly-denied'], ['big/d2', 'TCP,8080,8080', 'newly-allowed'], ['big/d3', 'TCP,80,80', 'newly-allowed']]) {
+      assert.ok(eks.includes(`${from},big/d1,${ports},${kind},false,`), `${from} -> big/d1 ${ports} ${kind} in:\n${eks.join('\n')}`);
+    }
+    // the planes agree on this cluster: the EKS diff lists what the specification's lists, and nothing else
+    assert.equal(eks.length, 3);
+    assert.deepEqual(eks, rows(spec.stdout));
+    // the text explains each change on the planes the matrices named their marks on
+    const text = podwall(['diff', '-f', file, '--to', change]);
+    assert.equal(text.code, 1, text.stderr);
+    assert.match(text.stdout, /big\/d3 -> big\/d1 TCP 80/);
   });
 });
