@@ -99,11 +99,15 @@ export function flowsCommand(io: CliIO, setCode: (code: number) => void): Comman
         // flow's time does not change its attribution, so distinct connections are counted (on every
         // core) and each attributed once (docs/architecture.md, flow logs); no policy timeline is built
         incidentOptions(f);
-        // files are counted on worker threads while this one loads the cluster
-        const counting = source === 'files' ? aheadOnFiles(logs, io, async (paths, signal) => [await tallyFiles(paths, stats, summaryTallyOptions(f, window, signal)), paths] as const) : undefined;
+        // files are counted on worker threads while this one loads the cluster, then judges the
+        // connections they have met so far while they go on
+        const judging = judgedAhead();
+        const counting = source === 'files' ? aheadOnFiles(logs, io, async (paths, signal) => [await tallyFiles(paths, stats, { ...summaryTallyOptions(f, window, signal), onConnections: judging.connections }), paths] as const) : undefined;
         let s: FlowSummarizer;
         try {
-          s = summarizer(new Attributor(await loadSnapshots(f, io)));
+          const attributor = new Attributor(await loadSnapshots(f, io));
+          judging.start(attributor);
+          s = summarizer(attributor);
         } catch (e) {
           counting?.cancel();
           throw e;
@@ -149,6 +153,26 @@ async function countedTally(source: 'files' | 'cloudwatch', logs: string[], f: F
   if (source === 'cloudwatch') return [tallyOfTuples(await cloudWatchTuples(f, window, stats, io)), []];
   const paths = expandLogPaths(logs, (d) => io.err(`${formatDiagnostic(d)}\n`));
   return [await tallyFiles(paths, stats, summaryTallyOptions(f, window)), paths];
+}
+
+/**
+ * Connections the counting workers send ahead (TallyOptions.onConnections), judged by the
+ * attributor once there is one: held until then. Judging ahead only fills its caches.
+ */
+function judgedAhead(): { connections: (numbers: Int32Array) => void; start: (attributor: Attributor) => void } {
+  let held: Int32Array[] | undefined = [];
+  let attributor: Attributor | undefined;
+  const judge = (n: Int32Array): void => {
+    for (let i = 0; i < n.length; i += 3) attributor!.prime(n[i]!, n[i + 1]!, n[i + 2]!);
+  };
+  return {
+    connections: (n) => (attributor ? judge(n) : held?.push(n)),
+    start: (a) => {
+      attributor = a;
+      for (const n of held ?? []) judge(n);
+      held = undefined;
+    },
+  };
 }
 
 function summaryTallyOptions(f: Flags, window: TallyWindow, signal?: AbortSignal): TallyOptions {

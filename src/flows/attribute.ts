@@ -12,7 +12,7 @@ import type { Address } from '../model/ip.js';
 import { ClassVerdicts } from './class-verdicts.js';
 import { FlowEndpoints, type FlowDestination, type FlowTarget } from './endpoints.js';
 import { ABSENT, Ipv4Tuples } from './ipv4-tuples.js';
-import { plainV4 } from './plain-connection.js';
+import { plainRecord, plainV4 } from './plain-connection.js';
 import { tierLabel } from '../report/summary.js';
 import type { FlowRecord } from './record.js';
 
@@ -81,7 +81,8 @@ interface Judgement {
   src: ResolvedSource;
   dstInfo: EndpointInfo;
   judged: { target: FlowTarget; verdict: Verdict }[];
-  shownPort: number;
+  /** The pair table's key, the same for every side and verdict (one string: its hash is computed once). */
+  pair: string;
   variants: (Attribution | undefined)[];
 }
 
@@ -127,6 +128,16 @@ export class Attributor {
     const j = judgement(snap, flow);
     const variant = (flow.direction ? SIDES[flow.direction] : 0) * 3 + LOG_VERDICTS[flow.verdict];
     return (j.variants[variant] ??= derive(j, snap.label, flow));
+  }
+
+  /**
+   * Judges ahead the tuple of a connection in the plain spelling (its numbers as plain-connection.ts
+   * packs them), with one state of the cluster: its flows then find it judged. Nothing else changes:
+   * a judgement depends on the tuple and the snapshot only.
+   */
+  prime(src: number, dst: number, meta: number): void {
+    if (this.snapshots.length !== 1) return;
+    judgement(this.snapshots[0]!, plainRecord(src >>> 0, dst >>> 0, meta));
   }
 
   /** The model's whole verdict for a flow, with every step, in the snapshot in force at its time. */
@@ -183,7 +194,9 @@ function judge(snap: PreparedSnapshot, flow: FlowRecord): Judgement {
   // A ClusterIP flow went to one backend, and the log does not say which: the model agrees with
   // the log when some backend gets the log's verdict, and that backend's verdict is shown.
   const judged = (snap.verdicts ??= new ClassVerdicts(snap.engine)).decide(src.endpoint, dst, flow.protocol);
-  return { src, dstInfo: destinationInfo(dst), judged, shownPort: judged.length === 1 ? judged[0]!.target.port : dst.port, variants: [] };
+  const dstInfo = destinationInfo(dst);
+  const shownPort = judged.length === 1 ? judged[0]!.target.port : dst.port;
+  return { src, dstInfo, judged, pair: `${src.info.label} -> ${dstInfo.label} ${shownPort}/${flow.protocol}`, variants: [] };
 }
 
 /** The attribution of a flow of the judged tuple, by the side and verdict it was logged with. */
@@ -205,7 +218,7 @@ function derive(j: Judgement, snapshot: string, flow: FlowRecord): Attribution {
     ...(deciding.tier !== 'none' ? { deciderNamespace: deciding.direction === 'egress' ? src.info.namespace : dstInfo.namespace } : {}),
     snapshot,
     egressAllowed: verdict.egress.allowed,
-    pair: `${src.info.label} -> ${dstInfo.label} ${j.shownPort}/${flow.protocol}`,
+    pair: j.pair,
   };
 }
 
@@ -216,7 +229,16 @@ function destinationInfo(dst: FlowDestination): EndpointInfo {
   return { label: dst.label, inCluster: t.node !== undefined };
 }
 
+// tuples of one class pair share their Verdict objects (class-verdicts.ts): each side's text is made once
+const deciders = new WeakMap<SideVerdict, string>();
+
 function decider(side: SideVerdict): string {
+  let d = deciders.get(side);
+  if (d === undefined) deciders.set(side, (d = deciderText(side)));
+  return d;
+}
+
+function deciderText(side: SideVerdict): string {
   const step = side.steps[side.steps.length - 1]!;
   if (step.rule) return `${step.rule.kind} ${step.rule.namespace ? `${step.rule.namespace}/` : ''}${step.rule.name}`;
   if (step.policies?.length) return step.policies.join(' + ');

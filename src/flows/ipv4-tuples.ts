@@ -8,60 +8,53 @@
 export const ABSENT = -0x80000000;
 
 export class Ipv4Tuples {
-  /** Per entry: source, destination, meta. */
-  private keys: Int32Array = new Int32Array(3 * 1024);
-  private values: Int32Array = new Int32Array(1024);
-  /** Entry number + 1 per slot (0: free). */
-  private slots: Int32Array = new Int32Array(4096);
+  /**
+   * Open addressing with each entry in its slot (source, destination, meta + 1, value; meta + 1 = 0:
+   * free): a lookup reads one place in memory, where a table of entry numbers read three.
+   */
+  private table: Int32Array = new Int32Array(4 * 4096);
   private count = 0;
 
   get size(): number {
     return this.count;
   }
 
-  /** The value set for this connection, or ABSENT. */
+  /** The value set for this connection (`meta` in [0, 2^31 - 1)), or ABSENT. */
   get(src: number, dst: number, meta: number): number {
     const s32 = src | 0;
     const d32 = dst | 0;
-    const keys = this.keys;
-    const slots = this.slots;
-    const mask = slots.length - 1;
+    const m1 = meta + 1;
+    const t = this.table;
+    const mask = (t.length >> 2) - 1;
     for (let s = hash(s32, d32, meta) & mask; ; s = (s + 1) & mask) {
-      const e = slots[s]! - 1;
-      if (e < 0) return ABSENT;
-      const at = e * 3;
-      if (keys[at] === s32 && keys[at + 1] === d32 && keys[at + 2] === meta) return this.values[e]!;
+      const at = s << 2;
+      const m = t[at + 2]!;
+      if (m === 0) return ABSENT;
+      if (m === m1 && t[at] === s32 && t[at + 1] === d32) return t[at + 3]!;
     }
   }
 
   /** Sets the value of a connection get() answered ABSENT for. */
   add(src: number, dst: number, meta: number, value: number): void {
-    const e = this.count++;
-    if (e * 3 >= this.keys.length) {
-      const keys = new Int32Array(this.keys.length * 2);
-      keys.set(this.keys);
-      this.keys = keys;
-      const values = new Int32Array(this.values.length * 2);
-      values.set(this.values);
-      this.values = values;
-    }
-    this.keys[e * 3] = src | 0;
-    this.keys[e * 3 + 1] = dst | 0;
-    this.keys[e * 3 + 2] = meta;
-    this.values[e] = value;
     // at most a quarter full: probes stay short
-    if (this.count * 4 > this.slots.length) {
-      this.slots = new Int32Array(this.slots.length * 2);
-      for (let i = 0; i < this.count; i++) this.place(i);
-    } else this.place(e);
+    if (++this.count * 4 > this.table.length >> 2) {
+      const old = this.table;
+      this.table = new Int32Array(old.length * 2);
+      for (let at = 0; at < old.length; at += 4) if (old[at + 2] !== 0) this.place(old[at]!, old[at + 1]!, old[at + 2]! - 1, old[at + 3]!);
+    }
+    this.place(src | 0, dst | 0, meta, value);
   }
 
-  private place(e: number): void {
-    const slots = this.slots;
-    const mask = slots.length - 1;
-    let s = hash(this.keys[e * 3]!, this.keys[e * 3 + 1]!, this.keys[e * 3 + 2]!) & mask;
-    while (slots[s] !== 0) s = (s + 1) & mask;
-    slots[s] = e + 1;
+  private place(src: number, dst: number, meta: number, value: number): void {
+    const t = this.table;
+    const mask = (t.length >> 2) - 1;
+    let s = hash(src, dst, meta) & mask;
+    while (t[(s << 2) + 2] !== 0) s = (s + 1) & mask;
+    const at = s << 2;
+    t[at] = src;
+    t[at + 1] = dst;
+    t[at + 2] = meta + 1;
+    t[at + 3] = value;
   }
 }
 

@@ -58,7 +58,12 @@ export interface TallyData {
   deniedPerDay: Map<number, number>;
   window: TallyWindow;
   keep: number;
-  /** Each connection's key; '' for one in the plain spelling (plainMeta), found by its numbers. */
+  /**
+   * Per connection its numbers when in the plain spelling (source, destination, meta: plainMeta),
+   * else 0, 0, -1: such connections cross threads as numbers, their records made again from them.
+   */
+  plain: Int32Array;
+  /** The keys and records of the other connections, in order. */
   keys: string[];
   reps: FlowRecord[];
   counts: Float64Array;
@@ -98,13 +103,29 @@ export class FlowTally {
   first = Infinity;
   last = -Infinity;
   /** Denied flows per UTC day number. */
-  readonly deniedPerDay = new Map<number, number>();
+  private readonly perDay = new Map<number, number>();
+  /** Denials of the day counted last, not yet in perDay: a log runs day after day, so most denials only add here. */
+  private day = NaN;
+  private dayDenied = 0;
+  /** Is connection c a denial (1)? Read for every line, in a small array rather than from its record. */
+  private denies: Uint8Array = new Uint8Array(1024);
+
+  /** Denied flows per UTC day number. */
+  get deniedPerDay(): Map<number, number> {
+    if (this.dayDenied) {
+      this.perDay.set(this.day, (this.perDay.get(this.day) ?? 0) + this.dayDenied);
+      this.dayDenied = 0;
+    }
+    return this.perDay;
+  }
   /** Connection key -> number, made when first needed (a tally that is only merged into another needs none). */
   private indexShards: Map<string, number>[] | undefined;
   /** Connections in the plain spelling (plainMeta) -> number, made with indexShards. */
   private plainIndex: Ipv4Tuples | undefined;
   private keys: string[] = [];
   private reps: FlowRecord[] = [];
+  /** The numbers of the connections a tally from another thread came with (TallyData.plain): no text is read again. */
+  private nums: Int32Array | undefined;
   private counts: Float64Array = new Float64Array(1024);
   private kept: Uint8Array = new Uint8Array(1024);
   private occurrences: Float64Array[] = [];
@@ -126,9 +147,11 @@ export class FlowTally {
     if (!this.indexShards) {
       this.indexShards = Array.from({ length: SHARDS }, () => new Map());
       this.plainIndex = new Ipv4Tuples();
+      const nums = this.nums;
       for (let i = 0; i < this.reps.length; i++) {
         const key = this.keys[i]!;
-        if (key === '') {
+        if (key === '' && nums && i * 3 < nums.length) this.plainIndex.add(nums[i * 3]!, nums[i * 3 + 1]!, nums[i * 3 + 2]!, i);
+        else if (key === '') {
           const meta = plainMeta(this.reps[i]!); // before reading the numbers, which it sets
           this.plainIndex.add(plainSpelling.src, plainSpelling.dst, meta, i);
         } else this.indexShards[shardOf(this.reps[i]!)]!.set(key, i);
@@ -167,8 +190,11 @@ export class FlowTally {
 
   /** connection() of a flow in the plain spelling (plainMeta just answered `meta` for it). */
   private plainConnection(flow: FlowRecord, meta: number): number {
-    const src = plainSpelling.src;
-    const dst = plainSpelling.dst;
+    return this.plainConnectionOf(plainSpelling.src, plainSpelling.dst, meta, flow);
+  }
+
+  /** connection() of the flow in the plain spelling with these numbers, `flow` its record. */
+  private plainConnectionOf(src: number, dst: number, meta: number, flow: FlowRecord): number {
     const plain = this.plain;
     const i = plain.get(src, dst, meta);
     if (i !== ABSENT) return i;
@@ -208,6 +234,7 @@ export class FlowTally {
     this.grow(n + 1);
     this.reps.push(rep);
     this.keys.push(key);
+    if (rep.verdict === 'deny') this.denies[n] = 1;
     return n;
   }
 
@@ -223,9 +250,13 @@ export class FlowTally {
     if (t === t) {
       if (t < this.first) this.first = t;
       if (t > this.last) this.last = t;
-      if (this.reps[c]!.verdict === 'deny') {
+      if (this.denies[c]) {
         const day = Math.floor(t / DAY);
-        this.deniedPerDay.set(day, (this.deniedPerDay.get(day) ?? 0) + 1);
+        if (day !== this.day) {
+          void this.deniedPerDay;
+          this.day = day;
+        }
+        this.dayDenied++;
       }
     }
     this.counts[c]++;
@@ -254,6 +285,9 @@ export class FlowTally {
     counts.set(this.counts);
     const kept = new Uint8Array(cap);
     kept.set(this.kept);
+    const denies = new Uint8Array(cap);
+    denies.set(this.denies);
+    this.denies = denies;
     const firstTimes = new Float64Array(cap).fill(NaN);
     firstTimes.set(this.firstTimes);
     this.firstTimes = firstTimes;
@@ -279,20 +313,36 @@ export class FlowTally {
   }
 
   private view(c: number): ConnectionCount {
-    let firsts: Occurrence[] | undefined;
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
-    const tally = this;
     const flow = this.reps[c]!;
     const t = this.firstTimes[c]!;
     if (t === t) flow.time = t;
     else delete flow.time;
-    return {
-      flow,
-      count: this.counts[c]!,
-      get firsts(): Occurrence[] {
-        return (firsts ??= tally.firstsOf(c));
-      },
-    };
+    return new ConnectionView(this, c, flow, this.counts[c]!);
+  }
+
+  /** firstsOf for ConnectionView. */
+  static firstsOf(tally: FlowTally, c: number): Occurrence[] {
+    return tally.firstsOf(c);
+  }
+
+  /** Connections numbered so far (counted or not): plainSince's `from` for the next call. */
+  get numbered(): number {
+    return this.reps.length;
+  }
+
+  /**
+   * The numbers (source, destination, meta: plainMeta) of the connections in the plain spelling
+   * numbered from `from` on, three per connection: what a reader sends ahead so that attribution can
+   * judge them while the counting goes on.
+   */
+  plainSince(from: number): Int32Array {
+    const out: number[] = [];
+    for (let i = from; i < this.reps.length; i++) {
+      if (this.keys[i] !== '') continue;
+      const meta = plainMeta(this.reps[i]!);
+      if (meta >= 0) out.push(plainSpelling.src | 0, plainSpelling.dst | 0, meta);
+    }
+    return Int32Array.from(out);
   }
 
   get size(): number {
@@ -323,11 +373,12 @@ export class FlowTally {
     this.last = Math.max(this.last, other.last);
     for (const [d, n] of other.deniedPerDay) this.deniedPerDay.set(d, (this.deniedPerDay.get(d) ?? 0) + n);
     const scratch = new Float64Array(this.slot);
+    const nums = other.nums;
     for (let j = 0; j < other.reps.length; j++) {
       if (!other.counts[j]) continue;
       const rep = other.reps[j]!;
       const key = other.keys[j]!;
-      const c = key === '' ? this.plainConnection(rep, plainMeta(rep)) : this.connectionByKey(rep, key);
+      const c = key !== '' ? this.connectionByKey(rep, key) : nums && j * 3 < nums.length ? this.plainConnectionOf(nums[j * 3]!, nums[j * 3 + 1]!, nums[j * 3 + 2]!, rep) : this.plainConnection(rep, plainMeta(rep));
       this.counts[c] += other.counts[j]!;
       this.mergeOccurrences(c, other, j, scratch);
     }
@@ -365,6 +416,23 @@ export class FlowTally {
    */
   toData(): TallyData {
     const n = this.reps.length;
+    const plain = new Int32Array(3 * n);
+    const keys: string[] = [];
+    const reps: FlowRecord[] = [];
+    for (let i = 0; i < n; i++) {
+      if (this.keys[i] === '') {
+        const meta = plainMeta(this.reps[i]!);
+        // (a connection is keyed '' only when plainMeta answers for it)
+        if (meta < 0) throw new Error('a connection counted by its numbers is not in the plain spelling');
+        plain[i * 3 + 2] = meta;
+        plain[i * 3] = plainSpelling.src;
+        plain[i * 3 + 1] = plainSpelling.dst;
+      } else {
+        plain[i * 3 + 2] = -1;
+        keys.push(this.keys[i]!);
+        reps.push(this.reps[i]!);
+      }
+    }
     return {
       flows: this.flows,
       first: this.first,
@@ -372,8 +440,9 @@ export class FlowTally {
       deniedPerDay: this.deniedPerDay,
       window: this.window,
       keep: this.keep,
-      keys: this.keys,
-      reps: this.reps,
+      plain,
+      keys,
+      reps,
       counts: this.counts.slice(0, n),
       kept: this.kept.slice(0, n),
       occurrences: this.occurrences,
@@ -383,7 +452,7 @@ export class FlowTally {
 
   /** The buffers of toData's typed arrays: sent as a transfer list, they move instead of being copied. */
   static transferables(d: TallyData): ArrayBuffer[] {
-    return [d.counts.buffer, d.kept.buffer, d.firstTimes.buffer, ...d.occurrences.map((p) => p.buffer)] as ArrayBuffer[];
+    return [d.plain.buffer, d.counts.buffer, d.kept.buffer, d.firstTimes.buffer, ...d.occurrences.map((p) => p.buffer)] as ArrayBuffer[];
   }
 
   static fromData(d: TallyData): FlowTally {
@@ -391,20 +460,54 @@ export class FlowTally {
     t.flows = d.flows;
     t.first = d.first;
     t.last = d.last;
-    for (const [k, n] of d.deniedPerDay) t.deniedPerDay.set(k, n);
-    t.keys = d.keys;
-    t.reps = d.reps;
+    for (const [k, n] of d.deniedPerDay) t.perDay.set(k, n);
+    const n = d.plain.length / 3;
+    // (pushed: an array made with new Array(n) that large is a dictionary, slow to read)
+    t.keys = [];
+    t.reps = [];
+    for (let i = 0, k = 0; i < n; i++) {
+      const meta = d.plain[i * 3 + 2]!;
+      if (meta >= 0) {
+        t.keys.push('');
+        t.reps.push(plainRecord(d.plain[i * 3]! >>> 0, d.plain[i * 3 + 1]! >>> 0, meta));
+      } else {
+        t.keys.push(d.keys[k]!);
+        t.reps.push(d.reps[k++]!);
+      }
+    }
+    t.nums = d.plain;
     t.counts = d.counts;
     t.kept = d.kept;
     t.occurrences = d.occurrences;
     t.firstTimes = d.firstTimes;
-    t.grow(Math.max(1024, d.reps.length));
+    t.grow(Math.max(1024, n));
+    t.denies = new Uint8Array(t.counts.length);
+    for (let i = 0; i < n; i++) if (t.reps[i]!.verdict === 'deny') t.denies[i] = 1;
     return t;
   }
 
   /** The connections in order of their first occurrence. */
   inOrder(): ConnectionCount[] {
     return [...this.connections()].sort((a, b) => comparePositions(a.firsts[0]!, b.firsts[0]!));
+  }
+}
+
+/**
+ * A connection of a tally as connections() yields it, its occurrences made when first read (a class:
+ * one cheap object per connection, where an object literal with a getter is made slowly).
+ */
+class ConnectionView implements ConnectionCount {
+  private made: Occurrence[] | undefined;
+
+  constructor(
+    private readonly tally: FlowTally,
+    private readonly c: number,
+    readonly flow: FlowRecord,
+    readonly count: number,
+  ) {}
+
+  get firsts(): Occurrence[] {
+    return (this.made ??= FlowTally.firstsOf(this.tally, this.c));
   }
 }
 

@@ -11,10 +11,23 @@ interface Job {
   ordering: Ordering;
   chunk: number;
   keep?: number;
+  /** Send the part's connections in the plain spelling ahead, as they are met (TallyOptions.onConnections). */
+  ahead?: boolean;
 }
 
+/** Chunks read between two sendings of new connections. */
+const AHEAD_EVERY = 4;
+
 parentPort!.on('message', (job: Job) => {
-  tallyPart(job.part, job.window, job.ordering, job.chunk, job.keep).then(
+  let sent = 0;
+  let chunks = 0;
+  const ahead = (tally: FlowTally): void => {
+    if (++chunks % AHEAD_EVERY !== 0 || tally.numbered === sent) return;
+    const connections = tally.plainSince(sent);
+    sent = tally.numbered;
+    if (connections.length) parentPort!.postMessage({ id: job.id, connections }, [connections.buffer as ArrayBuffer]);
+  };
+  tallyPart(job.part, job.window, job.ordering, job.chunk, job.keep, job.ahead ? ahead : undefined).then(
     (r) => {
       const tally = r.tally.toData();
       // the typed arrays move to the reading thread rather than being copied

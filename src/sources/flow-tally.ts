@@ -6,6 +6,7 @@
  * with line numbers and times relative to its start; merging parts puts them back in place.
  */
 import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import { InputError, type SourceLocation } from '../k8s/errors.js';
 import { BYTES_FLOW, BYTES_SLOW, scanAgentBytes, type AgentBytes } from '../flows/agent-scan.js';
 import { detectFormat, PARSERS } from '../flows/formats.js';
@@ -243,6 +244,10 @@ class PartReader {
   get maxTime(): number {
     return this.runMax;
   }
+
+  get tally(): FlowTally {
+    return this.result.tally;
+  }
 }
 
 function text(b: Buffer): string {
@@ -251,8 +256,8 @@ function text(b: Buffer): string {
 
 const CHUNK = 1 << 20;
 
-/** Reads one part into a tally. */
-export async function tallyPart(part: TallyPart, window: TallyWindow, ordering: Ordering, chunk = CHUNK, keep?: number): Promise<PartResult> {
+/** Reads one part into a tally; `onChunk` sees the tally after each chunk read (a worker sends its new connections ahead). */
+export async function tallyPart(part: TallyPart, window: TallyWindow, ordering: Ordering, chunk = CHUNK, keep?: number, onChunk?: (tally: FlowTally) => void): Promise<PartResult> {
   const reader = new PartReader(part, window, ordering, keep);
   try {
     const st = part.range ? undefined : statSync(part.path);
@@ -268,6 +273,7 @@ export async function tallyPart(part: TallyPart, window: TallyWindow, ordering: 
           if (got === 0) break;
           pos += got;
           reader.feed(buf.subarray(0, got));
+          onChunk?.(reader.tally);
         }
       } finally {
         closeSync(fd);
@@ -275,7 +281,10 @@ export async function tallyPart(part: TallyPart, window: TallyWindow, ordering: 
     } else {
       const stream = gzip ? gunzipWithinBudget(part.path, st!.size, { highWaterMark: chunk, chunkSize: Math.max(64, Math.min(chunk, 1 << 16)) }) : createReadStream(part.path, { highWaterMark: chunk });
       try {
-        for await (const chunk of stream as AsyncIterable<Buffer>) reader.feed(chunk);
+        for await (const chunk of stream as AsyncIterable<Buffer>) {
+          reader.feed(chunk);
+          onChunk?.(reader.tally);
+        }
       } finally {
         stream.destroy();
       }
@@ -292,18 +301,24 @@ export async function tallyPart(part: TallyPart, window: TallyWindow, ordering: 
 /**
  * The parts of a file: two byte ranges split at a newline near the middle when the file is plain,
  * large, and its format is known (given, or detected from its first lines here); else the whole file.
+ * Synchronous, so that the workers get their first parts before the caller goes on (tallyFiles).
  */
-export async function splitParts(path: string, file: number, format: FlowFormat | undefined, pieces: number, splitBytes = 16 * CHUNK): Promise<TallyPart[]> {
+export function splitParts(path: string, file: number, format: FlowFormat | undefined, pieces: number, splitBytes = 16 * CHUNK): TallyPart[] {
   const whole: TallyPart[] = [{ path, file, ...(format ? { format } : {}) }];
   let size: number;
   try {
     const st = statSync(path);
-    if (!st.isFile() || pieces < 2 || st.size < splitBytes || (await isGzip(path))) return whole;
+    if (!st.isFile() || pieces < 2 || st.size < splitBytes || isGzipNow(path)) return whole;
     size = st.size;
   } catch {
     return whole; // the reader reports it
   }
-  const fd = openSync(path, 'r');
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return whole; // the reader reports it
+  }
   try {
     const f = format ?? detectHead(fd);
     if (!f) return whole;
@@ -319,6 +334,19 @@ export async function splitParts(path: string, file: number, format: FlowFormat 
     }
     cuts.push(size);
     return cuts.slice(1).map((end, i) => ({ path, file, range: { start: cuts[i]!, end }, format: f }));
+  } catch {
+    return whole; // the reader reports it
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** isGzip (flow-files.ts) without waiting: the file starts with gzip's magic bytes. */
+function isGzipNow(path: string): boolean {
+  const fd = openSync(path, 'r');
+  try {
+    const b = Buffer.alloc(2);
+    return readSync(fd, b, 0, 2, 0) === 2 && b[0] === 0x1f && b[1] === 0x8b;
   } finally {
     closeSync(fd);
   }
@@ -391,6 +419,12 @@ export interface TallyOptions {
   threads: number;
   /** Occurrences kept per connection (tally.ts): as many as the command quotes; KEPT_OCCURRENCES when absent. */
   keep?: number;
+  /**
+   * Told, while the workers count, the connections in the plain spelling they have met so far (three
+   * numbers each, plainSince; some may come twice): the caller may judge them meanwhile. Only a hint:
+   * the tally it gets is the whole truth.
+   */
+  onConnections?: (numbers: Int32Array) => void;
   /** Stops the reading (its workers end) when the caller no longer wants the tally: it then rejects. */
   signal?: AbortSignal;
   /** For tests: byte ranges per file, the smallest file split, the read size, the least input for threads. */
@@ -400,70 +434,90 @@ export interface TallyOptions {
 /** Below this many bytes in all, threads cost more than they save. */
 const THREADED_BYTES = 32 * CHUNK;
 
-/** The logs counted into one tally, their parts read on `threads` worker threads; counts go into `stats`. */
-export async function tallyFiles(paths: readonly string[], stats: ReadStats, options: TallyOptions): Promise<FlowTally> {
+/**
+ * The logs counted into one tally, their parts read on `threads` worker threads; counts go into `stats`.
+ * The parts are planned and the workers given their first ones before this returns, so a caller that
+ * then keeps its thread busy (loading the cluster, synchronously) is not waited for.
+ */
+export function tallyFiles(paths: readonly string[], stats: ReadStats, options: TallyOptions): Promise<FlowTally> {
   const window = options.window ?? {};
-  let bytes = 0;
-  for (const p of paths) {
-    try {
-      const st = statSync(p);
-      bytes += st.isFile() ? st.size : THREADED_BYTES;
-    } catch {
-      // the reader reports it
-    }
-  }
   const tuning = options.tuning ?? {};
-  const threads = bytes >= (tuning.threadedBytes ?? THREADED_BYTES) ? options.threads : 1;
-  const parts: TallyPart[] = [];
-  for (const [file, path] of paths.entries()) parts.push(...(await splitParts(path, file, options.format, tuning.pieces ?? (paths.length === 1 ? threads : 1), tuning.splitBytes)));
   const chunk = tuning.chunkBytes ?? CHUNK;
   const signal = options.signal;
-  const results = threads > 1 && parts.length > 1 ? await onWorkers(parts, window, options.ordering, threads, chunk, options.keep, signal) : [];
-  if (!results.length) {
-    for (const part of parts) {
-      signal?.throwIfAborted();
-      results.push(await tallyPart(part, window, options.ordering, chunk, options.keep));
+  let parts: TallyPart[];
+  let working: Promise<PartResult[]> | undefined;
+  try {
+    let bytes = 0;
+    for (const p of paths) {
+      try {
+        const st = statSync(p);
+        bytes += st.isFile() ? st.size : THREADED_BYTES;
+      } catch {
+        // the reader reports it
+      }
     }
+    const threads = bytes >= (tuning.threadedBytes ?? THREADED_BYTES) ? options.threads : 1;
+    parts = [];
+    for (const [file, path] of paths.entries()) parts.push(...splitParts(path, file, options.format, tuning.pieces ?? (paths.length === 1 ? threads : 1), tuning.splitBytes));
+    if (threads > 1 && parts.length > 1) working = onWorkers(parts, window, options.ordering, threads, chunk, options.keep, signal, options.onConnections);
+  } catch (e) {
+    return Promise.reject(e);
   }
-  return mergeParts(results, stats, options.ordering, options.keep);
+  return (async () => {
+    const results = working ? await working : [];
+    if (!working) {
+      for (const part of parts) {
+        signal?.throwIfAborted();
+        results.push(await tallyPart(part, window, options.ordering, chunk, options.keep));
+      }
+    }
+    return mergeParts(results, stats, options.ordering, options.keep);
+  })();
 }
 
-async function onWorkers(parts: TallyPart[], window: TallyWindow, ordering: Ordering, threads: number, chunk: number, keep: number | undefined, signal: AbortSignal | undefined): Promise<PartResult[]> {
-  signal?.throwIfAborted();
-  const { Worker } = await import('node:worker_threads');
+/** The parts read on worker threads; each worker is sent its first part before this returns. */
+function onWorkers(parts: TallyPart[], window: TallyWindow, ordering: Ordering, threads: number, chunk: number, keep: number | undefined, signal: AbortSignal | undefined, onConnections?: (numbers: Int32Array) => void): Promise<PartResult[]> {
+  if (signal?.aborted) return Promise.reject(signal.reason);
   const results: PartResult[] = new Array(parts.length);
   const workers = Array.from({ length: Math.min(threads, parts.length) }, () => new Worker(new URL('./flow-tally-worker.js', import.meta.url)));
   let next = 0;
   const failures: (InputError | Error)[] = [];
-  try {
-    await Promise.all(
-      workers.map(
-        (w) =>
-          new Promise<void>((done, fail) => {
-            const send = (): void => {
-              if (next >= parts.length || failures.length) return done();
-              const id = next++;
-              w.postMessage({ id, part: parts[id], window, ordering, chunk, keep });
-            };
-            w.on('message', (m: { id: number; result?: PartResult & { tally: TallyData }; error?: { message: string; location?: SourceLocation } }) => {
-              if (m.error) {
-                failures[m.id] = m.error.location ? new InputError(m.error.message, m.error.location) : new Error(m.error.message);
-                return done();
-              }
-              results[m.id] = { ...m.result!, tally: FlowTally.fromData(m.result!.tally) };
-              send();
-            });
-            w.on('error', fail);
-            signal?.addEventListener('abort', () => fail(signal.reason), { once: true });
+  const all = Promise.all(
+    workers.map(
+      (w) =>
+        new Promise<void>((done, fail) => {
+          const send = (): void => {
+            if (next >= parts.length || failures.length) return done();
+            const id = next++;
+            w.postMessage({ id, part: parts[id], window, ordering, chunk, keep, ahead: onConnections !== undefined });
+          };
+          w.on('message', (m: { id: number; connections?: Int32Array; result?: PartResult & { tally: TallyData }; error?: { message: string; location?: SourceLocation } }) => {
+            if (m.connections) {
+              if (!failures.length) onConnections?.(m.connections);
+              return;
+            }
+            if (m.error) {
+              failures[m.id] = m.error.location ? new InputError(m.error.message, m.error.location) : new Error(m.error.message);
+              return done();
+            }
+            results[m.id] = { ...m.result!, tally: FlowTally.fromData(m.result!.tally) };
             send();
-          }),
-      ),
-    );
-  } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
-  }
-  // the first part in reading order that failed is the one reported
-  const failure = failures.find((f) => f !== undefined);
-  if (failure) throw failure;
-  return results;
+          });
+          w.on('error', fail);
+          signal?.addEventListener('abort', () => fail(signal.reason), { once: true });
+          send();
+        }),
+    ),
+  );
+  return (async () => {
+    try {
+      await all;
+    } finally {
+      await Promise.all(workers.map((w) => w.terminate()));
+    }
+    // the first part in reading order that failed is the one reported
+    const failure = failures.find((f) => f !== undefined);
+    if (failure) throw failure;
+    return results;
+  })();
 }

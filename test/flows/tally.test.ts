@@ -112,12 +112,37 @@ async function lineByLine(paths: string[], window: { since?: number; until?: num
   return { summary: s.result(), stats };
 }
 
-async function counted(paths: string[], window: { since?: number; until?: number }, threads: number, tuning: object) {
+async function counted(paths: string[], window: { since?: number; until?: number }, threads: number, tuning: object, ahead?: Set<string>) {
   const attributor = new Attributor([{ label: 'now', cluster: clusterFrom(CLUSTER) }]);
   const s = new FlowSummarizer(attributor, window);
   const stats = newStats();
-  // as flows summary counts: keeping as many occurrences per connection as it quotes examples
-  s.addTally(await tallyFiles(paths, stats, { ordering: 'time', window, threads, tuning, keep: SUMMARY_EXAMPLES }), paths);
+  // as flows summary counts: keeping as many occurrences per connection as it quotes examples, and
+  // (with `ahead`) judging the connections the workers send ahead while they count
+  const onConnections = ahead
+    ? (n: Int32Array) => {
+        for (let i = 0; i < n.length; i += 3) {
+          ahead.add(`${n[i]! >>> 0} ${n[i + 1]! >>> 0} ${n[i + 2]!}`);
+          attributor.prime(n[i]!, n[i + 1]!, n[i + 2]!);
+        }
+      }
+    : undefined;
+  const tally = await tallyFiles(paths, stats, { ordering: 'time', window, threads, tuning, keep: SUMMARY_EXAMPLES, ...(onConnections ? { onConnections } : {}) });
+  if (ahead) {
+    // what was sent ahead are connections of the log, as their numbers say (without a window: with
+    // one, a connection met only outside it is sent too, and judged for nothing)
+    const logged = new Set<string>();
+    for (const c of tally.connections()) {
+      const meta = plainMeta(c.flow);
+      if (meta >= 0) logged.add(`${c.flow.src.text} ${c.flow.dst.text} ${meta}`);
+    }
+    for (const k of ahead) {
+      const [src, dst, meta] = k.split(' ').map(Number) as [number, number, number];
+      const r = plainRecord(src, dst, meta);
+      if (window.since === undefined) assert.ok(logged.has(`${r.src.text} ${r.dst.text} ${meta}`), `sent ahead: ${k}`);
+      assert.equal(plainMeta(plainRecord(src, dst, meta)), meta);
+    }
+  }
+  s.addTally(tally, paths);
   return { summary: s.result(), stats };
 }
 
@@ -211,6 +236,11 @@ describe('flows summary by distinct connection', () => {
           const got = await counted(paths, window, threads, tuning);
           assert.deepEqual(got, want, `trial ${trial}, ${threads} thread(s), ${JSON.stringify(tuning)}`);
         }
+        // on worker threads that send their connections ahead (every few chunks: small ones here), judged meanwhile
+        const ahead = new Set<string>();
+        const got = await counted(paths, window, 2, { pieces: 2, splitBytes: 0, chunkBytes: 64 + rnd(512), threadedBytes: 0 }, ahead);
+        assert.deepEqual(got, want, `trial ${trial}, connections sent ahead`);
+        if (trial >= 10) assert.ok(ahead.size > 100, `trial ${trial}: ${ahead.size} connections sent ahead`);
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
