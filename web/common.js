@@ -6,9 +6,9 @@
   const $ = (sel) => document.querySelector(sel);
   const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
 
-  /** GET a JSON answer; a non-2xx answer becomes an Error with the server's message and status. */
-  async function api(path) {
-    const res = await fetch(path);
+  /** GET a JSON answer; a non-2xx answer becomes an Error with the server's message and status. `options.signal` aborts it. */
+  async function api(path, options = {}) {
+    const res = await fetch(path, options.signal ? { signal: options.signal } : undefined);
     let body;
     try {
       body = await res.json();

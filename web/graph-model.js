@@ -136,7 +136,8 @@
       const gs = groupOf.get(d.source) ?? d.source;
       const gt = groupOf.get(d.target) ?? d.target;
       if (gs === gt) groups.find((g) => g.id === gs)?.edges.push({ id: d.id, source: d.source, target: d.target });
-      else if (!topEdges.has(`${gs}->${gt}`)) topEdges.set(`${gs}->${gt}`, { id: `${gs}->${gt}`, source: gs, target: gt });
+      else if (!topEdges.has(`${gs}->${gt}`)) topEdges.set(`${gs}->${gt}`, { id: `${gs}->${gt}`, source: gs, target: gt, labels: [d.label] });
+      else topEdges.get(`${gs}->${gt}`).labels.push(d.label);
     }
     const folded = leaves.map((l) => l.label);
     // a fan's pill sits beside its hub: in the hub's box, or among the top-level boxes right after it

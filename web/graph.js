@@ -209,13 +209,29 @@
     $('#graph-note').textContent = parts.join(' ');
   }
 
+  /** The graph being asked for: a newer question gives it up (the server stops computing what nobody waits for). */
+  let asking = null;
+
   async function load() {
     const q = new URLSearchParams();
     for (const [k, el] of [['namespace', '#f-namespace'], ['port', '#f-port'], ['protocol', '#f-protocol']]) if ($(el).value) q.set(k, $(el).value);
+    asking?.abort();
+    const mine = (asking = new AbortController());
+    deniedAsking?.abort();
+    let data;
+    try {
+      data = await window.podwallProgress.ask(`/api/graph?${q}`, $('#graph-progress'), mine.signal);
+    } catch (e) {
+      // given up for a newer question, which draws instead
+      if (mine.signal.aborted) return;
+      throw e;
+    } finally {
+      if (asking === mine) asking = null;
+    }
     view.focus = $('#f-namespace').value;
     view.open = null;
     view.overlays.denied = [];
-    view.data = await api(`/api/graph?${q}`);
+    view.data = data;
     await draw();
   }
 
@@ -230,6 +246,8 @@
   }
 
   function selectNode(n) {
+    // the pane is another's now: what was asked for the one before is given up
+    deniedAsking?.abort();
     highlight(n);
     const d = n.data();
     const isWorkload = d.kind === 'workload';
@@ -244,13 +262,18 @@
   }
 
   /** The denied paths of one workload, drawn red and dashed, each with why. */
+  let deniedAsking = null;
+
   async function showDenied(workload) {
     const list = $('#denied-list');
-    list.innerHTML = '<p class="muted">Asking…</p>';
+    list.innerHTML = '<p class="muted">Asking…</p><div class="progress" role="status" hidden></div>';
+    deniedAsking?.abort();
+    const mine = (deniedAsking = new AbortController());
     let r;
     try {
-      r = await api(`/api/denied?workload=${encodeURIComponent(workload)}`);
+      r = await window.podwallProgress.ask(`/api/denied?workload=${encodeURIComponent(workload)}`, list.querySelector('.progress'), mine.signal);
     } catch (e) {
+      if (mine.signal.aborted) return;
       list.innerHTML = `<p class="muted">The server cannot list denied connections (${esc(e.message)}).</p>`;
       return;
     }
@@ -264,6 +287,7 @@
   }
 
   async function selectEdge(edge) {
+    deniedAsking?.abort();
     cy.edges().removeClass('picked');
     edge.addClass('picked');
     view.selected = edge.id();

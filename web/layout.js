@@ -7,6 +7,10 @@
 (function () {
   const FONT = '11px system-ui, -apple-system, "Segoe UI", sans-serif';
   const TITLE_FONT = 'bold 12px system-ui, -apple-system, "Segoe UI", sans-serif';
+  /** An edge's label, as graph.js draws it. */
+  const EDGE_FONT = '9px system-ui, -apple-system, "Segoe UI", sans-serif';
+  /** Beside a label between two boxes: its background, and the arrow at the target's end. */
+  const LABEL_MARGIN = 28;
   const canvas = document.createElement('canvas').getContext('2d');
   const textWidth = (text, font) => {
     canvas.font = font;
@@ -45,7 +49,7 @@
   /**
    * groups: [{id, label, children:[{id, label}], edges:[{id, source, target}]}] (an open box with what is
    * inside), leaves: [{id, label, lines}] (a folded namespace, a box of its own), edges between top-level
-   * ids. Everything is sorted by id first so that input order cannot change the picture.
+   * ids, with the labels of the edges each stands for (`labels`). Everything is sorted by id first so that input order cannot change the picture.
    * Returns Map id -> {x, y, width, height} (centre and size, absolute).
    */
   async function place({ groups, leaves, edges }) {
@@ -78,10 +82,17 @@
     // a few boxes: layered, so calls read left to right; many: packed in rows by name, since layering a
     // long ring of namespaces (each calling the next) costs minutes and draws a line hundreds long
     const layered = children.length <= ROOT_LAYERED;
+    // two folded boxes side by side leave their edges' labels room between them: a short edge's label would
+    // otherwise be drawn under the boxes (a folded namespace calling its neighbour on "8080/TCP, 9090/TCP"); edges
+    // of open boxes run between workloads inside them, through the boxes' margins, and leave the spacing as it was
+    const folded = new Set(leaves.map((l) => l.id));
+    const betweenFolded = edges.filter((e) => folded.has(e.source) && folded.has(e.target));
+    const widest = Math.max(0, ...betweenFolded.flatMap((e) => e.labels ?? []).map((l) => textWidth(l, EDGE_FONT)));
+    const between = Math.max(60, widest + LABEL_MARGIN);
     const root = {
       id: 'root',
       layoutOptions: layered
-        ? { ...base, 'elk.direction': 'RIGHT', 'elk.spacing.nodeNode': '36', 'elk.layered.spacing.nodeNodeBetweenLayers': '60', 'elk.padding': '[top=20,left=20,bottom=20,right=20]' }
+        ? { ...base, 'elk.direction': 'RIGHT', 'elk.spacing.nodeNode': '36', 'elk.layered.spacing.nodeNodeBetweenLayers': String(between), 'elk.padding': '[top=20,left=20,bottom=20,right=20]' }
         : { 'elk.algorithm': 'rectpacking', 'elk.aspectRatio': '1.6', 'elk.spacing.nodeNode': '72', 'elk.padding': '[top=20,left=20,bottom=20,right=20]' },
       children,
       edges: [...edges].filter((e) => known.has(e.source) && known.has(e.target) && e.source !== e.target).sort(byId).map((e) => ({ id: e.id, sources: [e.source], targets: [e.target] })),

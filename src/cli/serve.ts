@@ -186,7 +186,7 @@ export function serveCommand(io: CliIO, setCode: (code: number) => void): Comman
       api.warm();
     }
     const events = live ? new EventHub() : undefined;
-    const server = createDashboardServer(handler, log, { address: f.address!, ...(events ? { events } : {}), heavy: { ask: (m, u) => heavy.ask(m, u), close: () => heavy.close() } });
+    const server = createDashboardServer(handler, log, { address: f.address!, ...(events ? { events } : {}), heavy: { ask: (m, u, givenUp) => heavy.ask(m, u, givenUp), close: () => heavy.close(), progress: (u) => heavy.progress?.(u) } });
     await new Promise<void>((resolve, reject) => {
       server.once('error', (e: NodeJS.ErrnoException) => reject(new UsageError(`cannot listen on ${f.address}:${port}: ${e.code ?? e.message}`)));
       server.listen(port, f.address, () => resolve());

@@ -23,6 +23,7 @@ import type { FlowSource } from './flows.js';
 import { flowEdgeView, flowsView } from './flows.js';
 import { graphView } from './graph.js';
 import { historyView, incidentSummary, type ClusterScope, type HistorySource } from './history.js';
+import type { Progress, ProgressSink } from './progress.js';
 
 export type { ClusterScope, HistorySource } from './history.js';
 export type { FlowSource } from './flows.js';
@@ -80,6 +81,8 @@ export interface ApiContext {
   planes(): Dataplanes | undefined;
   diff(): DiffOverlay | undefined;
   reference(ref: string): { ok: true; ref: Reference } | { ok: false; status: number; error: string };
+  /** How far the question being answered has got (progress.ts); may throw Superseded to stop it there. */
+  report(p: Progress): void;
 }
 
 export class DashboardApi implements ApiContext {
@@ -94,6 +97,8 @@ export class DashboardApi implements ApiContext {
   /** Graph answers by their normalized question: the server's cache keys by URL, this one by meaning, so a warm-up serves every spelling. */
   private readonly graphs = new Map<string, ApiResponse>();
   private diffMade?: DiffOverlay;
+  /** Where the question being answered reports its progress (a worker thread's; none in the server's thread). */
+  private sink?: ProgressSink;
 
   constructor(readonly state: DashboardState) {
     this.engine = new Engine(state.cluster);
@@ -133,11 +138,26 @@ export class DashboardApi implements ApiContext {
   }
 
   /** Computes the first graph the page asks for, so that the first page load does not wait for it. */
-  warm(): void {
-    this.handle('GET', new URL('http://localhost/api/graph'));
+  warm(progress?: ProgressSink): void {
+    this.handle('GET', new URL('http://localhost/api/graph'), progress);
   }
 
-  handle(method: string, url: URL): ApiResponse {
+  report(p: Progress): void {
+    this.sink?.(p);
+  }
+
+  /** `progress`: told how far this question has got while it is computed (answers are synchronous: one at a time). */
+  handle(method: string, url: URL, progress?: ProgressSink): ApiResponse {
+    const before = this.sink;
+    this.sink = progress;
+    try {
+      return this.route(method, url);
+    } finally {
+      this.sink = before;
+    }
+  }
+
+  private route(method: string, url: URL): ApiResponse {
     if (method !== 'GET' && method !== 'HEAD') return error(405, `${method} is not allowed: the dashboard is read-only`);
     const q = url.searchParams;
     switch (url.pathname) {

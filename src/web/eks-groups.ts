@@ -23,6 +23,7 @@ import { Reachability } from '../engine/reachability.js';
 import type { Dataplanes } from '../eks/compare.js';
 import type { Pod, Protocol } from '../model/cluster.js';
 import { GroupTable } from './group-table.js';
+import type { Progress } from './progress.js';
 
 export interface EksGroupOptions {
   world: OutsideWorld;
@@ -38,9 +39,14 @@ export interface EksGroupOptions {
   denied?: boolean;
   /** A group's edge to itself (a folded namespace whose pods talk among themselves). */
   within?: boolean;
-  /** Called after each source group is counted, with how many of them are done. */
-  progress?(done: number, sources: number): void;
+  /** How far it has got (progress.ts): the agent's maps of every pod, then the source groups counted. */
+  report?(p: Progress): void;
+  /** What a group is called in those reports (`namespaces`, `workloads`). */
+  unit?: string;
 }
+
+/** Maps made between two reports (a report is cheap; this keeps it to a few hundred per view). */
+const MAPS_STEP = 50;
 
 export interface GroupEdge extends MatrixEdge {
   /** Pod pairs the EKS data plane allows on the class of ports that allows the most. */
@@ -66,6 +72,16 @@ export function eksGroupMatrix(engine: Engine, planes: Dataplanes, o: EksGroupOp
     } else for (const p of c.pods) size[groupIndex(o.groupOf(p), false)]!++;
   }
   const G = ids.length;
+  // the agent's maps of every pod, made here first (the counts below make any that are missing, and the maps are
+  // kept with the planes): on a large cluster they are the first minute, and a report between pods says so
+  const pods = classes.classes.flatMap((c) => (c.outside ? [] : c.pods.filter((p) => !p.hostNetwork)));
+  const mapsPhase = 'Building the EKS agent\'s maps of every pod';
+  for (let i = 0; i < pods.length; i++) {
+    if (o.report && i % MAPS_STEP === 0) o.report({ phase: mapsPhase, done: i, total: pods.length, unit: 'pods' });
+    planes.eks.mapsOf(pods[i]!);
+  }
+  // one step with no figures of its own (eks-joint.ts): total 0
+  o.report?.({ phase: 'Classifying the pods by what the agent\'s maps hold', done: 0, total: 0, unit: 'pods' });
   const focus = ids.map((id, g) => !outside[g] && (o.inFocus ? o.inFocus(id) : true));
   const wanted = (gs: number, gd: number): boolean => !(outside[gs] && outside[gd]) && (!o.inFocus || focus[gs]! || focus[gd]!);
   const counts = new EksCounts(planes, classes, reach, queriesFor(engine, o), {
@@ -94,6 +110,9 @@ export function eksGroupMatrix(engine: Engine, planes: Dataplanes, o: EksGroupOp
   const sources = [...ids.keys()];
   const edges: GroupEdge[] = [];
   let done = 0;
+  const walkPhase = 'Deciding the EKS answer between groups';
+  const unit = o.unit ?? 'groups';
+  o.report?.({ phase: walkPhase, done, total: sources.length, unit });
   for (const gs of sources) {
     counts.count(gs);
     for (let gd = 0; gd < G; gd++) {
@@ -103,7 +122,7 @@ export function eksGroupMatrix(engine: Engine, planes: Dataplanes, o: EksGroupOp
       if (total === 0) continue;
       edges.push(...pairEdges(ids[gs]!, ids[gd]!, gd, total));
     }
-    o.progress?.(++done, sources.length);
+    o.report?.({ phase: walkPhase, done: ++done, total: sources.length, unit });
   }
   return { edges, outside: ids.filter((_, g) => outside[g]) };
 

@@ -6,7 +6,9 @@
  * client shares those bytes, so a slow reader holds no copy of its own. The heavy views (graph,
  * denied, diff) are computed apart (worker-pool.ts: worker threads, or this thread one at a time),
  * with a bounded queue, so that the summary, static files and live events answer while they compute;
- * the light ones are computed here at once.
+ * the light ones are computed here at once. While a heavy one computes, `/api/progress?of=QUESTION` says how
+ * far it has got or what it waits behind (progress.ts); a heavy question whose every asker went away (the
+ * page asked something else) is given up.
  */
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -16,6 +18,7 @@ import { dirname, extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { answerBytes, internalError, type Answer } from './answer.js';
 import type { ApiResponse } from './api.js';
+import { questionKey, type QuestionProgress } from './progress.js';
 import { InlineAnswers, type HeavyAnswers } from './worker-pool.js';
 
 /** What answers the JSON API: the DashboardApi, or a holder that swaps it when a watched cluster changes. */
@@ -108,12 +111,18 @@ function allowedHosts(address: string, port: number): Set<string> {
   return hosts;
 }
 
+/** The askers of one heavy question; `givenUp` is aborted when the last one goes away before the answer. */
+interface Waiters {
+  replies: ((a: Answer) => void)[];
+  givenUp: AbortController;
+}
+
 export function createDashboardServer(api: ApiHandler, log: (line: string) => void, options: ServerOptions = {}): Server {
   const cache = new Map<string, Buffer>();
   let hosts: Set<string> | undefined;
   const answers = new Map<string, Answer>();
   /** Who waits for a heavy question being computed, by generation and question. */
-  const waiting = new Map<string, ((a: Answer) => void)[]>();
+  const waiting = new Map<string, Waiters>();
   let outstanding = 0;
   /** Counts the changes of a watched cluster: an answer computed before one is not kept. */
   let generation = 0;
@@ -173,13 +182,24 @@ export function createDashboardServer(api: ApiHandler, log: (line: string) => vo
     });
   };
   /** The API: cached answers at once; light ones computed here; heavy ones apart, once per question however many ask. */
+  /** `/api/progress?of=QUESTION`: how far a heavy question has got, never cached (progress.ts). */
+  const progressOf = (url: URL): Answer => {
+    const of = url.searchParams.get('of');
+    const json = (status: number, body: unknown): Answer => ({ status, body: Buffer.from(JSON.stringify(body)), cacheable: false });
+    if (!of || !of.startsWith('/api/')) return json(400, { error: 'progress needs of=QUESTION, the path and query of an API question (of=/api/graph?namespace=shop)' });
+    const asked = new URL(of, 'http://localhost');
+    const key = questionKey(asked);
+    if (answers.has(key)) return json(200, { state: 'answered', question: key } satisfies QuestionProgress);
+    if (!HEAVY_VIEWS.has(asked.pathname)) return json(200, { state: 'idle', question: key } satisfies QuestionProgress);
+    return json(200, heavy.progress?.(asked) ?? ({ state: 'idle', question: key } satisfies QuestionProgress));
+  };
   const apiRequest = (req: IncomingMessage, res: ServerResponse, url: URL): void => {
     const method = req.method ?? 'GET';
     if (url.pathname === '/api/events' && options.events) return eventStream(options.events, req, res);
+    if (url.pathname === '/api/progress' && (method === 'GET' || method === 'HEAD')) return sendJson(req, res, progressOf(url));
     // the history grows while the server runs; everything else depends only on the inputs
     if (url.pathname === '/api/history' || (method !== 'GET' && method !== 'HEAD')) return sendJson(req, res, computeHere(method, url));
-    const params = [...url.searchParams].sort(([a], [b]) => a.localeCompare(b));
-    const key = `${url.pathname}?${new URLSearchParams(params)}`;
+    const key = questionKey(url);
     const known = answers.get(key);
     if (known) return sendJson(req, res, known);
     if (!HEAVY_VIEWS.has(url.pathname)) {
@@ -191,9 +211,22 @@ export function createDashboardServer(api: ApiHandler, log: (line: string) => vo
     const waitKey = `${asked}\u0000${key}`;
     // waiting for a computation is not idling: the connection is kept however long it takes
     req.socket.setTimeout(0);
-    const list = waiting.get(waitKey);
-    if (list) {
-      list.push((a) => sendJson(req, res, a));
+    const reply = (a: Answer): void => sendJson(req, res, a);
+    /** An asker that goes away before its answer is no longer waited for; the last one gives the question up. */
+    const leaveOnClose = (w: Waiters): void => {
+      res.on('close', () => {
+        const i = w.replies.indexOf(reply);
+        if (i < 0 || res.writableEnded) return;
+        w.replies.splice(i, 1);
+        if (w.replies.length > 0) return;
+        if (waiting.get(waitKey) === w) waiting.delete(waitKey);
+        w.givenUp.abort();
+      });
+    };
+    const others = waiting.get(waitKey);
+    if (others) {
+      others.replies.push(reply);
+      leaveOnClose(others);
       return;
     }
     if (outstanding >= QUEUE_LIMIT) {
@@ -201,14 +234,17 @@ export function createDashboardServer(api: ApiHandler, log: (line: string) => vo
       res.writeHead(503, { ...SECURITY_HEADERS, 'content-type': 'application/json', 'retry-after': '2' }).end(JSON.stringify({ error: 'busy: too many questions waiting; try again' }));
       return;
     }
-    waiting.set(waitKey, [(a) => sendJson(req, res, a)]);
+    const mine: Waiters = { replies: [reply], givenUp: new AbortController() };
+    waiting.set(waitKey, mine);
+    leaveOnClose(mine);
     outstanding++;
-    void heavy.ask(method, url).then((a) => {
+    void heavy.ask(method, url, mine.givenUp.signal).then((a) => {
       outstanding--;
       // computed from the model before a change of the watched cluster: given to who asked, not kept
       if (asked === generation) keep(key, a);
-      for (const reply of waiting.get(waitKey) ?? []) reply(a);
-      waiting.delete(waitKey);
+      for (const r of mine.replies) r(a);
+      // a question given up and asked again since has waiters of its own
+      if (waiting.get(waitKey) === mine) waiting.delete(waitKey);
     });
   };
   const asset = (path: string): Buffer | undefined => {

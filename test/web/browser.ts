@@ -3,11 +3,12 @@
  * root, never downloaded by playwright), `podwall serve` on a free port, a page that records every
  * request and error, the rendered geometry of the graph, and a directory for screenshots.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../helpers.js';
+import { serve as start, stop } from './serve-process.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 // page.evaluate bodies run in the browser; this project compiles without the DOM library
@@ -33,24 +34,8 @@ export interface Served {
 }
 
 export async function serve(args: string[]): Promise<Served> {
-  const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'bin', 'podwall.js'), 'serve', '--port', '0', ...args], { cwd: ROOT });
-  const origin = await new Promise<string>((resolve, reject) => {
-    let err = '';
-    child.stderr!.on('data', (d) => {
-      err += d;
-      const m = /serving on (http:\/\/127\.0\.0\.1:\d+)\//.exec(err);
-      if (m) resolve(m[1]!);
-    });
-    child.on('exit', (code) => reject(new Error(`podwall serve exited ${code}: ${err}`)));
-  });
-  return {
-    origin,
-    stop: async () => {
-      if (child.exitCode !== null) return;
-      child.kill('SIGTERM');
-      await new Promise((r) => child.on('close', r));
-    },
-  };
+  const s = await start(args);
+  return { origin: s.origin, stop: () => stop(s) };
 }
 
 /** Where screenshots go: a fresh directory under the system's temporary one, printed for the reader. */

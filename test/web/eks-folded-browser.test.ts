@@ -45,6 +45,16 @@ describe('the folded graph under eks in a real browser', { skip: skip ?? false }
         e.emit('tap');
       });
       await page.waitForSelector('#explain .eks-mark', { timeout: 60_000 });
+      // its label, shown once picked, lies between the two boxes, none drawn over it (the layers leave it room)
+      const covered = await page.evaluate(() => {
+        const e = window.podwallGraph.edges('.picked')[0];
+        const l = e.boundingBox({ includeNodes: false, includeEdges: false, includeLabels: true, includeSourceLabels: false, includeTargetLabels: false });
+        const hit = (b: any): boolean => l.x1 < b.x2 && b.x1 < l.x2 && l.y1 < b.y2 && b.y1 < l.y2; // eslint-disable-line @typescript-eslint/no-explicit-any
+        return { label: e.data('label'), w: l.w, under: window.podwallGraph.nodes('[kind = "folded"], [kind = "outside"]').filter((n: any) => hit(n.boundingBox({ includeLabels: false }))).map((n: any) => n.id()) }; // eslint-disable-line @typescript-eslint/no-explicit-any
+      });
+      assert.equal(covered.label, '8080/TCP, 9090/TCP');
+      assert.ok(covered.w > 0, 'the label is drawn');
+      assert.deepEqual(covered.under, [], `the label of cli -> srv lies under ${covered.under.join(', ')}`);
       const text = (await page.textContent('#explain'))!;
       assert.match(text, /On 8080\/TCP, 9090\/TCP the other data plane answers partial \(ingress-named-port-union\)/s, text);
       await page.screenshot({ path: join(shots, 'eks-folded-mark.png') });
