@@ -2,15 +2,18 @@
  * `flows summary` on a flow log file, end to end through the CLI (start-up, cluster, reading,
  * attribution, report), beside a plain read-and-split of the same file in the same run: the ratio
  * is what matters on a shared machine. Agent v1.3 lines between the large cluster's pods, drawn
- * from a pool of distinct connections, as real traffic repeats its paths.
+ * from a pool of distinct connections, as real traffic repeats its paths. When the agent line scanner
+ * in C was built (src/flows/native-scan.ts), the command runs again with the JavaScript one, whose
+ * answer must be the same.
  */
 import { spawnSync } from 'node:child_process';
 import { closeSync, createReadStream, createWriteStream, mkdtempSync, openSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDocuments } from '../src/k8s/yaml.js';
 import { Engine } from '../src/engine/engine.js';
+import { nativeScanAvailable } from '../src/flows/native-scan.js';
 import { buildCluster, expandLists } from '../src/model/build.js';
 import { workloadId, type Pod } from '../src/model/cluster.js';
 import { generateYaml, SHAPES } from './generate.js';
@@ -140,9 +143,9 @@ export async function measureFlows(lines: number): Promise<Record<string, unknow
     const { connections } = await writeLog(log, yaml, lines);
     const split = await readAndSplit(log);
     const count = await readAndCount(log);
-    const runSummary = (file: string): { ms: number; stdout: string } => {
+    const runSummary = (file: string, env: Record<string, string> = {}): { ms: number; stdout: string } => {
       const t = performance.now();
-      const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'podwall.js'), 'flows', 'summary', '-f', join(dir, 'large.yaml'), file, '-o', 'json'], { encoding: 'utf8', maxBuffer: 1 << 28 });
+      const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'podwall.js'), 'flows', 'summary', '-f', join(dir, 'large.yaml'), file, '-o', 'json'], { encoding: 'utf8', maxBuffer: 1 << 28, env: { ...process.env, ...env } });
       if (r.status !== 0) throw new Error(`flows summary failed: ${r.stderr}`);
       return { ms: performance.now() - t, stdout: r.stdout };
     };
@@ -153,8 +156,12 @@ export async function measureFlows(lines: number): Promise<Record<string, unknow
     readSync(fd, head, 0, head.length, 0);
     closeSync(fd);
     writeFileSync(one, head.subarray(0, head.indexOf(10) + 1));
+    const native = nativeScanAvailable();
     const baseMs = runSummary(one).ms;
     const { ms, stdout } = runSummary(log);
+    // the same command with the JavaScript scanner (what runs where the C one was not built), right after
+    const js = native ? runSummary(log, { PODWALL_NATIVE_SCAN: '0' }) : undefined;
+    if (js && js.stdout !== stdout) throw new Error('flows summary answers otherwise with the JavaScript scanner than with the C one');
     const summary = JSON.parse(stdout) as { flows?: number; denied?: number; summary?: { flows: number; denied: number } };
     const s = summary.summary ?? summary;
     const perS = (n: number, t: number): number => Math.round(n / (t / 1000));
@@ -177,6 +184,9 @@ export async function measureFlows(lines: number): Promise<Record<string, unknow
       read_count_ms: Math.round(count.ms),
       read_count_lines_per_s: perS(count.lines, count.ms),
       flows_ratio_to_read_count: Math.round(((ms - baseMs) / count.ms) * 100) / 100,
+      native_scanner: native,
+      ...(js ? { js_scanner_ms: Math.round(js.ms), js_scanner_lines_per_s: perS(lines, js.ms) } : {}),
+      load: Math.round(loadavg()[0]! * 10) / 10,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
