@@ -25,7 +25,7 @@ import { createDashboardServer, EventHub } from '../web/server.js';
 import { fingerprint, type WorkerInputs } from '../web/worker-inputs.js';
 import { InlineAnswers, WorkerAnswers, type HeavyAnswers } from '../web/worker-pool.js';
 import { addDataplaneOptions, describeChoice, eksChoice, parseDataplane, type DataplaneFlags } from './dataplane.js';
-import { flowFormat, readFlows } from './flows.js';
+import { flowFormat, readFlows } from './flow-inputs.js';
 import { addInputOptions, buildOptions, collect, liveReader, readInputs, readObjects, wantsLive, type InputFlags } from './inputs.js';
 import { UsageError, type CliIO } from './io.js';
 import { addMetricsOptions, startMetrics, type MetricsFlags } from './metrics.js';
