@@ -17,7 +17,7 @@ import { createRequire } from 'node:module';
 import { dirname, extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { answerBytes, internalError, type Answer } from './answer.js';
-import type { ApiResponse } from './api.js';
+import type { ApiResponse } from './api-response.js';
 import { questionKey, type QuestionProgress } from './progress.js';
 import { InlineAnswers, type HeavyAnswers } from './worker-pool.js';
 

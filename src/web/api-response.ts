@@ -1,0 +1,11 @@
+/**
+ * An answer of the dashboard's JSON API, before it is bytes (answer.ts): a status and a JSON body. Every view
+ * makes its answers with ok and error.
+ */
+export interface ApiResponse {
+  status: number;
+  body: unknown;
+}
+
+export const error = (status: number, message: string): ApiResponse => ({ status, body: { error: message } });
+export const ok = (body: unknown): ApiResponse => ({ status: 200, body });
