@@ -29,7 +29,7 @@ export interface JointClass {
   spec: EndpointClass;
   rep: Endpoint;
   pods: Pod[];
-  /** [group, count, ...] as matrix.ts lists members. */
+  /** [group, count, ...] as matrix-groups.ts lists members. */
   members: number[];
   address: Address;
   domain?: string;
@@ -43,7 +43,7 @@ export interface JointClass {
 
 export interface GroupView {
   G: number;
-  /** The matrix group of a pod; the groups of an outside class (matrix.ts members). */
+  /** The matrix group of a pod; the groups of an outside class (matrix-groups.ts members). */
   groupOfPod(pod: Pod): number | undefined;
   outsideMembers(c: EndpointClass): number[];
   wanted(gs: number, gd: number): boolean;

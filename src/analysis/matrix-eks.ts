@@ -18,7 +18,8 @@ import { Reachability } from '../engine/reachability.js';
 import { Dataplanes } from '../eks/compare.js';
 import { workloadId } from '../model/cluster.js';
 import { answerOf, EksCounts, type GroupView } from './eks-matrix.js';
-import { groupClasses, MECHANISM_LIMIT, pairShown, queriesFor, type Group, type MatrixDataplane, type MatrixEdge, type MatrixOptions, type MatrixResult, type OutsideNode, type WorkloadNode } from './matrix.js';
+import { groupClasses, pairShown, queriesFor, type Group } from './matrix-groups.js';
+import { MECHANISM_LIMIT, type MatrixDataplane, type MatrixEdge, type MatrixOptions, type MatrixResult, type OutsideNode, type WorkloadNode } from './matrix-types.js';
 import { MatrixWalk, type PlaneRows, type SourceProgress } from './matrix-walk.js';
 
 export interface EksMatrixStream {

@@ -12,7 +12,8 @@ import { ClassIndex, type EndpointClass } from '../engine/classes.js';
 import type { Engine } from '../engine/engine.js';
 import { mergeRanges, type PortClass, type PortRange } from '../engine/ports.js';
 import { Reachability } from '../engine/reachability.js';
-import { groupClasses, pairShown, queriesFor, type Group, type MatrixEdge, type MatrixOptions, type OutsideNode, type WorkloadNode } from './matrix.js';
+import { groupClasses, pairShown, queriesFor, type Group } from './matrix-groups.js';
+import type { MatrixEdge, MatrixOptions, OutsideNode, WorkloadNode } from './matrix-types.js';
 import { MatrixWalk, type PairEdge, type PlaneRows, type SourceProgress, type Toward } from './matrix-walk.js';
 
 export interface MatrixStream {

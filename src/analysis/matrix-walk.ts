@@ -11,7 +11,8 @@
  */
 import type { Cluster } from '../model/cluster.js';
 import { workloadId } from '../model/cluster.js';
-import { OUTSIDE, pairShown, shownKind, type Group, type MatrixEdge, type MatrixOptions, type OutsideNode, type WorkloadNode } from './matrix.js';
+import { pairShown, shownKind, type Group } from './matrix-groups.js';
+import { OUTSIDE, type MatrixEdge, type MatrixOptions, type OutsideNode, type WorkloadNode } from './matrix-types.js';
 
 /** Called after each source's edges are made, with how many of `sources` are done. */
 export type SourceProgress = (done: number, sources: number) => void;

@@ -6,132 +6,20 @@
 import { members as eachMember } from '../engine/bitset.js';
 import { ClassIndex, type EndpointClass } from '../engine/classes.js';
 import { Engine } from '../engine/engine.js';
-import type { OutsideKind, OutsideWorld } from '../engine/outside.js';
-import { mergeRanges, onlyProtocol, portClasses, singlePort, type PortClass, type PortRange } from '../engine/ports.js';
+import type { OutsideWorld } from '../engine/outside.js';
+import { mergeRanges, type PortRange } from '../engine/ports.js';
 import { Reachability } from '../engine/reachability.js';
-import { workloadId, type Protocol } from '../model/cluster.js';
+import type { Protocol } from '../model/cluster.js';
+import { queriesFor } from './matrix-groups.js';
 import { computeEksMatrix } from './matrix-eks.js';
 import { streamMatrix } from './matrix-stream.js';
+import { NODES, type MatrixOptions, type MatrixResult, type OutsideNode } from './matrix-types.js';
 
-/**
- * Peers outside the pod network: `summary` folds the Node objects into one peer `nodes`, and when a
- * workload has the same answer toward every peer outside, shows it once as `outside`; `each` lists
- * every address range, domain name and node; `none` leaves them out.
- */
-export type OutsideMode = 'summary' | 'each' | 'none';
-
-export interface MatrixOptions {
-  /** Only pairs with an end in these namespaces; undefined = all. */
-  namespaces?: readonly string[];
-  /** Leave denied pairs out: what graphs and unused-path reports need, at a fraction of the size. */
-  allowedOnly?: boolean;
-  /** One port (TCP unless `protocol`) instead of the whole port space; `protocol` alone: its ports only. */
-  port?: number;
-  protocol?: Protocol;
-  outside?: OutsideMode;
-  /** Only connections with one end outside the pod network: what reaches in, what reaches out. */
-  exposure?: boolean;
-  /** With exposure: only this peer outside (its name, e.g. `internet`). */
-  peer?: string;
-  /** The outside as split for several clusters at once (diff compares two on the same atoms). */
-  world?: OutsideWorld;
-  /**
-   * Whose answer the edges give: `kubernetes` (the specification; the default of this function, the fast
-   * class-level path) or `eks` (what the EKS controller and agent enforce, with `disagreement` marks).
-   */
-  dataplane?: MatrixDataplane;
-}
-
-/** The EKS data plane to model (agent version and compute kind), or the specification. */
-export type MatrixDataplane = { name: 'kubernetes' } | { name: 'eks'; version: string; compute: 'auto' | 'ec2'; controller?: string };
-
-/** Where the other data plane answers differently on some of an edge's ports. */
-export interface Disagreement {
-  /** The ports of the edge on which the other plane's answer differs, merged into ranges. */
-  ports: PortRange[];
-  /** The other plane's answer there (allowed for every pod pair, for some, or for none). */
-  other: 'allowed' | 'denied' | 'partial';
-  /** The EKS mechanisms that make the difference (src/eks/types.ts MECHANISMS), as compare.ts names them. */
-  mechanisms: string[];
-}
-
-export interface WorkloadNode {
-  id: string;
-  namespace: string;
-  name: string;
-  kind: string;
-  pods: number;
-}
-
-export interface OutsideNode {
-  id: string;
-  /** `nodes`: every Node object, folded; `outside`: every peer outside, when they all have the same answer. */
-  kind: OutsideKind | 'nodes' | 'outside';
-  family?: 4 | 6;
-  cidr?: string;
-  except?: string[];
-  /** How many peers it folds (nodes, outside). */
-  members?: number;
-}
-
-export interface MatrixEdge {
-  from: string;
-  to: string;
-  allowed: boolean;
-  /** Some pod pairs of the two ends are allowed on these ports and some are not. */
-  partial: boolean;
-  /** The ports with this answer, merged into ranges. */
-  ports: PortRange[];
-  /**
-   * Set when the other data plane (the specification under eks, EKS under kubernetes) answers differently on
-   * some of `ports`. An edge carries one `other`: when the other plane answers in two ways on an edge's ports,
-   * the edge is split in two with the same answer.
-   */
-  disagreement?: Disagreement;
-}
-
-export interface MatrixResult {
-  workloads: WorkloadNode[];
-  outside: OutsideNode[];
-  edges: MatrixEdge[];
-  /** The data plane the edges answer for (absent = the specification, as before). */
-  dataplane?: MatrixDataplane;
-  /** Marks left without mechanisms: more distinct disagreements than MECHANISM_LIMIT (explain names them). */
-  unnamedDisagreements?: number;
-}
-
-/** At most this many comparisons (each switches every mechanism) name the mechanisms of one matrix. */
-export const MECHANISM_LIMIT = 2000;
-
-export const OUTSIDE = 'outside';
-export const NODES = 'nodes';
-
-export interface Group {
-  id: string;
-  size: number;
-  outside: boolean;
-  inScope: boolean;
-  node?: OutsideNode;
-}
-
-/** Is the pair of groups a row of the matrix: never outside to outside; with exposure, crossing the edge (to `peer`); within scope. */
-export function pairShown(options: MatrixOptions, s: Group, d: Group): boolean {
-  if (s.outside && d.outside) return false; // outside to outside is no connection of the cluster
-  if (options.exposure) {
-    if (s.outside === d.outside) return false;
-    const peer = s.outside ? s : d;
-    if (options.peer && peer.id !== options.peer) return false;
-  }
-  return !options.namespaces || s.inScope || d.inScope;
-}
-
-/**
- * What pairShown reads of a source group, as a key: sources with equal keys are shown toward the same
- * destinations, so the walk (matrix-walk.ts) lists those once per key and computes nothing else.
- */
-export function shownKind(options: MatrixOptions, s: Group): string {
-  return `${s.outside ? 1 : 0}${s.inScope ? 1 : 0}${s.outside && s.id === options.peer ? 1 : 0}`;
-}
+// the vocabulary and the groups live apart (matrix-types.ts, matrix-groups.ts) so that the computations
+// this module dispatches to can use them without importing it; its clients keep this one door
+export { MECHANISM_LIMIT, NODES, OUTSIDE } from './matrix-types.js';
+export type { Disagreement, MatrixDataplane, MatrixEdge, MatrixOptions, MatrixResult, OutsideMode, OutsideNode, WorkloadNode } from './matrix-types.js';
+export { groupClasses, queriesFor } from './matrix-groups.js';
 
 export function computeMatrix(engine: Engine, options: MatrixOptions = {}): MatrixResult {
   // the EKS answer is counted per pair of map-equal pod groups, with the specification's beside it for
@@ -140,59 +28,6 @@ export function computeMatrix(engine: Engine, options: MatrixOptions = {}): Matr
   const stream = streamMatrix(engine, options);
   const edges = [...stream.edges()];
   return { ...stream.nodes(), edges, ...(options.dataplane ? { dataplane: options.dataplane } : {}) };
-}
-
-/** One port (`port`, TCP unless `protocol`), every port of `protocol`, or every port of every protocol. */
-export function queriesFor(engine: Engine, options: { port?: number; protocol?: Protocol }): PortClass[] {
-  if (options.port !== undefined) return singlePort(options.port, options.protocol ?? 'TCP');
-  const all = portClasses([engine.cluster]);
-  return options.protocol ? onlyProtocol(all, options.protocol) : all;
-}
-
-/**
- * The groups edges are shown between (workloads; peers outside, with nodes folded in summary mode),
- * and for each class the groups of its members with their counts, as flat [group, count, ...] lists.
- */
-export function groupClasses(engine: Engine, classes: ClassIndex, mode: OutsideMode, namespaces?: readonly string[]): { groups: Group[]; members: number[][]; index: Map<string, number> } {
-  const groups: Group[] = [];
-  const index = new Map<string, number>();
-  const groupOf = (id: string, make: () => Group): number => {
-    let i = index.get(id);
-    if (i === undefined) {
-      index.set(id, (i = groups.length));
-      groups.push(make());
-    }
-    return i;
-  };
-  const nodeCount = engine.cluster.nodes.length;
-  const members = classes.classes.map((c: EndpointClass): number[] => {
-    const m = new Map<number, number>();
-    if (c.outside) {
-      if (mode === 'none') return [];
-      const peer = c.outside;
-      const folded = mode === 'summary' && peer.kind === 'node';
-      const id = folded ? NODES : peer.name;
-      const g = groupOf(id, () => ({
-        id,
-        size: 0,
-        outside: true,
-        inScope: false,
-        node: folded
-          ? { id, kind: 'nodes', members: nodeCount }
-          : { id, kind: peer.kind, ...(peer.family ? { family: peer.family } : {}), ...(peer.cidr ? { cidr: peer.cidr } : {}), ...(peer.except ? { except: peer.except } : {}) },
-      }));
-      groups[g]!.size++;
-      m.set(g, 1);
-    }
-    for (const p of c.pods) {
-      const id = workloadId(p);
-      const g = groupOf(id, () => ({ id, size: 0, outside: false, inScope: !namespaces || namespaces.includes(p.namespace) }));
-      groups[g]!.size++;
-      m.set(g, (m.get(g) ?? 0) + 1);
-    }
-    return [...m].flat();
-  });
-  return { groups, members, index };
 }
 
 export interface NamespaceEdge {

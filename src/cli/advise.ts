@@ -4,7 +4,7 @@ import { buildCluster } from '../model/build.js';
 import { newStats } from '../sources/flow-files.js';
 import { addCloudWatchOptions, flowSource, windowOnlyWithCloudWatch, type CloudWatchFlags } from './cloudwatch.js';
 import { countAhead } from './counted-flows.js';
-import { addFlowOptions, type FlowFlags } from './flows.js';
+import { addFlowOptions, type FlowFlags } from './flow-inputs.js';
 import { buildOptions, collect, parseOutput, readInputs } from './inputs.js';
 import { UsageError, type CliIO } from './io.js';
 

@@ -10,7 +10,7 @@ import { formatDiagnostic, type Diagnostic } from '../k8s/errors.js';
 import { expandLogPaths, type ReadStats } from '../sources/flow-files.js';
 import { tallyFiles } from '../sources/flow-tally.js';
 import { cloudWatchTuples, type CloudWatchFlags } from './cloudwatch.js';
-import { flowFormat, flowThreads, readFlows, type FlowFlags } from './flows.js';
+import { flowFormat, flowThreads, readFlows, type FlowFlags } from './flow-inputs.js';
 import { timeWindow } from './incident-inputs.js';
 import type { CliIO } from './io.js';
 

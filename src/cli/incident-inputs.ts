@@ -11,7 +11,7 @@ import { DEFAULT_INCIDENT_OPTIONS, type IncidentOptions } from '../incidents/opt
 import { buildTimeline, timelineSnapshots, type RecordedPolicyChange } from '../incidents/timeline.js';
 import { expandLogPaths, readFlowFile, type LocatedFlow, type ReadStats } from '../sources/flow-files.js';
 import { HistoryStore } from '../store/history.js';
-import { flowFormat, type FlowFlags } from './flows.js';
+import { flowFormat, type FlowFlags } from './flow-inputs.js';
 import { buildOptions } from './inputs.js';
 import { UsageError, type CliIO } from './io.js';
 import { loadSnapshots } from './snapshots.js';

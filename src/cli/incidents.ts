@@ -3,7 +3,7 @@ import { formatIncidents } from '../report/incidents/index.js';
 import { newStats } from '../sources/flow-files.js';
 import { defaultDbPath } from '../store/history.js';
 import { addCloudWatchOptions, cloudWatchFlows, flowSource, snapshotTimes, type CloudWatchFlags } from './cloudwatch.js';
-import { addFlowOptions } from './flows.js';
+import { addFlowOptions } from './flow-inputs.js';
 import { addIncidentOptions, incidentMachinery, readFlowsByTime, recordedPolicyChanges, timeWindow, type IncidentFlags } from './incident-inputs.js';
 import { parseOutput } from './inputs.js';
 import { UsageError, type CliIO } from './io.js';

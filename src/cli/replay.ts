@@ -5,7 +5,7 @@ import { buildCluster } from '../model/build.js';
 import { newStats, type ReadStats } from '../sources/flow-files.js';
 import { addCloudWatchOptions, flowSource, windowOnlyWithCloudWatch, type CloudWatchFlags } from './cloudwatch.js';
 import { countAhead } from './counted-flows.js';
-import { addFlowOptions, type FlowFlags } from './flows.js';
+import { addFlowOptions, type FlowFlags } from './flow-inputs.js';
 import { buildOptions, collect, parseOutput, readInputs } from './inputs.js';
 import { paint, type CliIO } from './io.js';
 import { addProposalOptions, describeProposal, readProposal, type ProposalFlags, type ProposalSummary } from './proposal.js';

@@ -20,12 +20,13 @@ import { DashboardApi, type DashboardDataplane, type DashboardState } from '../w
 import { FlowIndex } from '../web/flows.js';
 import { clusterScope, inScope, type ClusterScope, type HistorySource } from '../web/history.js';
 import { PolicyTracker } from '../web/live.js';
-import { LiveInline, LiveThread, type LiveEvaluation, type LiveSetup } from '../web/live-evaluation.js';
+import { LiveInline, LiveThread, type LiveEvaluation } from '../web/live-evaluation.js';
+import type { LiveSetup } from '../web/live-state.js';
 import { createDashboardServer, EventHub } from '../web/server.js';
 import { fingerprint, type WorkerInputs } from '../web/worker-inputs.js';
 import { InlineAnswers, WorkerAnswers, type HeavyAnswers } from '../web/worker-pool.js';
 import { addDataplaneOptions, describeChoice, eksChoice, parseDataplane, type DataplaneFlags } from './dataplane.js';
-import { flowFormat, readFlows } from './flows.js';
+import { flowFormat, readFlows } from './flow-inputs.js';
 import { addInputOptions, buildOptions, collect, liveReader, readInputs, readObjects, wantsLive, type InputFlags } from './inputs.js';
 import { UsageError, type CliIO } from './io.js';
 import { addMetricsOptions, startMetrics, type MetricsFlags } from './metrics.js';

@@ -21,7 +21,7 @@ import { PolicySetTracker } from '../incidents/policy-set.js';
 import { policyObject } from '../incidents/policy-objects.js';
 import { incidentJson } from '../report/incidents/json.js';
 import { FileFollower } from '../sources/flow-tail.js';
-import { flowFormat } from './flows.js';
+import { flowFormat } from './flow-inputs.js';
 import { addIncidentOptions, duration, incidentOptions, type IncidentFlags } from './incident-inputs.js';
 import { collect } from './inputs.js';
 

@@ -3,9 +3,9 @@
  * thread or a worker), so that both give byte-identical answers. An answer beyond ANSWER_LIMIT is
  * replaced by an error that says how to ask a smaller question: no client, and no cache, holds more.
  */
-import type { ApiResponse } from './api.js';
+import type { ApiResponse } from './api-response.js';
 
-/** The largest answer the dashboard sends (a graph of EDGE_LIMIT edges is a few MiB). */
+/** The largest answer the dashboard sends (a graph of graph.ts's EDGE_LIMIT edges is a few MiB). */
 export const ANSWER_LIMIT = 64 * 1024 * 1024;
 
 export interface Answer {

@@ -1,89 +1,34 @@
 /**
  * The dashboard's JSON API: pure functions from a request to a status and a body, over one loaded
  * cluster. Bad requests get clear 4xx answers; nothing here touches the network or the disk. Each view
- * has a file of its own (graph, denied, flows, diff, audit, history); this one routes, and answers the
- * summary and the explanations. The contract with the page is /work/notes/dashboard-api.md (and the
- * README's dashboard section).
+ * has a file of its own (graph, denied, flows, diff, audit, history), given what api-context.ts describes and
+ * answering as api-response.ts does; this one routes, and answers the summary and the explanations. The
+ * contract with the page is /work/notes/dashboard-api.md (and the README's dashboard section).
  */
 import { eksDecider, specDecider, type Decider } from '../analysis/deciders.js';
 import { judge } from '../analysis/judgement.js';
-import { NODES, OUTSIDE, type MatrixDataplane, type WorkloadNode } from '../analysis/matrix.js';
-import type { AuditResult } from '../audit/run.js';
+import { NODES, OUTSIDE, type WorkloadNode } from '../analysis/matrix.js';
 import { Engine } from '../engine/engine.js';
 import { Dataplanes } from '../eks/compare.js';
 import { INTERNET, OutsideWorld } from '../engine/outside.js';
-import { PROTOCOLS, workloadId, type Cluster, type Protocol } from '../model/cluster.js';
+import { PROTOCOLS, workloadId, type Protocol } from '../model/cluster.js';
 import { EndpointResolver, type Reference } from '../model/refs.js';
-import type { EksContext } from '../report/dataplanes.js';
 import { judgementJson, renderJudgement } from '../report/judgement.js';
 import { auditView } from './audit.js';
 import { deniedView } from './denied.js';
 import { diffView, DiffOverlay } from './diff.js';
-import type { FlowSource } from './flows.js';
 import { flowEdgeView, flowsView } from './flows.js';
 import { graphView } from './graph.js';
-import { historyView, incidentSummary, type ClusterScope, type HistorySource } from './history.js';
+import { historyView, incidentSummary } from './history.js';
 import type { Progress, ProgressSink } from './progress.js';
+import { FOLD_ABOVE, type ApiContext, type DashboardDataplane, type DashboardState } from './api-context.js';
+import { error, ok, type ApiResponse } from './api-response.js';
 
 export type { ClusterScope, HistorySource } from './history.js';
 export type { FlowSource } from './flows.js';
-
-export interface ApiResponse {
-  status: number;
-  body: unknown;
-}
-
-/** The data plane the server answers for, as `--dataplane` chose it (the CLI resolves the EKS version). */
-export type DashboardDataplane = { name: 'kubernetes'; text: string } | { name: 'eks'; version: string; compute: 'auto' | 'ec2'; controller?: string; text: string; context: EksContext };
-
-export interface DashboardState {
-  cluster: Cluster;
-  /** Absent in a dashboard worker, which answers only the heavy views (server.ts). */
-  audit?: AuditResult;
-  proposed?: Cluster;
-  history?: HistorySource;
-  source: string;
-  dataplane?: DashboardDataplane;
-  /** Which cluster history and flows belong to, and how that was decided. */
-  scope?: ClusterScope;
-  /** `serve --flows LOGS`: the observed flows, attributed (a FlowIndex). */
-  flows?: FlowSource;
-  /** Served from a live cluster that is watched: `/api/events` streams its changes. */
-  live?: boolean;
-}
-
-export const error = (status: number, message: string): ApiResponse => ({ status, body: { error: message } });
-export const ok = (body: unknown): ApiResponse => ({ status: 200, body });
-
-/** Above this many workloads the graph starts folded into namespaces. */
-export const FOLD_ABOVE = 300;
-/** The most edges one graph answer holds: a browser stays fluid, and the answer says what it left out. */
-export const EDGE_LIMIT = 4000;
-
-/** The served EKS data plane as the matrices take it. */
-export function planeOf(d: DashboardDataplane & { name: 'eks' }): MatrixDataplane & { name: 'eks' } {
-  return { name: 'eks', version: d.version, compute: d.compute, ...(d.controller ? { controller: d.controller } : {}) };
-}
+export type { DashboardDataplane, DashboardState } from './api-context.js';
 
 const SPEC: DashboardDataplane = { name: 'kubernetes', text: 'the Kubernetes specification' };
-
-/** What the views share: the loaded cluster and what is derived from it once. */
-export interface ApiContext {
-  readonly state: DashboardState;
-  readonly engine: Engine;
-  readonly resolver: EndpointResolver;
-  /** The outside world split for the cluster and the proposal together, so that diff and graph name peers alike. */
-  readonly world: OutsideWorld;
-  readonly dataplane: DashboardDataplane;
-  readonly workloads: Map<string, WorkloadNode>;
-  decider(): Decider;
-  /** Under eks: both data planes of the served cluster, made once (the agent's maps of every pod are its cost). */
-  planes(): Dataplanes | undefined;
-  diff(): DiffOverlay | undefined;
-  reference(ref: string): { ok: true; ref: Reference } | { ok: false; status: number; error: string };
-  /** How far the question being answered has got (progress.ts); may throw Superseded to stop it there. */
-  report(p: Progress): void;
-}
 
 export class DashboardApi implements ApiContext {
   readonly engine: Engine;

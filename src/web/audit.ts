@@ -5,7 +5,7 @@
 import { CHECKS } from '../audit/checks/index.js';
 import type { AuditResult, Kpis } from '../audit/run.js';
 import { SEVERITY_RANK, type FindingSeverity } from '../audit/types.js';
-import { ok, type ApiResponse } from './api.js';
+import { ok, type ApiResponse } from './api-response.js';
 
 export interface KpiTile {
   id: string;

@@ -12,7 +12,8 @@ import { focusedMatrix } from './focus.js';
 import type { PortRange } from '../engine/ports.js';
 import { deciding, type Verdict } from '../engine/verdict.js';
 import { summarize, tierLabel } from '../report/summary.js';
-import { error, FOLD_ABOVE, ok, planeOf, type ApiContext, type ApiResponse } from './api.js';
+import { FOLD_ABOVE, planeOf, type ApiContext } from './api-context.js';
+import { error, ok, type ApiResponse } from './api-response.js';
 import { eksGroupMatrix } from './eks-groups.js';
 
 /** Reasons are computed for this many denied edges; the answer says how many more there were. */

@@ -11,7 +11,7 @@ import { Engine } from '../engine/engine.js';
 import { OutsideWorld } from '../engine/outside.js';
 import type { Cluster } from '../model/cluster.js';
 import { EndpointResolver, type Reference } from '../model/refs.js';
-import { ok, type ApiResponse } from './api.js';
+import { ok, type ApiResponse } from './api-response.js';
 
 export type SideVerdictText = 'allowed' | 'denied' | 'partial' | 'absent';
 

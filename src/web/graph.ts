@@ -9,7 +9,8 @@ import type { PortRange } from '../engine/ports.js';
 import { PROTOCOLS, workloadId, type Pod, type Protocol } from '../model/cluster.js';
 import { eksGroupMatrix } from './eks-groups.js';
 import { focusedMatrix } from './focus.js';
-import { EDGE_LIMIT, error, FOLD_ABOVE, ok, planeOf, type ApiContext, type ApiResponse } from './api.js';
+import { FOLD_ABOVE, planeOf, type ApiContext } from './api-context.js';
+import { error, ok, type ApiResponse } from './api-response.js';
 
 /** The group of every peer outside the pod network; `(outside)` can be no namespace's name. */
 export const OUTSIDE_GROUP = '(outside)';
@@ -46,6 +47,9 @@ export interface GraphEdge {
 }
 
 export type GraphLevel = 'namespace' | 'workload';
+
+/** The most edges one graph answer holds: a browser stays fluid, and the answer says what it left out. */
+export const EDGE_LIMIT = 4000;
 
 /** Said with every folded view on EKS: what it costs (measured on the benchmark clusters, README dashboard). */
 const SLOW = 'On EKS a view of a large cluster (thousands of pods) takes minutes to compute: the agent\'s maps of every pod are built and every pair of pod classes decided (explain answers one pair at once).';

@@ -8,7 +8,7 @@
  * being served.
  */
 import { filesCluster, normalizedLabel } from '../store/cluster.js';
-import { ok, type ApiResponse } from './api.js';
+import { ok, type ApiResponse } from './api-response.js';
 
 export interface ClusterScope {
   /** The name shown: the --cluster-name, the kubeconfig context, or the input files. */

@@ -4,57 +4,14 @@
  * state before, and its audit (the EKS checks build the agent's maps of every pod). In a worker thread of its own
  * (LiveThread), so that the server answers the page, the summary and the event stream meanwhile; or, with
  * PODWALL_SERVE_THREADS=0, in the server's thread (LiveInline), as the heavy views then are. Either way the
- * answers are the same functions' (LiveState) on the same objects, and states are evaluated in the order given.
+ * answers are the same functions' (live-state.ts LiveState) on the same objects, and states are evaluated in
+ * the order given.
  */
 import { Worker } from 'node:worker_threads';
-import type { MatrixDataplane } from '../analysis/matrix.js';
-import type { AuditConfig } from '../audit/config.js';
-import type { EnforcementState } from '../audit/context.js';
-import { enforcementFromCluster } from '../audit/enforcement.js';
-import { runAudit, type AuditResult } from '../audit/run.js';
-import type { PortRange } from '../engine/ports.js';
-import type { Compute } from '../eks/types.js';
-import type { BuildOptions, SourceObject } from '../model/build.js';
+import type { SourceObject } from '../model/build.js';
 import type { Cluster } from '../model/cluster.js';
-import { connectionChanges, connections, type ConnectionChange } from './live.js';
+import { LiveState, type Change, type LiveSetup } from './live-state.js';
 import type { LiveAnswer, LiveQuestion } from './live-worker.js';
-
-/** What every evaluation shares, as serve.ts set it up (plain data: it is handed to the worker once). */
-export interface LiveSetup {
-  /** `-f` paths served beside the watched cluster (the worker reads them again, once), and stdin for `-f -`. */
-  files: string[];
-  stdin?: string;
-  options: BuildOptions;
-  dataplane: MatrixDataplane;
-  audit: { config: AuditConfig; addon?: EnforcementState; eks?: { version: string; compute: Compute; controller?: string } };
-}
-
-/** A new state against the one before: the connections it opened and closed, and its audit. */
-export interface Change {
-  opened: ConnectionChange[];
-  closed: ConnectionChange[];
-  audit: AuditResult;
-}
-
-/** The connections of the last state evaluated, and each new state's change from it (what serve did in its own thread before). */
-export class LiveState {
-  private before?: Map<string, PortRange[]>;
-
-  constructor(private readonly setup: LiveSetup) {}
-
-  first(cluster: Cluster): void {
-    this.before = connections(cluster, this.setup.dataplane);
-  }
-
-  next(cluster: Cluster): Change {
-    const after = connections(cluster, this.setup.dataplane);
-    const a = this.setup.audit;
-    const audit = runAudit(cluster, a.config, [...enforcementFromCluster(cluster), ...(a.addon ? [a.addon] : [])], a.eks);
-    const change = { ...connectionChanges(this.before ?? new Map(), after), audit };
-    this.before = after;
-    return change;
-  }
-}
 
 export interface LiveEvaluation {
   /** The first state (built from the watched `liveObjects` and the files; `cluster` is the server's build of it). */

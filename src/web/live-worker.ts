@@ -8,7 +8,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { buildCluster, type SourceObject } from '../model/build.js';
-import { LiveState, type Change, type LiveSetup } from './live-evaluation.js';
+import { LiveState, type Change, type LiveSetup } from './live-state.js';
 import { readAgain } from './worker-inputs.js';
 
 /** `first`: the state later ones are compared with (nothing is answered but that it is done). */

@@ -17,14 +17,9 @@ import { createRequire } from 'node:module';
 import { dirname, extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { answerBytes, internalError, type Answer } from './answer.js';
-import type { ApiResponse } from './api.js';
+import type { ApiHandler } from './api-response.js';
 import { questionKey, type QuestionProgress } from './progress.js';
 import { InlineAnswers, type HeavyAnswers } from './worker-pool.js';
-
-/** What answers the JSON API: the DashboardApi, or a holder that swaps it when a watched cluster changes. */
-export interface ApiHandler {
-  handle(method: string, url: URL): ApiResponse;
-}
 
 /** Server-sent events at /api/events (a watched cluster). Publishing drops the cached answers first. */
 export class EventHub {

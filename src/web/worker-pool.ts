@@ -12,8 +12,8 @@
  */
 import { Worker } from 'node:worker_threads';
 import { answerBytes, internalError, type Answer } from './answer.js';
+import type { ApiHandler } from './api-response.js';
 import { questionKey, type Progress, type QuestionProgress } from './progress.js';
-import type { ApiHandler } from './server.js';
 import type { FromWorker, ToWorker, WorkerData } from './worker.js';
 import type { WorkerInputs } from './worker-inputs.js';
 
