@@ -53,6 +53,8 @@ describe('a slow view in a real browser', { skip: skip ?? false }, () => {
       const { text, value, max } = await shown.jsonValue();
       assert.match(text, /Computing the graph of every namespace/, text);
       assert.match(text, /(Building the EKS agent's maps of every pod|Deciding the EKS answer between groups): ([\d,]+) of ([\d,]+) (pods|namespaces)/, text);
+      // which phase of how many: the bar starts again from nothing at each
+      assert.match(text, /(pods|namespaces) \(step [13] of 3\)/, text);
       const [, done, total] = /: ([\d,]+) of ([\d,]+)/.exec(text)!.map((x) => x.replace(/,/g, ''));
       assert.equal(max, Number(total), text);
       assert.equal(value, Number(done), text);
