@@ -41,7 +41,7 @@ export interface EksGroupOptions {
   within?: boolean;
   /** How far it has got (progress.ts): the agent's maps of every pod, then the source groups counted. */
   report?(p: Progress): void;
-  /** What a group is called in those reports (`namespaces`, `workloads`). */
+  /** What the groups are called in those reports, as a reader counts them (`namespaces and peers outside`). */
   unit?: string;
 }
 

@@ -57,7 +57,7 @@ describe('the progress of heavy views over HTTP', () => {
     const b = '/api/graph?namespace=ns2';
     const giveUp = new AbortController();
     const askedA = fetch(origin + a, { signal: giveUp.signal }).catch((e: Error) => e);
-    const computing = await until(a, (s) => s.state === 'computing' && s.progress?.unit === 'groups' && s.progress.done < s.progress.total / 2, 'ns1 computing, early');
+    const computing = await until(a, (s) => s.state === 'computing' && s.progress?.unit === 'workloads, namespaces and peers outside' && s.progress.done < s.progress.total / 2, 'ns1 computing, early');
     assert.equal(computing.question, '/api/graph?namespace=ns1');
     assert.match(computing.progress!.phase, /Deciding the EKS answer between groups/);
     // the last of three phases: a bar that starts again from nothing is the next phase, and says so
