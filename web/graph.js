@@ -268,7 +268,8 @@
 
   async function showDenied(workload) {
     const list = $('#denied-list');
-    list.innerHTML = '<p class="muted">Asking…</p><div class="progress" role="status" hidden></div>';
+    // "Asking…" until the progress box says more (app.css hides it then)
+    list.innerHTML = '<div class="progress" role="status" hidden></div><p class="muted asking">Asking…</p>';
     deniedAsking?.abort();
     const mine = (deniedAsking = new AbortController());
     let r;
