@@ -55,6 +55,9 @@ describe('podwall serve in a real browser', { skip: skip ?? false }, () => {
     const shots = screenDir('shop');
     try {
       const { page, requests, errors } = await open(browser, origin);
+      // the header names the served files once, not once as the cluster and again as the source
+      const header = (await page.textContent('#source'))!;
+      assert.equal(header.split('examples/shop').length - 1, 1, header);
       const edges = await page.evaluate(() => window.podwallGraph.edges().map((e: any) => `${e.data('source')} -> ${e.data('target')} ${e.data('label')}`));
       assert.ok(edges.includes('shop/storefront -> shop/api 9000/TCP'), edges.join('\n'));
       assert.ok(edges.includes('shop/api -> shop/db 5432/TCP'));
