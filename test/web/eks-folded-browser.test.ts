@@ -15,6 +15,15 @@ declare const document: any; // eslint-disable-line @typescript-eslint/no-explic
 const skip = browserMissing();
 if (skip) console.log(`# dashboard EKS folded test skipped: ${skip}`);
 
+/** Picks (clicks) the marked edge from cli to srv and waits for its explanation, which explains the mark. */
+async function pickCliToSrv(page: any): Promise<void> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  await page.evaluate(() => {
+    const e = window.podwallGraph.edges('[?eks]').filter((x: any) => /cli/.test(x.data('source')) && /srv/.test(x.data('target')))[0]; // eslint-disable-line @typescript-eslint/no-explicit-any
+    e.emit('tap');
+  });
+  await page.waitForSelector('#explain .eks-mark', { timeout: 60_000 });
+}
+
 describe('the folded graph under eks in a real browser', { skip: skip ?? false }, () => {
   let served: Served;
   before(async () => {
@@ -41,11 +50,7 @@ describe('the folded graph under eks in a real browser', { skip: skip ?? false }
       await page.screenshot({ path: join(shots, 'eks-folded.png') });
       share(join(shots, 'eks-folded.png'));
       // the mark explained: the edge from cli to srv
-      await page.evaluate(() => {
-        const e = window.podwallGraph.edges('[?eks]').filter((x: any) => /cli/.test(x.data('source')) && /srv/.test(x.data('target')))[0]; // eslint-disable-line @typescript-eslint/no-explicit-any
-        e.emit('tap');
-      });
-      await page.waitForSelector('#explain .eks-mark', { timeout: 60_000 });
+      await pickCliToSrv(page);
       // its label, shown once picked, lies between the two boxes, none drawn over it (the layers leave it room)
       const covered = await page.evaluate(() => {
         const e = window.podwallGraph.edges('.picked')[0];
@@ -71,11 +76,7 @@ describe('the folded graph under eks in a real browser', { skip: skip ?? false }
     const shots = process.env.PODWALL_EKS_SHOTS ?? screenDir('eks-mark-label');
     try {
       const { page, errors } = await open(browser, served.origin);
-      await page.evaluate(() => {
-        const e = window.podwallGraph.edges('[?eks]').filter((x: any) => /cli/.test(x.data('source')) && /srv/.test(x.data('target')))[0]; // eslint-disable-line @typescript-eslint/no-explicit-any
-        e.emit('tap');
-      });
-      await page.waitForSelector('#explain .eks-mark', { timeout: 60_000 });
+      await pickCliToSrv(page);
       // Cytoscape's geometry: the label's box, and the box of the diamond it draws at the edge's middle (none when
       // the edge does not draw it); the rendered label in page pixels, for the look below
       const seen = await page.evaluate(() => {
