@@ -26,7 +26,8 @@
 
   function header(s) {
     const plane = s.dataplane ? ` · ${typeof s.dataplane === 'object' ? s.dataplane.text ?? s.dataplane.name : s.dataplane}` : '';
-    const cluster = s.cluster ? `cluster ${s.cluster} · ` : '';
+    // a cluster named after its files is named once
+    const cluster = s.cluster && s.cluster !== s.source ? `cluster ${s.cluster} · ` : '';
     $('#source').textContent = `${cluster}${s.source} · ${s.workloads} workloads · ${s.pods} pods · ${s.policies} policies · ${s.enforcingMode} mode${plane}${s.live ? ' · live' : ''}`;
   }
 

@@ -125,7 +125,7 @@
     for (const e of data.edges) add(e, e.change === 'added' ? 'added' : e.change === 'removed' ? 'removed' : e.verdict === 'denied' ? 'flow' : 'allowed');
     for (const e of opts.overlay ?? []) add(e, e.kind);
     const all = [...merged.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
-    for (const d of all) d.label = portsLabel(d.ports);
+    for (const d of all) markLabel(d, portsLabel(d.ports));
     const { drawn, fans } = bundleFans(all, nodes);
 
     // ELK's view: edges inside one open box are laid out with it, the rest between top-level boxes
@@ -136,8 +136,8 @@
       const gs = groupOf.get(d.source) ?? d.source;
       const gt = groupOf.get(d.target) ?? d.target;
       if (gs === gt) groups.find((g) => g.id === gs)?.edges.push({ id: d.id, source: d.source, target: d.target });
-      else if (!topEdges.has(`${gs}->${gt}`)) topEdges.set(`${gs}->${gt}`, { id: `${gs}->${gt}`, source: gs, target: gt, labels: [d.label] });
-      else topEdges.get(`${gs}->${gt}`).labels.push(d.label);
+      else if (!topEdges.has(`${gs}->${gt}`)) topEdges.set(`${gs}->${gt}`, { id: `${gs}->${gt}`, source: gs, target: gt, labels: [d.drawnLabel] });
+      else topEdges.get(`${gs}->${gt}`).labels.push(d.drawnLabel);
     }
     const folded = leaves.map((l) => l.label);
     // a fan's pill sits beside its hub: in the hub's box, or among the top-level boxes right after it
@@ -147,6 +147,16 @@
       else leaves.push({ id: f.id, label: f.label, hub: f.hub, fan: true });
     }
     return { level: data.level, groups, leaves, edges: [...topEdges.values()], nodes, drawn, all, fans, folded, open, namespaces, outsideOpen };
+  }
+
+  /**
+   * An edge's label: its ports (`label`), and as drawn (`drawnLabel`) after the mark ◆ when EKS and the
+   * specification disagree on it. A label is drawn on the edge's middle, where the mark is, and its background
+   * would hide the mark: the drawn label carries it instead (graph.js drops the diamond while the label shows).
+   */
+  function markLabel(edge, label) {
+    edge.label = label;
+    edge.drawnLabel = edge.eks ? `◆ ${label}` : label;
   }
 
   /**
@@ -201,7 +211,7 @@
         flows: members.some((e) => e.flows) ? { allowed: members.reduce((s, e) => s + (e.flows?.allowed ?? 0), 0), denied: members.reduce((s, e) => s + (e.flows?.denied ?? 0), 0) } : null,
         loop: false,
       };
-      edge.label = portsLabel(ports);
+      markLabel(edge, portsLabel(ports));
       fans.push({ id, hub: c.hub, group: hubNode?.group, label, edge });
     }
     const drawn = [...all.filter((e) => !taken.has(e.id)), ...fans.map((f) => f.edge)].sort((a, b) => (a.id < b.id ? -1 : 1));

@@ -59,7 +59,9 @@
       { selector: 'edge[kind = "removed"]', style: { 'line-color': COLORS.removed, 'target-arrow-color': COLORS.removed, 'line-style': 'dotted', width: 3, 'target-arrow-shape': 'tee' } },
       { selector: 'edge[kind = "flow"]', style: { 'line-color': COLORS.denied, 'target-arrow-color': COLORS.denied, 'line-style': 'dashed', 'target-arrow-shape': 'tee' } },
       { selector: 'edge[flowText]', style: { 'source-label': 'data(flowText)', 'source-text-offset': 24, 'font-size': 9 } },
-      { selector: 'edge.show-label, edge.hover, edge.picked', style: { label: 'data(label)' } },
+      { selector: 'edge.show-label, edge.hover, edge.picked', style: { label: 'data(drawnLabel)' } },
+      // a shown label lies on the edge's middle, over the diamond: the label says ◆ instead, in the mark's colour
+      { selector: 'edge[?eks].show-label, edge[?eks].hover, edge[?eks].picked', style: { 'mid-target-arrow-shape': 'none', color: COLORS.eks } },
       { selector: '.faded', style: { opacity: 0.18 } },
       { selector: 'edge.out', style: { width: 3 } },
       { selector: 'edge.in', style: { width: 3 } },
@@ -266,7 +268,8 @@
 
   async function showDenied(workload) {
     const list = $('#denied-list');
-    list.innerHTML = '<p class="muted">Asking…</p><div class="progress" role="status" hidden></div>';
+    // "Asking…" until the progress box says more (app.css hides it then)
+    list.innerHTML = '<div class="progress" role="status" hidden></div><p class="muted asking">Asking…</p>';
     deniedAsking?.abort();
     const mine = (deniedAsking = new AbortController());
     let r;

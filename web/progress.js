@@ -23,20 +23,50 @@
     return question;
   }
 
+  /** The phase and its figures; which phase of how many, since each phase's bar starts from nothing again. */
   function figures(p) {
     if (!p) return '';
-    return p.total > 0 ? `${p.phase}: ${number(p.done)} of ${number(p.total)} ${p.unit}` : `${p.phase}…`;
+    const step = p.steps > 1 ? ` (step ${p.step} of ${p.steps})` : '';
+    return p.total > 0 ? `${p.phase}: ${number(p.done)} of ${number(p.total)} ${p.unit}${step}` : `${p.phase}…${step}`;
+  }
+
+  /** A duration to come, as roughly as it can be known. */
+  function roughly(ms) {
+    const s = ms / 1000;
+    if (s < 10) return 'a few seconds';
+    if (s < 90) return `about ${Math.round(s / 5) * 5} s`;
+    return `about ${Math.round(s / 60)} min`;
+  }
+
+  /**
+   * What is left of the phase under way, at the pace the page has seen it go (from the first report of this
+   * phase it saw): nothing until the phase has moved for a second. `seen` keeps that first report between polls.
+   */
+  function left(p, seen, now) {
+    if (!p || !(p.total > 0)) return '';
+    const phase = `${p.step ?? ''}:${p.phase}`;
+    if (seen.phase !== phase || p.done < seen.done) Object.assign(seen, { phase, done: p.done, at: now });
+    const moved = p.done - seen.done;
+    const ms = now - seen.at;
+    if (moved <= 0 || ms < 1000) return '';
+    return `${roughly(((p.total - p.done) * ms) / moved)} left${p.steps > 1 && p.step < p.steps ? ' in this step' : ''}`;
   }
 
   /** The box's content for one answer of /api/progress. */
-  function render(el, path, r) {
+  function render(el, path, r, seen = {}, now = Date.now()) {
     const bar = (p) => (p && p.total > 0 ? `<progress max="${p.total}" value="${p.done}"></progress>` : '<progress></progress>');
+    const figuresOf = (p) => {
+      const rest = left(p, seen, now);
+      return `<span class="figures">${esc(figures(p) || 'started')}</span>${rest ? ` <span class="muted">· ${esc(rest)}</span>` : ''}`;
+    };
+    // the server counts from when it began computing, which may be before this page asked (the first graph is
+    // computed as soon as the server starts)
     if (r.state === 'computing') {
-      el.innerHTML = `<b>Computing ${esc(named(path))}</b> <span class="muted">${esc(r.seconds)} s</span><br><span class="figures">${esc(figures(r.progress) || 'started')}</span>${bar(r.progress)}`;
+      el.innerHTML = `<b>Computing ${esc(named(path))}</b> <span class="muted">started ${esc(Math.round(r.seconds))} s ago</span><br>${figuresOf(r.progress)}${bar(r.progress)}`;
     } else if (r.state === 'waiting') {
       const first = r.behind[0];
       const more = r.behind.length > 1 ? ` and ${r.behind.length - 1} more` : '';
-      el.innerHTML = `<b>Waiting for ${esc(first ? named(first.question) : 'another question')}${esc(more)}</b> <span class="muted">${esc(r.seconds)} s</span><br><span class="muted">before ${esc(named(path))} is computed (the server computes one at a time)</span>${first?.progress ? `<br><span class="figures">${esc(figures(first.progress))}</span>${bar(first.progress)}` : ''}`;
+      el.innerHTML = `<b>Waiting for ${esc(first ? named(first.question) : 'another question')}${esc(more)}</b> <span class="muted">asked ${esc(Math.round(r.seconds))} s ago</span><br><span class="muted">before ${esc(named(path))} is computed (the server computes one at a time)</span>${first?.progress ? `<br>${figuresOf(first.progress)}${bar(first.progress)}` : ''}`;
     } else if (r.state === 'answered') {
       el.innerHTML = `<b>${esc(named(path))}: answered, drawing…</b>`;
     } else return;
@@ -50,11 +80,12 @@
   async function ask(path, el, signal) {
     let stopped = false;
     let timer;
+    const seen = {};
     const poll = async () => {
       if (stopped) return;
       try {
         const r = await api(`/api/progress?of=${encodeURIComponent(path)}`, { signal });
-        if (!stopped) render(el, path, r);
+        if (!stopped) render(el, path, r, seen);
       } catch {
         // the next poll tries again; the answer itself says what went wrong
       }
@@ -71,5 +102,5 @@
     }
   }
 
-  window.podwallProgress = { ask, named };
+  window.podwallProgress = { ask, named, render };
 })();

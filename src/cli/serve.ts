@@ -85,7 +85,8 @@ export function serveCommand(io: CliIO, setCode: (code: number) => void): Comman
     let tracker: PolicyTracker | undefined;
     let dirty = false;
     let context: string | undefined;
-    const files = f.filename?.length ? readObjects(f.filename, input) : [];
+    // the files beside a watched cluster; without a watch they are the inputs, read once below
+    const files = live && f.filename?.length ? readObjects(f.filename, input) : [];
     if (live) {
       const reader = await liveReader(f);
       context = reader.label.replace(/^cluster:/, '');
@@ -100,6 +101,7 @@ export function serveCommand(io: CliIO, setCode: (code: number) => void): Comman
       tracker = new PolicyTracker(objects);
     } else objects = await readInputs(f, input);
 
+    io.progress?.step('building the model');
     const cluster = buildCluster(objects, options);
     const dataplane = chooseDataplane(dataplaneName, f, cluster);
     const scope = clusterScope({ ...(f.clusterName ? { flag: f.clusterName } : {}), ...(context ? { context } : {}), ...(f.filename ? { files: f.filename } : {}), ...(f.flows ? { flows: f.flows } : {}) });
@@ -119,6 +121,7 @@ export function serveCommand(io: CliIO, setCode: (code: number) => void): Comman
     const enforcement = (c: Cluster): EnforcementState[] => [...enforcementFromCluster(c), ...(addon ? [addon] : [])];
     // the audit's EKS checks model the same agent, controller and compute as the page's verdicts
     const auditEks = dataplane.name === 'eks' ? { version: dataplane.version, compute: dataplane.compute, ...(dataplane.controller ? { controller: dataplane.controller } : {}) } : undefined;
+    io.progress?.step('audit');
     const audit = runAudit(cluster, config, enforcement(cluster), auditEks);
     // --cluster-name also scopes the history here; the metrics want it only with --metrics
     const metrics = await startMetrics(f.metrics ? f : { ...f, clusterName: undefined }, io, live, audit.kpis);
@@ -173,7 +176,9 @@ export function serveCommand(io: CliIO, setCode: (code: number) => void): Comman
       };
       process.once('SIGINT', early);
       process.once('SIGTERM', early);
+      io.progress?.step('the dashboard\'s worker thread loads the model');
       await pool.ready();
+      io.progress?.end();
       process.removeListener('SIGINT', early);
       process.removeListener('SIGTERM', early);
       if (signalled) {
@@ -184,6 +189,7 @@ export function serveCommand(io: CliIO, setCode: (code: number) => void): Comman
       }
     } else {
       heavy = new InlineAnswers(handler, log);
+      io.progress?.step('the first graph');
       api.warm();
     }
     const events = live ? new EventHub() : undefined;
@@ -261,7 +267,9 @@ export function serveCommand(io: CliIO, setCode: (code: number) => void): Comman
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
-      // only now: whoever reads this line may signal at once, and without a handler the signal ends the process
+      // only now: whoever reads this line may signal at once, and without a handler the signal ends the process;
+      // on its own line, not after a progress line left on the terminal
+      io.progress?.end();
       io.err(`podwall: serving on http://${host}:${addr.port}/ (Ctrl-C to stop)\n`);
       if (f.address !== '127.0.0.1' && f.address !== '::1' && f.address !== 'localhost') io.err('podwall: warning: listening beyond loopback; anyone who can reach this address sees your policies\n');
     });

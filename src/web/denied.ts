@@ -40,7 +40,7 @@ export function deniedView(ctx: ApiContext, q: URLSearchParams): ApiResponse {
   const m: { edges: MatrixEdge[]; dataplane?: { name: 'eks' | 'kubernetes' } } = !large
     ? computeMatrix(ctx.engine, { namespaces: [w.namespace], world: ctx.world, dataplane: d.name === 'eks' ? planeOf(d) : { name: 'kubernetes' } })
     : d.name === 'eks'
-      ? { edges: eksGroupMatrix(ctx.engine, ctx.planes()!, { world: ctx.world, groupOf: workloadId, inFocus: (g) => g === id, reading: 'pairs', denied: true, report: (p) => ctx.report(p), unit: 'workloads' }).edges, dataplane: d }
+      ? { edges: eksGroupMatrix(ctx.engine, ctx.planes()!, { world: ctx.world, groupOf: workloadId, inFocus: (g) => g === id, reading: 'pairs', denied: true, report: (p) => ctx.report(p), unit: 'workloads and peers outside' }).edges, dataplane: d }
       : { edges: focusedMatrix(ctx.engine, { world: ctx.world, groupOf: workloadId, inFocus: (g) => g === id, denied: true }) };
   const mine = m.edges.filter((e) => (e.from === id || e.to === id) && (!e.allowed || e.partial) && e.ports.length > 0);
   // denied before partial, then by the other end

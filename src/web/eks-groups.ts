@@ -41,12 +41,14 @@ export interface EksGroupOptions {
   within?: boolean;
   /** How far it has got (progress.ts): the agent's maps of every pod, then the source groups counted. */
   report?(p: Progress): void;
-  /** What a group is called in those reports (`namespaces`, `workloads`). */
+  /** What the groups are called in those reports, as a reader counts them (`namespaces and peers outside`). */
   unit?: string;
 }
 
 /** Maps made between two reports (a report is cheap; this keeps it to a few hundred per view). */
 const MAPS_STEP = 50;
+/** The phases reported: the agent's maps of every pod, the pods classified, the groups decided. */
+const STEPS = 3;
 
 export interface GroupEdge extends MatrixEdge {
   /** Pod pairs the EKS data plane allows on the class of ports that allows the most. */
@@ -77,11 +79,11 @@ export function eksGroupMatrix(engine: Engine, planes: Dataplanes, o: EksGroupOp
   const pods = classes.classes.flatMap((c) => (c.outside ? [] : c.pods.filter((p) => !p.hostNetwork)));
   const mapsPhase = 'Building the EKS agent\'s maps of every pod';
   for (let i = 0; i < pods.length; i++) {
-    if (o.report && i % MAPS_STEP === 0) o.report({ phase: mapsPhase, done: i, total: pods.length, unit: 'pods' });
+    if (o.report && i % MAPS_STEP === 0) o.report({ phase: mapsPhase, done: i, total: pods.length, unit: 'pods', step: 1, steps: STEPS });
     planes.eks.mapsOf(pods[i]!);
   }
   // one step with no figures of its own (eks-joint.ts): total 0
-  o.report?.({ phase: 'Classifying the pods by what the agent\'s maps hold', done: 0, total: 0, unit: 'pods' });
+  o.report?.({ phase: 'Classifying the pods by what the agent\'s maps hold', done: 0, total: 0, unit: 'pods', step: 2, steps: STEPS });
   const focus = ids.map((id, g) => !outside[g] && (o.inFocus ? o.inFocus(id) : true));
   const wanted = (gs: number, gd: number): boolean => !(outside[gs] && outside[gd]) && (!o.inFocus || focus[gs]! || focus[gd]!);
   const counts = new EksCounts(planes, classes, reach, queriesFor(engine, o), {
@@ -112,7 +114,7 @@ export function eksGroupMatrix(engine: Engine, planes: Dataplanes, o: EksGroupOp
   let done = 0;
   const walkPhase = 'Deciding the EKS answer between groups';
   const unit = o.unit ?? 'groups';
-  o.report?.({ phase: walkPhase, done, total: sources.length, unit });
+  o.report?.({ phase: walkPhase, done, total: sources.length, unit, step: 3, steps: STEPS });
   for (const gs of sources) {
     counts.count(gs);
     for (let gd = 0; gd < G; gd++) {
@@ -122,7 +124,7 @@ export function eksGroupMatrix(engine: Engine, planes: Dataplanes, o: EksGroupOp
       if (total === 0) continue;
       edges.push(...pairEdges(ids[gs]!, ids[gd]!, gd, total));
     }
-    o.report?.({ phase: walkPhase, done: ++done, total: sources.length, unit });
+    o.report?.({ phase: walkPhase, done: ++done, total: sources.length, unit, step: 3, steps: STEPS });
   }
   return { edges, outside: ids.filter((_, g) => outside[g]) };
 

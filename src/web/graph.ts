@@ -100,7 +100,7 @@ export function graphView(ctx: ApiContext, q: URLSearchParams): ApiResponse {
     const d = ctx.dataplane;
     if (d.name === 'eks') {
       // the EKS data plane per pair of namespaces (eks-groups.ts), marked where some pod pair between them differs
-      const m = eksGroupMatrix(ctx.engine, ctx.planes()!, { ...filter, groupOf: (p) => p.namespace, reading: 'some', within: true, report: (p) => ctx.report(p), unit: 'namespaces' });
+      const m = eksGroupMatrix(ctx.engine, ctx.planes()!, { ...filter, groupOf: (p) => p.namespace, reading: 'some', within: true, report: (p) => ctx.report(p), unit: 'namespaces and peers outside' });
       for (const n of [...ctx.state.cluster.namespaces.keys()].sort()) addNode(n);
       for (const id of m.outside) addNode(id);
       edges = mergeEdges(m.edges.map((e) => ({ ...e, partial: false, weight: e.podPairs })));
@@ -119,7 +119,7 @@ export function graphView(ctx: ApiContext, q: URLSearchParams): ApiResponse {
     const d = ctx.dataplane;
     if (d.name === 'eks') {
       // a pair of workloads reads as the matrix reads it; a folded namespace at the other end as folded namespaces do
-      const m = eksGroupMatrix(ctx.engine, ctx.planes()!, { ...filter, groupOf, inFocus, reading: 'pairs', report: (p) => ctx.report(p), unit: 'groups' });
+      const m = eksGroupMatrix(ctx.engine, ctx.planes()!, { ...filter, groupOf, inFocus, reading: 'pairs', report: (p) => ctx.report(p), unit: 'workloads, namespaces and peers outside' });
       edges = mergeEdges(m.edges.map((e) => ({ ...e, weight: 1 })));
       dataplane = 'eks';
       dataplaneNote = `Every other namespace is folded into one node; ◆ marks ports where the specification answers otherwise (allowed for all, some or no pod pairs), as the matrix marks them. ${SLOW}`;

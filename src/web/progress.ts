@@ -9,12 +9,18 @@
  * two units of work, when nobody waits for its answer any more (the page asked something else).
  */
 
-/** One report: `done` of `total` `unit`s of the phase (`pods`, `namespaces`, `workloads`...); total 0: a step with no figures. */
+/**
+ * One report: `done` of `total` `unit`s of the phase (`pods`, `namespaces`, `workloads`...); total 0: a step with no
+ * figures. `step` of `steps`: which phase of the computation this is, so that a bar that starts again from nothing
+ * reads as the next phase, not as the same work begun again.
+ */
 export interface Progress {
   phase: string;
   done: number;
   total: number;
   unit: string;
+  step?: number;
+  steps?: number;
 }
 
 export type ProgressSink = (p: Progress) => void;
@@ -38,6 +44,7 @@ export class Superseded extends Error {
  * question share an answer and its progress.
  */
 export function questionKey(url: URL): string {
-  const params = [...url.searchParams].sort(([a], [b]) => a.localeCompare(b));
-  return `${url.pathname}?${new URLSearchParams(params)}`;
+  const params = new URLSearchParams([...url.searchParams].sort(([a], [b]) => a.localeCompare(b))).toString();
+  // no parameters: the bare path, as a reader writes it (not "/api/graph?")
+  return params ? `${url.pathname}?${params}` : url.pathname;
 }

@@ -6,11 +6,11 @@ import { createRequire } from 'node:module';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import type Database from 'better-sqlite3';
 import { HistoryStore } from '../../src/store/history.js';
-import { podwall, podwallAsync, ROOT } from '../helpers.js';
-import { spawn } from 'node:child_process';
+import { podwall, podwallAsync } from '../helpers.js';
+import { killAll, serve, stop } from '../web/serve-process.js';
 
 const SQLite = createRequire(import.meta.url)('better-sqlite3') as typeof Database;
 
@@ -28,23 +28,17 @@ PRAGMA user_version = 1;
 const KPIS = JSON.stringify({ findings: { error: 1, warning: 2, info: 0 }, defaultDenyIngress: 0.5, defaultDenyEgress: 0.25, podsIsolatedIngress: 0.5, podsIsolatedEgress: 0.5, stalePolicies: 0, cisScore: 50 });
 const SUMMARY = JSON.stringify({ denied: 3, allowed: 4, blockedPerWeek: 3, by: { namespace: { shop: 3 } } });
 
+/** What `podwall serve ARGS` (for the specification, on the server's own thread) answers at `path`. */
 async function served(args: string[], path: string): Promise<any> { // eslint-disable-line @typescript-eslint/no-explicit-any
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'podwall.js'), 'serve', '--port', '0', '--dataplane', 'kubernetes', ...args], { cwd: ROOT, env: { ...process.env, PODWALL_SERVE_THREADS: '0' } });
-  let err = '';
+  const s = await serve(['--dataplane', 'kubernetes', ...args], { PODWALL_SERVE_THREADS: '0' });
   try {
-    const origin = await new Promise<string>((resolve, reject) => {
-      child.stderr.on('data', (d) => {
-        err += d;
-        const m = /serving on (http:\/\/127\.0\.0\.1:\d+)\//.exec(err);
-        if (m) resolve(m[1]!);
-      });
-      child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${err}`)));
-    });
-    return await (await fetch(origin + path)).json();
+    return await (await fetch(s.origin + path)).json();
   } finally {
-    child.kill('SIGTERM');
+    await stop(s);
   }
 }
+
+after(killAll);
 
 describe('history: the cluster of each row', () => {
   it('migrates a database of the old schema: old runs get the cluster their label names, flow summaries none', () => {

@@ -1,6 +1,6 @@
 // Progress of long steps: on a terminal's stderr only, never on a pipe, never in the results.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,6 +39,28 @@ describe('progress on a terminal', { skip: hasScript ? false : 'util-linux scrip
     assert.match(shown, /\rpodwall: audit: [a-z-]+ \(check \d+ of \d+\)/);
     assert.doesNotThrow(() => JSON.parse(readFileSync(out, 'utf8')));
     assert.doesNotMatch(readFileSync(out, 'utf8'), /podwall: |\r/);
+  });
+
+  it('serve shows its steps until it listens, each file read once, and says where it serves on a line of its own', { timeout: 120_000 }, async () => {
+    const quoted = [process.execPath, join(ROOT, 'bin', 'podwall.js'), 'serve', '-f', EX, '--port', '0'].map((a) => `'${a}'`).join(' ');
+    const child = spawn('script', ['-qec', `exec ${quoted}`, '/dev/null'], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', TERM: 'xterm' } });
+    let shown = '';
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (d) => {
+          shown += d;
+          if (/serving on http:\/\/127\.0\.0\.1:\d+\//.test(shown)) resolve();
+        });
+        child.on('close', (code) => reject(new Error(`script exited ${code} before serve listened: ${JSON.stringify(shown)}`)));
+      });
+    } finally {
+      child.kill('SIGTERM');
+    }
+    const reads = shown.match(/\rpodwall: reading [^\r]*policies\.yaml/g) ?? [];
+    assert.equal(reads.length, 1, `policies.yaml read ${reads.length} times: ${JSON.stringify(shown)}`);
+    for (const step of ['building the model', 'audit', 'the dashboard\'s worker thread loads the model']) assert.ok(shown.includes(`\rpodwall: ${step}\x1b[K`), `${step}: ${JSON.stringify(shown)}`);
+    // the last step's line is erased before the address is written, which stands alone
+    assert.match(shown, /\r\x1b\[Kpodwall: serving on http:\/\/127\.0\.0\.1:\d+\/ \(Ctrl-C to stop\)/, JSON.stringify(shown));
   });
 
   it('a dumb terminal gets none', () => {

@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { ROOT } from '../helpers.js';
 import { serve as start, stop } from './serve-process.js';
 
+export { killAll } from './serve-process.js';
+
 export const CHROMIUM = '/usr/bin/chromium';
 // page.evaluate bodies run in the browser; this project compiles without the DOM library
 declare const window: any; // eslint-disable-line @typescript-eslint/no-explicit-any

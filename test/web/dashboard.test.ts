@@ -1,12 +1,11 @@
 // The dashboard in a real browser: Debian's Chromium driven by playwright-core, against `podwall serve`.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { podwall, ROOT } from '../helpers.js';
-import { browserMissing, clickPoints, launch, open, screenDir, serve, share } from './browser.js';
+import { podwall } from '../helpers.js';
+import { browserMissing, clickPoints, killAll, launch, open, screenDir, serve, share, type Served } from './browser.js';
 
 // page.evaluate bodies run in the browser; this project compiles without the DOM library
 declare const window: any; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -16,7 +15,7 @@ const skip = browserMissing();
 if (skip) console.log(`# dashboard browser test skipped: ${skip}`);
 
 describe('podwall serve in a real browser', { skip: skip ?? false }, () => {
-  let server: ChildProcess;
+  let server: Served | undefined;
   let origin = '';
   const dir = mkdtempSync(join(tmpdir(), 'podwall-serve-'));
   const db = join(dir, 'history.db');
@@ -28,21 +27,13 @@ describe('podwall serve in a real browser', { skip: skip ?? false }, () => {
     podwall(['flows', 'summary', 'test/fixtures/flows/logs', '--snapshot', 'test/fixtures/flows/before.yaml', '--snapshot', 'test/fixtures/flows/cluster.yaml@2026-11-20T00:00:00Z', '--record', '--db', db]);
     const proposed = join(dir, 'proposed.yaml');
     writeFileSync(proposed, 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: default-deny, namespace: shop}\nspec: {podSelector: {}, policyTypes: [Ingress, Egress]}\n');
-    server = spawn(process.execPath, [join(ROOT, 'bin', 'podwall.js'), 'serve', '-f', 'examples/shop', '--port', '0', '--db', db, '--proposed', proposed], { cwd: ROOT });
-    origin = await new Promise<string>((resolve, reject) => {
-      let err = '';
-      server.stderr!.on('data', (d) => {
-        err += d;
-        const m = /serving on (http:\/\/127\.0\.0\.1:\d+)\//.exec(err);
-        if (m) resolve(m[1]!);
-      });
-      server.on('exit', (code) => reject(new Error(`podwall serve exited ${code}: ${err}`)));
-    });
+    server = await serve(['-f', 'examples/shop', '--db', db, '--proposed', proposed]);
+    origin = server.origin;
   });
 
   after(async () => {
-    server.kill('SIGTERM');
-    await new Promise((r) => server.on('close', r));
+    await server?.stop();
+    killAll(); // a server a failed test left behind
   });
 
   it('answers bad requests with clear 4xx errors and keeps serving', async () => {
@@ -64,6 +55,9 @@ describe('podwall serve in a real browser', { skip: skip ?? false }, () => {
     const shots = screenDir('shop');
     try {
       const { page, requests, errors } = await open(browser, origin);
+      // the header names the served files once, not once as the cluster and again as the source
+      const header = (await page.textContent('#source'))!;
+      assert.equal(header.split('examples/shop').length - 1, 1, header);
       const edges = await page.evaluate(() => window.podwallGraph.edges().map((e: any) => `${e.data('source')} -> ${e.data('target')} ${e.data('label')}`));
       assert.ok(edges.includes('shop/storefront -> shop/api 9000/TCP'), edges.join('\n'));
       assert.ok(edges.includes('shop/api -> shop/db 5432/TCP'));

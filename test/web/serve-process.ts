@@ -4,34 +4,68 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { ROOT } from '../helpers.js';
 
-export interface Served {
-  origin: string;
+/** A `podwall serve` process, listening or not yet. */
+export interface Started {
   child: ChildProcess;
+  /** Everything it has said on stderr so far. */
   stderr: () => string;
+  /** Its end: resolves once it has exited and its streams are closed (however it was stopped). */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Resolves with the first match of `pattern` in its stderr; rejects when it exits before saying it. */
+  said: (pattern: RegExp) => Promise<RegExpExecArray>;
+}
+
+/** A `podwall serve` process that listens on `origin`. */
+export interface Served extends Started {
+  origin: string;
 }
 
 const running = new Set<ChildProcess>();
 
-export async function serve(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Served> {
+/** Starts `podwall serve --port 0 ARGS` (with `env` over this process's environment) without waiting for it to listen. */
+export function start(args: string[], env: NodeJS.ProcessEnv = {}): Started {
   const child = spawn(process.execPath, [join(ROOT, 'bin', 'podwall.js'), 'serve', '--port', '0', ...args], { cwd: ROOT, env: { ...process.env, ...env } });
   running.add(child);
   let err = '';
-  const origin = await new Promise<string>((resolve, reject) => {
-    child.stderr!.on('data', (d) => {
-      err += d;
-      const m = /serving on (http:\/\/127\.0\.0\.1:\d+)\//.exec(err);
-      if (m) resolve(m[1]!);
-    });
-    child.on('exit', (code) => reject(new Error(`podwall serve exited ${code}: ${err}`)));
+  const waiting: Array<() => void> = [];
+  child.stderr!.on('data', (d) => {
+    err += d;
+    for (const check of [...waiting]) check();
   });
-  return { origin, child, stderr: () => err };
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('close', (code, signal) => {
+      running.delete(child);
+      resolve({ code, signal });
+      for (const check of [...waiting]) check();
+    }),
+  );
+  const said = (pattern: RegExp): Promise<RegExpExecArray> =>
+    new Promise((resolve, reject) => {
+      const check = (): void => {
+        const m = pattern.exec(err);
+        if (!m && running.has(child)) return;
+        waiting.splice(waiting.indexOf(check), 1);
+        if (m) resolve(m);
+        else reject(new Error(`podwall serve exited ${child.exitCode ?? child.signalCode} before saying ${pattern}: ${err}`));
+      };
+      waiting.push(check);
+      check();
+    });
+  return { child, stderr: () => err, exited, said };
 }
 
-export async function stop(s: Served | undefined): Promise<void> {
-  if (!s || s.child.exitCode !== null) return;
-  s.child.kill('SIGTERM');
-  await new Promise((r) => s.child.on('close', r));
-  running.delete(s.child);
+/** Starts `podwall serve --port 0 ARGS` and waits until it listens. */
+export async function serve(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Served> {
+  const s = start(args, env);
+  const m = await s.said(/serving on (http:\/\/127\.0\.0\.1:\d+)\//);
+  return { ...s, origin: m[1]! };
+}
+
+/** Asks the server to stop (SIGTERM) unless it already has, and waits until it has. */
+export async function stop(s: Started | undefined): Promise<void> {
+  if (!s) return;
+  if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGTERM');
+  await s.exited;
 }
 
 /** Kills every server still running (a file's `after`: a failed test must not leave one behind). */

@@ -3,52 +3,18 @@
 // bytes the server's own thread gives (PODWALL_SERVE_THREADS=0), a failing worker is a 500 and one log
 // line, and the server stops at once on a signal even while a worker computes.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { generateYaml } from '../../bench/generate.js';
-import { ROOT } from '../helpers.js';
+import { killAll, serve as serveAny, start, stop, type Served } from './serve-process.js';
 
-interface Served {
-  origin: string;
-  child: ChildProcess;
-  stderr: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
+after(killAll);
 
-const running = new Set<ChildProcess>();
-after(() => {
-  for (const c of running) c.kill('SIGKILL');
-});
-
-async function serve(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Served> {
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'podwall.js'), 'serve', '--port', '0', '--dataplane', 'kubernetes', ...args], { cwd: ROOT, env: { ...process.env, ...env } });
-  running.add(child);
-  let err = '';
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('close', (code, signal) => {
-      running.delete(child);
-      resolve({ code, signal });
-    }),
-  );
-  const origin = await new Promise<string>((resolve, reject) => {
-    child.stderr!.on('data', (d) => {
-      err += d;
-      const m = /serving on (http:\/\/127\.0\.0\.1:\d+)\//.exec(err);
-      if (m) resolve(m[1]!);
-    });
-    void exited.then(({ code }) => reject(new Error(`podwall serve exited ${code}: ${err}`)));
-  });
-  return { origin, child, stderr: () => err, exited };
-}
-
-async function stop(s: Served): Promise<void> {
-  if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGTERM');
-  await s.exited;
-}
+/** The servers here answer for the specification (`--dataplane kubernetes`), unless a test starts its own. */
+const serve = (args: string[], env: NodeJS.ProcessEnv = {}): Promise<Served> => serveAny(['--dataplane', 'kubernetes', ...args], env);
 
 async function bytes(s: Served, path: string): Promise<{ status: number; text: string }> {
   const r = await fetch(s.origin + path);
@@ -180,20 +146,11 @@ describe('dashboard: worker faults and stopping', () => {
   });
 
   it('a signal while the worker loads (before the server listens) stops the start', { timeout: 180_000 }, async () => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin', 'podwall.js'), 'serve', '-f', cluster, '--port', '0', '--metrics', '127.0.0.1:0'], { cwd: ROOT });
-    running.add(child);
-    let err = '';
-    const closed = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    const s = start(['-f', cluster, '--metrics', '127.0.0.1:0']);
     // the metrics listen (and take signals) before the worker has loaded the model
-    await new Promise<void>((resolve) => {
-      child.stderr.on('data', (d) => {
-        err += d;
-        if (/metrics on http/.test(err)) resolve();
-      });
-    });
-    child.kill('SIGTERM');
-    assert.equal(await closed, 0, err);
-    running.delete(child);
+    await s.said(/metrics on http/);
+    s.child.kill('SIGTERM');
+    assert.equal((await s.exited).code, 0, s.stderr());
   });
 
   for (const sig of ['SIGTERM', 'SIGINT'] as const) {
