@@ -112,6 +112,8 @@ export class EksCounts {
   private readonly jointOf: number[][];
   /** Whole rows, made when a source shown toward every group first needs them (a filtered matrix may never). */
   private rowFns?: ((s: EndpointClass) => Bits)[];
+  /** The specification's classes whole rows are made for, when the walk said they are not all (wholeRowsFor). */
+  private wholeRowSources?: { within: Bits; words: readonly number[] };
   private readonly rowCache = new Map<number, Bits[]>();
   private rowCacheWords = 0;
   /** Per set of destinations: what counting toward them alone reads (jointToward). */
@@ -165,6 +167,27 @@ export class EksCounts {
     this.witnessTo = new Int32Array(size);
     this.jointOf = Array.from({ length: view.G }, () => []);
     for (const j of this.sides.joint) for (let i = 0; i < j.members.length; i += 2) this.jointOf[j.members[i]!]!.push(j.index, j.members[i + 1]!);
+  }
+
+  /**
+   * With a filter, whole rows are counted for the groups it shows toward everything (-n: the namespace's): the
+   * specification's rows are then made for their classes only, as matrix-stream.ts makes them (Reachability.rowOf).
+   */
+  wholeRowsFor(groups: readonly number[]): void {
+    if (groups.length === this.view.G) return;
+    const within = new Uint32Array(Math.ceil(this.reach.classes.size / 32));
+    for (const g of groups) {
+      const own = this.jointOf[g]!;
+      for (let k = 0; k < own.length; k += 2) {
+        const c = this.sides.joint[own[k]!]!.spec.index;
+        within[c >>> 5]! |= 1 << (c & 31);
+      }
+    }
+    const words: number[] = [];
+    within.forEach((word, w) => {
+      if (word !== 0) words.push(w);
+    });
+    this.wholeRowSources = { within, words };
   }
 
   /**
@@ -282,7 +305,7 @@ export class EksCounts {
   private rowsOf(c: EndpointClass): Bits[] {
     let rows = this.rowCache.get(c.index);
     if (rows) return rows;
-    this.rowFns ??= this.specQueries.map((q) => this.reach.rowOf(q.rep));
+    this.rowFns ??= this.specQueries.map((q) => this.reach.rowOf(q.rep, this.wholeRowSources));
     rows = this.rowFns.map((f) => f(c));
     const size = rows.reduce((n, r) => n + r.length, 0);
     if (this.rowCacheWords + size > ROW_CACHE_WORDS) {

@@ -89,6 +89,8 @@ class EksRows implements EksMatrixStream {
       pairEdges: (gs, gd, firstWalk) => this.pairEdges(gs, gd, firstWalk),
       // summary mode folds peers outside whose edges print alike (marks and mechanisms included)
       likeness: (gs, gd) => textOf(this.pairEdges(gs, gd, false)) || null,
+      // -n: whole rows for the namespace's sources only, their ingress sides in lanes (as the specification's)
+      wholeRowsFor: (gs) => this.counts.wholeRowsFor(gs),
     };
     this.walk = new MatrixWalk(engine.cluster, groups, mode === 'summary', rows, onSource, options);
     this.sources = this.walk.sources;
