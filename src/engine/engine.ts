@@ -5,12 +5,18 @@
 import type { Cluster, Pod } from '../model/cluster.js';
 import type { Direction, Policy, Rule } from '../policy/types.js';
 import { describeEndpoint, isPolicyPod, type Connection, type Endpoint } from './endpoint.js';
-import { describePeer, describePort, makeMatchContext, peerMatches, peerMiss, portMatches, selects, type MatchContext } from './match.js';
+import { describePeer, describePort, makeMatchContext, peerMatches, peerMiss, portMatches, selectsInNamespace, selectsNamespace, type MatchContext } from './match.js';
 import { ownNode } from './own-node.js';
 import { ruleRef, type SideVerdict, type Step, type Verdict } from './verdict.js';
 
 export const ACTION_RANK = { deny: 0, allow: 1, pass: 2 } as const;
 const TIER_NAME = { admin: 'Admin', namespace: 'NetworkPolicy', baseline: 'Baseline' } as const;
+
+interface Selecting {
+  admin: Policy[];
+  namespace: Policy[];
+  baseline: Policy[];
+}
 
 interface Candidate {
   policy: Policy;
@@ -27,6 +33,15 @@ export class Engine {
   private readonly byNamespace = new Map<string, Policy[]>();
   /** A total order of all policies, the last tie-break between equal candidates. */
   readonly order = new Map<Policy, number>();
+  /**
+   * The policies of each tier that select a pod, in tier order. Selection reads only the pod (its
+   * namespace, labels, host networking) and its namespace's labels, which the cluster fixes: the
+   * policies whose namespace selection holds are found once per namespace, those whose pod selector
+   * holds among them once per pod, rather than all of them at every side of every connection (a
+   * flow log asks for thousands of connections).
+   */
+  private readonly selected = new WeakMap<Pod, Selecting>();
+  private readonly inNamespace = new Map<string, Selecting>();
 
   constructor(cluster: Cluster) {
     this.cluster = cluster;
@@ -48,6 +63,28 @@ export class Engine {
 
   namespacePolicies(namespace: string): readonly Policy[] {
     return this.byNamespace.get(namespace) ?? [];
+  }
+
+  /** The policies selects(policy.subject, pod) holds for, by tier: its two halves found in turn. */
+  private selecting(pod: Pod): Selecting {
+    let s = this.selected.get(pod);
+    if (!s) {
+      const t = this.namespaceSelecting(pod.namespace);
+      const of = (policies: readonly Policy[]): Policy[] => policies.filter((p) => selectsInNamespace(p.subject, pod));
+      s = { admin: of(t.admin), namespace: of(t.namespace), baseline: of(t.baseline) };
+      this.selected.set(pod, s);
+    }
+    return s;
+  }
+
+  private namespaceSelecting(namespace: string): Selecting {
+    let t = this.inNamespace.get(namespace);
+    if (!t) {
+      const of = (policies: readonly Policy[]): Policy[] => policies.filter((p) => selectsNamespace(p.subject, namespace, this.ctx));
+      t = { admin: of(this.admin), namespace: of(this.byNamespace.get(namespace) ?? []), baseline: of(this.baseline) };
+      this.inNamespace.set(namespace, t);
+    }
+    return t;
   }
 
   decide(conn: Connection): Verdict {
@@ -84,14 +121,15 @@ export class Engine {
     }
 
     const steps: Step[] = [];
+    const chosen = this.selecting(pod);
     // 1. Admin tier
-    const admin = this.clusterTier(this.admin, pod, direction, peer, conn, false, warnings);
+    const admin = this.clusterTier(chosen.admin, direction, peer, conn, false, warnings);
     if (admin.step) {
       steps.push(admin.step);
       if (admin.step.outcome === 'allow' || admin.step.outcome === 'deny') return done(admin.step.outcome === 'allow', steps);
     }
     // 2. NetworkPolicy tier
-    const selecting = (this.byNamespace.get(pod.namespace) ?? []).filter((p) => selects(p.subject, pod, this.ctx));
+    const selecting = chosen.namespace;
     const isolating = selecting.filter((p) => p.isolates[direction]);
     if (isolating.length > 0) {
       const step = this.namespaceTier(isolating, direction, peer, conn);
@@ -103,7 +141,7 @@ export class Engine {
     const otherDirectionOnly = selecting.filter((p) => p.isolates.ingress || p.isolates.egress);
     const eksCatchAll = otherDirectionOnly.length > 0;
     // 3. Baseline tier
-    const baseline = this.clusterTier(this.baseline, pod, direction, peer, conn, eksCatchAll, warnings);
+    const baseline = this.clusterTier(chosen.baseline, direction, peer, conn, eksCatchAll, warnings);
     if (baseline.step && baseline.step.outcome !== 'no-match') {
       steps.push(baseline.step);
       if (baseline.step.outcome !== 'pass') return done(baseline.step.outcome === 'allow', steps);
@@ -131,7 +169,7 @@ export class Engine {
   }
 
   private eksSkippedBaseline(pod: Pod, direction: Direction): boolean {
-    return this.baseline.some((p) => p.semantics === 'priority-action' && p[direction].length > 0 && selects(p.subject, pod, this.ctx));
+    return this.selecting(pod).baseline.some((p) => p.semantics === 'priority-action' && p[direction].length > 0);
   }
 
   private ruleMatches(rule: Rule, peer: Endpoint, conn: Connection): boolean {
@@ -146,10 +184,9 @@ export class Engine {
     return `${p ? describePeer(p) : 'any peer'}, ${port ? describePort(port) : 'any port'}`;
   }
 
-  /** Admin or Baseline: the best-ranked matching rule of the policies that select the pod. */
+  /** Admin or Baseline: the best-ranked matching rule of the policies that select the pod (`policies`, those of one tier). */
   private clusterTier(
     policies: Policy[],
-    pod: Pod,
     direction: Direction,
     peer: Endpoint,
     conn: Connection,
@@ -161,7 +198,7 @@ export class Engine {
     for (const policy of policies) {
       if (skipEks && policy.semantics === 'priority-action') continue;
       const rules = policy[direction];
-      if (rules.length === 0 || !selects(policy.subject, pod, this.ctx)) continue;
+      if (rules.length === 0) continue;
       selecting++;
       for (const rule of rules) {
         if (!this.ruleMatches(rule, peer, conn)) continue;

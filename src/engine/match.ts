@@ -39,8 +39,17 @@ export function namespaceMatches(m: NamespaceMatch, ns: Namespace | undefined, n
 }
 
 export function selects(s: PodSelection, pod: Pod, ctx: MatchContext): boolean {
-  if (pod.hostNetwork) return false;
-  return namespaceMatches(s.namespaces, ctx.namespaces.get(pod.namespace), pod.namespace) && matches(s.pods, pod.labels);
+  return selectsNamespace(s, pod.namespace, ctx) && selectsInNamespace(s, pod);
+}
+
+/** The half of selects() that reads only the pod's namespace. */
+export function selectsNamespace(s: PodSelection, namespace: string, ctx: MatchContext): boolean {
+  return namespaceMatches(s.namespaces, ctx.namespaces.get(namespace), namespace);
+}
+
+/** The other half: the pod itself, in a namespace selectsNamespace() took. */
+export function selectsInNamespace(s: PodSelection, pod: Pod): boolean {
+  return !pod.hostNetwork && matches(s.pods, pod.labels);
 }
 
 function addressesOf(e: Endpoint): readonly Address[] {

@@ -126,8 +126,18 @@ export class Attributor {
   attribute(flow: FlowRecord): Attribution {
     const snap = this.snapshotFor(flow.time);
     const j = judgement(snap, flow);
-    const variant = (flow.direction ? SIDES[flow.direction] : 0) * 3 + LOG_VERDICTS[flow.verdict];
-    return (j.variants[variant] ??= derive(j, snap.label, flow));
+    return (j.variants[variantOf(flow)] ??= derive(j, snap.label, flow));
+  }
+
+  /**
+   * The same for a flow whose side and verdict are not asked again with its tuple (a tally's
+   * distinct connection): derived and not kept, so memory holds a judgement per tuple and no
+   * attribution per connection (a tally's are used once, while counting it).
+   */
+  attributeOnce(flow: FlowRecord): Attribution {
+    const snap = this.snapshotFor(flow.time);
+    const j = judgement(snap, flow);
+    return j.variants[variantOf(flow)] ?? derive(j, snap.label, flow);
   }
 
   /**
@@ -145,6 +155,11 @@ export class Attributor {
     const snap = this.snapshotFor(flow.time);
     return snap.engine.decide({ from: endpointFor(snap, flow.src).endpoint, to: endpointFor(snap, flow.dst).endpoint, port: flow.dstPort, protocol: flow.protocol });
   }
+}
+
+/** The side and verdict a flow was logged with, as an index in Judgement.variants. */
+function variantOf(flow: FlowRecord): number {
+  return (flow.direction ? SIDES[flow.direction] : 0) * 3 + LOG_VERDICTS[flow.verdict];
 }
 
 function prepare(s: Snapshot): PreparedSnapshot {

@@ -97,7 +97,7 @@ export class FlowSummarizer {
     const examples: { at: Occurrence; flow: ConnectionCount['flow']; a: Attribution }[] = [];
     const deciders = new Map<string, { at: Occurrence; decidedBy: string }>();
     for (const c of tally.connections()) {
-      const a = this.attributor.attribute(c.flow);
+      const a = this.attributor.attributeOnce(c.flow);
       this.count(c.flow, a, c.count);
       if (!a.agrees) for (const at of c.firsts) examples.push({ at, flow: c.flow, a });
       if (c.flow.verdict === 'deny') {

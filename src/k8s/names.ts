@@ -21,9 +21,12 @@ function regexError(message: string, regex: string, ...examples: string[]): stri
 
 const utf8 = new TextEncoder();
 
-/** Byte length, as Go's len() counts it. */
+/** Byte length, as Go's len() counts it (UTF-8). */
 function bytes(s: string): number {
-  return utf8.encode(s).length;
+  // nearly every name is ASCII, one byte a character: encoding it only to count (thousands of
+  // labels in a large cluster) is waste
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return utf8.encode(s).length;
+  return s.length;
 }
 
 export function dns1123Label(value: string): string[] {
