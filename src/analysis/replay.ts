@@ -29,12 +29,17 @@ export interface BrokenFlow {
 export interface ReplayResult {
   observedAllowed: number;
   wouldBlock: BrokenFlow[];
-  /**
-   * Per pair of workloads or peers outside the pod network (as matrix --outside each names them),
-   * the ports the proposal allows that no observed flow used. Peers known only by domain name are
-   * left out: flow logs carry addresses, never names.
-   */
-  unusedAllowed: { from: string; to: string; ports: PortRange[] }[];
+}
+
+/**
+ * A pair of workloads or peers outside the pod network (as matrix --outside each names them) and
+ * the ports the proposal allows between them that no observed flow used. Peers known only by domain
+ * name are left out: flow logs carry addresses, never names.
+ */
+export interface UnusedAllowed {
+  from: string;
+  to: string;
+  ports: PortRange[];
 }
 
 /** A pair's verdict under the proposal, given by its first flow; `broken` once it blocks one. */
@@ -154,30 +159,38 @@ export class Replayer {
     return { allowed: false, reason: prefix + summarize(first.verdict) };
   }
 
+  /** The observed flows the proposal would block, the most frequent first. */
   result(): ReplayResult {
+    return {
+      observedAllowed: this.observed,
+      wouldBlock: [...this.broken].sort((a, b) => b.count - a.count || a.from.localeCompare(b.from)),
+    };
+  }
+
+  /**
+   * What the proposal allows that no observed flow used, in matrix's order (workloads, then peers
+   * outside, each by name). It is the proposed cluster's whole allowed matrix less the few pairs
+   * seen, so it grows with the square of the cluster: walked as the matrix streams, one pair at a
+   * time (a pair's edges are adjacent), never held whole; each call walks it again.
+   */
+  *unusedAllowed(): Generator<UnusedAllowed> {
     const domains = new Set(this.world.peers.filter((p) => p.kind === 'domain').map((p) => p.name));
-    const unusedAllowed: ReplayResult['unusedAllowed'] = [];
-    // the matrix streamed: a pair's edges are adjacent, so no map of every allowed pair is needed
-    let pair: { from: string; to: string; ports: PortRange[] } | undefined;
-    const settle = (p: { from: string; to: string; ports: PortRange[] }): void => {
-      const unused = subtractRanges(mergeRanges(p.ports), this.observedRanges(p.from, p.to));
-      if (unused.length) unusedAllowed.push({ from: p.from, to: p.to, ports: unused });
+    let pair: UnusedAllowed | undefined;
+    const unused = (p: UnusedAllowed): UnusedAllowed | undefined => {
+      const ports = subtractRanges(mergeRanges(p.ports), this.observedRanges(p.from, p.to));
+      return ports.length ? { from: p.from, to: p.to, ports } : undefined;
     };
     for (const e of streamMatrix(this.engine, { allowedOnly: true, outside: 'each', world: this.world }).edges()) {
       if (domains.has(e.from) || domains.has(e.to)) continue;
       if (!pair || pair.from !== e.from || pair.to !== e.to) {
-        if (pair) settle(pair);
+        const u = pair && unused(pair);
+        if (u) yield u;
         pair = { from: e.from, to: e.to, ports: [] };
       }
       pair.ports.push(...e.ports);
     }
-    if (pair) settle(pair);
-    unusedAllowed.sort((a, b) => a.from.localeCompare(b.from) || a.to.localeCompare(b.to));
-    return {
-      observedAllowed: this.observed,
-      wouldBlock: [...this.broken].sort((a, b) => b.count - a.count || a.from.localeCompare(b.from)),
-      unusedAllowed,
-    };
+    const u = pair && unused(pair);
+    if (u) yield u;
   }
 }
 
