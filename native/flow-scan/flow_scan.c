@@ -283,6 +283,13 @@ static int typed_data(napi_env env, napi_value v, napi_typedarray_type want, voi
   return type == want;
 }
 
+/* the call's first n arguments into argv (unset ones undefined); answers how many were passed */
+static size_t arguments(napi_env env, napi_callback_info info, napi_value *argv, size_t n) {
+  size_t argc = n;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  return argc;
+}
+
 /* a line's record: start, end (before the newline), kind, then scan_line's eight fields */
 #define STRIDE 11
 
@@ -292,9 +299,8 @@ static _Thread_local size_t record_capacity;
 
 /* output(records: Int32Array(STRIDE * n), times: Float64Array(n)): where lines() writes, kept referenced */
 static napi_value output(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
   napi_value argv[2];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  size_t argc = arguments(env, info, argv, 2);
   void *ints, *times;
   size_t ni, nt;
   if (argc < 2 || !typed_data(env, argv[0], napi_int32_array, &ints, &ni) || !typed_data(env, argv[1], napi_float64_array, &times, &nt) || nt < 1 || ni < STRIDE * nt) return throw_type(env, "output(Int32Array(11 n), Float64Array(n))");
@@ -310,9 +316,8 @@ static napi_value output(napi_env env, napi_callback_info info) {
 
 /* chunk(bytes: Uint8Array): the bytes lines() reads, until the next call (the caller keeps them alive) */
 static napi_value chunk(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  size_t argc = arguments(env, info, argv, 1);
   void *data;
   size_t n;
   if (argc < 1 || !typed_data(env, argv[0], napi_uint8_array, &data, &n)) return throw_type(env, "chunk(Uint8Array)");
@@ -327,9 +332,8 @@ static napi_value chunk(napi_env env, napi_callback_info info) {
  * as the JavaScript reader splits); answers how many. The next line starts after the last record's end.
  */
 static napi_value lines(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
   napi_value argv[2];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  size_t argc = arguments(env, info, argv, 2);
   int32_t from = 0, to = 0;
   if (argc < 2 || napi_get_value_int32(env, argv[0], &from) != napi_ok || napi_get_value_int32(env, argv[1], &to) != napi_ok) return throw_type(env, "lines(from, to)");
   if (!records || from < 0 || to < from || (size_t)to > chunk_length) return throw_type(env, "lines(from, to) outside the chunk, or before output()");

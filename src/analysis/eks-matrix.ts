@@ -57,13 +57,7 @@ export class SlotRanges {
  * The specification's classes of ports split wherever a slot of the EKS maps starts or ends (a protocol's
  * whole range for ANY and port 0).
  */
-export function refinePorts(queries: readonly PortClass[], maps: Iterable<DirectionMaps> | SlotRanges): RefinedPortClass[] {
-  let slots: SlotRanges;
-  if (maps instanceof SlotRanges) slots = maps;
-  else {
-    slots = new SlotRanges();
-    for (const m of maps) slots.add(m);
-  }
+export function refinePorts(queries: readonly PortClass[], slots: SlotRanges): RefinedPortClass[] {
   const slotRanges = slots.byProtocol;
   const out: RefinedPortClass[] = [];
   queries.forEach((q, parent) => {
