@@ -87,6 +87,8 @@ interface Judgement {
 }
 
 const CACHE_LIMIT = 200_000;
+/** The port and protocol of a connection's meta (plain-connection.ts): the tuple's part of it, which judgement() keys by. */
+const TUPLE_BITS = 0x3ffff;
 const SIDES = { ingress: 1, egress: 2 } as const;
 const LOG_VERDICTS = { allow: 0, deny: 1, expired: 2 } as const;
 
@@ -147,7 +149,11 @@ export class Attributor {
    */
   prime(src: number, dst: number, meta: number): void {
     if (this.snapshots.length !== 1) return;
-    judgement(this.snapshots[0]!, plainRecord(src >>> 0, dst >>> 0, meta));
+    const snap = this.snapshots[0]!;
+    // a tuple judged already (another verdict or side of it, or the same connection sent by
+    // another counting thread) is found by its numbers, without a record or its texts
+    if (snap.plainTuples.get(src >>> 0, dst >>> 0, meta & TUPLE_BITS) !== ABSENT) return;
+    judgement(snap, plainRecord(src >>> 0, dst >>> 0, meta));
   }
 
   /** The model's whole verdict for a flow, with every step, in the snapshot in force at its time. */

@@ -10,12 +10,10 @@ import type { Engine } from '../engine/engine.js';
 import type { Endpoint } from '../engine/endpoint.js';
 import type { Verdict } from '../engine/verdict.js';
 import type { Pod, Protocol } from '../model/cluster.js';
-import { decideTargets, type FlowDestination, type FlowTarget } from './endpoints.js';
+import { decideTargets, PROTOCOL_CODE, type FlowDestination, type FlowTarget } from './endpoints.js';
 
 /** Distinct (source, destination) keys kept; past it the cache starts again. */
 const LIMIT = 500_000;
-
-const PROTOCOL_CODE: Record<Protocol, number> = { TCP: 1, UDP: 2, SCTP: 3 };
 
 /**
  * The cache is keyed by numbers, found without building a string per connection: the source's

@@ -33,11 +33,14 @@ export interface FlowDestination {
   service?: Service;
 }
 
+/** Protocols as numbers in cache keys (as in plain-connection.ts). */
+export const PROTOCOL_CODE: Record<Protocol, number> = { TCP: 1, UDP: 2, SCTP: 3 };
+
 export class FlowEndpoints {
   private readonly resolver: EndpointResolver;
   private readonly services: ServiceIndex;
   /** Flows repeat their paths: each address and port is translated once. */
-  private readonly destinations = new Map<string, FlowDestination>();
+  private readonly destinations = new Map<number | string, FlowDestination>();
 
   constructor(private readonly cluster: Cluster) {
     this.resolver = new EndpointResolver(cluster);
@@ -56,7 +59,9 @@ export class FlowEndpoints {
    * forwards nothing on it; some collectors log the translated port with the Service address).
    */
   destination(address: Address, port: number, protocol: Protocol): FlowDestination {
-    const key = `${address.family}:${address.value}|${port}|${protocol}`;
+    // an IPv4 destination is keyed by one number (address, protocol, port: at most 2^50, exact),
+    // which costs less than writing its BigInt value out in a string at every flow
+    const key = address.family === 4 && (port & 0xffff) === port ? (Number(address.value) * 4 + PROTOCOL_CODE[protocol]) * 65536 + port : `${address.family}:${address.value}|${port}|${protocol}`;
     let d = this.destinations.get(key);
     if (!d) {
       if (this.destinations.size >= 100_000) this.destinations.clear();

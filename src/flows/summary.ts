@@ -94,19 +94,21 @@ export class FlowSummarizer {
     if (tally.first < this.first) this.first = tally.first;
     if (tally.last > this.last) this.last = tally.last;
     for (const [d, n] of tally.deniedPerDay) this.perDay.set(d, (this.perDay.get(d) ?? 0) + n);
+    const wanted = SUMMARY_EXAMPLES - this.examples.length;
     const examples: { at: Occurrence; flow: ConnectionCount['flow']; a: Attribution }[] = [];
     const deciders = new Map<string, { at: Occurrence; decidedBy: string }>();
     for (const c of tally.connections()) {
       const a = this.attributor.attributeOnce(c.flow);
       this.count(c.flow, a, c.count);
-      if (!a.agrees) for (const at of c.firsts) examples.push({ at, flow: c.flow, a });
+      // the first `wanted` disagreeing lines in reading order, kept sorted as they are met: a stale
+      // cluster file makes most connections disagree, and all their lines need not be sorted
+      if (!a.agrees) for (const at of c.firsts) if (amongFirst(examples, wanted, at)) keepFirst(examples, wanted, { at, flow: c.flow, a });
       if (c.flow.verdict === 'deny') {
         const d = deciders.get(a.pair);
         if (!d || comparePositions(c.firsts[0]!, d.at) < 0) deciders.set(a.pair, { at: c.firsts[0]!, decidedBy: a.decidedBy });
       }
     }
-    examples.sort((x, y) => comparePositions(x.at, y.at));
-    for (const e of examples.slice(0, SUMMARY_EXAMPLES - this.examples.length)) {
+    for (const e of examples) {
       const flow = { ...e.flow, file: files[e.at.file]!, line: e.at.line, ...(e.at.srcPort !== undefined ? { srcPort: e.at.srcPort } : {}) };
       this.examples.push(example(flow, e.a));
     }
@@ -195,4 +197,20 @@ function countWeeks(first: number, last: number): number {
     return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()) - ((d.getUTCDay() + 6) % 7) * DAY;
   };
   return Math.round((monday(last) - monday(first)) / (7 * DAY)) + 1;
+}
+
+/** Would a line at `at` be among the first `n` that `kept` holds in order? */
+function amongFirst(kept: readonly { at: Occurrence }[], n: number, at: Occurrence): boolean {
+  return n > 0 && (kept.length < n || comparePositions(at, kept[n - 1]!.at) < 0);
+}
+
+/**
+ * Adds `e` to `kept`, the first `n` by position in order (amongFirst said it belongs): ties stay in the
+ * order they came in, as a stable sort of everything would leave them.
+ */
+function keepFirst<T extends { at: Occurrence }>(kept: T[], n: number, e: T): void {
+  let i = kept.length;
+  while (i > 0 && comparePositions(e.at, kept[i - 1]!.at) < 0) i--;
+  kept.splice(i, 0, e);
+  if (kept.length > n) kept.pop();
 }
