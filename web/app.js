@@ -27,7 +27,8 @@
   function header(s) {
     const plane = s.dataplane ? ` · ${typeof s.dataplane === 'object' ? s.dataplane.text ?? s.dataplane.name : s.dataplane}` : '';
     // a cluster named after its files is named once
-    const cluster = s.cluster && s.cluster !== s.source ? `cluster ${s.cluster} · ` : '';
+    // the cluster is named apart only when the source does not name it already (files, or a live context)
+    const cluster = s.cluster && s.cluster !== s.source && !s.source.split(/[\s,]+/).includes(s.cluster) ? `cluster ${s.cluster} · ` : '';
     $('#source').textContent = `${cluster}${s.source} · ${s.workloads} workloads · ${s.pods} pods · ${s.policies} policies · ${s.enforcingMode} mode${plane}${s.live ? ' · live' : ''}`;
   }
 

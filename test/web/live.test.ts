@@ -37,6 +37,11 @@ describe('the live view in a real browser (stand-in API server)', { skip: skip ?
       await page.waitForSelector('#live:not([hidden])');
       await page.waitForFunction(() => window.document.querySelector('#live-state').textContent === 'connected', undefined, { timeout: 60_000 });
       assert.match((await page.textContent('header'))!, /live/);
+      // the header names the kubeconfig context once: as the live source, not again as the cluster
+      const source = (await page.textContent('#source'))!;
+      const context = /live cluster (\S+)/.exec(source)?.[1];
+      assert.ok(context, source);
+      assert.equal(source.split(context).length - 1, 1, source);
 
       api.put(NETPOL, { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'deny-api', namespace: 'app' }, spec: { podSelector: { matchLabels: { app: 'api' } }, policyTypes: ['Ingress'] } });
       // the change in the list: when, what the cluster changed, and which connection it closed
