@@ -32,26 +32,35 @@ export interface Ahead<T> {
 export function countAhead(source: 'files' | 'cloudwatch', logs: string[], f: FlowFlags & CloudWatchFlags, stats: ReadStats, io: CliIO): Ahead<Iterable<CountedFlow> | AsyncIterable<CountedFlow>> {
   if (source === 'cloudwatch') return later(async () => countedInTimeOrder(await cloudWatchTuples(f, timeWindow(f), stats, io)));
   if (f.strict) return later(async () => linesCounted(logs, f, stats, io));
-  return aheadOnFiles(logs, io, (paths, signal) => {
+  return aheadOnFiles(logs, io, (paths, signal, callerFree) => {
     const format = flowFormat(f.format);
     // replay and advise quote a connection's first line only (counted.ts): one occurrence is kept
-    return tallyFiles(paths, stats, { ...(format ? { format } : {}), ordering: 'sequence', threads: flowThreads(), keep: 1, signal }).then((tally) => countedFromTally(tally, paths));
+    return tallyFiles(paths, stats, { ...(format ? { format } : {}), ordering: 'sequence', threads: flowThreads(), keep: 1, signal, callerFree }).then((tally) => countedFromTally(tally, paths));
   });
 }
 
-/** Counting of the log files started now; the warnings about the paths are held until the result is asked for. */
-export function aheadOnFiles<T>(logs: string[], io: CliIO, count: (paths: string[], signal: AbortSignal) => Promise<T>): Ahead<T> {
+/**
+ * Counting of the log files started now; the warnings about the paths are held until the result is
+ * asked for. `callerFree` settles then: until the caller waits for the counting, its thread is busy.
+ */
+export function aheadOnFiles<T>(logs: string[], io: CliIO, count: (paths: string[], signal: AbortSignal, callerFree: Promise<void>) => Promise<T>): Ahead<T> {
   const control = new AbortController();
   const warnings: Diagnostic[] = [];
-  const started = (async () => count(expandLogPaths(logs, (d) => warnings.push(d)), control.signal))();
+  let free!: () => void;
+  const callerFree = new Promise<void>((resolve) => (free = resolve));
+  const started = (async () => count(expandLogPaths(logs, (d) => warnings.push(d)), control.signal, callerFree))();
   // a failure is reported when the result is asked for (after the cluster's own), never unhandled
   started.catch(() => undefined);
   return {
     async result() {
+      free();
       for (const d of warnings.splice(0)) io.err(`${formatDiagnostic(d)}\n`);
       return started;
     },
-    cancel: () => control.abort(),
+    cancel: () => {
+      free();
+      control.abort();
+    },
   };
 }
 

@@ -65,7 +65,7 @@ export function flowsCommand(io: CliIO, setCode: (code: number) => void): Comman
         // files are counted on worker threads while this one loads the cluster, then judges the
         // connections they have met so far while they go on
         const judging = judgedAhead();
-        const counting = source === 'files' ? aheadOnFiles(logs, io, async (paths, signal) => [await tallyFiles(paths, stats, { ...summaryTallyOptions(f, window, signal), onConnections: judging.connections }), paths] as const) : undefined;
+        const counting = source === 'files' ? aheadOnFiles(logs, io, async (paths, signal, callerFree) => [await tallyFiles(paths, stats, { ...summaryTallyOptions(f, window, signal), onConnections: judging.connections, callerFree }), paths] as const) : undefined;
         let s: FlowSummarizer;
         try {
           const attributor = new Attributor(await loadSnapshots(f, io));

@@ -466,8 +466,18 @@ export interface TallyOptions {
   onConnections?: (numbers: Int32Array) => void;
   /** Stops the reading (its workers end) when the caller no longer wants the tally: it then rejects. */
   signal?: AbortSignal;
-  /** For tests: byte ranges per file, the smallest file split, the read size, the least input for threads. */
-  tuning?: { pieces?: number; splitBytes?: number; chunkBytes?: number; threadedBytes?: number };
+  /**
+   * The caller's own thread is busy until this settles (it loads the cluster meanwhile): one of the
+   * `threads` workers is started only then, and only if parts are still waiting. On two cores the
+   * counting then has one core and the cluster the other, rather than three threads sharing two
+   * (and a log the one worker counts before the cluster is loaded is one part, never merged).
+   */
+  callerFree?: Promise<void>;
+  /**
+   * For tests: byte ranges per file, the smallest file split, the read size, the least input for
+   * threads; `onPart` is told which worker (0 first) was given which part.
+   */
+  tuning?: { pieces?: number; splitBytes?: number; chunkBytes?: number; threadedBytes?: number; onPart?: (part: number, worker: number) => void };
 }
 
 /** Below this many bytes in all, threads cost more than they save. */
@@ -498,7 +508,7 @@ export function tallyFiles(paths: readonly string[], stats: ReadStats, options: 
     const threads = bytes >= (tuning.threadedBytes ?? THREADED_BYTES) ? options.threads : 1;
     parts = [];
     for (const [file, path] of paths.entries()) parts.push(...splitParts(path, file, options.format, tuning.pieces ?? (paths.length === 1 ? threads : 1), tuning.splitBytes));
-    if (threads > 1 && parts.length > 1) working = onWorkers(parts, window, options.ordering, threads, chunk, options.keep, signal, options.onConnections);
+    if (threads > 1 && parts.length > 1) working = onWorkers(parts, { window, ordering: options.ordering, threads, chunk, keep: options.keep, signal, onConnections: options.onConnections, callerFree: options.callerFree, onPart: tuning.onPart });
   } catch (e) {
     return Promise.reject(e);
   }
@@ -514,40 +524,69 @@ export function tallyFiles(paths: readonly string[], stats: ReadStats, options: 
   })();
 }
 
-/** The parts read on worker threads; each worker is sent its first part before this returns. */
-function onWorkers(parts: TallyPart[], window: TallyWindow, ordering: Ordering, threads: number, chunk: number, keep: number | undefined, signal: AbortSignal | undefined, onConnections?: (numbers: Int32Array) => void): Promise<PartResult[]> {
+interface WorkerPlan {
+  window: TallyWindow;
+  ordering: Ordering;
+  threads: number;
+  chunk: number;
+  keep: number | undefined;
+  signal: AbortSignal | undefined;
+  onConnections: ((numbers: Int32Array) => void) | undefined;
+  callerFree: Promise<void> | undefined;
+  onPart: ((part: number, worker: number) => void) | undefined;
+}
+
+/**
+ * The parts read on worker threads; each worker started at once is sent its first part before this
+ * returns (all `threads` of them, or all but one while the caller is busy: plan.callerFree).
+ */
+function onWorkers(parts: TallyPart[], plan: WorkerPlan): Promise<PartResult[]> {
+  const { signal, onConnections } = plan;
   if (signal?.aborted) return Promise.reject(signal.reason);
   const results: PartResult[] = new Array(parts.length);
-  const workers = Array.from({ length: Math.min(threads, parts.length) }, () => new Worker(new URL('./flow-tally-worker.js', import.meta.url)));
+  const workers: Worker[] = [];
   let next = 0;
   const failures: (InputError | Error)[] = [];
-  const all = Promise.all(
-    workers.map(
-      (w) =>
-        new Promise<void>((done, fail) => {
-          const send = (): void => {
-            if (next >= parts.length || failures.length) return done();
-            const id = next++;
-            w.postMessage({ id, part: parts[id], window, ordering, chunk, keep, ahead: onConnections !== undefined });
-          };
-          w.on('message', (m: { id: number; connections?: Int32Array; result?: PartResult & { tally: TallyData }; error?: { message: string; location?: SourceLocation } }) => {
-            if (m.connections) {
-              if (!failures.length) onConnections?.(m.connections);
-              return;
-            }
-            if (m.error) {
-              failures[m.id] = m.error.location ? new InputError(m.error.message, m.error.location) : new Error(m.error.message);
-              return done();
-            }
-            results[m.id] = { ...m.result!, tally: FlowTally.fromData(m.result!.tally) };
-            send();
-          });
-          w.on('error', fail);
-          signal?.addEventListener('abort', () => fail(signal.reason), { once: true });
-          send();
-        }),
-    ),
-  );
+  let running = 0;
+  let settle!: { done: () => void; fail: (e: unknown) => void };
+  const all = new Promise<void>((done, fail) => (settle = { done, fail }));
+  const start = (): void => {
+    const w = new Worker(new URL('./flow-tally-worker.js', import.meta.url));
+    const index = workers.push(w) - 1;
+    running++;
+    new Promise<void>((done, fail) => {
+      const send = (): void => {
+        if (next >= parts.length || failures.length) return done();
+        const id = next++;
+        plan.onPart?.(id, index);
+        w.postMessage({ id, part: parts[id], window: plan.window, ordering: plan.ordering, chunk: plan.chunk, keep: plan.keep, ahead: onConnections !== undefined });
+      };
+      w.on('message', (m: { id: number; connections?: Int32Array; result?: PartResult & { tally: TallyData }; error?: { message: string; location?: SourceLocation } }) => {
+        if (m.connections) {
+          if (!failures.length) onConnections?.(m.connections);
+          return;
+        }
+        if (m.error) {
+          failures[m.id] = m.error.location ? new InputError(m.error.message, m.error.location) : new Error(m.error.message);
+          return done();
+        }
+        results[m.id] = { ...m.result!, tally: FlowTally.fromData(m.result!.tally) };
+        send();
+      });
+      w.on('error', fail);
+      signal?.addEventListener('abort', () => fail(signal.reason), { once: true });
+      send();
+    }).then(() => {
+      if (--running === 0) settle.done();
+    }, settle.fail);
+  };
+  const first = Math.min(plan.callerFree ? plan.threads - 1 : plan.threads, parts.length);
+  for (let i = 0; i < first; i++) start();
+  // a part still waiting when the caller is free gets a worker of its own (a running worker would
+  // take it after its own): while parts wait, a worker runs, so the reading is not over
+  plan.callerFree?.then(() => {
+    if (next < parts.length && !failures.length && !signal?.aborted && workers.length < plan.threads) start();
+  });
   return (async () => {
     try {
       await all;

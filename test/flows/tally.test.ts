@@ -112,7 +112,7 @@ async function lineByLine(paths: string[], window: { since?: number; until?: num
   return { summary: s.result(), stats };
 }
 
-async function counted(paths: string[], window: { since?: number; until?: number }, threads: number, tuning: object, ahead?: Set<string>) {
+async function counted(paths: string[], window: { since?: number; until?: number }, threads: number, tuning: object, ahead?: Set<string>, callerFree?: Promise<void>) {
   const attributor = new Attributor([{ label: 'now', cluster: clusterFrom(CLUSTER) }]);
   const s = new FlowSummarizer(attributor, window);
   const stats = newStats();
@@ -126,7 +126,7 @@ async function counted(paths: string[], window: { since?: number; until?: number
         }
       }
     : undefined;
-  const tally = await tallyFiles(paths, stats, { ordering: 'time', window, threads, tuning, keep: SUMMARY_EXAMPLES, ...(onConnections ? { onConnections } : {}) });
+  const tally = await tallyFiles(paths, stats, { ordering: 'time', window, threads, tuning, keep: SUMMARY_EXAMPLES, ...(onConnections ? { onConnections } : {}), ...(callerFree ? { callerFree } : {}) });
   if (ahead) {
     // what was sent ahead are connections of the log, as their numbers say (without a window: with
     // one, a connection met only outside it is sent too, and judged for nothing)
@@ -241,6 +241,20 @@ describe('flows summary by distinct connection', () => {
         const got = await counted(paths, window, 2, { pieces: 2, splitBytes: 0, chunkBytes: 64 + rnd(512), threadedBytes: 0 }, ahead);
         assert.deepEqual(got, want, `trial ${trial}, connections sent ahead`);
         if (trial >= 10) assert.ok(ahead.size > 100, `trial ${trial}: ${ahead.size} connections sent ahead`);
+        // while the caller is busy one worker fewer starts; one more takes a waiting part once it is
+        // free (here at once, or never: then the first worker reads every part)
+        for (const freeNow of [true, false]) {
+          const byWorker = new Map<number, number[]>();
+          const onPart = (part: number, worker: number) => byWorker.set(worker, [...(byWorker.get(worker) ?? []), part]);
+          const free = freeNow ? Promise.resolve() : new Promise<void>(() => undefined);
+          const late = await counted(paths, window, 2, { pieces: 3 + rnd(3), splitBytes: 0, chunkBytes: 64 + rnd(512), threadedBytes: 0, onPart }, new Set(), free);
+          assert.deepEqual(late, want, `trial ${trial}, caller free ${freeNow ? 'at once' : 'never'}`);
+          const parts = [...byWorker.values()].flat().sort((a, b) => a - b);
+          const seen = JSON.stringify([...byWorker]);
+          assert.deepEqual(parts, parts.map((_, i) => i), `every part read once: ${seen}`);
+          // (one part is read in this thread: no worker)
+          if (parts.length > 1) assert.deepEqual([...byWorker.keys()].sort(), freeNow ? [0, 1] : [0], seen);
+        }
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
