@@ -295,9 +295,14 @@ function text(b: Buffer): string {
 
 const CHUNK = 1 << 20;
 
-/** Reads one part into a tally; `onChunk` sees the tally after each chunk read (a worker sends its new connections ahead). */
-export async function tallyPart(part: TallyPart, window: TallyWindow, ordering: Ordering, chunk = CHUNK, keep?: number, onChunk?: (tally: FlowTally) => void): Promise<PartResult> {
+/**
+ * Reads one part into a tally; `onChunk` sees the tally after each chunk read (a worker sends its new
+ * connections ahead). At the end of a byte range, `extend` may give the end of the range that follows
+ * it in the file, which is then read into the same tally as if the part had been that much longer.
+ */
+export async function tallyPart(part: TallyPart, window: TallyWindow, ordering: Ordering, chunk = CHUNK, keep?: number, onChunk?: (tally: FlowTally) => void, extend?: () => number | undefined): Promise<PartResult> {
   const reader = new PartReader(part, window, ordering, keep);
+  let end = part.range?.end ?? Infinity;
   try {
     const st = part.range ? undefined : statSync(part.path);
     const gzip = st?.isFile() && (await isGzip(part.path));
@@ -306,8 +311,12 @@ export async function tallyPart(part: TallyPart, window: TallyWindow, ordering: 
       const fd = openSync(part.path, 'r');
       try {
         const buf = Buffer.allocUnsafe(chunk);
-        const end = part.range?.end ?? Infinity;
-        for (let pos = part.range?.start ?? 0; pos < end; ) {
+        for (let pos = part.range?.start ?? 0; ; ) {
+          if (pos >= end) {
+            const further = part.range ? extend?.() : undefined;
+            if (further === undefined) break;
+            end = further;
+          }
           const got = readSync(fd, buf, 0, Math.min(chunk, end - pos), pos);
           if (got === 0) break;
           pos += got;
@@ -334,6 +343,7 @@ export async function tallyPart(part: TallyPart, window: TallyWindow, ordering: 
   }
   const r = reader.end();
   r.maxTime = reader.maxTime;
+  if (part.range && end !== part.range.end) r.part = { ...part, range: { start: part.range.start, end } };
   return r;
 }
 
@@ -475,9 +485,9 @@ export interface TallyOptions {
   callerFree?: Promise<void>;
   /**
    * For tests: byte ranges per file, the smallest file split, the read size, the least input for
-   * threads; `onPart` is told which worker (0 first) was given which part.
+   * threads; `onWorker` is told of each worker started (0 first), `onPart` which worker read which part.
    */
-  tuning?: { pieces?: number; splitBytes?: number; chunkBytes?: number; threadedBytes?: number; onPart?: (part: number, worker: number) => void };
+  tuning?: { pieces?: number; splitBytes?: number; chunkBytes?: number; threadedBytes?: number; onPart?: (part: number, worker: number) => void; onWorker?: (worker: number) => void };
 }
 
 /** Below this many bytes in all, threads cost more than they save. */
@@ -508,7 +518,7 @@ export function tallyFiles(paths: readonly string[], stats: ReadStats, options: 
     const threads = bytes >= (tuning.threadedBytes ?? THREADED_BYTES) ? options.threads : 1;
     parts = [];
     for (const [file, path] of paths.entries()) parts.push(...splitParts(path, file, options.format, tuning.pieces ?? (paths.length === 1 ? threads : 1), tuning.splitBytes));
-    if (threads > 1 && parts.length > 1) working = onWorkers(parts, { window, ordering: options.ordering, threads, chunk, keep: options.keep, signal, onConnections: options.onConnections, callerFree: options.callerFree, onPart: tuning.onPart });
+    if (threads > 1 && parts.length > 1) working = onWorkers(parts, { window, ordering: options.ordering, threads, chunk, keep: options.keep, signal, onConnections: options.onConnections, callerFree: options.callerFree, onPart: tuning.onPart, onWorker: tuning.onWorker });
   } catch (e) {
     return Promise.reject(e);
   }
@@ -534,18 +544,21 @@ interface WorkerPlan {
   onConnections: ((numbers: Int32Array) => void) | undefined;
   callerFree: Promise<void> | undefined;
   onPart: ((part: number, worker: number) => void) | undefined;
+  onWorker: ((worker: number) => void) | undefined;
 }
 
 /**
- * The parts read on worker threads; each worker started at once is sent its first part before this
- * returns (all `threads` of them, or all but one while the caller is busy: plan.callerFree).
+ * The parts read on worker threads, which claim them in order (flow-tally-worker.ts): all `threads`
+ * of them started now, or all but one while the caller is busy (plan.callerFree). A worker reads the
+ * parts that follow its own in the file on into one tally while nobody else has claimed them, so the
+ * results are fewer than the parts when one worker got ahead: each covers its first to its last part.
  */
 function onWorkers(parts: TallyPart[], plan: WorkerPlan): Promise<PartResult[]> {
   const { signal, onConnections } = plan;
   if (signal?.aborted) return Promise.reject(signal.reason);
-  const results: PartResult[] = new Array(parts.length);
+  const claims = new Int32Array(new SharedArrayBuffer(4));
+  const results: PartResult[] = [];
   const workers: Worker[] = [];
-  let next = 0;
   const failures: (InputError | Error)[] = [];
   let running = 0;
   let settle!: { done: () => void; fail: (e: unknown) => void };
@@ -553,39 +566,37 @@ function onWorkers(parts: TallyPart[], plan: WorkerPlan): Promise<PartResult[]> 
   const start = (): void => {
     const w = new Worker(new URL('./flow-tally-worker.js', import.meta.url));
     const index = workers.push(w) - 1;
+    plan.onWorker?.(index);
     running++;
     new Promise<void>((done, fail) => {
-      const send = (): void => {
-        if (next >= parts.length || failures.length) return done();
-        const id = next++;
-        plan.onPart?.(id, index);
-        w.postMessage({ id, part: parts[id], window: plan.window, ordering: plan.ordering, chunk: plan.chunk, keep: plan.keep, ahead: onConnections !== undefined });
-      };
-      w.on('message', (m: { id: number; connections?: Int32Array; result?: PartResult & { tally: TallyData }; error?: { message: string; location?: SourceLocation } }) => {
+      w.on('message', (m: { id: number; last?: number; done?: boolean; connections?: Int32Array; result?: PartResult & { tally: TallyData }; error?: { message: string; location?: SourceLocation } }) => {
+        if (m.done) return done();
         if (m.connections) {
           if (!failures.length) onConnections?.(m.connections);
           return;
         }
         if (m.error) {
           failures[m.id] = m.error.location ? new InputError(m.error.message, m.error.location) : new Error(m.error.message);
-          return done();
+          // no part is claimed after a failure
+          Atomics.store(claims, 0, parts.length);
+          return;
         }
         results[m.id] = { ...m.result!, tally: FlowTally.fromData(m.result!.tally) };
-        send();
+        for (let p = m.id; p <= m.last!; p++) plan.onPart?.(p, index);
       });
       w.on('error', fail);
       signal?.addEventListener('abort', () => fail(signal.reason), { once: true });
-      send();
+      w.postMessage({ parts, claims, window: plan.window, ordering: plan.ordering, chunk: plan.chunk, keep: plan.keep, ahead: onConnections !== undefined });
     }).then(() => {
       if (--running === 0) settle.done();
     }, settle.fail);
   };
   const first = Math.min(plan.callerFree ? plan.threads - 1 : plan.threads, parts.length);
   for (let i = 0; i < first; i++) start();
-  // a part still waiting when the caller is free gets a worker of its own (a running worker would
-  // take it after its own): while parts wait, a worker runs, so the reading is not over
+  // a part nobody has claimed when the caller is free gets a worker of its own; while one is
+  // unclaimed a worker runs (none stops before every part is claimed), so the reading is not over
   plan.callerFree?.then(() => {
-    if (next < parts.length && !failures.length && !signal?.aborted && workers.length < plan.threads) start();
+    if (Atomics.load(claims, 0) < parts.length && !signal?.aborted && workers.length < plan.threads) start();
   });
   return (async () => {
     try {
@@ -596,6 +607,7 @@ function onWorkers(parts: TallyPart[], plan: WorkerPlan): Promise<PartResult[]> 
     // the first part in reading order that failed is the one reported
     const failure = failures.find((f) => f !== undefined);
     if (failure) throw failure;
-    return results;
+    // (in part order: the results of parts read on into another's are holes)
+    return results.filter((r) => r !== undefined);
   })();
 }
