@@ -2,11 +2,13 @@
 // policies deny already is set apart (alreadyDenied, not the gate's), and the observed denied
 // flows the proposal lets through are listed (wouldAllow). Hand-made cluster and agent lines.
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { podwall } from '../helpers.js';
+import { Replayer } from '../../src/analysis/replay.js';
+import { newStats, readFlowFiles } from '../../src/sources/flow-files.js';
+import { clusterFrom, podwall } from '../helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'podwall-replay-blame-'));
 
@@ -156,5 +158,35 @@ describe('replay of flows to a ClusterIP against the current policies', () => {
     assert.equal(r.code, 0, r.stdout);
     assert.deepEqual(names(j.wouldAllow), ['shop/worker-1 -> shop/svc/api:8080 x1']);
     assert.match(j.wouldAllow[0].reason, /^allowed on 1 of 2 backends that could have refused shop\/svc\/api \(e\.g\. shop\/api-canary-1 on 8080\)/);
+  });
+});
+
+describe('replay sections in text', () => {
+  it('shows the first 20 connections set apart, and how many more', () => {
+    const lines = Array.from({ length: 25 }, (_, i) => line(WEB, DB, 1000 + i, 'ACCEPT'));
+    const r = replay(file('many.log', lines.join('\n') + '\n'), ['--proposed', CLUSTER], 'text');
+    assert.equal(r.code, 0, r.stdout);
+    assert.match(r.stdout, /the current policies deny 25 observed accepted connections already \(25 flows\)/);
+    assert.equal(r.stdout.split('\n').filter((l) => /^ {2}shop\/web-1 -> shop\/db-1 \d+\/TCP/.test(l)).length, 20);
+    assert.match(r.stdout, /\n {2}\.\.\. and 5 more \(-o json lists all\)\n/);
+  });
+});
+
+describe('Replayer without a current cluster (the CI action)', () => {
+  it('blames the proposal for every observed accepted flow it denies, as before', async () => {
+    const log = file('ci.log', [line(WEB, DB, 5432, 'ACCEPT'), line(WORKER, API, 8080, 'DENY')].join('\n') + '\n');
+    const cluster = clusterFrom(readFileSync(CLUSTER, 'utf8'));
+    const alone = new Replayer(cluster);
+    const withCurrent = new Replayer(cluster, clusterFrom(readFileSync(CLUSTER, 'utf8')));
+    for await (const f of readFlowFiles([log], newStats())) {
+      alone.add(f);
+      withCurrent.add(f);
+    }
+    const a = alone.result();
+    assert.deepEqual(names(a.wouldBlock), ['shop/web-1 -> shop/db-1:5432 x1']);
+    assert.deepEqual([a.alreadyDenied, a.wouldAllow, a.alreadyAllowed], [[], [], 0]);
+    const c = withCurrent.result();
+    assert.deepEqual(names(c.alreadyDenied), ['shop/web-1 -> shop/db-1:5432 x1']);
+    assert.deepEqual(c.wouldBlock, []);
   });
 });
