@@ -69,11 +69,11 @@ function* text(r: ReplayResult, unused: Iterable<UnusedAllowed>, stats: ReadStat
   }
   // sections only when they hold something: without them the output is the one before they existed
   if (r.alreadyDenied.length) {
-    out.push(paint(io, 'yellow', `the current policies deny ${counted(r.alreadyDenied.length, 'observed accepted connection')} already (${counted(flows(r.alreadyDenied), 'flow')}): log and cluster disagree, the proposal is not the cause (the gate does not count them):`));
+    out.push(paint(io, 'yellow', `the current policies deny ${plural(r.alreadyDenied.length, 'observed accepted connection')} already (${plural(flows(r.alreadyDenied), 'flow')}): log and cluster disagree, the proposal is not the cause (the gate does not count them):`));
     out.push(...listed(r.alreadyDenied));
   }
   if (r.wouldAllow.length) {
-    out.push(paint(io, 'yellow', `the proposal would allow ${counted(r.wouldAllow.length, 'observed denied connection')} (${flows(r.wouldAllow)} of ${r.observedDenied} denied flows):`));
+    out.push(paint(io, 'yellow', `the proposal would allow ${plural(r.wouldAllow.length, 'observed denied connection')} (${flows(r.wouldAllow)} of ${r.observedDenied} denied flows):`));
     out.push(...listed(r.wouldAllow));
   }
   yield out.join('\n') + '\n';
@@ -86,7 +86,7 @@ function* text(r: ReplayResult, unused: Iterable<UnusedAllowed>, stats: ReadStat
   yield tail.join('\n') + '\n';
 }
 
-function counted(n: number, what: string): string {
+function plural(n: number, what: string): string {
   return `${n} ${what}${n > 1 ? 's' : ''}`;
 }
 
@@ -104,10 +104,10 @@ function listed(l: readonly BrokenFlow[]): string[] {
 /** Once on stderr, whatever the output: the observed flows whose verdict the current policies and the log disagree on. */
 function disagreements(r: ReplayResult, io: CliIO): void {
   if (r.alreadyDenied.length) {
-    io.err(`podwall: replay: the current policies deny ${counted(flows(r.alreadyDenied), 'observed accepted flow')} (${counted(r.alreadyDenied.length, 'connection')}) already: log and cluster disagree, the proposal is not the cause; listed apart (alreadyDenied), the gate does not count them\n`);
+    io.err(`podwall: replay: the current policies deny ${plural(flows(r.alreadyDenied), 'observed accepted flow')} (${plural(r.alreadyDenied.length, 'connection')}) already: log and cluster disagree, the proposal is not the cause; listed apart (alreadyDenied), the gate does not count them\n`);
   }
   if (r.alreadyAllowed) {
-    io.err(`podwall: replay: the current policies allow ${counted(r.alreadyAllowed, 'observed denied flow')} already: log and cluster disagree (flows summary -f CURRENT explains them); left out of what the proposal would allow\n`);
+    io.err(`podwall: replay: the current policies allow ${plural(r.alreadyAllowed, 'observed denied flow')} already: log and cluster disagree (flows summary -f CURRENT explains them); left out of what the proposal would allow\n`);
   }
 }
 
