@@ -1,9 +1,12 @@
 /**
  * `podwall replay`: the traffic that really flows, against a proposed policy set. Which observed
- * allowed flows would the proposal block (the "don't break prod" gate), and which connections does
- * it allow that no observed flow used (over-permissive)?
+ * allowed flows would the proposal block (the "don't break prod" gate), which observed denied ones
+ * would it let through, and which connections does it allow that no observed flow used
+ * (over-permissive)? Given the current cluster, the proposal is blamed only for what it changes:
+ * a flow the current policies already judge against the log is set apart (docs/semantics.md).
  */
 import type { Endpoint } from '../engine/endpoint.js';
+import type { Verdict } from '../engine/verdict.js';
 import { Engine } from '../engine/engine.js';
 import { OutsideWorld } from '../engine/outside.js';
 import { mergeRanges, subtractRanges, type PortRange } from '../engine/ports.js';
@@ -16,6 +19,7 @@ import { workloadId, type Cluster, type Protocol } from '../model/cluster.js';
 import { summarize } from '../report/summary.js';
 import { streamMatrix } from './matrix-stream.js';
 
+/** A connection of the log in one of replay's lists, with the verdict that put it there (`reason`). */
 export interface BrokenFlow {
   from: string;
   to: string;
@@ -28,8 +32,23 @@ export interface BrokenFlow {
 
 export interface ReplayResult {
   observedAllowed: number;
+  /** Observed accepted, allowed by the current policies, denied by the proposal (reason: the proposal's). The gate. */
   wouldBlock: BrokenFlow[];
+  /**
+   * Observed accepted, but denied by the current policies already, and by the proposal: the log
+   * and the cluster disagree, the proposal is not the cause (reason: the current policies'). Never
+   * fails the gate; always empty without a current cluster.
+   */
+  alreadyDenied: BrokenFlow[];
+  observedDenied: number;
+  /** Observed denied, accepted by the proposal (reason: the proposal's). Never fails the gate. */
+  wouldAllow: BrokenFlow[];
+  /** Observed denied flows the current policies allow already: a disagreement, left out of wouldAllow. */
+  alreadyAllowed: number;
 }
+
+/** The lists a pair's flows may go to. */
+type Listed = 'wouldBlock' | 'alreadyDenied' | 'wouldAllow';
 
 /**
  * A pair of workloads or peers outside the pod network (as matrix --outside each names them) and
@@ -42,12 +61,19 @@ export interface UnusedAllowed {
   ports: PortRange[];
 }
 
-/** A pair's verdict under the proposal, given by its first flow; `broken` once it blocks one. */
+/**
+ * What a pair's first flow says: the list its flows go to (none: the proposal keeps the log's
+ * verdict; 'alreadyAllowed': counted only), with the reason; `entry` once the list holds it.
+ */
 interface PairVerdict {
-  allowed: boolean;
+  list?: Listed | 'alreadyAllowed';
   reason: string;
-  broken?: BrokenFlow;
+  entry?: BrokenFlow;
 }
+
+/** The verdicts of the pairs no list holds, shared: most pairs are these, one per distinct connection. */
+const KEPT: PairVerdict = Object.freeze({ reason: '' });
+const ALREADY_ALLOWED: PairVerdict = Object.freeze({ list: 'alreadyAllowed', reason: '' });
 
 const PROTOCOLS: readonly Protocol[] = ['TCP', 'UDP', 'SCTP'];
 
@@ -55,11 +81,15 @@ export class Replayer {
   private readonly engine: Engine;
   private readonly endpoints: FlowEndpoints;
   private readonly classes: ClassVerdicts;
-  private readonly current?: { classes: ClassVerdicts; endpoints: FlowEndpoints };
-  /** Per pair (labels, port, protocol): as many as distinct connections at most, so not one Map. */
+  private readonly current?: { engine: Engine; classes: ClassVerdicts; endpoints: FlowEndpoints };
+  /**
+   * Per pair (labels, port, protocol) of accepted flows, and of denied ones: as many as distinct
+   * connections at most, so not one Map.
+   */
   private readonly pairs = new BigMap<PairVerdict>();
-  /** The blocked pairs in the order their first flow was met. */
-  private readonly broken: BrokenFlow[] = [];
+  private readonly deniedPairs = new BigMap<PairVerdict>();
+  /** Each list's pairs in the order their first flow was met. */
+  private readonly lists: Record<Listed, BrokenFlow[]> = { wouldBlock: [], alreadyDenied: [], wouldAllow: [] };
   /**
    * Observed ports (protocol index * 65536 + port) per pair, keyed by the names matrix uses, from
    * -> to: nested, as one Map keyed by pairs would pass its 2^24 entries past ~4,096 workloads.
@@ -67,16 +97,22 @@ export class Replayer {
   private readonly observedPorts = new Map<string, Map<string, Set<number>>>();
   private readonly world: OutsideWorld;
   private observed = 0;
+  private observedDenied = 0;
+  private alreadyAllowed = 0;
 
   /**
    * `current`, the cluster the flows were observed on, tells which backends of a ClusterIP could
-   * have answered an accepted flow: the proposal breaks the flow when it denies one of those.
+   * have answered an accepted flow (the proposal breaks the flow when it denies one of those), and
+   * which flows it judges against the log already (set apart: the proposal is not their cause).
    */
   constructor(proposed: Cluster, current?: Cluster) {
     this.engine = new Engine(proposed);
     this.classes = new ClassVerdicts(this.engine);
     this.endpoints = new FlowEndpoints(proposed);
-    if (current) this.current = { classes: new ClassVerdicts(new Engine(current)), endpoints: new FlowEndpoints(current) };
+    if (current) {
+      const engine = new Engine(current);
+      this.current = { engine, classes: new ClassVerdicts(engine), endpoints: new FlowEndpoints(current) };
+    }
     this.world = new OutsideWorld([proposed]);
   }
 
@@ -98,6 +134,7 @@ export class Replayer {
    */
   addCounted(c: CountedFlow): void {
     const flow = c.flow;
+    if (flow.verdict === 'deny') return this.addDenied(c);
     if (flow.verdict !== 'allow') return;
     this.observed += c.count;
     const src = this.endpoints.resolve(flow.src);
@@ -120,15 +157,37 @@ export class Replayer {
       v = this.judge(flow, src.endpoint, dst);
       this.pairs.set(pair, v);
     }
-    if (v.allowed) return;
-    if (v.broken) {
-      v.broken.count += c.count;
+    this.list(v, c, src.label, dst);
+  }
+
+  /** An observed denied connection: does the proposal let it through? */
+  private addDenied(c: CountedFlow): void {
+    const flow = c.flow;
+    this.observedDenied += c.count;
+    const src = this.endpoints.resolve(flow.src);
+    const dst = this.endpoints.destination(flow.dst, flow.dstPort, flow.protocol);
+    const pair = `${src.label}\u0000${dst.label}\u0000${dst.port}/${flow.protocol}`;
+    let v = this.deniedPairs.get(pair);
+    if (!v) {
+      v = this.judgeDenied(flow, src.endpoint, dst);
+      this.deniedPairs.set(pair, v);
+    }
+    if (v.list === 'alreadyAllowed') this.alreadyAllowed += c.count;
+    else this.list(v, c, src.label, dst);
+  }
+
+  /** Counts the connection in its pair's list, if any: the pair's first connection is its example. */
+  private list(v: PairVerdict, c: CountedFlow, from: string, dst: FlowDestination): void {
+    if (!v.list || v.list === 'alreadyAllowed') return;
+    if (v.entry) {
+      v.entry.count += c.count;
       return;
     }
+    const flow = c.flow;
     const at = c.first;
     const example = `${at.file ? `${at.file}:${at.line}: ` : ''}${flow.src.text} -> ${flow.dst.text}:${flow.dstPort}/${flow.protocol}${at.time !== undefined ? ` at ${new Date(at.time).toISOString()}` : ''}`;
-    v.broken = { from: src.label, to: dst.label, port: dst.port, protocol: flow.protocol, count: c.count, example, reason: v.reason };
-    this.broken.push(v.broken);
+    v.entry = { from, to: dst.label, port: dst.port, protocol: flow.protocol, count: c.count, example, reason: v.reason };
+    this.lists[v.list].push(v.entry);
   }
 
   /** The observed ports of a pair of peers, as ranges. */
@@ -138,32 +197,74 @@ export class Replayer {
   }
 
   /**
+   * The current cluster's verdicts for the flow (on each backend of a ClusterIP), as it resolves
+   * the flow's addresses; undefined without a current cluster.
+   */
+  private currentVerdicts(flow: FlowRecord): { from: Endpoint; dst: FlowDestination; judged: { target: FlowTarget; verdict: Verdict }[] } | undefined {
+    const c = this.current;
+    if (!c) return undefined;
+    const from = c.endpoints.resolve(flow.src).endpoint;
+    const dst = c.endpoints.destination(flow.dst, flow.dstPort, flow.protocol);
+    return { from, dst, judged: c.classes.decide(from, dst, flow.protocol) };
+  }
+
+  /**
    * Does the proposal keep this accepted flow? For a ClusterIP: on every backend that could have
-   * answered it. Verdicts shared by endpoints that no policy tells apart (class-verdicts.ts) say
-   * which; only a denial is decided again for the very pods, whose names its reason shows.
+   * answered it (one the current policies allow; every backend when none does). Verdicts shared by
+   * endpoints that no policy tells apart (class-verdicts.ts) say which; only a denial is decided
+   * again for the very pods, whose names its reason shows. A flow the current policies deny
+   * already (on every backend) that the proposal denies too is not the proposal's doing.
    */
   private judge(flow: FlowRecord, from: Endpoint, dst: FlowDestination): PairVerdict {
     const judged = this.classes.decide(from, dst, flow.protocol);
     let candidates = judged.map((_, i) => i);
-    if (this.current && judged.length > 1) {
-      const c = this.current;
-      const cdst = c.endpoints.destination(flow.dst, flow.dstPort, flow.protocol);
-      const served = new Set(c.classes.decide(c.endpoints.resolve(flow.src).endpoint, cdst, flow.protocol).filter((j) => j.verdict.allowed).map((j) => targetKey(j.target)));
+    let current = judged.length > 1 ? this.currentVerdicts(flow) : undefined;
+    if (current) {
+      const served = new Set(current.judged.filter((j) => j.verdict.allowed).map((j) => targetKey(j.target)));
       const could = candidates.filter((i) => served.has(targetKey(judged[i]!.target)));
       if (could.length > 0) candidates = could;
     }
     const denied = candidates.filter((i) => !judged[i]!.verdict.allowed);
-    if (denied.length === 0) return { allowed: true, reason: '' }; // (an allowed pair's reason is never shown)
-    const first = decideTargets(this.engine, from, dst, flow.protocol)[denied[0]!]!;
-    const prefix = candidates.length > 1 ? `denied on ${denied.length} of ${candidates.length} backends that answer ${dst.label} (e.g. ${first.target.backend} on ${first.target.port}): ` : '';
-    return { allowed: false, reason: prefix + summarize(first.verdict) };
+    if (denied.length === 0) return KEPT; // (an allowed pair's reason is never shown)
+    current ??= this.currentVerdicts(flow);
+    if (current && current.judged.every((j) => !j.verdict.allowed)) {
+      const all = current.judged.map((_, i) => i);
+      return { list: 'alreadyDenied', reason: explain(this.current!.engine, current.from, current.dst, flow.protocol, all, all.length, 'denied', 'answer') };
+    }
+    return { list: 'wouldBlock', reason: explain(this.engine, from, dst, flow.protocol, denied, candidates.length, 'denied', 'answer') };
   }
 
-  /** The observed flows the proposal would block, the most frequent first. */
+  /**
+   * Does the proposal let this denied flow through? For a ClusterIP: on a backend that could have
+   * refused it (one the current policies deny; every backend when none does). A flow the current
+   * policies allow already (on every backend) is a disagreement of log and cluster, not the
+   * proposal's doing: only counted.
+   */
+  private judgeDenied(flow: FlowRecord, from: Endpoint, dst: FlowDestination): PairVerdict {
+    const current = this.currentVerdicts(flow);
+    if (current && current.judged.every((j) => j.verdict.allowed)) return ALREADY_ALLOWED;
+    const judged = this.classes.decide(from, dst, flow.protocol);
+    let candidates = judged.map((_, i) => i);
+    if (current && judged.length > 1) {
+      const refused = new Set(current.judged.filter((j) => !j.verdict.allowed).map((j) => targetKey(j.target)));
+      const could = candidates.filter((i) => refused.has(targetKey(judged[i]!.target)));
+      if (could.length > 0) candidates = could;
+    }
+    const allowed = candidates.filter((i) => judged[i]!.verdict.allowed);
+    if (allowed.length === 0) return KEPT;
+    return { list: 'wouldAllow', reason: explain(this.engine, from, dst, flow.protocol, allowed, candidates.length, 'allowed', 'could have refused') };
+  }
+
+  /** The lists, each the most frequent first. */
   result(): ReplayResult {
+    const sorted = (l: BrokenFlow[]): BrokenFlow[] => [...l].sort((a, b) => b.count - a.count || a.from.localeCompare(b.from));
     return {
       observedAllowed: this.observed,
-      wouldBlock: [...this.broken].sort((a, b) => b.count - a.count || a.from.localeCompare(b.from)),
+      wouldBlock: sorted(this.lists.wouldBlock),
+      alreadyDenied: sorted(this.lists.alreadyDenied),
+      observedDenied: this.observedDenied,
+      wouldAllow: sorted(this.lists.wouldAllow),
+      alreadyAllowed: this.alreadyAllowed,
     };
   }
 
@@ -192,6 +293,16 @@ export class Replayer {
     const u = pair && unused(pair);
     if (u) yield u;
   }
+}
+
+/**
+ * Why the flow is `verdict` (denied or allowed) on the backends `hits` of the `of` that could have
+ * `answered` or refused it: the first hit's verdict, decided again for its very pods.
+ */
+function explain(engine: Engine, from: Endpoint, dst: FlowDestination, protocol: Protocol, hits: number[], of: number, verdict: 'denied' | 'allowed', could: 'answer' | 'could have refused'): string {
+  const first = decideTargets(engine, from, dst, protocol)[hits[0]!]!;
+  const prefix = of > 1 ? `${verdict} on ${hits.length} of ${of} backends that ${could} ${dst.label} (e.g. ${first.target.backend} on ${first.target.port}): ` : '';
+  return prefix + summarize(first.verdict);
 }
 
 function targetKey(t: FlowTarget): string {

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { Replayer, type ReplayResult, type UnusedAllowed } from '../analysis/replay.js';
+import { Replayer, type BrokenFlow, type ReplayResult, type UnusedAllowed } from '../analysis/replay.js';
 import { describeRanges } from '../engine/ports.js';
 import { buildCluster } from '../model/build.js';
 import { newStats, type ReadStats } from '../sources/flow-files.js';
@@ -44,6 +44,7 @@ export function replayCommand(io: CliIO, setCode: (code: number) => void): Comma
     }
     for await (const c of await counting.result()) replayer.addCounted(c);
     const result = replayer.result();
+    disagreements(result, io);
     // unusedAllowed grows with the square of the cluster: streamed, never one string nor one array
     const unused = replayer.unusedAllowed();
     await writeChunks(io, output === 'json' ? json(result, unused, stats, proposal.summary) : text(result, unused, stats, proposal.summary, io));
@@ -53,6 +54,8 @@ export function replayCommand(io: CliIO, setCode: (code: number) => void): Comma
 
 /** How many unused pairs text lists; -o json lists all. */
 const TEXT_UNUSED = 50;
+/** How many connections text lists of those set apart and of those newly allowed; -o json lists all. */
+const TEXT_LISTED = 20;
 /** The size of a piece of JSON written at once. */
 const CHUNK = 1 << 16;
 
@@ -64,6 +67,15 @@ function* text(r: ReplayResult, unused: Iterable<UnusedAllowed>, stats: ReadStat
   } else {
     out.push(paint(io, 'green', 'the proposal blocks no observed allowed flow'));
   }
+  // sections only when they hold something: without them the output is the one before they existed
+  if (r.alreadyDenied.length) {
+    out.push(paint(io, 'yellow', `the current policies deny ${plural(r.alreadyDenied.length, 'observed accepted connection')} already (${plural(flows(r.alreadyDenied), 'flow')}): log and cluster disagree, the proposal is not the cause (the gate does not count them):`));
+    out.push(...listed(r.alreadyDenied));
+  }
+  if (r.wouldAllow.length) {
+    out.push(paint(io, 'yellow', `the proposal would allow ${plural(r.wouldAllow.length, 'observed denied connection')} (${flows(r.wouldAllow)} of ${r.observedDenied} denied flows):`));
+    out.push(...listed(r.wouldAllow));
+  }
   yield out.join('\n') + '\n';
   // the count heads the list, so the first few are kept while all are counted
   const shown: string[] = [];
@@ -74,10 +86,37 @@ function* text(r: ReplayResult, unused: Iterable<UnusedAllowed>, stats: ReadStat
   yield tail.join('\n') + '\n';
 }
 
+function plural(n: number, what: string): string {
+  return `${n} ${what}${n > 1 ? 's' : ''}`;
+}
+
+function flows(l: readonly BrokenFlow[]): number {
+  return l.reduce((sum, b) => sum + b.count, 0);
+}
+
+/** A list's first connections, as wouldBlock's are shown. */
+function listed(l: readonly BrokenFlow[]): string[] {
+  const out = l.slice(0, TEXT_LISTED).flatMap((b) => [`  ${b.from} -> ${b.to} ${b.port}/${b.protocol} (${b.count} flows, e.g. ${b.example})`, `    ${b.reason}`]);
+  if (l.length > TEXT_LISTED) out.push(`  ... and ${l.length - TEXT_LISTED} more (-o json lists all)`);
+  return out;
+}
+
+/** Once on stderr, whatever the output: the observed flows whose verdict the current policies and the log disagree on. */
+function disagreements(r: ReplayResult, io: CliIO): void {
+  if (r.alreadyDenied.length) {
+    io.err(`podwall: replay: the current policies deny ${plural(flows(r.alreadyDenied), 'observed accepted flow')} (${plural(r.alreadyDenied.length, 'connection')}) already: log and cluster disagree, the proposal is not the cause; listed apart (alreadyDenied), the gate does not count them\n`);
+  }
+  if (r.alreadyAllowed) {
+    io.err(`podwall: replay: the current policies allow ${plural(r.alreadyAllowed, 'observed denied flow')} already: log and cluster disagree (flows summary -f CURRENT explains them); left out of what the proposal would allow\n`);
+  }
+}
+
 /** JSON.stringify({ ...result, unusedAllowed, input, proposal }, null, 2), written as the unused pairs come. */
 function* json(r: ReplayResult, unused: Iterable<UnusedAllowed>, stats: ReadStats, proposal: ProposalSummary): Generator<string> {
   const field = (key: string, v: unknown): string => `  ${JSON.stringify(key)}: ${JSON.stringify(v, null, 2).replace(/\n/g, '\n  ')}`;
-  yield `{\n${field('observedAllowed', r.observedAllowed)},\n${field('wouldBlock', r.wouldBlock)},\n`;
+  // the lists bounded by the log before the one bounded by the cluster's square, so a reader meets them first
+  const lists = (['observedAllowed', 'wouldBlock', 'alreadyDenied', 'observedDenied', 'wouldAllow', 'alreadyAllowed'] as const).map((k) => field(k, r[k]));
+  yield `{\n${lists.join(',\n')},\n`;
   let piece = '';
   let first = true;
   for (const u of unused) {

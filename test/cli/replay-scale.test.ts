@@ -59,7 +59,7 @@ describe('replay at scale', () => {
     assert.equal(j.o, 3);
     assert.deepEqual(j.b, [['big/p1', 'big/p0', 5432, 1, `${files.log}:1`], ['big/p2', 'big/p0', 5432, 1, `${files.log}:2`]]);
     assert.ok(j.u >= (PODS - 1) * (PODS - 1));
-    assert.deepEqual(j.k, ['observedAllowed', 'wouldBlock', 'unusedAllowed', 'input', 'proposal']);
+    assert.deepEqual(j.k, ['observedAllowed', 'wouldBlock', 'alreadyDenied', 'observedDenied', 'wouldAllow', 'alreadyAllowed', 'unusedAllowed', 'input', 'proposal']);
   });
 
   it('text counts them all in the same heap and lists the first 50', () => {

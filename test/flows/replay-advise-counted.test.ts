@@ -56,13 +56,16 @@ const CURRENT = [
   policy('shop', 'backend-egress', '{podSelector: {matchLabels: {tier: backend}}, policyTypes: [Egress], egress: [{to: [{podSelector: {matchLabels: {app: db}}}]}, {to: [{ipBlock: {cidr: 0.0.0.0/0}}], ports: [{port: 443}]}]}'),
 ].join('---\n');
 
-// the proposal: the canary loses its egress, the worker its ingress, db is reached on 5432 only from api-1's labels
+// the proposal: the canary loses its egress but to the other frontends, the worker its ingress, db
+// is reached on 5432 only from api-1's labels; the frontends may reach each other (observed denied
+// flows it lets through)
 const PROPOSED = [
   ...PODS,
   policy('shop', 'default-deny', '{podSelector: {}, policyTypes: [Ingress, Egress]}'),
   policy('shop', 'api-ingress', '{podSelector: {matchLabels: {app: api}}, ingress: [{from: [{podSelector: {matchLabels: {app: frontend}}}]}]}'),
   policy('shop', 'frontend-egress', '{podSelector: {matchLabels: {track: stable}}, policyTypes: [Egress], egress: [{to: [{podSelector: {matchLabels: {tier: backend}}}]}, {ports: [{port: 53, protocol: UDP}]}]}'),
   policy('shop', 'db-from-api', '{podSelector: {matchLabels: {app: db}}, ingress: [{from: [{podSelector: {matchLabels: {app: api}}}], ports: [{port: 5432}]}]}'),
+  policy('shop', 'frontend-peers', '{podSelector: {matchLabels: {app: frontend}}, policyTypes: [Ingress, Egress], ingress: [{from: [{podSelector: {matchLabels: {app: frontend}}}]}], egress: [{to: [{podSelector: {matchLabels: {app: frontend}}}]}]}'),
   policy('jobs', 'deny-all', '{podSelector: {}, policyTypes: [Ingress, Egress]}'),
 ].join('---\n');
 
@@ -207,6 +210,7 @@ describe('replay and advise by distinct connection', () => {
     const dir = mkdtempSync(join(tmpdir(), 'podwall-replay-'));
     try {
       let blocked = 0;
+      const judged = { alreadyDenied: 0, wouldAllow: 0, alreadyAllowed: 0 };
       let stillBlocked = 0;
       let malformed = 0;
       for (let trial = 0; trial < TRIALS; trial++) {
@@ -214,7 +218,11 @@ describe('replay and advise by distinct connection', () => {
         const rnd = random(900 + trial);
         const lines = await replayLines(paths);
         const advice = await Promise.all(ADVISE_SCOPES.map((s) => adviseLines(paths, s)));
-        blocked += (lines.result as { wouldBlock: unknown[] }).wouldBlock.length;
+        const result = lines.result as { wouldBlock: unknown[]; alreadyDenied: unknown[]; wouldAllow: unknown[]; alreadyAllowed: number };
+        blocked += result.wouldBlock.length;
+        judged.alreadyDenied += result.alreadyDenied.length;
+        judged.wouldAllow += result.wouldAllow.length;
+        judged.alreadyAllowed += result.alreadyAllowed;
         stillBlocked += (advice[0]!.result as { stillBlocked: unknown[] }).stillBlocked.length;
         malformed += lines.stats.malformed;
         // lines cut by small reads in this thread; then byte ranges on two worker threads
@@ -232,6 +240,7 @@ describe('replay and advise by distinct connection', () => {
         }
       }
       assert.ok(blocked > 0 && stillBlocked > 0 && malformed > 0, 'the logs exercise broken flows, advice left blocked and malformed lines');
+      assert.ok(Object.values(judged).every((n) => n > 0), `the logs exercise flows set apart and newly allowed: ${JSON.stringify(judged)}`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
