@@ -37,6 +37,10 @@ export function renderComment(c: CommentInput): string {
       if (r.wouldBlock.length > ROWS) out.push('', `… and ${r.wouldBlock.length - ROWS} more.`);
       out.push('');
     }
+    if (r.alreadyDenied.length) {
+      const n = r.alreadyDenied.length;
+      out.push(`${n} observed connection${n === 1 ? '' : 's'} the policies of \`${c.base}\` deny already, though the logs show ${n === 1 ? 'it' : 'them'} accepted: the logs and the policies disagree there, and the change is not the cause (not counted above; \`podwall flows summary\` explains them).`, '');
+    }
   }
   const f = c.audit.kpis.findings;
   out.push('### Audit', '', `${f.error} error, ${f.warning} warning, ${f.info} info finding${f.info === 1 ? '' : 's'} in \`${c.head}\`${c.audit.kpis.cisScore !== null ? `; CIS EKS score ${c.audit.kpis.cisScore}%` : ''}. Details in code scanning (SARIF).`, '');

@@ -14,6 +14,7 @@ import { runAudit } from '../audit/run.js';
 import { VERSION } from '../cli/version.js';
 import { parseDocuments } from '../k8s/yaml.js';
 import { buildCluster, expandLists, type BuildOptions } from '../model/build.js';
+import type { Cluster } from '../model/cluster.js';
 import { auditSarif } from '../report/audit/sarif.js';
 import { expandLogPaths, newStats, readFlowFiles } from '../sources/flow-files.js';
 import { readDocuments, readText } from '../sources/files.js';
@@ -62,19 +63,24 @@ export async function runCi(i: CiInputs, ctx: CiContext): Promise<CiResult> {
 
   const baseRef = i.baseRef || ctx.pullRequest?.baseSha;
   let diff: DiffResult | undefined;
+  let baseCluster: Cluster | undefined;
   if (baseRef) {
     const commit = resolveCommit(ctx.cwd, baseRef);
     const basePolicies = objectsAtCommit(ctx.cwd, commit, baseRef, i.manifests).filter(isPolicyObject);
     // the base branch's policies on the PR's workloads: only the policy change counts
-    diff = diffClusters(buildCluster(withPolicies(head, basePolicies), options), headCluster);
+    baseCluster = buildCluster(withPolicies(head, basePolicies), options);
+    diff = diffClusters(baseCluster, headCluster);
     ctx.log(`podwall: against ${baseRef}: ${diff.newlyAllowed} connections opened, ${diff.newlyDenied} closed`);
   }
   let replay: ReplayResult | undefined;
   if (i.flowLogs.length) {
-    const replayer = new Replayer(headCluster);
+    // against the base's policies as the current ones, as `podwall replay` does: an observed flow
+    // the base denies already is the log's disagreement with the cluster, not the change's doing
+    const replayer = new Replayer(headCluster, baseCluster);
     for await (const flow of readFlowFiles(expandLogPaths(i.flowLogs), newStats())) replayer.add(flow);
     replay = replayer.result();
-    ctx.log(`podwall: replay: ${replay.observedAllowed} observed allowed flows, ${replay.wouldBlock.length} connections the change would block`);
+    const apart = replay.alreadyDenied.length ? `; ${replay.alreadyDenied.length} the base's policies deny already (not counted)` : '';
+    ctx.log(`podwall: replay: ${replay.observedAllowed} observed allowed flows, ${replay.wouldBlock.length} connections the change would block${apart}`);
   }
 
   const checks = gate(i.thresholds, audit, diff, replay);

@@ -129,7 +129,12 @@ describe('the CI action (action.yml -> scripts/ci-action.mjs)', () => {
     git(repo, 'checkout', '-q', '-b', 'feature');
     writeFileSync(join(repo, 'k8s', 'policies.yaml'), policies('db', 5432));
     mkdirSync(join(repo, 'flows'));
-    writeFileSync(join(repo, 'flows', 'seen.jsonl'), '{"time": "2026-11-20T10:00:00Z", "src": "10.0.1.10", "dst": "10.0.1.11", "dst_port": 8080, "protocol": "TCP", "verdict": "allow"}\n');
+    // web -> api, which the change closes; api -> db, which the base's policies deny already though the log accepted it
+    writeFileSync(
+      join(repo, 'flows', 'seen.jsonl'),
+      '{"time": "2026-11-20T10:00:00Z", "src": "10.0.1.10", "dst": "10.0.1.11", "dst_port": 8080, "protocol": "TCP", "verdict": "allow"}\n' +
+        '{"time": "2026-11-20T10:00:01Z", "src": "10.0.1.11", "dst": "10.0.1.12", "dst_port": 5432, "protocol": "TCP", "verdict": "allow"}\n',
+    );
     git(repo, 'add', '.');
     git(repo, 'commit', '-q', '-m', 'head: web may reach db instead');
   });
@@ -200,6 +205,9 @@ describe('the CI action (action.yml -> scripts/ci-action.mjs)', () => {
     assert.match(body, /\| ❌ \| connections the change opens \| 1 \(at most 0\) \|/);
     assert.match(body, /would block \*\*1\*\* observed connection/);
     assert.match(body, /\| shop\/web \| shop\/api \| 8080\/TCP \| 1 \| flows\/seen\.jsonl:1/);
+    // the flow the base denies already is not blamed on the change, and the comment says so
+    assert.ok(!/\| shop\/api \| shop\/db \|/.test(body), body);
+    assert.match(body, /1 observed connection the policies of `main` deny already, though the logs show it accepted/);
     assert.match(r.stdout, /::error title=podwall::connections the change opens: 1 \(at most 0\)/);
   });
 
