@@ -7,13 +7,13 @@ import type { Endpoint } from '../engine/endpoint.js';
 import { Engine } from '../engine/engine.js';
 import { OutsideWorld } from '../engine/outside.js';
 import { mergeRanges, subtractRanges, type PortRange } from '../engine/ports.js';
+import { summarize } from '../engine/verdict-text.js';
 import { BigMap } from '../flows/big-map.js';
 import { ClassVerdicts } from '../flows/class-verdicts.js';
 import { countedLine, type CountedFlow } from '../flows/counted.js';
 import { decideTargets, FlowEndpoints, type FlowDestination, type FlowTarget } from '../flows/endpoints.js';
 import type { FlowRecord } from '../flows/record.js';
 import { workloadId, type Cluster, type Protocol } from '../model/cluster.js';
-import { summarize } from '../report/summary.js';
 import { streamMatrix } from './matrix-stream.js';
 
 export interface BrokenFlow {

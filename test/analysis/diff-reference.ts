@@ -5,9 +5,9 @@ import type { Endpoint } from '../../src/engine/endpoint.js';
 import { Engine } from '../../src/engine/engine.js';
 import { OutsideWorld } from '../../src/engine/outside.js';
 import { describeRanges, intersectRanges, mergeRanges, type PortRange } from '../../src/engine/ports.js';
+import { summarize } from '../../src/engine/verdict-text.js';
 import { Dataplanes } from '../../src/eks/compare.js';
 import { PROTOCOLS, workloadId, type Cluster, type Pod } from '../../src/model/cluster.js';
-import { summarize } from '../../src/report/summary.js';
 import { computeMatrix, type MatrixDataplane, type MatrixEdge } from '../../src/analysis/matrix.js';
 
 export interface DiffChange {
