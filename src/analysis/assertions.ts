@@ -12,9 +12,9 @@ import type { Cluster, Protocol } from '../model/cluster.js';
 import { EndpointResolver, type Reference } from '../model/refs.js';
 import { parseProtocol } from '../policy/fields.js';
 import type { Comparison } from '../eks/compare.js';
-import { outcomeText } from '../report/judgement.js';
 import { makeDecider, type Dataplane } from './deciders.js';
 import { judge, type Judgement, type Outcome } from './judgement.js';
+import { outcomeText } from './outcome-text.js';
 import type { Compute } from '../eks/types.js';
 
 export type { Dataplane };
