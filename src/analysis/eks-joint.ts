@@ -12,8 +12,8 @@
  * distinct subject map finds for its address.
  */
 import type { ClassIndex, EndpointClass } from '../engine/classes.js';
-import type { Endpoint } from '../engine/endpoint.js';
 import type { Pod } from '../model/cluster.js';
+import type { Endpoint } from '../model/endpoint.js';
 import { cidrContains, type Address, type Cidr } from '../model/ip.js';
 import { domainMatches } from '../policy/domains.js';
 import { ALL_V4, ALL_V6, cidrKey } from '../eks/addressing.js';

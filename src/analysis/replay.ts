@@ -3,7 +3,6 @@
  * allowed flows would the proposal block (the "don't break prod" gate), and which connections does
  * it allow that no observed flow used (over-permissive)?
  */
-import type { Endpoint } from '../engine/endpoint.js';
 import { Engine } from '../engine/engine.js';
 import { OutsideWorld } from '../engine/outside.js';
 import { mergeRanges, subtractRanges, type PortRange } from '../engine/ports.js';
@@ -14,6 +13,7 @@ import { countedLine, type CountedFlow } from '../flows/counted.js';
 import { decideTargets, FlowEndpoints, type FlowDestination, type FlowTarget } from '../flows/endpoints.js';
 import type { FlowRecord } from '../flows/record.js';
 import { workloadId, type Cluster, type Protocol } from '../model/cluster.js';
+import type { Endpoint } from '../model/endpoint.js';
 import { streamMatrix } from './matrix-stream.js';
 
 export interface BrokenFlow {

@@ -6,10 +6,10 @@
 import { clusterDnsPods } from '../analysis/dns.js';
 import { ClassIndex } from '../engine/classes.js';
 import { Engine } from '../engine/engine.js';
-import type { Endpoint } from '../engine/endpoint.js';
 import type { SourceLocation } from '../k8s/errors.js';
 import { objectLabel } from '../k8s/errors.js';
 import { workloadId, type Cluster, type Namespace, type Pod, type Protocol } from '../model/cluster.js';
+import type { Endpoint } from '../model/endpoint.js';
 import { parseAddress } from '../model/ip.js';
 import type { Direction, Policy, Rule } from '../policy/types.js';
 import type { AuditConfig } from './config.js';

@@ -6,11 +6,11 @@
  * expand to pods and peers only for output.
  */
 import type { Cluster, Pod } from '../model/cluster.js';
+import type { Endpoint } from '../model/endpoint.js';
 import { cidrContains } from '../model/ip.js';
 import { matches, type Selector } from '../model/labels.js';
 import type { Peer, PodSelection } from '../policy/types.js';
 import { empty, full, set, type Bits } from './bitset.js';
-import type { Endpoint } from './endpoint.js';
 import type { MatchContext } from './match.js';
 import { namespaceMatches, peerMatches } from './match.js';
 import { OutsideWorld, type OutsidePeer } from './outside.js';

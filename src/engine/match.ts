@@ -3,11 +3,11 @@
  * form for deciding and a "why not" form for explanations.
  */
 import type { Cluster, Namespace, Node, Pod, Protocol } from '../model/cluster.js';
+import type { Endpoint } from '../model/endpoint.js';
 import { cidrContains, type Address } from '../model/ip.js';
 import { describeRequirement, describeSelector, firstFailure, matches } from '../model/labels.js';
 import { domainMatches } from '../policy/domains.js';
 import type { NamespaceMatch, Peer, PodSelection, PortMatch } from '../policy/types.js';
-import type { Endpoint } from './endpoint.js';
 
 export interface MatchContext {
   namespaces: ReadonlyMap<string, Namespace>;

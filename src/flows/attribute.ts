@@ -4,11 +4,11 @@
  * decides it, and whether the log agrees.
  */
 import { Engine } from '../engine/engine.js';
-import type { Endpoint } from '../engine/endpoint.js';
 import { tierLabel } from '../engine/verdict-text.js';
 import type { SideVerdict, Verdict } from '../engine/verdict.js';
 import type { SourceObject } from '../model/build.js';
 import type { Cluster } from '../model/cluster.js';
+import type { Endpoint } from '../model/endpoint.js';
 import type { Address } from '../model/ip.js';
 import { ClassVerdicts } from './class-verdicts.js';
 import { FlowEndpoints, type FlowDestination, type FlowTarget } from './endpoints.js';

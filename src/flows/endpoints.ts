@@ -3,9 +3,9 @@
  * Service ClusterIP to the pods behind it on their target ports, as kube-proxy translates it.
  */
 import type { Engine } from '../engine/engine.js';
-import type { Connection, Endpoint } from '../engine/endpoint.js';
 import type { Verdict } from '../engine/verdict.js';
 import { workloadId, type Cluster, type Pod, type Protocol, type Service } from '../model/cluster.js';
+import type { Connection, Endpoint } from '../model/endpoint.js';
 import type { Address } from '../model/ip.js';
 import { policyKey } from '../model/pods.js';
 import { EndpointResolver } from '../model/refs.js';

@@ -7,9 +7,9 @@
  * - a domain name (`api.example.com`), optionally with the address it resolves to
  *   (`api.example.com@203.0.113.5`) so that CIDR rules can be judged too.
  */
-import type { Endpoint } from '../engine/endpoint.js';
 import { isDomainName, normalizeDomain } from '../policy/domains.js';
 import type { Cluster, Pod, Service } from './cluster.js';
+import type { Endpoint } from './endpoint.js';
 import { parseAddress, type Address } from './ip.js';
 import { ServiceIndex } from './services.js';
 
