@@ -13,9 +13,9 @@ import { countedLine, type CountedFlow } from '../flows/counted.js';
 import { FlowEndpoints } from '../flows/endpoints.js';
 import type { FlowRecord } from '../flows/record.js';
 import { workloadId, type Cluster, type Pod, type Protocol } from '../model/cluster.js';
-import type { Address } from '../model/ip.js';
 import type { SourceObject } from '../model/build.js';
 import type { Endpoint } from '../model/endpoint.js';
+import type { Address } from '../net/ip.js';
 import { mergeAddresses } from './cidrs.js';
 import { avoidTakenNames } from './names.js';
 

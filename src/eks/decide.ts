@@ -6,7 +6,7 @@
 import { makeMatchContext, type MatchContext } from '../engine/match.js';
 import type { Cluster, Pod, Protocol } from '../model/cluster.js';
 import { describeEndpoint, isPolicyPod, type Connection, type Endpoint } from '../model/endpoint.js';
-import type { Address } from '../model/ip.js';
+import type { Address } from '../net/ip.js';
 import type { Direction } from '../policy/types.js';
 import { Addressing, canonicalText } from './addressing.js';
 import { Agent, describeSlot } from './agent.js';

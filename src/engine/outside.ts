@@ -6,7 +6,7 @@
  */
 import type { Cluster, Node } from '../model/cluster.js';
 import type { Endpoint } from '../model/endpoint.js';
-import type { Address } from '../model/ip.js';
+import type { Address } from '../net/ip.js';
 
 export type OutsideKind = 'addresses' | 'internet' | 'domain' | 'node';
 

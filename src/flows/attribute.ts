@@ -9,7 +9,7 @@ import type { SideVerdict, Verdict } from '../engine/verdict.js';
 import type { SourceObject } from '../model/build.js';
 import type { Cluster } from '../model/cluster.js';
 import type { Endpoint } from '../model/endpoint.js';
-import type { Address } from '../model/ip.js';
+import type { Address } from '../net/ip.js';
 import { ClassVerdicts } from './class-verdicts.js';
 import { FlowEndpoints, type FlowDestination, type FlowTarget } from './endpoints.js';
 import { ABSENT, Ipv4Tuples } from './ipv4-tuples.js';

@@ -6,10 +6,10 @@ import type { Engine } from '../engine/engine.js';
 import type { Verdict } from '../engine/verdict.js';
 import { workloadId, type Cluster, type Pod, type Protocol, type Service } from '../model/cluster.js';
 import type { Connection, Endpoint } from '../model/endpoint.js';
-import type { Address } from '../model/ip.js';
 import { policyKey } from '../model/pods.js';
 import { EndpointResolver } from '../model/refs.js';
 import { findServicePort, selectedPods, ServiceIndex, serviceId, targetPortOf } from '../model/services.js';
+import type { Address } from '../net/ip.js';
 
 /** One place a flow may have gone: an endpoint on a port (a Service backend on its target port). */
 export interface FlowTarget {

@@ -10,7 +10,7 @@ import { MECHANISMS, type Mechanism } from '../../src/eks/types.js';
 import { buildCluster, type SourceObject } from '../../src/model/build.js';
 import type { Cluster, Protocol } from '../../src/model/cluster.js';
 import type { Connection, Endpoint } from '../../src/model/endpoint.js';
-import { parseAddress } from '../../src/model/ip.js';
+import { parseAddress } from '../../src/net/ip.js';
 import { ReferenceDataplanes } from './compare-reference.js';
 import { randomEksCluster, serviceConnections } from './random.js';
 import { readFileSync } from 'node:fs';

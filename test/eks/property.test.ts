@@ -7,7 +7,7 @@ import { MECHANISMS, type Mechanism } from '../../src/eks/types.js';
 import { buildCluster } from '../../src/model/build.js';
 import type { Cluster, Protocol } from '../../src/model/cluster.js';
 import type { Connection, Endpoint } from '../../src/model/endpoint.js';
-import { parseAddress } from '../../src/model/ip.js';
+import { parseAddress } from '../../src/net/ip.js';
 import { randomEksCluster, serviceConnections } from './random.js';
 
 const PORTS: [number, Protocol][] = [[80, 'TCP'], [443, 'TCP'], [8080, 'TCP'], [53, 'UDP']];
