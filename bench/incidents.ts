@@ -13,9 +13,9 @@
 import { mkdirSync, writeFileSync, createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { Attributor } from '../src/flows/attribute.js';
-import { parseAddress } from '../src/model/ip.js';
 import { parseDocuments } from '../src/k8s/yaml.js';
 import { buildCluster, expandLists } from '../src/model/build.js';
+import { parseAddress } from '../src/net/ip.js';
 import { generateYaml, SHAPES } from './generate.js';
 
 export const CHANGE_AT = Date.UTC(2026, 10, 10, 12);

@@ -2,11 +2,11 @@ import { spawn, spawnSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Engine } from '../src/engine/engine.js';
-import type { Endpoint } from '../src/engine/endpoint.js';
 import type { Verdict } from '../src/engine/verdict.js';
 import { parseDocuments } from '../src/k8s/yaml.js';
 import { buildCluster, expandLists, type BuildOptions } from '../src/model/build.js';
 import type { Cluster, Protocol } from '../src/model/cluster.js';
+import type { Endpoint } from '../src/model/endpoint.js';
 import { EndpointResolver } from '../src/model/refs.js';
 
 /** The repository root (tests run from dist/test). */

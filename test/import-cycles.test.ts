@@ -1,5 +1,5 @@
-// Imports run one way (docs/architecture.md): no file of src/ imports, directly or through others, a file
-// that imports it. Imports are read with TypeScript's own scanner, so type-only imports, re-exports and
+// Imports run one way (docs/architecture.md): a folder of src/ imports only the folders below it, and no file
+// of src/ imports, directly or through others, a file that imports it. Imports are read with TypeScript's own scanner, so type-only imports, re-exports and
 // import() calls (the commands main.ts loads on demand, `import('...').Name` in a type) count as well.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -70,6 +70,39 @@ function sourcesUnder(dir: string): SourceFile[] {
   });
 }
 
+/** src/'s folders from the top down, as docs/architecture.md orders them; folders on one step import none of each other. */
+const LAYERS: readonly (readonly string[])[] = [
+  ['ci'],
+  ['cli'],
+  ['web'],
+  ['report'],
+  ['metrics', 'sources'],
+  ['store'],
+  ['audit'],
+  ['analysis', 'incidents', 'advise'],
+  ['eks', 'flows'],
+  ['engine'],
+  ['model'],
+  ['policy'],
+  ['k8s', 'net', 'faults'],
+];
+
+/** The folders `layers` does not place, and each import from one folder to another that is not below it. */
+function againstLayers(graph: Map<string, Set<string>>, layers: readonly (readonly string[])[]): { unplaced: string[]; upward: string[] } {
+  const step = new Map(layers.flatMap((names, i) => names.map((n) => [n, i] as const)));
+  const folder = (path: string): string => path.split('/')[1]!;
+  const unplaced = new Set([...graph.keys()].map(folder).filter((f) => !step.has(f)));
+  const upward: string[] = [];
+  for (const [a, targets] of graph) {
+    for (const b of targets) {
+      const from = step.get(folder(a));
+      const to = step.get(folder(b));
+      if (folder(a) !== folder(b) && from !== undefined && to !== undefined && to <= from) upward.push(`${a} -> ${b}`);
+    }
+  }
+  return { unplaced: [...unplaced].sort(), upward: upward.sort() };
+}
+
 /** Each loop with the imports that close it, file -> file, as a reader would look for them. */
 function describeCycles(graph: Map<string, Set<string>>, found: string[][]): string {
   return found.map((c) => `${c.join(', ')}\n${c.flatMap((a) => [...graph.get(a)!].filter((b) => c.includes(b)).map((b) => `  ${a} -> ${b}`)).join('\n')}`).join('\n');
@@ -100,5 +133,24 @@ describe('imports run one way', () => {
     assert.ok(graph.get('src/cli/main.ts')!.has('src/cli/matrix.ts'), 'main.ts loads the matrix command with import()');
     const found = cycles(graph);
     assert.deepEqual(found, [], `imports that run in circles (move what both sides share into a file of its own):\n${describeCycles(graph, found)}`);
+  });
+
+  it('finds an import up a step or along one, and a folder the order does not place', () => {
+    const graph = importGraph([
+      { path: 'src/top/a.ts', text: "import { b } from '../low/b.js';\nexport const a = b;" },
+      { path: 'src/low/b.ts', text: "import type { C } from '../side/c.js';\nexport const b = 1;" },
+      { path: 'src/side/c.ts', text: "export type C = number;\nexport const c = async () => (await import('../top/a.js')).a;" },
+      { path: 'src/new/d.ts', text: 'export const d = 1;' },
+    ]);
+    assert.deepEqual(againstLayers(graph, [['top'], ['low', 'side']]), { unplaced: ['new'], upward: ['src/low/b.ts -> src/side/c.ts', 'src/side/c.ts -> src/top/a.ts'] });
+    assert.deepEqual(againstLayers(graph, [['top'], ['low'], ['side'], ['new']]), { unplaced: [], upward: ['src/side/c.ts -> src/top/a.ts'] });
+  });
+
+  it('in src/: a folder imports only the folders below it, in the order docs/architecture.md gives', () => {
+    const graph = importGraph(sourcesUnder(join(ROOT, 'src')));
+    assert.ok(graph.get('src/model/build.ts')!.has('src/policy/networkpolicy.ts'), 'the model compiles the policies: an arrow between folders is read');
+    const { unplaced, upward } = againstLayers(graph, LAYERS);
+    assert.deepEqual(unplaced, [], 'folders of src/ the order does not place: give each its step here and in docs/architecture.md');
+    assert.deepEqual(upward, [], `imports that do not run down (move what both sides share into the lower folder):\n${upward.join('\n')}`);
   });
 });

@@ -7,15 +7,15 @@
  */
 import { stringify } from 'yaml';
 import { Engine } from '../engine/engine.js';
-import type { Endpoint } from '../engine/endpoint.js';
 import { BigMap } from '../flows/big-map.js';
 import { ClassVerdicts } from '../flows/class-verdicts.js';
 import { countedLine, type CountedFlow } from '../flows/counted.js';
 import { FlowEndpoints } from '../flows/endpoints.js';
 import type { FlowRecord } from '../flows/record.js';
 import { workloadId, type Cluster, type Pod, type Protocol } from '../model/cluster.js';
-import type { Address } from '../model/ip.js';
 import type { SourceObject } from '../model/build.js';
+import type { Endpoint } from '../model/endpoint.js';
+import type { Address } from '../net/ip.js';
 import { mergeAddresses } from './cidrs.js';
 import { avoidTakenNames } from './names.js';
 

@@ -1,4 +1,4 @@
-import type { Address } from '../model/ip.js';
+import type { Address } from '../net/ip.js';
 
 /**
  * The fewest CIDRs that hold exactly these addresses: sibling blocks merge into their parent, so

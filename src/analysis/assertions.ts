@@ -6,15 +6,15 @@ import { Cursor } from '../k8s/cursor.js';
 import { InputError, type Diagnostic } from '../k8s/errors.js';
 import type { ParsedDocument } from '../k8s/yaml.js';
 import { Engine } from '../engine/engine.js';
+import { summarize } from '../engine/verdict-text.js';
 import { buildCluster, expandLists, type BuildOptions, type SourceObject } from '../model/build.js';
 import type { Cluster, Protocol } from '../model/cluster.js';
 import { EndpointResolver, type Reference } from '../model/refs.js';
 import { parseProtocol } from '../policy/fields.js';
 import type { Comparison } from '../eks/compare.js';
-import { outcomeText } from '../report/judgement.js';
-import { summarize } from '../report/summary.js';
 import { makeDecider, type Dataplane } from './deciders.js';
 import { judge, type Judgement, type Outcome } from './judgement.js';
+import { outcomeText } from './outcome-text.js';
 import type { Compute } from '../eks/types.js';
 
 export type { Dataplane };

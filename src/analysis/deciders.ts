@@ -7,11 +7,11 @@ import type { Comparison } from '../eks/compare.js';
 import { Dataplanes } from '../eks/compare.js';
 import { podIdentifier } from '../eks/addressing.js';
 import type { Compute } from '../eks/types.js';
-import type { Connection } from '../engine/endpoint.js';
 import type { Engine } from '../engine/engine.js';
 import type { Verdict } from '../engine/verdict.js';
 import { policyKey } from '../model/pods.js';
 import type { Pod } from '../model/cluster.js';
+import type { Connection } from '../model/endpoint.js';
 
 export type Dataplane = 'eks' | 'kubernetes';
 

@@ -17,13 +17,13 @@
  * pairs with the same answer), so unmarked pairs share them: the changes of distinct pairs of answers are
  * computed once, and a pair with the same answer on both sides costs a comparison of its lists.
  */
-import type { Endpoint } from '../engine/endpoint.js';
 import { Engine } from '../engine/engine.js';
 import { OutsideWorld } from '../engine/outside.js';
 import { describeRanges, intersectRanges, mergeRanges, type PortRange } from '../engine/ports.js';
+import { summarize } from '../engine/verdict-text.js';
 import type { Dataplanes } from '../eks/compare.js';
 import { PROTOCOLS, workloadId, type Cluster, type Pod } from '../model/cluster.js';
-import { summarize } from '../report/summary.js';
+import type { Endpoint } from '../model/endpoint.js';
 import type { MatrixDataplane, MatrixEdge, MatrixOptions } from './matrix.js';
 import { streamEksMatrix } from './matrix-eks.js';
 import { streamMatrix } from './matrix-stream.js';

@@ -1,6 +1,6 @@
 import type { Engine } from '../engine/engine.js';
-import { describeEndpoint, isPolicyPod, type Endpoint } from '../engine/endpoint.js';
 import type { Pod } from '../model/cluster.js';
+import { describeEndpoint, isPolicyPod, type Endpoint } from '../model/endpoint.js';
 
 /** The cluster DNS pods: CoreDNS/kube-dns carry `k8s-app: kube-dns` in kube-system. */
 export function clusterDnsPods(pods: readonly Pod[]): Pod[] {

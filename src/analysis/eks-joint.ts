@@ -12,15 +12,15 @@
  * distinct subject map finds for its address.
  */
 import type { ClassIndex, EndpointClass } from '../engine/classes.js';
-import type { Endpoint } from '../engine/endpoint.js';
 import type { Pod } from '../model/cluster.js';
-import { cidrContains, type Address, type Cidr } from '../model/ip.js';
+import type { Endpoint } from '../model/endpoint.js';
 import { domainMatches } from '../policy/domains.js';
 import { ALL_V4, ALL_V6, cidrKey } from '../eks/addressing.js';
 import type { EksDataplane } from '../eks/decide.js';
 import { decidePacket } from '../eks/program.js';
 import type { CpEntry, DirectionMaps, IdentifierMaps, NpEntry, PodState } from '../eks/types.js';
 import type { PortClass } from '../engine/ports.js';
+import { cidrContains, type Address, type Cidr } from '../net/ip.js';
 
 /** Endpoints no map and no policy tells apart. */
 export interface JointClass {

@@ -10,10 +10,10 @@
  */
 import { has, type Bits } from '../engine/bitset.js';
 import type { ClassIndex, EndpointClass } from '../engine/classes.js';
-import type { Endpoint } from '../engine/endpoint.js';
 import type { PortClass, PortRange } from '../engine/ports.js';
 import type { Reachability } from '../engine/reachability.js';
 import { PROTOCOLS, type Pod, type Protocol } from '../model/cluster.js';
+import type { Endpoint } from '../model/endpoint.js';
 import type { Dataplanes } from '../eks/compare.js';
 import type { DirectionMaps, IdentifierMaps } from '../eks/types.js';
 import { EksJoint, type GroupView, type JointClass } from './eks-joint.js';

@@ -6,9 +6,9 @@
  */
 import type { Comparison } from '../eks/compare.js';
 import type { Engine } from '../engine/engine.js';
-import type { Connection, Endpoint } from '../engine/endpoint.js';
 import type { Verdict } from '../engine/verdict.js';
 import { workloadId, type Pod, type Protocol, type Service, type ServicePort } from '../model/cluster.js';
+import type { Connection, Endpoint } from '../model/endpoint.js';
 import type { Reference } from '../model/refs.js';
 import { describeServicePort, describeServiceSelector, findServicePort, selectedPods, serviceId, targetPortOf } from '../model/services.js';
 import type { Decider, Dataplane } from './deciders.js';

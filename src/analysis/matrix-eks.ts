@@ -11,12 +11,12 @@
  * and denied edges. This file gives the walk a pair's edges, with their marks.
  */
 import { ClassIndex } from '../engine/classes.js';
-import type { Endpoint } from '../engine/endpoint.js';
 import type { Engine } from '../engine/engine.js';
 import { mergeRanges, type PortClass, type PortQuery, type PortRange } from '../engine/ports.js';
 import { Reachability } from '../engine/reachability.js';
 import { Dataplanes } from '../eks/compare.js';
 import { workloadId } from '../model/cluster.js';
+import type { Endpoint } from '../model/endpoint.js';
 import { answerOf, EksCounts, type GroupView } from './eks-matrix.js';
 import { groupClasses, pairShown, queriesFor, type Group } from './matrix-groups.js';
 import { MECHANISM_LIMIT, type MatrixDataplane, type MatrixEdge, type MatrixOptions, type MatrixResult, type OutsideNode, type WorkloadNode } from './matrix-types.js';

@@ -5,18 +5,18 @@
  * (over-permissive)? Given the current cluster, the proposal is blamed only for what it changes:
  * a flow the current policies already judge against the log is set apart (docs/semantics.md).
  */
-import type { Endpoint } from '../engine/endpoint.js';
 import type { Verdict } from '../engine/verdict.js';
 import { Engine } from '../engine/engine.js';
 import { OutsideWorld } from '../engine/outside.js';
 import { mergeRanges, subtractRanges, type PortRange } from '../engine/ports.js';
+import { summarize } from '../engine/verdict-text.js';
 import { BigMap } from '../flows/big-map.js';
 import { ClassVerdicts } from '../flows/class-verdicts.js';
 import { countedLine, type CountedFlow } from '../flows/counted.js';
 import { decideTargets, FlowEndpoints, type FlowDestination, type FlowTarget } from '../flows/endpoints.js';
 import type { FlowRecord } from '../flows/record.js';
 import { workloadId, type Cluster, type Protocol } from '../model/cluster.js';
-import { summarize } from '../report/summary.js';
+import type { Endpoint } from '../model/endpoint.js';
 import { streamMatrix } from './matrix-stream.js';
 
 /** A connection of the log in one of replay's lists, with the verdict that put it there (`reason`). */

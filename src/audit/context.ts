@@ -6,11 +6,10 @@
 import { clusterDnsPods } from '../analysis/dns.js';
 import { ClassIndex } from '../engine/classes.js';
 import { Engine } from '../engine/engine.js';
-import type { Endpoint } from '../engine/endpoint.js';
 import type { SourceLocation } from '../k8s/errors.js';
 import { objectLabel } from '../k8s/errors.js';
 import { workloadId, type Cluster, type Namespace, type Pod, type Protocol } from '../model/cluster.js';
-import { parseAddress } from '../model/ip.js';
+import type { Endpoint } from '../model/endpoint.js';
 import type { Direction, Policy, Rule } from '../policy/types.js';
 import type { AuditConfig } from './config.js';
 import { eksDifferences, type EksDifferences } from './eks-differences.js';
@@ -18,6 +17,7 @@ import { chooseVersion } from '../eks/versions.js';
 import type { Compute } from '../eks/types.js';
 import { EksDataplane } from '../eks/decide.js';
 import { compareEndpoints, type DriftReport, type WrittenEndpoints } from '../eks/drift.js';
+import { parseAddress } from '../net/ip.js';
 
 /** What is known about the VPC CNI's network policy switch, from one source. */
 export interface EnforcementState {

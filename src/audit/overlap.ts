@@ -1,6 +1,6 @@
 /** Could two rules match the same connection? Used by conflict and shadowing checks. */
 import { and, isEmpty } from '../engine/bitset.js';
-import { cidrWithin } from '../model/ip.js';
+import { cidrWithin } from '../net/ip.js';
 import { domainMatches } from '../policy/domains.js';
 import type { Peer, PortMatch, Rule } from '../policy/types.js';
 import type { AuditContext } from './context.js';

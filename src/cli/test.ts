@@ -1,10 +1,11 @@
 import { Command } from 'commander';
 import { parseAssertionFile, runAssertions, type AssertionResult } from '../analysis/assertions.js';
+import { outcomeText } from '../analysis/outcome-text.js';
 import { formatDiagnostic, type Diagnostic } from '../k8s/errors.js';
 import { parseDocuments } from '../k8s/yaml.js';
 import { expandPaths, readText } from '../sources/files.js';
 import type { TextStyle } from '../report/explain.js';
-import { judgementJson, outcomeText, renderJudgement } from '../report/judgement.js';
+import { judgementJson, renderJudgement } from '../report/judgement.js';
 import { addInputOptions, buildOptions, parseOutput, readInputs, readObjects, type InputFlags } from './inputs.js';
 import { addDataplaneOptions, eksChoice, parseDataplane, type DataplaneFlags } from './dataplane.js';
 import type { EksContext } from '../report/dataplanes.js';

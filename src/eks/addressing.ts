@@ -8,7 +8,7 @@
  * address-less pod then matches only rules that hold every address, as the specification has it.
  */
 import type { Cluster, Node, Pod } from '../model/cluster.js';
-import { cidrContains, cidrWithin, type Address, type Cidr } from '../model/ip.js';
+import { cidrContains, cidrWithin, type Address, type Cidr } from '../net/ip.js';
 import type { Peer } from '../policy/types.js';
 
 export type Family = 4 | 6;

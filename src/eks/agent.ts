@@ -4,7 +4,7 @@
  * pkg/fwruleprocessor/fw_rule_processor.go, pkg/utils/utils.go; ../shared/eks-dataplane/README.md §2, §5).
  */
 import type { Cluster, Pod } from '../model/cluster.js';
-import { cidrContains, cidrWithin, type Address, type Cidr } from '../model/ip.js';
+import { cidrContains, cidrWithin, type Address, type Cidr } from '../net/ip.js';
 import type { Direction, Policy } from '../policy/types.js';
 import { ALL_V4, ALL_V6, canonicalText, cidrKey, hostCidr, podIdentifier, type Addressing } from './addressing.js';
 import type { ControllerOutput } from './controller.js';

@@ -6,11 +6,11 @@
  * ask this one place.
  */
 import { Engine } from '../engine/engine.js';
-import { isPolicyPod, type Connection, type Endpoint } from '../engine/endpoint.js';
 import { selects } from '../engine/match.js';
 import type { Verdict } from '../engine/verdict.js';
 import type { Cluster } from '../model/cluster.js';
-import type { Address } from '../model/ip.js';
+import { isPolicyPod, type Connection, type Endpoint } from '../model/endpoint.js';
+import type { Address } from '../net/ip.js';
 import type { Direction, Policy } from '../policy/types.js';
 import { EksDataplane, type EksVerdict } from './decide.js';
 import { MECHANISMS, type Compute, type EksOptions, type IdentifierMaps, type Mechanism } from './types.js';

@@ -6,7 +6,7 @@
  */
 import { namespaceMatches, type MatchContext } from '../engine/match.js';
 import type { Cluster, Pod } from '../model/cluster.js';
-import { cidrContains } from '../model/ip.js';
+import { cidrContains } from '../net/ip.js';
 import { policyLabel, type Direction, type Peer, type PodSelection, type Policy, type Rule } from '../policy/types.js';
 import { ALL_V4, ALL_V6, cidrKey, hostCidr, type Addressing } from './addressing.js';
 import { dedupPorts, portKey, portSpec, resolveOnPod, serviceListenPort } from './ports.js';

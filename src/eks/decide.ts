@@ -3,10 +3,10 @@
  * the pod identifier and node whose maps decided, the map entry and slot that matched, the program's tier
  * and the policies and rules behind the entry.
  */
-import { describeEndpoint, isPolicyPod, type Connection, type Endpoint } from '../engine/endpoint.js';
 import { makeMatchContext, type MatchContext } from '../engine/match.js';
 import type { Cluster, Pod, Protocol } from '../model/cluster.js';
-import type { Address } from '../model/ip.js';
+import { describeEndpoint, isPolicyPod, type Connection, type Endpoint } from '../model/endpoint.js';
+import type { Address } from '../net/ip.js';
 import type { Direction } from '../policy/types.js';
 import { Addressing, canonicalText } from './addressing.js';
 import { Agent, describeSlot } from './agent.js';

@@ -13,7 +13,7 @@
  */
 import type { SourceLocation } from '../k8s/errors.js';
 import type { Pod } from '../model/cluster.js';
-import { parseCidr } from '../model/ip.js';
+import { parseCidr } from '../net/ip.js';
 import { canonicalText, type Addressing } from './addressing.js';
 import type { ControllerOutput } from './controller.js';
 import type { Cidr, CpEndpoint, NpEndpoint, PortSpec } from './types.js';

@@ -5,7 +5,7 @@
  * then Baseline, then the pod state.
  */
 import type { Protocol } from '../model/cluster.js';
-import { cidrContains, type Address } from '../model/ip.js';
+import { cidrContains, type Address } from '../net/ip.js';
 import { domainMatches } from '../policy/domains.js';
 import type { Action } from '../policy/types.js';
 import type { CpEntry, CpSlot, DirectionMaps, L4Slot, NpEntry } from './types.js';

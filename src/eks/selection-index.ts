@@ -8,8 +8,8 @@
  * Results are in the cluster's order, as the walks they replace gave them.
  */
 import { namespaceMatches, type MatchContext } from '../engine/match.js';
+import { matches, type Selector } from '../k8s/labels.js';
 import type { Cluster, Pod, Service } from '../model/cluster.js';
-import { matches, type Selector } from '../model/labels.js';
 import { policyLabel, type NamespaceMatch, type Policy, type PodSelection } from '../policy/types.js';
 
 export class SelectionIndex {

@@ -4,7 +4,7 @@
  * and the switches that name each place where EKS departs from the specification.
  */
 import type { Pod, Protocol } from '../model/cluster.js';
-import type { Address, Cidr } from '../model/ip.js';
+import type { Address, Cidr } from '../net/ip.js';
 import type { Action, Direction, Policy } from '../policy/types.js';
 
 /**

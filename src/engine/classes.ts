@@ -5,12 +5,12 @@
  * (OutsideWorld) is a class of its own, with no policies. Bulk analyses evaluate classes and
  * expand to pods and peers only for output.
  */
+import { matches, type Selector } from '../k8s/labels.js';
 import type { Cluster, Pod } from '../model/cluster.js';
-import { cidrContains } from '../model/ip.js';
-import { matches, type Selector } from '../model/labels.js';
+import type { Endpoint } from '../model/endpoint.js';
+import { cidrContains } from '../net/ip.js';
 import type { Peer, PodSelection } from '../policy/types.js';
 import { empty, full, set, type Bits } from './bitset.js';
-import type { Endpoint } from './endpoint.js';
 import type { MatchContext } from './match.js';
 import { namespaceMatches, peerMatches } from './match.js';
 import { OutsideWorld, type OutsidePeer } from './outside.js';
@@ -150,8 +150,8 @@ function peerKey(p: Peer): string {
 }
 
 interface IpBlockPeer {
-  cidr: import('../model/ip.js').Cidr;
-  except: readonly import('../model/ip.js').Cidr[];
+  cidr: import('../net/ip.js').Cidr;
+  except: readonly import('../net/ip.js').Cidr[];
 }
 
 function distinctIpBlocks(cluster: Cluster): IpBlockPeer[] {

@@ -3,8 +3,8 @@
  * rules that decided it. Every other analysis is a client of this (or of its bulk form in matrix).
  */
 import type { Cluster, Pod } from '../model/cluster.js';
+import { describeEndpoint, isPolicyPod, type Connection, type Endpoint } from '../model/endpoint.js';
 import type { Direction, Policy, Rule } from '../policy/types.js';
-import { describeEndpoint, isPolicyPod, type Connection, type Endpoint } from './endpoint.js';
 import { describePeer, describePort, makeMatchContext, peerMatches, peerMiss, portMatches, selectsInNamespace, selectsNamespace, type MatchContext } from './match.js';
 import { ownNode } from './own-node.js';
 import { ruleRef, type SideVerdict, type Step, type Verdict } from './verdict.js';

@@ -2,12 +2,12 @@
  * Does a peer or a port of a rule match the other end of a connection? Each test has a boolean
  * form for deciding and a "why not" form for explanations.
  */
+import { describeRequirement, describeSelector, firstFailure, matches } from '../k8s/labels.js';
 import type { Cluster, Namespace, Node, Pod, Protocol } from '../model/cluster.js';
-import { cidrContains, type Address } from '../model/ip.js';
-import { describeRequirement, describeSelector, firstFailure, matches } from '../model/labels.js';
+import type { Endpoint } from '../model/endpoint.js';
+import { cidrContains, type Address } from '../net/ip.js';
 import { domainMatches } from '../policy/domains.js';
 import type { NamespaceMatch, Peer, PodSelection, PortMatch } from '../policy/types.js';
-import type { Endpoint } from './endpoint.js';
 
 export interface MatchContext {
   namespaces: ReadonlyMap<string, Namespace>;

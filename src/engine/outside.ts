@@ -5,8 +5,8 @@
  * that bulk analyses list next to the workloads, in both directions.
  */
 import type { Cluster, Node } from '../model/cluster.js';
-import type { Address } from '../model/ip.js';
-import type { Endpoint } from './endpoint.js';
+import type { Endpoint } from '../model/endpoint.js';
+import type { Address } from '../net/ip.js';
 
 export type OutsideKind = 'addresses' | 'internet' | 'domain' | 'node';
 

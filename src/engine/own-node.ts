@@ -8,7 +8,7 @@
  * without `spec.nodeName` is placed by its address among the Node objects' addresses.
  */
 import type { Pod } from '../model/cluster.js';
-import type { Endpoint } from './endpoint.js';
+import type { Endpoint } from '../model/endpoint.js';
 import type { MatchContext } from './match.js';
 
 /** The name of the node an endpoint stands for (a host-network pod, a node address), if any. */

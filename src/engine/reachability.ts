@@ -7,7 +7,7 @@
 import type { Direction, Policy, Rule } from '../policy/types.js';
 import { empty, has, isEmpty, members, orAndNotInto, orInto, set, type Bits } from './bitset.js';
 import type { ClassIndex, EndpointClass } from './classes.js';
-import { isPolicyPod } from './endpoint.js';
+import { isPolicyPod } from '../model/endpoint.js';
 import { ACTION_RANK, type Engine } from './engine.js';
 import { portMatches } from './match.js';
 import { nodeNameOf } from './own-node.js';

@@ -4,16 +4,16 @@
  * decides it, and whether the log agrees.
  */
 import { Engine } from '../engine/engine.js';
-import type { Endpoint } from '../engine/endpoint.js';
+import { tierLabel } from '../engine/verdict-text.js';
 import type { SideVerdict, Verdict } from '../engine/verdict.js';
 import type { SourceObject } from '../model/build.js';
 import type { Cluster } from '../model/cluster.js';
-import type { Address } from '../model/ip.js';
+import type { Endpoint } from '../model/endpoint.js';
+import type { Address } from '../net/ip.js';
 import { ClassVerdicts } from './class-verdicts.js';
 import { FlowEndpoints, type FlowDestination, type FlowTarget } from './endpoints.js';
 import { ABSENT, Ipv4Tuples } from './ipv4-tuples.js';
 import { plainRecord, plainV4 } from './plain-connection.js';
-import { tierLabel } from '../report/summary.js';
 import type { FlowRecord } from './record.js';
 
 export interface Snapshot {

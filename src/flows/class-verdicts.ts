@@ -7,9 +7,9 @@
  */
 import { ClassIndex } from '../engine/classes.js';
 import type { Engine } from '../engine/engine.js';
-import type { Endpoint } from '../engine/endpoint.js';
 import type { Verdict } from '../engine/verdict.js';
 import type { Pod, Protocol } from '../model/cluster.js';
+import type { Endpoint } from '../model/endpoint.js';
 import { decideTargets, PROTOCOL_CODE, type FlowDestination, type FlowTarget } from './endpoints.js';
 
 /** Distinct (source, destination) keys kept; past it the cache starts again. */

@@ -3,13 +3,13 @@
  * Service ClusterIP to the pods behind it on their target ports, as kube-proxy translates it.
  */
 import type { Engine } from '../engine/engine.js';
-import type { Connection, Endpoint } from '../engine/endpoint.js';
 import type { Verdict } from '../engine/verdict.js';
 import { workloadId, type Cluster, type Pod, type Protocol, type Service } from '../model/cluster.js';
-import type { Address } from '../model/ip.js';
+import type { Connection, Endpoint } from '../model/endpoint.js';
 import { policyKey } from '../model/pods.js';
 import { EndpointResolver } from '../model/refs.js';
 import { findServicePort, selectedPods, ServiceIndex, serviceId, targetPortOf } from '../model/services.js';
+import type { Address } from '../net/ip.js';
 
 /** One place a flow may have gone: an endpoint on a port (a Service backend on its target port). */
 export interface FlowTarget {

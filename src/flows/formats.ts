@@ -2,7 +2,7 @@
  * Line parsers for every flow log podwall reads. Each recognises its own lines, returns `skip`
  * for lines of the same log that are not flows, and `malformed` with a reason for broken ones.
  */
-import { parseAddress, type Address } from '../model/ip.js';
+import { parseAddress, type Address } from '../net/ip.js';
 import { isoMillis, scanAgentFields } from './agent-scan.js';
 import { malformed, parseProtocolName, parseTime, parseVerdict, SKIP, type FlowFormat, type FlowRecord, type LineResult } from './record.js';
 

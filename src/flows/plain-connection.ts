@@ -7,7 +7,7 @@
  * (agent-scan.ts), which packs an agent line's fields the same way, counts its lines without
  * parsing them: plainRecord makes the record parseAgentLine would make of such a line.
  */
-import type { Address } from '../model/ip.js';
+import type { Address } from '../net/ip.js';
 import type { FlowRecord } from './record.js';
 
 /** The addresses plainMeta found last (no object per call). */

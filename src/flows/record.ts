@@ -1,5 +1,5 @@
 import type { Protocol } from '../model/cluster.js';
-import type { Address } from '../model/ip.js';
+import type { Address } from '../net/ip.js';
 
 export type FlowVerdict = 'allow' | 'deny' | 'expired';
 export type FlowFormat = 'agent' | 'cloudwatch' | 'vpc' | 'csv' | 'jsonl';

@@ -3,7 +3,6 @@
  * policy and pair, with the KPI "unauthorized connection attempts blocked per week". Counters only:
  * memory does not grow with the number of lines.
  */
-import type { IncidentFigures } from '../incidents/figures.js';
 import type { Attribution, Attributor } from './attribute.js';
 import type { FlowRecord } from './record.js';
 import { comparePositions, type ConnectionCount, type FlowTally, type Occurrence } from './tally.js';
@@ -33,8 +32,6 @@ export interface FlowSummary {
   blockedPerWeek: number;
   by: Record<GroupBy, Record<string, number>>;
   topDeniedPairs: { pair: string; count: number; decidedBy: string }[];
-  /** Policy-caused incidents (docs/incidents.md), when the caller looked for them. */
-  incidents?: IncidentFigures;
 }
 
 const DAY = 86_400_000;

@@ -6,17 +6,17 @@
  * matter: every tier consults only the policies whose subject selects the pod. The counterfactual
  * is built for those alone, so a change point that touches a thousand policies stays cheap.
  */
-import { isPolicyPod } from '../engine/endpoint.js';
 import { Engine } from '../engine/engine.js';
 import { makeMatchContext, selects, type MatchContext } from '../engine/match.js';
+import { chain, tierLabel } from '../engine/verdict-text.js';
 import type { Attributor, Snapshot } from '../flows/attribute.js';
 import { FlowEndpoints } from '../flows/endpoints.js';
 import type { FlowRecord } from '../flows/record.js';
 import { buildCluster, type BuildOptions } from '../model/build.js';
 import type { Cluster } from '../model/cluster.js';
+import { isPolicyPod } from '../model/endpoint.js';
 import { InputError } from '../k8s/errors.js';
 import { policyLabel, type Policy } from '../policy/types.js';
-import { chain, tierLabel } from '../report/summary.js';
 import type { CausingObject, DenialExplanation, IncidentCause } from './incident.js';
 import type { PolicyObject } from './policy-objects.js';
 import type { ChangePoint, ObjectChange, PolicyTimeline } from './timeline.js';

@@ -1,7 +1,9 @@
 import { Cursor, isRecord } from '../k8s/cursor.js';
 import { dns1123Label, invalidValue } from '../k8s/names.js';
 import { InputError, objectLabel, type Diagnostic, type SourceLocation } from '../k8s/errors.js';
+import { parseLabels } from '../k8s/labels.js';
 import type { ParsedDocument } from '../k8s/yaml.js';
+import { parseAddress, type Address } from '../net/ip.js';
 import { parseApplicationNetworkPolicy } from '../policy/application-network-policy.js';
 import {
   ADMIN_NETWORK_POLICY,
@@ -13,9 +15,7 @@ import {
 import { parseNetworkPolicy, type KindContext } from '../policy/networkpolicy.js';
 import type { Policy, PolicyRef } from '../policy/types.js';
 import type { Cluster, EnforcingMode, Namespace, Node, Pod, Service, Settings, WorkloadRef } from './cluster.js';
-import { parseAddress, type Address } from './ip.js';
 import { classifyKind, nameErrors } from './kinds.js';
-import { parseLabels } from './labels.js';
 import { parsePodIPs, parsePodSpec } from './pods.js';
 import { parseService } from './services.js';
 import { allInputErrors } from './all-errors.js';

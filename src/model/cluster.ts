@@ -1,11 +1,10 @@
 import type { Diagnostic, SourceLocation } from '../k8s/errors.js';
+import type { Labels } from '../k8s/labels.js';
+import type { Address } from '../net/ip.js';
+import type { Protocol } from '../net/protocol.js';
 import type { Policy } from '../policy/types.js';
-import type { Address } from './ip.js';
-import type { Labels } from './labels.js';
 
-import type { Protocol } from './protocol.js';
-
-export { PROTOCOLS, type Protocol } from './protocol.js';
+export { PROTOCOLS, type Protocol } from '../net/protocol.js';
 
 export interface ContainerPort {
   name?: string;

@@ -6,8 +6,8 @@
  * its node's address whoever holds it, so a pod with that address is let through where its policies say no.
  */
 import type { Diagnostic } from '../k8s/errors.js';
+import type { Address } from '../net/ip.js';
 import type { Node, Pod } from './cluster.js';
-import type { Address } from './ip.js';
 
 /** One warning per pod (not host-network) holding an address of a Node in the input, at the pod. */
 export function podsHoldingNodeAddresses(pods: readonly Pod[], nodes: readonly Node[]): Diagnostic[] {

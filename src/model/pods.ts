@@ -1,7 +1,7 @@
 import type { Cursor } from '../k8s/cursor.js';
+import { parseAddress, type Address } from '../net/ip.js';
 import { parsePortName, parsePortNumber, parseProtocol } from '../policy/fields.js';
 import type { ContainerPort, Pod } from './cluster.js';
-import { parseAddress, type Address } from './ip.js';
 
 export interface PodSpecFacts {
   ports: ContainerPort[];

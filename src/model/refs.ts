@@ -7,10 +7,10 @@
  * - a domain name (`api.example.com`), optionally with the address it resolves to
  *   (`api.example.com@203.0.113.5`) so that CIDR rules can be judged too.
  */
-import type { Endpoint } from '../engine/endpoint.js';
+import { parseAddress, type Address } from '../net/ip.js';
 import { isDomainName, normalizeDomain } from '../policy/domains.js';
 import type { Cluster, Pod, Service } from './cluster.js';
-import { parseAddress, type Address } from './ip.js';
+import type { Endpoint } from './endpoint.js';
 import { ServiceIndex } from './services.js';
 
 /** What a reference stands for: one or more pods, a Service, or one endpoint outside the pod network. */

@@ -4,10 +4,10 @@
  */
 import type { Cursor } from '../k8s/cursor.js';
 import type { SourceLocation } from '../k8s/errors.js';
+import { describeSelector, matches, selectorFromLabels } from '../k8s/labels.js';
+import { parseAddress, type Address } from '../net/ip.js';
 import { parsePortName, parsePortNumber, parseProtocol } from '../policy/fields.js';
 import type { Cluster, Pod, Protocol, Service, ServicePort, ServiceType } from './cluster.js';
-import { parseAddress, type Address } from './ip.js';
-import { describeSelector, matches, selectorFromLabels } from './labels.js';
 
 const TYPES: readonly ServiceType[] = ['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'];
 

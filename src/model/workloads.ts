@@ -6,8 +6,8 @@
  */
 import type { Cursor } from '../k8s/cursor.js';
 import type { Diagnostic, SourceLocation } from '../k8s/errors.js';
+import { matches, selectorFromLabels, type Labels } from '../k8s/labels.js';
 import type { Node, Pod, WorkloadRef } from './cluster.js';
-import { matches, selectorFromLabels, type Labels } from './labels.js';
 import { parsePodSpec } from './pods.js';
 
 export interface Workload {

@@ -4,7 +4,7 @@
  * is a dialect of one parser.
  */
 import type { Cursor } from '../k8s/cursor.js';
-import { parseSelector } from '../model/labels.js';
+import { parseSelector } from '../k8s/labels.js';
 import {
   checkCount,
   parseAnpPort,

@@ -1,8 +1,8 @@
 /** Field parsers shared by the policy kinds: protocols, ports, CIDRs, domain names, subjects. */
 import type { Cursor } from '../k8s/cursor.js';
-import { PROTOCOLS, type Protocol } from '../model/cluster.js';
-import { cidrWithin, parseCidr, type Cidr } from '../model/ip.js';
-import { EVERYTHING, parseSelector } from '../model/labels.js';
+import { EVERYTHING, parseSelector } from '../k8s/labels.js';
+import { cidrWithin, parseCidr, type Cidr } from '../net/ip.js';
+import { PROTOCOLS, type Protocol } from '../net/protocol.js';
 import { normalizeDomainPattern } from './domains.js';
 import type { PodSelection, PortMatch } from './types.js';
 

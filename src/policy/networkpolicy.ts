@@ -1,6 +1,6 @@
 import type { Cursor } from '../k8s/cursor.js';
 import type { SourceLocation } from '../k8s/errors.js';
-import { EVERYTHING, parseSelector } from '../model/labels.js';
+import { EVERYTHING, parseSelector } from '../k8s/labels.js';
 import { parseDomainNames, parseIpBlock, parsePortName, parsePortNumber, parseProtocols, type Warn } from './fields.js';
 import type { Peer, Policy, PolicyRef, PortMatch, Rule } from './types.js';
 

@@ -1,7 +1,7 @@
 import type { SourceLocation } from '../k8s/errors.js';
-import type { Cidr } from '../model/ip.js';
-import type { Protocol } from '../model/protocol.js';
-import type { Selector } from '../model/labels.js';
+import type { Selector } from '../k8s/labels.js';
+import type { Cidr } from '../net/ip.js';
+import type { Protocol } from '../net/protocol.js';
 
 /**
  * The one model every policy kind is compiled into: policies in tiers, each with a subject

@@ -1,5 +1,5 @@
 import type { SideVerdict, Verdict } from '../engine/verdict.js';
-import { tierLabel } from './summary.js';
+import { tierLabel } from '../engine/verdict-text.js';
 
 export interface TextStyle {
   good(s: string): string;

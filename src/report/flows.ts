@@ -1,11 +1,15 @@
 /** Formatters for `podwall flows summary`. */
 import type { FlowSummary, GroupBy } from '../flows/summary.js';
+import type { IncidentFigures } from '../incidents/figures.js';
 import type { ReadStats } from '../sources/flow-files.js';
 import { figuresLine } from './incidents/header.js';
 
 export type FlowFormatOut = 'text' | 'json' | 'csv' | 'md';
 
-export function formatFlowSummary(s: FlowSummary, stats: ReadStats, by: GroupBy, format: FlowFormatOut): string {
+/** The flows' counters, with the policy-caused incidents (docs/incidents.md) when the caller looked for them. */
+type SummaryWithIncidents = FlowSummary & { incidents?: IncidentFigures };
+
+export function formatFlowSummary(s: SummaryWithIncidents, stats: ReadStats, by: GroupBy, format: FlowFormatOut): string {
   switch (format) {
     case 'json':
       return JSON.stringify({ summary: s, input: stats }, null, 2) + '\n';
@@ -19,7 +23,7 @@ export function formatFlowSummary(s: FlowSummary, stats: ReadStats, by: GroupBy,
 }
 
 /** The incident figures as the last rows of the CSV, named in parentheses so that no namespace or workload can clash. */
-function incidentRows(s: FlowSummary): string[] {
+function incidentRows(s: SummaryWithIncidents): string[] {
   if (!s.incidents) return [];
   const f = s.incidents;
   return [`(policy-caused incidents),${f.count}`, `(open incidents),${f.open}`, `(MTTR seconds),${f.mttrMs === undefined ? '' : Math.round(f.mttrMs / 1000)}`];
@@ -27,7 +31,7 @@ function incidentRows(s: FlowSummary): string[] {
 
 const csv = (v: string): string => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
 
-function header(s: FlowSummary, stats: ReadStats): string[] {
+function header(s: SummaryWithIncidents, stats: ReadStats): string[] {
   return [
     `flows: ${s.flows} (${s.allowed} allowed, ${s.denied} denied, ${s.expired} expired)${s.first ? ` from ${s.first} to ${s.last}` : ''}`,
     `unauthorized connection attempts blocked per week: ${s.blockedPerWeek}`,
@@ -37,7 +41,7 @@ function header(s: FlowSummary, stats: ReadStats): string[] {
   ];
 }
 
-function text(s: FlowSummary, stats: ReadStats, by: GroupBy): string {
+function text(s: SummaryWithIncidents, stats: ReadStats, by: GroupBy): string {
   const out = header(s, stats);
   for (const m of stats.malformedExamples) out.push(`  malformed ${m.file}:${m.line}: ${m.reason}`);
   for (const d of s.disagreementExamples) out.push(`  disagreement ${d.file ? `${d.file}:${d.line}: ` : ''}${d.text}`);
@@ -58,7 +62,7 @@ function text(s: FlowSummary, stats: ReadStats, by: GroupBy): string {
   return out.join('\n') + '\n';
 }
 
-function markdown(s: FlowSummary, stats: ReadStats, by: GroupBy): string {
+function markdown(s: SummaryWithIncidents, stats: ReadStats, by: GroupBy): string {
   const out = ['## podwall flows', '', ...header(s, stats).map((l) => `- ${l}`), ''];
   out.push('| week | denied |', '| --- | --- |', ...Object.entries(s.deniedPerWeek).map(([k, n]) => `| ${k} | ${n} |`), '');
   out.push(`| ${by} | denied |`, '| --- | --- |', ...Object.entries(s.by[by]).slice(0, 20).map(([k, n]) => `| ${k.replace(/\|/g, '\\|')} | ${n} |`), '');

@@ -4,6 +4,7 @@
  * which backends answer, on which ports.
  */
 import type { Judgement } from '../analysis/judgement.js';
+import { outcomeText } from '../analysis/outcome-text.js';
 import type { Comparison } from '../eks/compare.js';
 import type { Verdict } from '../engine/verdict.js';
 import { comparisonJson, renderComparison, type EksContext } from './dataplanes.js';
@@ -26,15 +27,6 @@ function head(j: Judgement, style: TextStyle): string {
     case 'none':
       return style.warn('NO ENDPOINTS');
   }
-}
-
-export function outcomeText(j: Judgement): string {
-  if (j.outcome === 'none') return 'no pod answers';
-  if (j.pairs === 1) return j.outcome === 'allow' ? 'allowed' : 'denied';
-  const unit = j.podPairs ? 'pod pairs' : 'pairs';
-  if (j.outcome === 'allow') return `allowed for all ${j.pairs} ${unit}`;
-  if (j.outcome === 'deny') return `denied for all ${j.pairs} ${unit}`;
-  return `allowed for ${j.allowedPairs} of ${j.pairs} ${unit}`;
 }
 
 function pairName(v: Verdict): string {

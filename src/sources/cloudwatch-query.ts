@@ -8,9 +8,9 @@
  * docs/flows-cloudwatch.md). The message names no direction, so tuples have none, as the lines of
  * the same log read from a file have none.
  */
-import { parseAddress } from '../model/ip.js';
 import type { AggregatedFlow } from '../flows/aggregated.js';
 import { parseProtocolName, parseVerdict, type FlowRecord } from '../flows/record.js';
+import { parseAddress } from '../net/ip.js';
 
 /** The fields of a result row, as the query names them. */
 export const FIELDS = { src: 'sip', dst: 'dip', port: 'dport', protocol: 'proto', verdict: 'verdict', count: 'flows', first: 'first', last: 'last' } as const;

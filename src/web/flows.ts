@@ -10,7 +10,7 @@ import type { Attributor } from '../flows/attribute.js';
 import { FlowEndpoints } from '../flows/endpoints.js';
 import type { FlowRecord } from '../flows/record.js';
 import { workloadId, type Cluster } from '../model/cluster.js';
-import type { Address } from '../model/ip.js';
+import type { Address } from '../net/ip.js';
 import { error, ok, type ApiResponse } from './api-response.js';
 
 /** Distinct (pair, port, protocol, verdict) kept; beyond, new ones are counted per pair only. */

@@ -1,13 +1,13 @@
 // The whole-matrix diff as it was before it streamed (commit 6e584e7, src/analysis/diff.ts and the formatters of
 // src/cli/diff.ts), kept as the oracle the streamed diff must equal byte for byte: it holds both matrices and
 // sorts every change, which is simple enough to trust and too costly to ship.
-import type { Endpoint } from '../../src/engine/endpoint.js';
 import { Engine } from '../../src/engine/engine.js';
 import { OutsideWorld } from '../../src/engine/outside.js';
 import { describeRanges, intersectRanges, mergeRanges, type PortRange } from '../../src/engine/ports.js';
+import { summarize } from '../../src/engine/verdict-text.js';
 import { Dataplanes } from '../../src/eks/compare.js';
 import { PROTOCOLS, workloadId, type Cluster, type Pod } from '../../src/model/cluster.js';
-import { summarize } from '../../src/report/summary.js';
+import type { Endpoint } from '../../src/model/endpoint.js';
 import { computeMatrix, type MatrixDataplane, type MatrixEdge } from '../../src/analysis/matrix.js';
 
 export interface DiffChange {

@@ -3,9 +3,9 @@
 // about. Kept as the oracle the cheap comparison must equal on every connection: it switches every mechanism
 // on every disagreement, which is simple enough to trust and too costly to ship.
 import { Engine } from '../../src/engine/engine.js';
-import { isPolicyPod, type Connection, type Endpoint } from '../../src/engine/endpoint.js';
 import { selects } from '../../src/engine/match.js';
 import type { Cluster } from '../../src/model/cluster.js';
+import { isPolicyPod, type Connection, type Endpoint } from '../../src/model/endpoint.js';
 import type { Direction } from '../../src/policy/types.js';
 import type { Comparison } from '../../src/eks/compare.js';
 import { EksDataplane, type EksVerdict } from '../../src/eks/decide.js';

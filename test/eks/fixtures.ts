@@ -1,9 +1,9 @@
 // Small EKS clusters for the data-plane tests: pods at fixed IPs on nodes with known addresses.
-import type { Connection, Endpoint } from '../../src/engine/endpoint.js';
 import { Dataplanes, type Comparison } from '../../src/eks/compare.js';
 import type { Compute } from '../../src/eks/types.js';
 import type { BuildOptions } from '../../src/model/build.js';
 import type { Cluster, Protocol } from '../../src/model/cluster.js';
+import type { Connection, Endpoint } from '../../src/model/endpoint.js';
 import { EndpointResolver } from '../../src/model/refs.js';
 import { clusterFrom } from '../helpers.js';
 

@@ -13,10 +13,10 @@ import { computeMatrix, type MatrixEdge } from '../../src/analysis/matrix.js';
 import { Dataplanes } from '../../src/eks/compare.js';
 import type { Compute } from '../../src/eks/types.js';
 import { NEWEST_KNOWN } from '../../src/eks/versions.js';
-import type { Endpoint } from '../../src/engine/endpoint.js';
 import { OutsideWorld } from '../../src/engine/outside.js';
 import { buildCluster, type SourceObject } from '../../src/model/build.js';
 import { workloadId, type Cluster, type Protocol } from '../../src/model/cluster.js';
+import type { Endpoint } from '../../src/model/endpoint.js';
 import { podwallAsync } from '../helpers.js';
 import { randomEksCluster } from './random.js';
 

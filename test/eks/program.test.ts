@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decidePacket, type Packet } from '../../src/eks/program.js';
 import type { CpSlot, DirectionMaps, L4Slot, NpEntry } from '../../src/eks/types.js';
-import { parseAddress, parseCidr, type Cidr } from '../../src/model/ip.js';
+import { parseAddress, parseCidr, type Cidr } from '../../src/net/ip.js';
 
 const cidr = (t: string): Cidr => {
   const r = parseCidr(t);

@@ -4,10 +4,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Dataplanes } from '../../src/eks/compare.js';
 import { MECHANISMS, type Mechanism } from '../../src/eks/types.js';
-import type { Connection, Endpoint } from '../../src/engine/endpoint.js';
 import { buildCluster } from '../../src/model/build.js';
 import type { Cluster, Protocol } from '../../src/model/cluster.js';
-import { parseAddress } from '../../src/model/ip.js';
+import type { Connection, Endpoint } from '../../src/model/endpoint.js';
+import { parseAddress } from '../../src/net/ip.js';
 import { randomEksCluster, serviceConnections } from './random.js';
 
 const PORTS: [number, Protocol][] = [[80, 'TCP'], [443, 'TCP'], [8080, 'TCP'], [53, 'UDP']];

@@ -1,10 +1,10 @@
 // Random EKS clusters (seeded) for the property test: pods sharing identifiers, host-network pods, pods
 // without IPs (workload templates), init-container ports, Services, nodes with two addresses, and every
 // policy kind EKS reads (plus an upstream one now and then).
-import type { Connection, Endpoint } from '../../src/engine/endpoint.js';
+import { matches, selectorFromLabels } from '../../src/k8s/labels.js';
 import type { SourceObject } from '../../src/model/build.js';
 import type { Cluster } from '../../src/model/cluster.js';
-import { matches, selectorFromLabels } from '../../src/model/labels.js';
+import type { Connection, Endpoint } from '../../src/model/endpoint.js';
 
 export function randomEksCluster(seed: number, o: { upstream?: boolean; templates?: boolean } = {}): SourceObject[] {
   let s = seed >>> 0;

@@ -7,11 +7,11 @@ import { ClassIndex } from '../../src/engine/classes.js';
 import { Engine } from '../../src/engine/engine.js';
 import { Reachability } from '../../src/engine/reachability.js';
 import { count, has } from '../../src/engine/bitset.js';
-import type { Endpoint } from '../../src/engine/endpoint.js';
 import { portClasses } from '../../src/engine/ports.js';
 import { parseDocuments } from '../../src/k8s/yaml.js';
 import { buildCluster, type SourceObject } from '../../src/model/build.js';
 import type { Cluster, Protocol } from '../../src/model/cluster.js';
+import type { Endpoint } from '../../src/model/endpoint.js';
 import { expandPaths, readText } from '../../src/sources/files.js';
 import { ROOT } from '../helpers.js';
 

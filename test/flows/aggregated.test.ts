@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { flowsInTimeOrder, type AggregatedFlow } from '../../src/flows/aggregated.js';
 import { parseCloudWatchLine } from '../../src/flows/formats.js';
-import { parseAddress } from '../../src/model/ip.js';
+import { parseAddress } from '../../src/net/ip.js';
 import { flowQuery, readRow } from '../../src/sources/cloudwatch-query.js';
 import { evaluate } from '../fixtures/cloudwatch-logs.js';
 

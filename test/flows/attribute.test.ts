@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Attributor } from '../../src/flows/attribute.js';
 import type { FlowRecord } from '../../src/flows/record.js';
-import { parseAddress } from '../../src/model/ip.js';
+import { parseAddress } from '../../src/net/ip.js';
 import { clusterFrom, pod } from '../helpers.js';
 
 const CLUSTER = [

@@ -10,8 +10,8 @@ import type { Verdict, SideVerdict } from '../../src/engine/verdict.js';
 import { ClassVerdicts } from '../../src/flows/class-verdicts.js';
 import { decideTargets, FlowEndpoints } from '../../src/flows/endpoints.js';
 import { buildCluster } from '../../src/model/build.js';
-import { parseAddress, type Address } from '../../src/model/ip.js';
 import type { Protocol } from '../../src/model/cluster.js';
+import { parseAddress, type Address } from '../../src/net/ip.js';
 import { randomEksCluster } from '../eks/random.js';
 
 const OUTSIDE = ['198.51.100.7', '10.0.0.17', '10.0.0.13', '192.168.0.9', '2001:db8::1'];

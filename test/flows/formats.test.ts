@@ -5,7 +5,7 @@ import { detectFormat, parseAgentLine, parseCloudWatchLine, parseCsvLine, parseJ
 import type { LineResult } from '../../src/flows/record.js';
 import { isoWeek } from '../../src/flows/summary.js';
 import { mergeAddresses } from '../../src/advise/cidrs.js';
-import { parseAddress } from '../../src/model/ip.js';
+import { parseAddress } from '../../src/net/ip.js';
 
 function flow(r: LineResult) {
   if (r.kind !== 'flow') assert.fail(`expected a flow, got ${r.kind}${r.kind === 'malformed' ? `: ${r.reason}` : ''}`);

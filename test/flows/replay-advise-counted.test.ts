@@ -18,7 +18,7 @@ import { countedFromTally, type CountedFlow } from '../../src/flows/counted.js';
 import { FlowSummarizer } from '../../src/flows/summary.js';
 import { parseDocuments } from '../../src/k8s/yaml.js';
 import { buildCluster, expandLists, type SourceObject } from '../../src/model/build.js';
-import { parseAddress, type Address } from '../../src/model/ip.js';
+import { parseAddress, type Address } from '../../src/net/ip.js';
 import { flowQuery, readRow } from '../../src/sources/cloudwatch-query.js';
 import { newStats, readFlowFiles, type ReadStats } from '../../src/sources/flow-files.js';
 import { tallyFiles } from '../../src/sources/flow-tally.js';

@@ -5,12 +5,12 @@ import { Attributor, type Snapshot } from '../../src/flows/attribute.js';
 import type { FlowRecord } from '../../src/flows/record.js';
 import { parseDocuments } from '../../src/k8s/yaml.js';
 import { buildCluster, expandLists } from '../../src/model/build.js';
-import { parseAddress } from '../../src/model/ip.js';
 import { CauseFinder } from '../../src/incidents/cause.js';
 import { IncidentDetector } from '../../src/incidents/detector.js';
 import { DEFAULT_INCIDENT_OPTIONS, type IncidentOptions } from '../../src/incidents/options.js';
 import { buildTimeline, timelineSnapshots, type RecordedPolicyChange } from '../../src/incidents/timeline.js';
 import { mergeByTime } from '../../src/flows/merge.js';
+import { parseAddress } from '../../src/net/ip.js';
 
 const T0 = Date.parse('2026-11-20T09:00:00Z');
 const min = (m: number): number => T0 + m * 60_000;

@@ -5,9 +5,9 @@ import { describe, it } from 'node:test';
 import { judge } from '../../src/analysis/judgement.js';
 import { Engine } from '../../src/engine/engine.js';
 import { FlowEndpoints } from '../../src/flows/endpoints.js';
-import { parseAddress } from '../../src/model/ip.js';
 import { EndpointResolver, type Reference } from '../../src/model/refs.js';
 import { findServicePort, ServiceIndex, targetPortOf } from '../../src/model/services.js';
+import { parseAddress } from '../../src/net/ip.js';
 import { clusterFrom, pod } from '../helpers.js';
 
 const workload = (kind: string, name: string, spec: string, api = 'apps/v1') => `---

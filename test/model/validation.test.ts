@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { dns1035Label, dns1123Label, dns1123Subdomain, labelKey, labelValue } from '../../src/k8s/names.js';
 import { classifyKind } from '../../src/model/kinds.js';
-import { parseCidr } from '../../src/model/ip.js';
+import { parseCidr } from '../../src/net/ip.js';
 import { normalizeDomainPattern } from '../../src/policy/domains.js';
 import { clusterFrom } from '../helpers.js';
 

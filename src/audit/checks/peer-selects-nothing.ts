@@ -1,6 +1,6 @@
 import { isEmpty } from '../../engine/bitset.js';
 import { describePeer } from '../../engine/match.js';
-import { matches } from '../../model/labels.js';
+import { matches } from '../../k8s/labels.js';
 import { policyLabel } from '../../policy/types.js';
 import type { Check, Draft } from '../check.js';
 

@@ -1,6 +1,6 @@
 import { isEmpty, members } from '../../engine/bitset.js';
 import { ACTION_RANK } from '../../engine/engine.js';
-import type { Endpoint } from '../../engine/endpoint.js';
+import type { Endpoint } from '../../model/endpoint.js';
 import type { Direction, Policy, Rule } from '../../policy/types.js';
 import { policyLabel } from '../../policy/types.js';
 import type { Check, Draft } from '../check.js';

@@ -1,4 +1,8 @@
-import type { SideVerdict, Step, StepTier, Verdict } from '../engine/verdict.js';
+/**
+ * A verdict in words: the label of a tier, a step, the chain of steps of one side, and the one line
+ * that says why. Explanations, flow attributions, incident causes, diffs and assertions all quote it.
+ */
+import type { SideVerdict, Step, StepTier, Verdict } from './verdict.js';
 
 const TIER_LABEL: Record<StepTier, string> = {
   admin: 'Admin',

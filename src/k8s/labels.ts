@@ -1,5 +1,5 @@
-import type { Cursor } from '../k8s/cursor.js';
-import { invalidValue, labelKey, labelValue } from '../k8s/names.js';
+import type { Cursor } from './cursor.js';
+import { invalidValue, labelKey, labelValue } from './names.js';
 
 export type Labels = Readonly<Record<string, string>>;
 

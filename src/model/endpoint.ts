@@ -1,5 +1,5 @@
-import type { Node, Pod, Protocol } from '../model/cluster.js';
-import type { Address } from '../model/ip.js';
+import type { Address } from '../net/ip.js';
+import type { Node, Pod, Protocol } from './cluster.js';
 
 /**
  * One end of a connection: a pod (host-network pods included: they stand for their node), or an
