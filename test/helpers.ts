@@ -5,7 +5,8 @@ import { Engine } from '../src/engine/engine.js';
 import type { Verdict } from '../src/engine/verdict.js';
 import { parseDocuments } from '../src/k8s/yaml.js';
 import { buildCluster, expandLists, type BuildOptions } from '../src/model/build.js';
-import type { Cluster, Protocol } from '../src/model/cluster.js';
+import type { Cluster } from '../src/model/cluster.js';
+import type { Protocol } from '../src/net/protocol.js';
 import type { Endpoint } from '../src/model/endpoint.js';
 import { EndpointResolver } from '../src/model/refs.js';
 

@@ -7,7 +7,8 @@
 import type { Comparison } from '../eks/compare.js';
 import type { Engine } from '../engine/engine.js';
 import type { Verdict } from '../engine/verdict.js';
-import { workloadId, type Pod, type Protocol, type Service, type ServicePort } from '../model/cluster.js';
+import { workloadId, type Pod, type Service, type ServicePort } from '../model/cluster.js';
+import type { Protocol } from '../net/protocol.js';
 import type { Connection, Endpoint } from '../model/endpoint.js';
 import type { Reference } from '../model/refs.js';
 import { describeServicePort, describeServiceSelector, findServicePort, selectedPods, serviceId, targetPortOf } from '../model/services.js';

@@ -6,7 +6,8 @@
 import type { ClassIndex, EndpointClass } from '../engine/classes.js';
 import type { Engine } from '../engine/engine.js';
 import { onlyProtocol, portClasses, singlePort, type PortClass } from '../engine/ports.js';
-import { workloadId, type Protocol } from '../model/cluster.js';
+import { workloadId } from '../model/cluster.js';
+import type { Protocol } from '../net/protocol.js';
 import { NODES, type MatrixOptions, type OutsideMode, type OutsideNode } from './matrix-types.js';
 
 export interface Group {

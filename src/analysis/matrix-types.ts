@@ -5,7 +5,7 @@
  */
 import type { OutsideKind, OutsideWorld } from '../engine/outside.js';
 import type { PortRange } from '../engine/ports.js';
-import type { Protocol } from '../model/cluster.js';
+import type { Protocol } from '../net/protocol.js';
 
 /**
  * Peers outside the pod network: `summary` folds the Node objects into one peer `nodes`, and when a

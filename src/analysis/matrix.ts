@@ -9,7 +9,7 @@ import { Engine } from '../engine/engine.js';
 import type { OutsideWorld } from '../engine/outside.js';
 import { mergeRanges, type PortRange } from '../engine/ports.js';
 import { Reachability } from '../engine/reachability.js';
-import type { Protocol } from '../model/cluster.js';
+import type { Protocol } from '../net/protocol.js';
 import { queriesFor } from './matrix-groups.js';
 import { computeEksMatrix } from './matrix-eks.js';
 import { streamMatrix } from './matrix-stream.js';

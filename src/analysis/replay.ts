@@ -15,7 +15,8 @@ import { ClassVerdicts } from '../flows/class-verdicts.js';
 import { countedLine, type CountedFlow } from '../flows/counted.js';
 import { decideTargets, FlowEndpoints, type FlowDestination, type FlowTarget } from '../flows/endpoints.js';
 import type { FlowRecord } from '../flows/record.js';
-import { workloadId, type Cluster, type Protocol } from '../model/cluster.js';
+import { workloadId, type Cluster } from '../model/cluster.js';
+import type { Protocol } from '../net/protocol.js';
 import type { Endpoint } from '../model/endpoint.js';
 import { streamMatrix } from './matrix-stream.js';
 

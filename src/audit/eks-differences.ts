@@ -16,7 +16,8 @@ import { judge } from '../analysis/judgement.js';
 import { podIdentifier } from '../eks/addressing.js';
 import { Dataplanes, type Comparison } from '../eks/compare.js';
 import type { Compute, Mechanism } from '../eks/types.js';
-import type { Cluster, Pod, Protocol } from '../model/cluster.js';
+import type { Cluster, Pod } from '../model/cluster.js';
+import type { Protocol } from '../net/protocol.js';
 import { EndpointResolver, type Reference } from '../model/refs.js';
 import { probePairs } from './probe-order.js';
 

@@ -9,7 +9,7 @@
  * namespace's audit quadratic in time and memory; each pair yielded here costs a constant amount of
  * work, whatever the number of pods (test/audit/probe-order.test.ts counts the reads).
  */
-import type { Protocol } from '../model/cluster.js';
+import type { Protocol } from '../net/protocol.js';
 
 export interface ProbePair {
   from: string;

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { formatDiagnostic, type Diagnostic } from '../k8s/errors.js';
 import { buildCluster, expandLists, type BuildOptions, type SourceObject } from '../model/build.js';
-import type { Cluster, EnforcingMode, Protocol } from '../model/cluster.js';
-import { PROTOCOLS } from '../model/cluster.js';
+import type { Cluster, EnforcingMode } from '../model/cluster.js';
+import type { Protocol } from '../net/protocol.js';
+import { PROTOCOLS } from '../net/protocol.js';
 import { readDocuments } from '../sources/files.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS, defaultClusterAvailable, LiveReader, loadKubeConfig, parseRequestTimeout } from '../sources/live.js';
 import { UsageError, type CliIO } from './io.js';

@@ -4,7 +4,8 @@
  * and the policies and rules behind the entry.
  */
 import { makeMatchContext, type MatchContext } from '../engine/match.js';
-import type { Cluster, Pod, Protocol } from '../model/cluster.js';
+import type { Cluster, Pod } from '../model/cluster.js';
+import type { Protocol } from '../net/protocol.js';
 import { describeEndpoint, isPolicyPod, type Connection, type Endpoint } from '../model/endpoint.js';
 import type { Address } from '../net/ip.js';
 import type { Direction } from '../policy/types.js';

@@ -2,7 +2,8 @@
  * Named-port and Service-port lookups as the EKS controller does them (controller ecc7e6a7,
  * pkg/k8s/pod_utils.go LookupContainerPortAndName, pkg/k8s/service_utils.go, pkg/resolvers/endpoints.go).
  */
-import type { ContainerPort, Pod, Protocol, Service } from '../model/cluster.js';
+import type { ContainerPort, Pod, Service } from '../model/cluster.js';
+import type { Protocol } from '../net/protocol.js';
 import type { PortMatch } from '../policy/types.js';
 import type { PortSpec } from './types.js';
 

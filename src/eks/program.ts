@@ -4,7 +4,7 @@
  * at c8619c05): the cluster-policy LPM entry (Admin minimum), the NetworkPolicy LPM entry (slot scan),
  * then Baseline, then the pod state.
  */
-import type { Protocol } from '../model/cluster.js';
+import type { Protocol } from '../net/protocol.js';
 import { cidrContains, type Address } from '../net/ip.js';
 import { domainMatches } from '../policy/domains.js';
 import type { Action } from '../policy/types.js';

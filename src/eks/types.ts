@@ -3,7 +3,8 @@
  * (PolicyEndpoints, ClusterPolicyEndpoints), what the agent programs per pod identifier (LPM entries),
  * and the switches that name each place where EKS departs from the specification.
  */
-import type { Pod, Protocol } from '../model/cluster.js';
+import type { Pod } from '../model/cluster.js';
+import type { Protocol } from '../net/protocol.js';
 import type { Address, Cidr } from '../net/ip.js';
 import type { Action, Direction, Policy } from '../policy/types.js';
 

@@ -3,7 +3,8 @@
  * form for deciding and a "why not" form for explanations.
  */
 import { describeRequirement, describeSelector, firstFailure, matches } from '../k8s/labels.js';
-import type { Cluster, Namespace, Node, Pod, Protocol } from '../model/cluster.js';
+import type { Cluster, Namespace, Node, Pod } from '../model/cluster.js';
+import type { Protocol } from '../net/protocol.js';
 import type { Endpoint } from '../model/endpoint.js';
 import { cidrContains, type Address } from '../net/ip.js';
 import { domainMatches } from '../policy/domains.js';

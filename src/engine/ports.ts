@@ -3,7 +3,8 @@
  * split by every port, range and resolved named port the policies use; ports that every rule treats
  * alike form one class, judged once by a representative and shown as the ranges it covers.
  */
-import { PROTOCOLS, type Cluster, type Protocol } from '../model/cluster.js';
+import type { Cluster } from '../model/cluster.js';
+import { PROTOCOLS, type Protocol } from '../net/protocol.js';
 import type { PortMatch } from '../policy/types.js';
 import { portMatches } from './match.js';
 

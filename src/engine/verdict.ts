@@ -1,4 +1,4 @@
-import type { Protocol } from '../model/cluster.js';
+import type { Protocol } from '../net/protocol.js';
 import type { Action, Direction, PolicyRef, Tier } from '../policy/types.js';
 
 /** `none`: no policy can apply to this side (outside the pod network, host network, loopback, own node). */

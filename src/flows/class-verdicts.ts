@@ -8,7 +8,8 @@
 import { ClassIndex } from '../engine/classes.js';
 import type { Engine } from '../engine/engine.js';
 import type { Verdict } from '../engine/verdict.js';
-import type { Pod, Protocol } from '../model/cluster.js';
+import type { Pod } from '../model/cluster.js';
+import type { Protocol } from '../net/protocol.js';
 import type { Endpoint } from '../model/endpoint.js';
 import { decideTargets, PROTOCOL_CODE, type FlowDestination, type FlowTarget } from './endpoints.js';
 

@@ -4,7 +4,8 @@
  */
 import type { Engine } from '../engine/engine.js';
 import type { Verdict } from '../engine/verdict.js';
-import { workloadId, type Cluster, type Pod, type Protocol, type Service } from '../model/cluster.js';
+import { workloadId, type Cluster, type Pod, type Service } from '../model/cluster.js';
+import type { Protocol } from '../net/protocol.js';
 import type { Connection, Endpoint } from '../model/endpoint.js';
 import { policyKey } from '../model/pods.js';
 import { EndpointResolver } from '../model/refs.js';

@@ -1,4 +1,4 @@
-import type { Protocol } from '../model/cluster.js';
+import type { Protocol } from '../net/protocol.js';
 import type { Address } from '../net/ip.js';
 
 export type FlowVerdict = 'allow' | 'deny' | 'expired';

@@ -1,5 +1,5 @@
 /** An incident as podwall reports it: the blocked connection, its flows, its cause and its end. */
-import type { Protocol } from '../model/cluster.js';
+import type { Protocol } from '../net/protocol.js';
 import type { RuleRef } from '../engine/verdict.js';
 import type { ObjectChange } from './timeline.js';
 

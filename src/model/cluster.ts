@@ -4,8 +4,6 @@ import type { Address } from '../net/ip.js';
 import type { Protocol } from '../net/protocol.js';
 import type { Policy } from '../policy/types.js';
 
-export { PROTOCOLS, type Protocol } from '../net/protocol.js';
-
 export interface ContainerPort {
   name?: string;
   port: number;

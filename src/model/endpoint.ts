@@ -1,5 +1,6 @@
 import type { Address } from '../net/ip.js';
-import type { Node, Pod, Protocol } from './cluster.js';
+import type { Node, Pod } from './cluster.js';
+import type { Protocol } from '../net/protocol.js';
 
 /**
  * One end of a connection: a pod (host-network pods included: they stand for their node), or an

@@ -7,7 +7,8 @@ import type { SourceLocation } from '../k8s/errors.js';
 import { describeSelector, matches, selectorFromLabels } from '../k8s/labels.js';
 import { parseAddress, type Address } from '../net/ip.js';
 import { parsePortName, parsePortNumber, parseProtocol } from '../policy/fields.js';
-import type { Cluster, Pod, Protocol, Service, ServicePort, ServiceType } from './cluster.js';
+import type { Cluster, Pod, Service, ServicePort, ServiceType } from './cluster.js';
+import type { Protocol } from '../net/protocol.js';
 
 const TYPES: readonly ServiceType[] = ['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'];
 

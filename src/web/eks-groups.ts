@@ -21,7 +21,8 @@ import type { OutsideWorld } from '../engine/outside.js';
 import { mergeRanges, type PortRange } from '../engine/ports.js';
 import { Reachability } from '../engine/reachability.js';
 import type { Dataplanes } from '../eks/compare.js';
-import type { Pod, Protocol } from '../model/cluster.js';
+import type { Pod } from '../model/cluster.js';
+import type { Protocol } from '../net/protocol.js';
 import { GroupTable } from './group-table.js';
 import type { Progress } from './progress.js';
 

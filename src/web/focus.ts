@@ -13,7 +13,8 @@ import type { OutsideWorld } from '../engine/outside.js';
 import { mergeRanges, onlyProtocol, portClasses, singlePort, type PortClass, type PortRange } from '../engine/ports.js';
 import { Reachability } from '../engine/reachability.js';
 import { NODES, type MatrixEdge } from '../analysis/matrix.js';
-import type { Pod, Protocol } from '../model/cluster.js';
+import type { Pod } from '../model/cluster.js';
+import type { Protocol } from '../net/protocol.js';
 import { GroupTable } from './group-table.js';
 
 export interface FocusOptions {

@@ -6,7 +6,8 @@
  */
 import { computeMatrix, computeNamespaceMatrix, NODES, OUTSIDE, type Disagreement, type MatrixEdge, type OutsideNode } from '../analysis/matrix.js';
 import type { PortRange } from '../engine/ports.js';
-import { PROTOCOLS, workloadId, type Pod, type Protocol } from '../model/cluster.js';
+import { workloadId, type Pod } from '../model/cluster.js';
+import { PROTOCOLS, type Protocol } from '../net/protocol.js';
 import { eksGroupMatrix } from './eks-groups.js';
 import { focusedMatrix } from './focus.js';
 import { FOLD_ABOVE, planeOf, type ApiContext } from './api-context.js';

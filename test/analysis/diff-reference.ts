@@ -6,7 +6,8 @@ import { OutsideWorld } from '../../src/engine/outside.js';
 import { describeRanges, intersectRanges, mergeRanges, type PortRange } from '../../src/engine/ports.js';
 import { summarize } from '../../src/engine/verdict-text.js';
 import { Dataplanes } from '../../src/eks/compare.js';
-import { PROTOCOLS, workloadId, type Cluster, type Pod } from '../../src/model/cluster.js';
+import { workloadId, type Cluster, type Pod } from '../../src/model/cluster.js';
+import { PROTOCOLS } from '../../src/net/protocol.js';
 import type { Endpoint } from '../../src/model/endpoint.js';
 import { computeMatrix, type MatrixDataplane, type MatrixEdge } from '../../src/analysis/matrix.js';
 

@@ -12,7 +12,8 @@ import { generateYaml } from '../../bench/generate.js';
 import { Dataplanes } from '../../src/eks/compare.js';
 import type { Mechanism } from '../../src/eks/types.js';
 import { CONTROLLER_NEWEST, NEWEST_KNOWN } from '../../src/eks/versions.js';
-import { workloadId, type Protocol } from '../../src/model/cluster.js';
+import { workloadId } from '../../src/model/cluster.js';
+import type { Protocol } from '../../src/net/protocol.js';
 import type { Endpoint } from '../../src/model/endpoint.js';
 
 const yaml =

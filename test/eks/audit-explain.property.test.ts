@@ -18,7 +18,8 @@ import { eksDifferences, type DifferenceKind } from '../../src/audit/eks-differe
 import { Dataplanes, type Comparison } from '../../src/eks/compare.js';
 import type { Compute } from '../../src/eks/types.js';
 import { buildCluster } from '../../src/model/build.js';
-import type { Cluster, Protocol } from '../../src/model/cluster.js';
+import type { Cluster } from '../../src/model/cluster.js';
+import type { Protocol } from '../../src/net/protocol.js';
 import { EndpointResolver } from '../../src/model/refs.js';
 import { judgementJson } from '../../src/report/judgement.js';
 import { podwallAsync } from '../helpers.js';

@@ -2,7 +2,8 @@
 import { Dataplanes, type Comparison } from '../../src/eks/compare.js';
 import type { Compute } from '../../src/eks/types.js';
 import type { BuildOptions } from '../../src/model/build.js';
-import type { Cluster, Protocol } from '../../src/model/cluster.js';
+import type { Cluster } from '../../src/model/cluster.js';
+import type { Protocol } from '../../src/net/protocol.js';
 import type { Connection, Endpoint } from '../../src/model/endpoint.js';
 import { EndpointResolver } from '../../src/model/refs.js';
 import { clusterFrom } from '../helpers.js';

@@ -10,7 +10,7 @@ import type { Verdict, SideVerdict } from '../../src/engine/verdict.js';
 import { ClassVerdicts } from '../../src/flows/class-verdicts.js';
 import { decideTargets, FlowEndpoints } from '../../src/flows/endpoints.js';
 import { buildCluster } from '../../src/model/build.js';
-import type { Protocol } from '../../src/model/cluster.js';
+import type { Protocol } from '../../src/net/protocol.js';
 import { parseAddress, type Address } from '../../src/net/ip.js';
 import { randomEksCluster } from '../eks/random.js';
 
