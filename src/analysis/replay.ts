@@ -138,9 +138,7 @@ export class Replayer {
     if (flow.verdict === 'deny') return this.addDenied(c);
     if (flow.verdict !== 'allow') return;
     this.observed += c.count;
-    const src = this.endpoints.resolve(flow.src);
-    const dst = this.endpoints.destination(flow.dst, flow.dstPort, flow.protocol);
-    const pair = `${src.label}\u0000${dst.label}\u0000${dst.port}/${flow.protocol}`;
+    const { src, dst, pair } = this.resolve(flow);
     // a ClusterIP flow used its backends' target ports, which is what matrix lists
     const from = this.peerName(src.endpoint);
     const protocol = PROTOCOLS.indexOf(flow.protocol) * 65536;
@@ -165,9 +163,7 @@ export class Replayer {
   private addDenied(c: CountedFlow): void {
     const flow = c.flow;
     this.observedDenied += c.count;
-    const src = this.endpoints.resolve(flow.src);
-    const dst = this.endpoints.destination(flow.dst, flow.dstPort, flow.protocol);
-    const pair = `${src.label}\u0000${dst.label}\u0000${dst.port}/${flow.protocol}`;
+    const { src, dst, pair } = this.resolve(flow);
     let v = this.deniedPairs.get(pair);
     if (!v) {
       v = this.judgeDenied(flow, src.endpoint, dst);
@@ -175,6 +171,13 @@ export class Replayer {
     }
     if (v.list === 'alreadyAllowed') this.alreadyAllowed += c.count;
     else this.list(v, c, src.label, dst);
+  }
+
+  /** The flow's ends in the proposed cluster, and its pair's key (labels, port, protocol). */
+  private resolve(flow: FlowRecord): { src: { endpoint: Endpoint; label: string }; dst: FlowDestination; pair: string } {
+    const src = this.endpoints.resolve(flow.src);
+    const dst = this.endpoints.destination(flow.dst, flow.dstPort, flow.protocol);
+    return { src, dst, pair: `${src.label}\u0000${dst.label}\u0000${dst.port}/${flow.protocol}` };
   }
 
   /** Counts the connection in its pair's list, if any: the pair's first connection is its example. */
@@ -218,13 +221,8 @@ export class Replayer {
    */
   private judge(flow: FlowRecord, from: Endpoint, dst: FlowDestination): PairVerdict {
     const judged = this.classes.decide(from, dst, flow.protocol);
-    let candidates = judged.map((_, i) => i);
     let current = judged.length > 1 ? this.currentVerdicts(flow) : undefined;
-    if (current) {
-      const served = new Set(current.judged.filter((j) => j.verdict.allowed).map((j) => targetKey(j.target)));
-      const could = candidates.filter((i) => served.has(targetKey(judged[i]!.target)));
-      if (could.length > 0) candidates = could;
-    }
+    const candidates = backendsThatCould(judged, current, true);
     const denied = candidates.filter((i) => !judged[i]!.verdict.allowed);
     if (denied.length === 0) return KEPT; // (an allowed pair's reason is never shown)
     current ??= this.currentVerdicts(flow);
@@ -245,12 +243,7 @@ export class Replayer {
     const current = this.currentVerdicts(flow);
     if (current && current.judged.every((j) => j.verdict.allowed)) return ALREADY_ALLOWED;
     const judged = this.classes.decide(from, dst, flow.protocol);
-    let candidates = judged.map((_, i) => i);
-    if (current && judged.length > 1) {
-      const refused = new Set(current.judged.filter((j) => !j.verdict.allowed).map((j) => targetKey(j.target)));
-      const could = candidates.filter((i) => refused.has(targetKey(judged[i]!.target)));
-      if (could.length > 0) candidates = could;
-    }
+    const candidates = backendsThatCould(judged, judged.length > 1 ? current : undefined, false);
     const allowed = candidates.filter((i) => judged[i]!.verdict.allowed);
     if (allowed.length === 0) return KEPT;
     return { list: 'wouldAllow', reason: explain(this.engine, from, dst, flow.protocol, allowed, candidates.length, 'allowed', 'could have refused') };
@@ -301,9 +294,22 @@ export class Replayer {
  * `answered` or refused it: the first hit's verdict, decided again for its very pods.
  */
 function explain(engine: Engine, from: Endpoint, dst: FlowDestination, protocol: Protocol, hits: number[], of: number, verdict: 'denied' | 'allowed', could: 'answer' | 'could have refused'): string {
-  const first = decideTargets(engine, from, dst, protocol)[hits[0]!]!;
+  // only the first hit's backend is decided again (a Service may have many)
+  const first = decideTargets(engine, from, { ...dst, targets: [dst.targets[hits[0]!]!] }, protocol)[0]!;
   const prefix = of > 1 ? `${verdict} on ${hits.length} of ${of} backends that ${could} ${dst.label} (e.g. ${first.target.backend} on ${first.target.port}): ` : '';
   return prefix + summarize(first.verdict);
+}
+
+/**
+ * The backends (indexes into `judged`) that could have given the log's verdict, `allowed` or not:
+ * those the current policies (`current`) judge so; every backend without them, or when none does.
+ */
+function backendsThatCould(judged: readonly { target: FlowTarget }[], current: { judged: readonly { target: FlowTarget; verdict: Verdict }[] } | undefined, allowed: boolean): number[] {
+  const all = judged.map((_, i) => i);
+  if (!current) return all;
+  const could = new Set(current.judged.filter((j) => j.verdict.allowed === allowed).map((j) => targetKey(j.target)));
+  const those = all.filter((i) => could.has(targetKey(judged[i]!.target)));
+  return those.length > 0 ? those : all;
 }
 
 function targetKey(t: FlowTarget): string {
