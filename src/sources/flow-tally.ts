@@ -518,7 +518,7 @@ export function tallyFiles(paths: readonly string[], stats: ReadStats, options: 
     const threads = bytes >= (tuning.threadedBytes ?? THREADED_BYTES) ? options.threads : 1;
     parts = [];
     for (const [file, path] of paths.entries()) parts.push(...splitParts(path, file, options.format, tuning.pieces ?? (paths.length === 1 ? threads : 1), tuning.splitBytes));
-    if (threads > 1 && parts.length > 1) working = onWorkers(parts, { window, ordering: options.ordering, threads, chunk, keep: options.keep, signal, onConnections: options.onConnections, callerFree: options.callerFree, onPart: tuning.onPart, onWorker: tuning.onWorker });
+    if (threads > 1 && parts.length > 1) working = onWorkers(parts, options, { threads, chunk, window });
   } catch (e) {
     return Promise.reject(e);
   }
@@ -534,27 +534,15 @@ export function tallyFiles(paths: readonly string[], stats: ReadStats, options: 
   })();
 }
 
-interface WorkerPlan {
-  window: TallyWindow;
-  ordering: Ordering;
-  threads: number;
-  chunk: number;
-  keep: number | undefined;
-  signal: AbortSignal | undefined;
-  onConnections: ((numbers: Int32Array) => void) | undefined;
-  callerFree: Promise<void> | undefined;
-  onPart: ((part: number, worker: number) => void) | undefined;
-  onWorker: ((worker: number) => void) | undefined;
-}
-
 /**
  * The parts read on worker threads, which claim them in order (flow-tally-worker.ts): all `threads`
- * of them started now, or all but one while the caller is busy (plan.callerFree). A worker reads the
+ * of them started now, or all but one while the caller is busy (options.callerFree). A worker reads the
  * parts that follow its own in the file on into one tally while nobody else has claimed them, so the
  * results are fewer than the parts when one worker got ahead: each covers its first to its last part.
  */
-function onWorkers(parts: TallyPart[], plan: WorkerPlan): Promise<PartResult[]> {
-  const { signal, onConnections } = plan;
+function onWorkers(parts: TallyPart[], options: TallyOptions, plan: { threads: number; chunk: number; window: TallyWindow }): Promise<PartResult[]> {
+  const { signal, onConnections, callerFree } = options;
+  const { onPart, onWorker } = options.tuning ?? {};
   if (signal?.aborted) return Promise.reject(signal.reason);
   const claims = new Int32Array(new SharedArrayBuffer(4));
   const results: PartResult[] = [];
@@ -566,7 +554,7 @@ function onWorkers(parts: TallyPart[], plan: WorkerPlan): Promise<PartResult[]> 
   const start = (): void => {
     const w = new Worker(new URL('./flow-tally-worker.js', import.meta.url));
     const index = workers.push(w) - 1;
-    plan.onWorker?.(index);
+    onWorker?.(index);
     running++;
     new Promise<void>((done, fail) => {
       w.on('message', (m: { id: number; last?: number; done?: boolean; connections?: Int32Array; result?: PartResult & { tally: TallyData }; error?: { message: string; location?: SourceLocation } }) => {
@@ -582,20 +570,20 @@ function onWorkers(parts: TallyPart[], plan: WorkerPlan): Promise<PartResult[]> 
           return;
         }
         results[m.id] = { ...m.result!, tally: FlowTally.fromData(m.result!.tally) };
-        for (let p = m.id; p <= m.last!; p++) plan.onPart?.(p, index);
+        for (let p = m.id; p <= m.last!; p++) onPart?.(p, index);
       });
       w.on('error', fail);
       signal?.addEventListener('abort', () => fail(signal.reason), { once: true });
-      w.postMessage({ parts, claims, window: plan.window, ordering: plan.ordering, chunk: plan.chunk, keep: plan.keep, ahead: onConnections !== undefined });
+      w.postMessage({ parts, claims, window: plan.window, ordering: options.ordering, chunk: plan.chunk, keep: options.keep, ahead: onConnections !== undefined });
     }).then(() => {
       if (--running === 0) settle.done();
     }, settle.fail);
   };
-  const first = Math.min(plan.callerFree ? plan.threads - 1 : plan.threads, parts.length);
+  const first = Math.min(callerFree ? plan.threads - 1 : plan.threads, parts.length);
   for (let i = 0; i < first; i++) start();
   // a part nobody has claimed when the caller is free gets a worker of its own; while one is
   // unclaimed a worker runs (none stops before every part is claimed), so the reading is not over
-  plan.callerFree?.then(() => {
+  callerFree?.then(() => {
     if (Atomics.load(claims, 0) < parts.length && !signal?.aborted && workers.length < plan.threads) start();
   });
   return (async () => {
