@@ -8,7 +8,7 @@ import { countedInTimeOrder } from '../flows/aggregated.js';
 import { countedFromTally, countedLine, type CountedFlow } from '../flows/counted.js';
 import { formatDiagnostic, type Diagnostic } from '../k8s/errors.js';
 import { expandLogPaths, type ReadStats } from '../sources/flow-files.js';
-import { tallyFiles } from '../sources/flow-tally.js';
+import { tallyFiles, type TallyOptions } from '../sources/flow-tally.js';
 import { cloudWatchTuples, type CloudWatchFlags } from './cloudwatch.js';
 import { flowFormat, flowThreads, readFlows, type FlowFlags } from './flow-inputs.js';
 import { timeWindow } from './incident-inputs.js';
@@ -32,23 +32,24 @@ export interface Ahead<T> {
 export function countAhead(source: 'files' | 'cloudwatch', logs: string[], f: FlowFlags & CloudWatchFlags, stats: ReadStats, io: CliIO): Ahead<Iterable<CountedFlow> | AsyncIterable<CountedFlow>> {
   if (source === 'cloudwatch') return later(async () => countedInTimeOrder(await cloudWatchTuples(f, timeWindow(f), stats, io)));
   if (f.strict) return later(async () => linesCounted(logs, f, stats, io));
-  return aheadOnFiles(logs, io, (paths, signal, callerFree) => {
+  return aheadOnFiles(logs, io, (paths, ahead) => {
     const format = flowFormat(f.format);
     // replay and advise quote a connection's first line only (counted.ts): one occurrence is kept
-    return tallyFiles(paths, stats, { ...(format ? { format } : {}), ordering: 'sequence', threads: flowThreads(), keep: 1, signal, callerFree }).then((tally) => countedFromTally(tally, paths));
+    return tallyFiles(paths, stats, { ...(format ? { format } : {}), ordering: 'sequence', threads: flowThreads(), keep: 1, ...ahead }).then((tally) => countedFromTally(tally, paths));
   });
 }
 
 /**
  * Counting of the log files started now; the warnings about the paths are held until the result is
- * asked for. `callerFree` settles then: until the caller waits for the counting, its thread is busy.
+ * asked for. `count` is given the tally options that say so: `signal` aborts when the result is no
+ * longer wanted, `callerFree` settles when it is asked for (until then the caller's thread is busy).
  */
-export function aheadOnFiles<T>(logs: string[], io: CliIO, count: (paths: string[], signal: AbortSignal, callerFree: Promise<void>) => Promise<T>): Ahead<T> {
+export function aheadOnFiles<T>(logs: string[], io: CliIO, count: (paths: string[], ahead: Required<Pick<TallyOptions, 'signal' | 'callerFree'>>) => Promise<T>): Ahead<T> {
   const control = new AbortController();
   const warnings: Diagnostic[] = [];
   let free!: () => void;
   const callerFree = new Promise<void>((resolve) => (free = resolve));
-  const started = (async () => count(expandLogPaths(logs, (d) => warnings.push(d)), control.signal, callerFree))();
+  const started = (async () => count(expandLogPaths(logs, (d) => warnings.push(d)), { signal: control.signal, callerFree }))();
   // a failure is reported when the result is asked for (after the cluster's own), never unhandled
   started.catch(() => undefined);
   return {

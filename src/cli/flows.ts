@@ -65,7 +65,7 @@ export function flowsCommand(io: CliIO, setCode: (code: number) => void): Comman
         // files are counted on worker threads while this one loads the cluster, then judges the
         // connections they have met so far while they go on
         const judging = judgedAhead();
-        const counting = source === 'files' ? aheadOnFiles(logs, io, async (paths, signal, callerFree) => [await tallyFiles(paths, stats, { ...summaryTallyOptions(f, window, signal), onConnections: judging.connections, callerFree }), paths] as const) : undefined;
+        const counting = source === 'files' ? aheadOnFiles(logs, io, async (paths, ahead) => [await tallyFiles(paths, stats, { ...summaryTallyOptions(f, window), onConnections: judging.connections, ...ahead }), paths] as const) : undefined;
         let s: FlowSummarizer;
         try {
           const attributor = new Attributor(await loadSnapshots(f, io));
@@ -138,8 +138,8 @@ function judgedAhead(): { connections: (numbers: Int32Array) => void; start: (at
   };
 }
 
-function summaryTallyOptions(f: Flags, window: TallyWindow, signal?: AbortSignal): TallyOptions {
+function summaryTallyOptions(f: Flags, window: TallyWindow): TallyOptions {
   const format = flowFormat(f.format);
   // a connection's first occurrences are quoted as disagreement examples, at most SUMMARY_EXAMPLES in all
-  return { ...(format ? { format } : {}), window, ordering: 'time', threads: flowThreads(), keep: SUMMARY_EXAMPLES, ...(signal ? { signal } : {}) };
+  return { ...(format ? { format } : {}), window, ordering: 'time', threads: flowThreads(), keep: SUMMARY_EXAMPLES };
 }
