@@ -13,7 +13,7 @@ import type { Address } from '../net/ip.js';
 import { ClassVerdicts } from './class-verdicts.js';
 import { FlowEndpoints, type FlowDestination, type FlowTarget } from './endpoints.js';
 import { ABSENT, Ipv4Tuples } from './ipv4-tuples.js';
-import { plainRecord, plainV4 } from './plain-connection.js';
+import { plainRecord, plainV4, PROTOCOL_CODE } from './plain-connection.js';
 import type { FlowRecord } from './record.js';
 
 export interface Snapshot {
@@ -186,7 +186,7 @@ function endpointFor(snap: PreparedSnapshot, address: Address): ResolvedSource {
 function judgement(snap: PreparedSnapshot, flow: FlowRecord): Judgement {
   const src = plainV4(flow.src.text);
   const dst = src < 0 ? -1 : plainV4(flow.dst.text);
-  const protocol = flow.protocol === 'TCP' ? 1 : flow.protocol === 'UDP' ? 2 : flow.protocol === 'SCTP' ? 3 : 0;
+  const protocol = PROTOCOL_CODE[flow.protocol] ?? 0;
   if (dst >= 0 && protocol) {
     const meta = flow.dstPort | (protocol << 16);
     const i = snap.plainTuples.get(src, dst, meta);

@@ -11,7 +11,8 @@ import type { Verdict } from '../engine/verdict.js';
 import type { Pod } from '../model/cluster.js';
 import type { Protocol } from '../net/protocol.js';
 import type { Endpoint } from '../model/endpoint.js';
-import { decideTargets, PROTOCOL_CODE, type FlowDestination, type FlowTarget } from './endpoints.js';
+import { decideTargets, type FlowDestination, type FlowTarget } from './endpoints.js';
+import { PROTOCOL_CODE } from './plain-connection.js';
 
 /** Distinct (source, destination) keys kept; past it the cache starts again. */
 const LIMIT = 500_000;

@@ -11,6 +11,7 @@ import { policyKey } from '../model/pods.js';
 import { EndpointResolver } from '../model/refs.js';
 import { findServicePort, selectedPods, ServiceIndex, serviceId, targetPortOf } from '../model/services.js';
 import type { Address } from '../net/ip.js';
+import { PROTOCOL_CODE } from './plain-connection.js';
 
 /** One place a flow may have gone: an endpoint on a port (a Service backend on its target port). */
 export interface FlowTarget {
@@ -33,9 +34,6 @@ export interface FlowDestination {
   targets: FlowTarget[];
   service?: Service;
 }
-
-/** Protocols as numbers in cache keys (as in plain-connection.ts). */
-export const PROTOCOL_CODE: Record<Protocol, number> = { TCP: 1, UDP: 2, SCTP: 3 };
 
 export class FlowEndpoints {
   private readonly resolver: EndpointResolver;

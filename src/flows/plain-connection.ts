@@ -8,6 +8,7 @@
  * parsing them: plainRecord makes the record parseAgentLine would make of such a line.
  */
 import type { Address } from '../net/ip.js';
+import type { Protocol } from '../net/protocol.js';
 import type { FlowRecord } from './record.js';
 
 /** The addresses plainMeta found last (no object per call). */
@@ -32,6 +33,8 @@ export function plainV4(t: string): number {
 }
 
 const PROTOCOLS = [undefined, 'TCP', 'UDP', 'SCTP'] as const;
+/** Each protocol's number in `meta` (its index in PROTOCOLS), which caches of flows key by too. */
+export const PROTOCOL_CODE: Record<Protocol, number> = { TCP: 1, UDP: 2, SCTP: 3 };
 const VERDICTS = [undefined, 'allow', 'deny', 'expired'] as const;
 const SIDES = [undefined, 'ingress', 'egress'] as const;
 
