@@ -62,19 +62,19 @@ const CHUNK = 1 << 16;
 function* text(r: ReplayResult, unused: Iterable<UnusedAllowed>, stats: ReadStats, proposal: ProposalSummary, io: CliIO): Generator<string> {
   const out = [describeProposal(proposal), `observed allowed flows: ${r.observedAllowed} (lines ${stats.lines}, malformed ${stats.malformed})`];
   if (r.wouldBlock.length) {
-    out.push(paint(io, 'red', `the proposal would block ${r.wouldBlock.length} observed connection${r.wouldBlock.length > 1 ? 's' : ''}:`));
-    for (const b of r.wouldBlock) out.push(`  ${b.from} -> ${b.to} ${b.port}/${b.protocol} (${b.count} flows, e.g. ${b.example})`, `    ${b.reason}`);
+    out.push(paint(io, 'red', `the proposal would block ${plural(r.wouldBlock.length, 'observed connection')}:`));
+    out.push(...listed(r.wouldBlock, Infinity));
   } else {
     out.push(paint(io, 'green', 'the proposal blocks no observed allowed flow'));
   }
   // sections only when they hold something: without them the output is the one before they existed
   if (r.alreadyDenied.length) {
     out.push(paint(io, 'yellow', `the current policies deny ${plural(r.alreadyDenied.length, 'observed accepted connection')} already (${plural(flows(r.alreadyDenied), 'flow')}): log and cluster disagree, the proposal is not the cause (the gate does not count them):`));
-    out.push(...listed(r.alreadyDenied));
+    out.push(...listed(r.alreadyDenied, TEXT_LISTED));
   }
   if (r.wouldAllow.length) {
     out.push(paint(io, 'yellow', `the proposal would allow ${plural(r.wouldAllow.length, 'observed denied connection')} (${flows(r.wouldAllow)} of ${r.observedDenied} denied flows):`));
-    out.push(...listed(r.wouldAllow));
+    out.push(...listed(r.wouldAllow, TEXT_LISTED));
   }
   yield out.join('\n') + '\n';
   // the count heads the list, so the first few are kept while all are counted
@@ -94,10 +94,10 @@ function flows(l: readonly BrokenFlow[]): number {
   return l.reduce((sum, b) => sum + b.count, 0);
 }
 
-/** A list's first connections, as wouldBlock's are shown. */
-function listed(l: readonly BrokenFlow[]): string[] {
-  const out = l.slice(0, TEXT_LISTED).flatMap((b) => [`  ${b.from} -> ${b.to} ${b.port}/${b.protocol} (${b.count} flows, e.g. ${b.example})`, `    ${b.reason}`]);
-  if (l.length > TEXT_LISTED) out.push(`  ... and ${l.length - TEXT_LISTED} more (-o json lists all)`);
+/** A list's first `limit` connections, each with its reason. */
+function listed(l: readonly BrokenFlow[], limit: number): string[] {
+  const out = l.slice(0, limit).flatMap((b) => [`  ${b.from} -> ${b.to} ${b.port}/${b.protocol} (${b.count} flows, e.g. ${b.example})`, `    ${b.reason}`]);
+  if (l.length > limit) out.push(`  ... and ${l.length - limit} more (-o json lists all)`);
   return out;
 }
 
