@@ -18,6 +18,11 @@ interface Selecting {
   baseline: Policy[];
 }
 
+/** The policies of each tier that `keep` holds for, in their order. */
+function eachTier(s: Selecting, keep: (p: Policy) => boolean): Selecting {
+  return { admin: s.admin.filter(keep), namespace: s.namespace.filter(keep), baseline: s.baseline.filter(keep) };
+}
+
 interface Candidate {
   policy: Policy;
   rule: Rule;
@@ -68,21 +73,15 @@ export class Engine {
   /** The policies selects(policy.subject, pod) holds for, by tier: its two halves found in turn. */
   private selecting(pod: Pod): Selecting {
     let s = this.selected.get(pod);
-    if (!s) {
-      const t = this.namespaceSelecting(pod.namespace);
-      const of = (policies: readonly Policy[]): Policy[] => policies.filter((p) => selectsInNamespace(p.subject, pod));
-      s = { admin: of(t.admin), namespace: of(t.namespace), baseline: of(t.baseline) };
-      this.selected.set(pod, s);
-    }
+    if (!s) this.selected.set(pod, (s = eachTier(this.namespaceSelecting(pod.namespace), (p) => selectsInNamespace(p.subject, pod))));
     return s;
   }
 
   private namespaceSelecting(namespace: string): Selecting {
     let t = this.inNamespace.get(namespace);
     if (!t) {
-      const of = (policies: readonly Policy[]): Policy[] => policies.filter((p) => selectsNamespace(p.subject, namespace, this.ctx));
-      t = { admin: of(this.admin), namespace: of(this.byNamespace.get(namespace) ?? []), baseline: of(this.baseline) };
-      this.inNamespace.set(namespace, t);
+      const all = { admin: this.admin, namespace: this.byNamespace.get(namespace) ?? [], baseline: this.baseline };
+      this.inNamespace.set(namespace, (t = eachTier(all, (p) => selectsNamespace(p.subject, namespace, this.ctx))));
     }
     return t;
   }
