@@ -8,7 +8,7 @@ import { InputError } from '../k8s/errors.js';
 import { FlowTally, type TallyWindow } from '../flows/tally.js';
 import { tallyPart, type Ordering, type TallyPart } from './flow-tally.js';
 
-export interface WorkerJob {
+interface WorkerJob {
   parts: TallyPart[];
   /** One cell shared by every worker: the number of the next part nobody has claimed. */
   claims: Int32Array;
